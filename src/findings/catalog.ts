@@ -1,0 +1,403 @@
+import type { Severity } from "./types.js";
+
+/**
+ * The finding catalog: the tool's public, versioned interface. JSON reports,
+ * tests and scenarios name these ids. Extend it; never rename or reuse an id.
+ *
+ * `fix` is a template: `{name}` placeholders are filled from the values a
+ * check found (see `renderFix`); a missing value renders as `<name>`.
+ */
+export interface CatalogEntry {
+  severity: Severity;
+  title: string;
+  explanation: string;
+  fix: string;
+  docs: string;
+  /** Which commands can emit it: `check` runs the agent locally, `diagnose` reads AWS. */
+  emittedBy: readonly ("check" | "diagnose")[];
+}
+
+const DEVGUIDE = "https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide";
+const CONTRACT = `${DEVGUIDE}/runtime-service-contract.html`;
+const VPC = `${DEVGUIDE}/agentcore-vpc.html`;
+const PERMISSIONS = `${DEVGUIDE}/runtime-permissions.html`;
+const TROUBLESHOOTING = `${DEVGUIDE}/runtime-troubleshooting.html`;
+const OBSERVABILITY = `${DEVGUIDE}/observability-configure.html`;
+const LONG_RUN = `${DEVGUIDE}/runtime-long-run.html`;
+
+export const CATALOG = {
+  BIND_LOOPBACK: {
+    severity: "error",
+    title: "The agent serves only on loopback",
+    explanation:
+      "The server listens on 127.0.0.0/8 or ::1 only. AgentCore's health check and invocations arrive on the instance's network interface, never on loopback, so every health check fails even though a local curl to localhost works.",
+    fix: 'Bind to 0.0.0.0 (all interfaces) on port {port}, e.g. `app.run(host="0.0.0.0")` or `server.listen({ host: "0.0.0.0", port: {port} })`.',
+    docs: CONTRACT,
+    emittedBy: ["check", "diagnose"],
+  },
+  PYTHON_SDK_LOOPBACK_DEFAULT: {
+    severity: "error",
+    title: "BedrockAgentCoreApp.run() without host binds 127.0.0.1 in AgentCore",
+    explanation:
+      "The Python SDK's `run()` binds 0.0.0.0 only when /.dockerenv exists or DOCKER_CONTAINER is set, and 127.0.0.1 otherwise. /.dockerenv is made by a Docker engine at run time, not baked into an image, so inside AgentCore the app serves on loopback only and fails every health check; under `docker run` it works.",
+    fix: 'Add `ENV DOCKER_CONTAINER=1` to the Dockerfile, or call `app.run(host="0.0.0.0")` in {file}.',
+    docs: CONTRACT,
+    emittedBy: ["check", "diagnose"],
+  },
+  BIND_WRONG_PORT: {
+    severity: "error",
+    title: "The agent listens, but not on the protocol's port",
+    explanation:
+      "AgentCore sends the health check and invocations to a fixed port per protocol: HTTP 8080, MCP 8000, A2A 9000. A server on any other port is never reached.",
+    fix: "Listen on port {expectedPort} for the {protocol} protocol (it listens on {actualPorts}), or declare the protocol that matches the port with `--protocol`.",
+    docs: CONTRACT,
+    emittedBy: ["check", "diagnose"],
+  },
+  NOT_LISTENING: {
+    severity: "error",
+    title: "The process runs but opens no listening socket",
+    explanation:
+      'The entry command is alive but nothing in its process tree listens on a TCP port, so the health check is refused. Often the entry command runs a script that defines the app but never starts the server (a missing `app.run()` or `if __name__ == "__main__"` guard).',
+    fix: "Make the entry command start the server: call `app.run()` (Python) or `app.run()`/`listen()` (TypeScript) on port {port}.",
+    docs: CONTRACT,
+    emittedBy: ["check", "diagnose"],
+  },
+  PING_NOT_FOUND: {
+    severity: "error",
+    title: "GET /ping is not served",
+    explanation:
+      "AgentCore polls GET /ping to decide whether the instance is healthy. A 404 or 405 there means the health check fails, whatever /invocations does.",
+    fix: 'Serve GET /ping returning 200 with `{"status": "Healthy", "time_of_last_update": <unix seconds>}`; the AgentCore SDKs do this for you.',
+    docs: CONTRACT,
+    emittedBy: ["check", "diagnose"],
+  },
+  PING_BAD_RESPONSE: {
+    severity: "error",
+    title: "/ping answers with a status or body AgentCore does not accept",
+    explanation:
+      'The health check needs HTTP 200 and a JSON body whose `status` is exactly "Healthy" or "HealthyBusy" (case-sensitive). Anything else is not documented to count as healthy.',
+    fix: 'Answer GET /ping with 200 and `{"status": "Healthy", "time_of_last_update": <unix seconds>}` (it answered {observed}).',
+    docs: CONTRACT,
+    emittedBy: ["check", "diagnose"],
+  },
+  PING_SLOW: {
+    severity: "warning",
+    title: "/ping answers slowly",
+    explanation:
+      "A slow /ping usually means the event loop is blocked by synchronous work (a model call or file download inside an async handler). AgentCore's probe timeout is not documented; a ping that takes seconds risks failing the health check and marks the session unhealthy under load.",
+    fix: "Keep /ping free of work and move blocking calls off the event loop (threads, `asyncio.to_thread`, or `@app.async_task`). It took {latencyMs} ms.",
+    docs: LONG_RUN,
+    emittedBy: ["check"],
+  },
+  INVOCATIONS_FAILED: {
+    severity: "error",
+    title: "The invocation endpoint is missing, errors, or answers the wrong content type",
+    explanation:
+      "AgentCore forwards InvokeAgentRuntime to POST /invocations (HTTP), POST /mcp (MCP) or POST / (A2A). A missing route, a 5xx, or a content type other than JSON or text/event-stream reaches the caller as a RuntimeClientError.",
+    fix: "Serve POST {path} answering application/json, or text/event-stream with `data: <json>` events separated by blank lines. Observed: {observed}.",
+    docs: CONTRACT,
+    emittedBy: ["check", "diagnose"],
+  },
+  STARTUP_CRASH: {
+    severity: "error",
+    title: "The agent exited before it was healthy",
+    explanation:
+      "The entry command ended during start-up, so no server ever answered /ping. In AgentCore this shows only as a failed health check or 'Runtime initialization time exceeded'; the reason is in the container's output.",
+    fix: "Fix the error the process printed ({exception}); run the entry command `{command}` locally to reproduce it.",
+    docs: TROUBLESHOOTING,
+    emittedBy: ["check", "diagnose"],
+  },
+  STARTUP_TIMEOUT: {
+    severity: "error",
+    title: "The agent was not healthy within the start-up limit",
+    explanation:
+      "AgentCore gives a new session a limited time to answer /ping. The limit is not documented (users report 30 to 120 s); this check waited {limitSeconds} s.",
+    fix: "Start the server first and do slow initialisation (model downloads, client warm-up) lazily or in the background, so /ping answers within seconds.",
+    docs: TROUBLESHOOTING,
+    emittedBy: ["check", "diagnose"],
+  },
+  STARTUP_BLOCKED_ON_NETWORK: {
+    severity: "error",
+    title: "Start-up is blocked on an outbound connection that never completes",
+    explanation:
+      "While the agent was not yet healthy, its process held TCP connections stuck in SYN_SENT: the destination does not answer. In a private subnet with no NAT gateway and no VPC endpoint for the service, packets are dropped and such a call hangs until the health check gives up.",
+    fix: "Give the runtime a path to {destinations}: a NAT gateway route or a VPC endpoint for the service, and set a connect timeout on start-up calls (or make them lazy).",
+    docs: VPC,
+    emittedBy: ["check", "diagnose"],
+  },
+  IMAGE_NOT_ARM64: {
+    severity: "error",
+    title: "The image does not target linux/arm64",
+    explanation:
+      "AgentCore runs linux/arm64 images only. An amd64 image fails to start ('exec format error') and shows up as a failed health check.",
+    fix: "Build for arm64: `FROM --platform=linux/arm64 ...` or `docker buildx build --platform linux/arm64 ...` (found {platform}).",
+    docs: `${DEVGUIDE}/getting-started-custom.html`,
+    emittedBy: ["check", "diagnose"],
+  },
+  OTEL_NOT_INSTRUMENTED: {
+    severity: "warning",
+    title: "Observability is wanted but the agent is not instrumented",
+    explanation:
+      "Traces and metrics reach CloudWatch only when the entry command runs under `opentelemetry-instrument` with `aws-opentelemetry-distro` installed. A config that says observability is enabled changes nothing in the CreateAgentRuntime request.",
+    fix: "Add `aws-opentelemetry-distro` to {requirements} and start with `opentelemetry-instrument {command}`.",
+    docs: OBSERVABILITY,
+    emittedBy: ["check", "diagnose"],
+  },
+  RUNTIME_NOT_READY: {
+    severity: "error",
+    title: "The runtime or its endpoint is in a failed state",
+    explanation: "The control plane reports the runtime or endpoint as failed; invocations cannot succeed.",
+    fix: "Read the failureReason ({failureReason}), fix it, then `aws bedrock-agentcore-control update-agent-runtime --agent-runtime-id {runtimeId} ...` to roll a new version.",
+    docs: TROUBLESHOOTING,
+    emittedBy: ["diagnose"],
+  },
+  HEALTH_CHECK_FAILING: {
+    severity: "error",
+    title: "Invocations fail the runtime health check",
+    explanation:
+      "InvokeAgentRuntime fails with RuntimeClientError ('Runtime health check failed or timed out', 'Runtime initialization time exceeded', or a bare 424). This is a symptom: the other findings explain it.",
+    fix: "Fix the root cause named by the other findings, then invoke again with a new session id.",
+    docs: TROUBLESHOOTING,
+    emittedBy: ["diagnose"],
+  },
+  NO_RUNTIME_LOGS: {
+    severity: "warning",
+    title: "The runtime has no logs",
+    explanation:
+      "No log group, stream or event exists for the runtime. Either the process never started, the execution role cannot write logs, or (VPC without NAT) there is no path to CloudWatch Logs.",
+    fix: "Check the execution role's logs permissions on /aws/bedrock-agentcore/runtimes/* and, in a private subnet, add a `logs` interface endpoint.",
+    docs: PERMISSIONS,
+    emittedBy: ["diagnose"],
+  },
+  EXECUTION_ROLE_CANNOT_LOG: {
+    severity: "error",
+    title: "The execution role may not write the runtime's logs",
+    explanation:
+      "AgentCore writes container output to CloudWatch Logs with the execution role's permissions. Without logs:CreateLogStream and logs:PutLogEvents there, there are no logs to read.",
+    fix: "Grant {roleName} logs:CreateLogGroup, logs:CreateLogStream, logs:PutLogEvents and logs:DescribeLogStreams on arn:aws:logs:{region}:{account}:log-group:/aws/bedrock-agentcore/runtimes/*.",
+    docs: PERMISSIONS,
+    emittedBy: ["diagnose"],
+  },
+  EXECUTION_ROLE_TRUST_INVALID: {
+    severity: "error",
+    title: "The execution role does not trust bedrock-agentcore.amazonaws.com",
+    explanation:
+      "AgentCore assumes the execution role as bedrock-agentcore.amazonaws.com; without that trust it cannot run the image.",
+    fix: "Add bedrock-agentcore.amazonaws.com as a trusted service principal in {roleName}'s trust policy (`aws iam update-assume-role-policy --role-name {roleName} --policy-document file://trust.json`).",
+    docs: PERMISSIONS,
+    emittedBy: ["diagnose"],
+  },
+  EXECUTION_ROLE_CANNOT_PULL_IMAGE: {
+    severity: "error",
+    title: "The execution role lacks ECR pull permissions",
+    explanation:
+      "Pulling the image needs ecr:BatchGetImage and ecr:GetDownloadUrlForLayer on the repository and ecr:GetAuthorizationToken on *.",
+    fix: "Grant {roleName} ecr:BatchGetImage and ecr:GetDownloadUrlForLayer on {repositoryArn} and ecr:GetAuthorizationToken on *.",
+    docs: PERMISSIONS,
+    emittedBy: ["diagnose"],
+  },
+  CONFIG_DRIFT: {
+    severity: "warning",
+    title: "The deployed runtime differs from the project config",
+    explanation:
+      "A field of the deployed runtime does not match the project's config file, so what the team reads is not what runs (for example observability settings that never reached the API).",
+    fix: "Redeploy from the config, or update the config to match the runtime. Differences: {fields}.",
+    docs: `${DEVGUIDE}/runtime-getting-started.html`,
+    emittedBy: ["diagnose"],
+  },
+  SERVICE_LINKED_ROLE_MISSING: {
+    severity: "error",
+    title: "The AgentCore network service-linked role does not exist",
+    explanation:
+      "VPC mode needs AWSServiceRoleForBedrockAgentCoreNetwork to create the runtime's network interfaces. AgentCore creates it on first use if the caller may; otherwise no ENI can be made.",
+    fix: "`aws iam create-service-linked-role --aws-service-name network.bedrock-agentcore.amazonaws.com`",
+    docs: VPC,
+    emittedBy: ["diagnose"],
+  },
+  ENI_MISSING: {
+    severity: "error",
+    title: "No AgentCore network interface in the runtime's subnets",
+    explanation:
+      "A VPC-mode runtime needs an ENI tagged AmazonBedrockAgentCoreManaged=true in its subnets. Searching by description finds nothing: AgentCore's ENIs have an empty description.",
+    fix: "Check CloudTrail for CreateNetworkInterface by AWSServiceRoleForBedrockAgentCoreNetwork: `aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=CreateNetworkInterface --region {region}`.",
+    docs: VPC,
+    emittedBy: ["diagnose"],
+  },
+  ENI_NOT_ATTACHED: {
+    severity: "error",
+    title: "The AgentCore network interface is not in use",
+    explanation: "The ENI exists but is not `in-use` and attached, so the runtime has no network path.",
+    fix: "Update the runtime to roll a new version (`aws bedrock-agentcore-control update-agent-runtime --agent-runtime-id {runtimeId} ...`); if it persists, open a support case with the ENI id {eniId}.",
+    docs: VPC,
+    emittedBy: ["diagnose"],
+  },
+  ENI_CREATE_FAILED: {
+    severity: "error",
+    title: "CloudTrail shows CreateNetworkInterface failing",
+    explanation: "AgentCore tried to create the runtime's ENI and EC2 refused it; the error code names why.",
+    fix: "Resolve the EC2 error {errorCode} ({errorMessage}), then update the runtime to retry.",
+    docs: VPC,
+    emittedBy: ["diagnose"],
+  },
+  SUBNET_AZ_UNSUPPORTED: {
+    severity: "error",
+    title: "A subnet is in an Availability Zone AgentCore does not support",
+    explanation:
+      "AgentCore places runtimes only in specific Availability Zone IDs per region; a subnet elsewhere cannot host the runtime's ENI.",
+    fix: "Use subnets in {supportedAzIds} (subnet {subnetId} is in {azId}).",
+    docs: VPC,
+    emittedBy: ["diagnose"],
+  },
+  SUBNET_NO_FREE_IPS: {
+    severity: "error",
+    title: "A subnet has no free addresses",
+    explanation:
+      "Each AgentCore ENI takes a private address from the subnet; a full subnet fails ENI creation with InsufficientFreeAddressesInSubnet.",
+    fix: "Free addresses in {subnetId} or add a subnet with free space to the runtime's network configuration.",
+    docs: VPC,
+    emittedBy: ["diagnose"],
+  },
+  SG_EGRESS_BLOCKED: {
+    severity: "error",
+    title: "Security-group egress blocks what the agent needs",
+    explanation:
+      "The runtime's outbound traffic leaves through its ENI under the ENI's security groups; without an egress rule for it, connections hang.",
+    fix: "`aws ec2 authorize-security-group-egress --group-id {groupId} --ip-permissions IpProtocol=tcp,FromPort=443,ToPort=443,IpRanges=[{CidrIp=0.0.0.0/0}]`",
+    docs: VPC,
+    emittedBy: ["diagnose"],
+  },
+  VPC_NO_EGRESS_PATH: {
+    severity: "error",
+    title: "No NAT route and no VPC endpoint for a destination the agent needs",
+    explanation:
+      "In a private subnet, traffic reaches AWS services only through a NAT gateway or VPC endpoints. A public subnet gives no internet access to AgentCore ENIs.",
+    fix: "Add a NAT gateway route (0.0.0.0/0) to {routeTableId}, or a VPC endpoint for {service}.",
+    docs: VPC,
+    emittedBy: ["diagnose"],
+  },
+  VPC_ENDPOINT_MISSING: {
+    severity: "error",
+    title: "A VPC endpoint the agent needs is absent",
+    explanation:
+      "Without a NAT gateway, every AWS service the runtime or the agent calls needs its own VPC endpoint (ecr.api, ecr.dkr, S3 gateway, logs, and the agent's own services).",
+    fix: "`aws ec2 create-vpc-endpoint --vpc-id {vpcId} --vpc-endpoint-type Interface --service-name {serviceName} --subnet-ids {subnetIds} --security-group-ids {groupIds} --private-dns-enabled`",
+    docs: VPC,
+    emittedBy: ["diagnose"],
+  },
+  VPC_ENDPOINT_PRIVATE_DNS_DISABLED: {
+    severity: "error",
+    title: "A VPC endpoint exists but its private DNS is off",
+    explanation:
+      "With private DNS off, the service's regional host name still resolves to public addresses that a private subnet cannot reach.",
+    fix: "`aws ec2 modify-vpc-endpoint --vpc-endpoint-id {endpointId} --private-dns-enabled`",
+    docs: VPC,
+    emittedBy: ["diagnose"],
+  },
+  VPC_ENDPOINT_SG_BLOCKS_RUNTIME: {
+    severity: "error",
+    title: "A VPC endpoint's security group does not admit the runtime",
+    explanation:
+      "Interface endpoints have security groups of their own; they must allow 443 in from the runtime's ENI.",
+    fix: "`aws ec2 authorize-security-group-ingress --group-id {endpointGroupId} --protocol tcp --port 443 --source-group {runtimeGroupId}`",
+    docs: VPC,
+    emittedBy: ["diagnose"],
+  },
+  VPC_DNS_DISABLED: {
+    severity: "error",
+    title: "The VPC has DNS support or DNS hostnames turned off",
+    explanation:
+      "Private DNS for interface endpoints needs both enableDnsSupport and enableDnsHostnames on the VPC.",
+    fix: "`aws ec2 modify-vpc-attribute --vpc-id {vpcId} --enable-dns-support '{\"Value\":true}'` and the same with `--enable-dns-hostnames`.",
+    docs: VPC,
+    emittedBy: ["diagnose"],
+  },
+  PING_TIMESTAMP_MISSING: {
+    severity: "warning",
+    title: "/ping omits time_of_last_update",
+    explanation:
+      "Without `time_of_last_update` (Unix seconds), AgentCore's idle timeout can end a session even while /ping says HealthyBusy, killing long-running work.",
+    fix: "Include `time_of_last_update` as an integer of Unix seconds in the /ping body (it answered {observed}).",
+    docs: LONG_RUN,
+    emittedBy: ["check"],
+  },
+  PING_STUCK_BUSY: {
+    severity: "warning",
+    title: "/ping stays HealthyBusy with no work running",
+    explanation:
+      "A session that always reports HealthyBusy never idles out and keeps costing until its maximum lifetime.",
+    fix: "Mark background tasks complete (`app.complete_async_task(id)`), and report Healthy when nothing runs.",
+    docs: LONG_RUN,
+    emittedBy: ["check", "diagnose"],
+  },
+  ENI_LINGERING: {
+    severity: "info",
+    title: "AgentCore network interfaces of deleted runtimes are still attached",
+    explanation:
+      "After a runtime is deleted, its ENIs can stay attached for up to 8 hours and block deleting the security group or subnet.",
+    fix: "Wait for AgentCore to release {eniIds} (up to 8 h after deletion); they cannot be detached by the account.",
+    docs: VPC,
+    emittedBy: ["diagnose"],
+  },
+  TELEMETRY_EXPORT_BLOCKED: {
+    severity: "warning",
+    title: "Traces and metrics cannot leave the private subnet",
+    explanation:
+      "Telemetry export to X-Ray and CloudWatch fails silently without a path: no NAT and no xray / monitoring endpoints.",
+    fix: "Add interface endpoints for xray and monitoring (and logs) in {vpcId}, or a NAT gateway route.",
+    docs: OBSERVABILITY,
+    emittedBy: ["diagnose"],
+  },
+  MCP_INITIALIZE_FAILED: {
+    severity: "error",
+    title: "The MCP server does not answer initialize on POST /mcp",
+    explanation:
+      "AgentCore forwards MCP traffic to port 8000, path /mcp, as stateless streamable HTTP. A server on another path (for example /, or /sse) or one that rejects JSON-RPC `initialize` cannot be invoked.",
+    fix: 'Serve streamable HTTP on POST /mcp at port 8000 (FastMCP: `mcp.run(transport="streamable-http")` with host 0.0.0.0 and stateless_http=True). Observed: {observed}.',
+    docs: `${DEVGUIDE}/runtime-mcp-protocol-contract.html`,
+    emittedBy: ["check"],
+  },
+  A2A_AGENT_CARD_MISSING: {
+    severity: "error",
+    title: "The A2A server does not publish its agent card",
+    explanation:
+      "A2A runtimes must serve the Agent Card at /.well-known/agent-card.json on port 9000; clients discover the agent through it.",
+    fix: "Serve GET /.well-known/agent-card.json on port 9000 (observed: {observed}).",
+    docs: `${DEVGUIDE}/runtime-a2a-protocol-contract.html`,
+    emittedBy: ["check"],
+  },
+  DOCKERFILE_EXPOSE_MISMATCH: {
+    severity: "warning",
+    title: "The Dockerfile does not EXPOSE the protocol's port",
+    explanation:
+      "EXPOSE is documentation only, but an EXPOSE that names another port usually means the server listens there too, which AgentCore never reaches.",
+    fix: "Expose and listen on {expectedPort} for {protocol} (the Dockerfile exposes {exposed}).",
+    docs: CONTRACT,
+    emittedBy: ["check"],
+  },
+  PROJECT_CONFIG_INVALID: {
+    severity: "error",
+    title: "The project config does not validate",
+    explanation:
+      "The AgentCore CLI's agentcore/agentcore.json or the starter toolkit's .bedrock_agentcore.yaml has a field the tools reject or misread, so a deploy from it fails or deploys something else.",
+    fix: "Fix {file}: {problems}.",
+    docs: `${DEVGUIDE}/runtime-getting-started.html`,
+    emittedBy: ["check", "diagnose"],
+  },
+  PROBE_DOCKERENV_VISIBLE: {
+    severity: "warning",
+    title: "The probe could not hide /.dockerenv from the agent",
+    explanation:
+      "This machine has /.dockerenv (as Docker containers and devcontainers do), but AgentCore's microVMs do not. Code that checks for it, such as the Python SDK's host default, behaves differently here than in AgentCore, so a passing probe here may fail there.",
+    fix: "Run `check` as root on Linux (it then hides /.dockerenv in a private mount namespace), or on a machine without /.dockerenv. Reason: {reason}.",
+    docs: CONTRACT,
+    emittedBy: ["check"],
+  },
+} as const satisfies Record<string, CatalogEntry>;
+
+export type FindingId = keyof typeof CATALOG;
+
+export const FINDING_IDS = Object.keys(CATALOG) as FindingId[];
+
+export function isFindingId(value: string): value is FindingId {
+  return Object.hasOwn(CATALOG, value);
+}

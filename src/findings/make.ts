@@ -1,0 +1,32 @@
+import { CATALOG, type FindingId } from "./catalog.js";
+import type { Evidence, Finding } from "./types.js";
+
+export type FixValues = Record<string, string | number | readonly (string | number)[] | undefined>;
+
+/** Fills `{name}` placeholders; a value the check could not learn renders as `<name>`. */
+export function renderFix(template: string, values: FixValues = {}): string {
+  return template.replace(/\{([a-zA-Z]+)\}/g, (_, name: string) => {
+    const value = values[name];
+    if (value === undefined) return `<${name}>`;
+    return Array.isArray(value) ? value.join(", ") : String(value);
+  });
+}
+
+export function makeFinding(id: FindingId, evidence: Evidence[], values: FixValues = {}): Finding {
+  const entry = CATALOG[id];
+  return {
+    id,
+    severity: entry.severity,
+    title: entry.title,
+    evidence,
+    fix: renderFix(entry.fix, values),
+    docs: entry.docs,
+  };
+}
+
+const SEVERITY_RANK = { error: 0, warning: 1, info: 2 } as const;
+
+/** Errors first, then warnings, then info; stable within a severity. */
+export function sortFindings(findings: readonly Finding[]): Finding[] {
+  return [...findings].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
+}

@@ -1,0 +1,47 @@
+import type { FindingId } from "./catalog.js";
+
+export type Severity = "error" | "warning" | "info";
+
+/** Where a fact came from, so a reader can check it without trusting us. */
+export type EvidenceSource =
+  | { kind: "file"; path: string; line?: number }
+  | { kind: "probe"; request: string }
+  | { kind: "process"; detail: string }
+  | { kind: "socket"; table: string }
+  | { kind: "api"; service: string; operation: string; parameters?: Record<string, unknown> }
+  | { kind: "log"; group: string; stream?: string }
+  | { kind: "tool"; detail: string };
+
+export interface Evidence {
+  fact: string;
+  source: EvidenceSource;
+}
+
+export interface Finding {
+  id: FindingId;
+  severity: Severity;
+  title: string;
+  evidence: Evidence[];
+  /** The catalog's fix, with this case's values filled in. */
+  fix: string;
+  docs: string;
+}
+
+export function describeSource(source: EvidenceSource): string {
+  switch (source.kind) {
+    case "file":
+      return source.line === undefined ? source.path : `${source.path}:${source.line}`;
+    case "probe":
+      return `probe: ${source.request}`;
+    case "process":
+      return `process: ${source.detail}`;
+    case "socket":
+      return `sockets: ${source.table}`;
+    case "api":
+      return `${source.service}:${source.operation}${source.parameters ? ` ${JSON.stringify(source.parameters)}` : ""}`;
+    case "log":
+      return source.stream ? `${source.group} / ${source.stream}` : source.group;
+    case "tool":
+      return source.detail;
+  }
+}
