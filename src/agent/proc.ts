@@ -1,0 +1,162 @@
+import { readdir, readFile, readlink } from "node:fs/promises";
+
+/** A TCP socket of the agent's process tree, read from /proc/<pid>/net/tcp{,6}. */
+export interface TcpSocket {
+  family: 4 | 6;
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+  state: TcpState;
+  inode: number;
+}
+
+export type TcpState =
+  | "ESTABLISHED"
+  | "SYN_SENT"
+  | "SYN_RECV"
+  | "FIN_WAIT1"
+  | "FIN_WAIT2"
+  | "TIME_WAIT"
+  | "CLOSE"
+  | "CLOSE_WAIT"
+  | "LAST_ACK"
+  | "LISTEN"
+  | "CLOSING"
+  | "NEW_SYN_RECV";
+
+// include/net/tcp_states.h
+const TCP_STATES: Record<number, TcpState> = {
+  1: "ESTABLISHED",
+  2: "SYN_SENT",
+  3: "SYN_RECV",
+  4: "FIN_WAIT1",
+  5: "FIN_WAIT2",
+  6: "TIME_WAIT",
+  7: "CLOSE",
+  8: "CLOSE_WAIT",
+  9: "LAST_ACK",
+  10: "LISTEN",
+  11: "CLOSING",
+  12: "NEW_SYN_RECV",
+};
+
+export const procAvailable = process.platform === "linux";
+
+/** Every descendant of `root` (itself included), from the ppid field of /proc/<pid>/stat. */
+export async function processTree(root: number): Promise<number[]> {
+  const children = new Map<number, number[]>();
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => undefined);
+    if (!stat) continue;
+    // The command name may contain spaces and parentheses: fields start after the last ')'.
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    const list = children.get(ppid) ?? [];
+    list.push(Number(entry));
+    children.set(ppid, list);
+  }
+  const tree: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    const pid = queue.shift()!;
+    tree.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return tree;
+}
+
+async function socketInodes(pids: readonly number[]): Promise<Set<number>> {
+  const inodes = new Set<number>();
+  for (const pid of pids) {
+    const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+    for (const fd of fds) {
+      const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => "");
+      const match = /^socket:\[(\d+)\]$/.exec(target);
+      if (match) inodes.add(Number(match[1]));
+    }
+  }
+  return inodes;
+}
+
+/** The TCP sockets the process tree holds, read in the network namespace of `pids[0]`. */
+export async function treeSockets(pids: readonly number[]): Promise<TcpSocket[]> {
+  const [first] = pids;
+  if (first === undefined) return [];
+  const inodes = await socketInodes(pids);
+  if (inodes.size === 0) return [];
+  const tables = await Promise.all([
+    readFile(`/proc/${first}/net/tcp`, "utf8").catch(() => ""),
+    readFile(`/proc/${first}/net/tcp6`, "utf8").catch(() => ""),
+  ]);
+  return [...parseTcpTable(tables[0], 4), ...parseTcpTable(tables[1], 6)].filter((s) => inodes.has(s.inode));
+}
+
+export function parseTcpTable(text: string, family: 4 | 6): TcpSocket[] {
+  const sockets: TcpSocket[] = [];
+  for (const line of text.split("\n").slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    if (fields.length < 10) continue;
+    const [local, remote, state] = [fields[1]!, fields[2]!, fields[3]!];
+    const [localHex, localPort] = local.split(":");
+    const [remoteHex, remotePort] = remote.split(":");
+    sockets.push({
+      family,
+      localAddress: decodeAddress(localHex!, family),
+      localPort: Number.parseInt(localPort!, 16),
+      remoteAddress: decodeAddress(remoteHex!, family),
+      remotePort: Number.parseInt(remotePort!, 16),
+      state: TCP_STATES[Number.parseInt(state, 16)] ?? "CLOSE",
+      inode: Number(fields[9]),
+    });
+  }
+  return sockets;
+}
+
+/** /proc prints each 32-bit word of the address in host byte order (little-endian here). */
+function decodeAddress(hex: string, family: 4 | 6): string {
+  const words = hex.match(/.{8}/g) ?? [];
+  const bytes = words.flatMap((word) => [6, 4, 2, 0].map((i) => Number.parseInt(word.slice(i, i + 2), 16)));
+  if (family === 4) return bytes.join(".");
+  if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) {
+    return `::ffff:${bytes.slice(12).join(".")}`;
+  }
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
+  return compressIpv6(groups);
+}
+
+function compressIpv6(groups: string[]): string {
+  // Longest run of zero groups becomes "::" (RFC 5952).
+  let best = { start: -1, length: 0 };
+  for (let i = 0; i < groups.length; ) {
+    if (groups[i] !== "0") {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < groups.length && groups[j] === "0") j++;
+    if (j - i > best.length && j - i > 1) best = { start: i, length: j - i };
+    i = j;
+  }
+  if (best.start < 0) return groups.join(":");
+  const head = groups.slice(0, best.start).join(":");
+  const tail = groups.slice(best.start + best.length).join(":");
+  return `${head}::${tail}`;
+}
+
+export function isLoopback(address: string): boolean {
+  return address.startsWith("127.") || address === "::1" || address.startsWith("::ffff:127.");
+}
+
+export function isWildcard(address: string): boolean {
+  return address === "0.0.0.0" || address === "::";
+}
+
+/** CPU time (user + system, in clock ticks) a process has used: tells a busy start from an idle one. */
+export async function cpuTicks(pid: number): Promise<number | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined);
+  if (!stat) return undefined;
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[11]) + Number(fields[12]);
+}

@@ -1,0 +1,114 @@
+import pc from "picocolors";
+import { describeSource, type Finding } from "../findings/index.js";
+import type { CheckReport } from "./report.js";
+
+export type CheckFormat = "text" | "json" | "markdown";
+
+type Colors = ReturnType<typeof pc.createColors>;
+
+function severityLabel(severity: Finding["severity"], c: Colors): string {
+  if (severity === "error") return c.red(c.bold("ERROR  "));
+  if (severity === "warning") return c.yellow(c.bold("WARNING"));
+  return c.cyan("INFO   ");
+}
+
+function startupLine(report: CheckReport): string {
+  const s = report.startup;
+  switch (s.outcome) {
+    case "healthy":
+      return `healthy after ${((s.healthyAfterMs ?? 0) / 1000).toFixed(2)} s`;
+    case "exited":
+      return `exited before it was healthy (${s.exit?.signal ?? `code ${s.exit?.code}`})`;
+    case "unhealthy":
+      return "answers, but not as healthy";
+    case "wrong-port":
+      return `listens, but not on port ${report.target.port}`;
+    case "timeout":
+      return `not healthy within ${s.limitMs / 1000} s`;
+    case "not-run":
+      return "not run";
+  }
+}
+
+export function renderText(report: CheckReport, color: boolean): string {
+  const c = pc.createColors(color);
+  const lines: string[] = [];
+  const t = report.target;
+  const verdict =
+    report.verdict === "healthy" ? c.green(c.bold("HEALTHY")) : c.red(c.bold("WILL FAIL IN AGENTCORE"));
+  lines.push(`${verdict}  ${t.dir}  (${t.protocol} on port ${t.port})`);
+  lines.push(c.dim(`  command   ${t.argv.join(" ")}   [${t.origin}]`));
+  lines.push(c.dim(`  start-up  ${startupLine(report)}`));
+  if (report.startup.listening) {
+    const listening = report.startup.listening.map(
+      (l) => `${l.family === 6 ? `[${l.address}]` : l.address}:${l.port}`,
+    );
+    lines.push(c.dim(`  listening ${listening.length > 0 ? listening.join(", ") : "nothing"}`));
+  }
+  const env = report.environment;
+  lines.push(
+    c.dim(
+      `  /.dockerenv ${env.dockerenv}${env.dockerenvDetail ? ` (${env.dockerenvDetail})` : ""}; network ${env.network}`,
+    ),
+  );
+  for (const note of env.notes) lines.push(c.dim(`  note      ${note}`));
+  lines.push("");
+  if (report.findings.length === 0) {
+    lines.push(c.green("No findings: the agent honours the runtime contract as far as this probe can see."));
+  }
+  for (const finding of report.findings) {
+    lines.push(`${severityLabel(finding.severity, c)} ${c.bold(finding.id)}  ${finding.title}`);
+    for (const e of finding.evidence) {
+      lines.push(`  ${c.dim("-")} ${e.fact}  ${c.dim(`(${describeSource(e.source)})`)}`);
+    }
+    lines.push(`  ${c.bold("fix:")} ${finding.fix}`);
+    lines.push(`  ${c.dim(`docs: ${finding.docs}`)}`);
+    lines.push("");
+  }
+  const s = report.summary;
+  lines.push(`${s.errors} error(s), ${s.warnings} warning(s), ${s.infos} info`);
+  return `${lines.join("\n")}\n`;
+}
+
+function mdEscape(text: string): string {
+  return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
+
+export function renderMarkdown(report: CheckReport): string {
+  const t = report.target;
+  const lines = [
+    `# agentcore-doctor check: ${report.verdict === "healthy" ? "healthy" : "will fail in AgentCore"}`,
+    "",
+    "| | |",
+    "|---|---|",
+    `| Agent | \`${t.dir}\` |`,
+    `| Protocol | ${t.protocol} (port ${t.port}) |`,
+    `| Command | \`${mdEscape(t.argv.join(" "))}\` (${mdEscape(t.origin)}) |`,
+    `| Start-up | ${startupLine(report)} |`,
+    `| /.dockerenv | ${report.environment.dockerenv} |`,
+    "",
+    `## Findings (${report.summary.errors} errors, ${report.summary.warnings} warnings)`,
+    "",
+  ];
+  if (report.findings.length === 0) lines.push("None.", "");
+  for (const f of report.findings) {
+    lines.push(
+      `### ${f.severity.toUpperCase()} \`${f.id}\`: ${f.title}`,
+      "",
+      "| Evidence | Source |",
+      "|---|---|",
+    );
+    for (const e of f.evidence) lines.push(`| ${mdEscape(e.fact)} | ${mdEscape(describeSource(e.source))} |`);
+    lines.push("", `**Fix:** ${f.fix}`, "", `Docs: ${f.docs}`, "");
+  }
+  if (report.output.length > 0) {
+    lines.push("## Last output", "", "```", ...report.output.slice(-15).map((l) => l.text), "```", "");
+  }
+  return lines.join("\n");
+}
+
+export function renderCheckReport(report: CheckReport, format: CheckFormat, color: boolean): string {
+  if (format === "json") return `${JSON.stringify(report, null, 2)}\n`;
+  if (format === "markdown") return renderMarkdown(report);
+  return renderText(report, color);
+}

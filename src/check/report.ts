@@ -1,0 +1,90 @@
+import { z } from "zod";
+import { FINDING_IDS } from "../findings/catalog.js";
+
+/**
+ * The JSON report of `check`: a public, versioned interface. Add optional
+ * fields freely; removing or changing one bumps `schemaVersion`.
+ */
+export const CHECK_REPORT_SCHEMA_VERSION = 1;
+
+const evidenceSource = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("file"), path: z.string(), line: z.number().int().optional() }),
+  z.object({ kind: z.literal("probe"), request: z.string() }),
+  z.object({ kind: z.literal("process"), detail: z.string() }),
+  z.object({ kind: z.literal("socket"), table: z.string() }),
+  z.object({
+    kind: z.literal("api"),
+    service: z.string(),
+    operation: z.string(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+  }),
+  z.object({ kind: z.literal("log"), group: z.string(), stream: z.string().optional() }),
+  z.object({ kind: z.literal("tool"), detail: z.string() }),
+]);
+
+export const findingSchema = z.object({
+  id: z
+    .enum(FINDING_IDS as [string, ...string[]])
+    .describe("Stable id from the finding catalog (docs/findings.md)"),
+  severity: z.enum(["error", "warning", "info"]),
+  title: z.string(),
+  evidence: z.array(z.object({ fact: z.string(), source: evidenceSource })),
+  fix: z.string(),
+  docs: z.string(),
+});
+
+const socketSchema = z.object({
+  address: z.string(),
+  port: z.number().int(),
+  family: z.union([z.literal(4), z.literal(6)]),
+});
+
+const exchangeSchema = z.object({
+  request: z.string(),
+  status: z.number().int().optional(),
+  contentType: z.string().optional(),
+  latencyMs: z.number(),
+  error: z.string().optional(),
+  bodyExcerpt: z.string().optional(),
+});
+
+export const checkReportSchema = z.object({
+  schemaVersion: z.literal(CHECK_REPORT_SCHEMA_VERSION),
+  tool: z.object({ name: z.literal("agentcore-doctor"), version: z.string() }),
+  command: z.literal("check"),
+  verdict: z.enum(["healthy", "unhealthy"]).describe("unhealthy when any finding is an error"),
+  target: z.object({
+    dir: z.string(),
+    protocol: z.enum(["HTTP", "MCP", "A2A", "AGUI"]),
+    port: z.number().int(),
+    argv: z.array(z.string()),
+    origin: z.string().describe("where the command came from: Dockerfile line, --cmd, or a detected layout"),
+    dockerfile: z.string().optional(),
+    config: z.string().optional().describe("the project config file read, if any"),
+  }),
+  environment: z.object({
+    dockerenv: z.enum(["absent-on-host", "hidden", "visible"]),
+    dockerenvDetail: z.string().optional(),
+    network: z.string().describe("'host' or the network namespace the agent ran in"),
+    socketsRead: z.boolean(),
+    notes: z.array(z.string()),
+  }),
+  startup: z.object({
+    outcome: z.enum(["healthy", "exited", "unhealthy", "wrong-port", "timeout", "not-run"]),
+    limitMs: z.number(),
+    elapsedMs: z.number().optional(),
+    healthyAfterMs: z.number().optional(),
+    listening: z.array(socketSchema).optional(),
+    stuckConnections: z.array(z.object({ address: z.string(), port: z.number().int(), forMs: z.number() })),
+    exit: z.object({ code: z.number().int().nullable(), signal: z.string().nullable() }).optional(),
+  }),
+  probes: z.array(exchangeSchema),
+  output: z
+    .array(z.object({ stream: z.enum(["stdout", "stderr"]), text: z.string() }))
+    .describe("last lines the agent printed"),
+  findings: z.array(findingSchema),
+  summary: z.object({ errors: z.number().int(), warnings: z.number().int(), infos: z.number().int() }),
+});
+
+export type CheckReport = z.infer<typeof checkReportSchema>;
+export type ReportExchange = z.infer<typeof exchangeSchema>;

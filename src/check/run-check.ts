@@ -1,0 +1,245 @@
+import { relative } from "node:path";
+import { parseException } from "../agent/crash.js";
+import type { HttpExchange } from "../agent/http.js";
+import { reapStaleRoots } from "../agent/isolation.js";
+import { launchAgent } from "../agent/launcher.js";
+import { resolveLaunchPlan } from "../agent/plan.js";
+import {
+  type AgentCardResult,
+  getAgentCard,
+  type HealthReading,
+  type InvocationResult,
+  initializeMcp,
+  type McpResult,
+  newSessionId,
+  probeInvocations,
+  samplePing,
+  waitForHealth,
+} from "../agent/probe.js";
+import { PROTOCOL_PORTS, type Protocol } from "../agent/types.js";
+import { type Finding, sortFindings } from "../findings/index.js";
+import { TOOL_VERSION } from "../version.js";
+import { type LiveRun, liveFindings } from "./live-findings.js";
+import { CHECK_REPORT_SCHEMA_VERSION, type CheckReport, type ReportExchange } from "./report.js";
+import { runStaticChecks } from "./static/index.js";
+
+export type CheckStage = "plan" | "static" | "launch" | "startup" | "probe" | "stop";
+
+export interface CheckOptions {
+  dir: string;
+  cmd?: string;
+  protocol?: Protocol;
+  /** AgentCore documents no start-up limit; users report 30 to 120 s. */
+  startupTimeoutMs?: number;
+  slowPingMs?: number;
+  pingTimeoutMs?: number;
+  /** Run the agent inside this network namespace and reach it at `address` (its interface), as AgentCore does. */
+  netns?: { name: string; address: string };
+  /** Extra environment, as AgentCore's environmentVariables. */
+  env?: Record<string, string>;
+  onProgress?: (stage: CheckStage, detail: string) => void;
+}
+
+export const DEFAULT_STARTUP_TIMEOUT_MS = 30_000;
+const DEFAULT_SLOW_PING_MS = 1_000;
+const DEFAULT_PING_TIMEOUT_MS = 5_000;
+const INVOCATION_TIMEOUT_MS = 30_000;
+
+/** Past the limit, wait a little longer when nothing listens yet: a slow start and a server that never comes look alike until then. */
+function graceFor(limitMs: number): number {
+  return Math.min(Math.max(limitMs, 5_000), 10_000);
+}
+
+function toReportExchange(ex: HttpExchange): ReportExchange {
+  return {
+    request: ex.request,
+    ...(ex.status !== undefined ? { status: ex.status } : {}),
+    ...(ex.headers["content-type"] ? { contentType: ex.headers["content-type"] } : {}),
+    latencyMs: ex.latencyMs,
+    ...(ex.error ? { error: ex.error } : {}),
+    ...(ex.body ? { bodyExcerpt: ex.body.slice(0, 500) } : {}),
+  };
+}
+
+/** Runs the agent in `dir` as AgentCore would, probes its contract, and reports findings. */
+export async function runCheck(options: CheckOptions): Promise<CheckReport> {
+  const progress = options.onProgress ?? (() => {});
+  const limitMs = options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS;
+  const pingTimeoutMs = options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
+
+  progress("plan", `reading ${options.dir}`);
+  const { plan, protocol, config } = await resolveLaunchPlan(options.dir, {
+    ...(options.cmd !== undefined ? { cmd: options.cmd } : {}),
+    ...(options.protocol ? { protocol: options.protocol } : {}),
+  });
+  const port = PROTOCOL_PORTS[protocol];
+
+  progress("static", "Dockerfile, source and project config");
+  const staticFindings = await runStaticChecks({
+    dir: options.dir,
+    protocol,
+    ...(plan.image ? { image: plan.image } : {}),
+    ...(config ? { config } : {}),
+  });
+
+  await reapStaleRoots();
+  progress("launch", plan.argv.join(" "));
+  const agent = await launchAgent({
+    plan,
+    ...(options.netns ? { netns: options.netns.name } : {}),
+    ...(options.env ? { env: options.env } : {}),
+  });
+
+  let run: LiveRun;
+  const probes: HttpExchange[] = [];
+  try {
+    progress(
+      "startup",
+      `waiting for ${protocol === "HTTP" || protocol === "AGUI" ? "GET /ping" : "the health check"} on port ${port} (limit ${limitMs / 1000} s)`,
+    );
+    const startup = await waitForHealth(agent, {
+      protocol,
+      port,
+      ...(options.netns ? { address: options.netns.address } : {}),
+      startupTimeoutMs: limitMs,
+      graceMs: graceFor(limitMs),
+      pingTimeoutMs,
+    });
+    probes.push(...startup.readings.map((r) => r.exchange));
+
+    let samples: HealthReading[] = [];
+    let invocations: InvocationResult[] = [];
+    let mcp: McpResult | undefined;
+    let agentCard: AgentCardResult | undefined;
+    if (startup.outcome === "healthy" && startup.address) {
+      const host = startup.address;
+      progress("probe", `contract probes on ${host}:${port}`);
+      if (protocol === "MCP") mcp = await initializeMcp(host, port, newSessionId(), INVOCATION_TIMEOUT_MS);
+      else invocations = await probeInvocations(host, port, protocol, INVOCATION_TIMEOUT_MS);
+      if (protocol === "A2A") agentCard = await getAgentCard(host, port, pingTimeoutMs);
+      // With nothing running, /ping should say Healthy; a run of HealthyBusy means it never will.
+      samples = await samplePing(host, port, 3, 150, pingTimeoutMs, agent.startedAt);
+      if (samples.some((s) => s.status === "HealthyBusy")) {
+        samples.push(...(await samplePing(host, port, 4, 500, pingTimeoutMs, agent.startedAt)));
+      }
+      probes.push(
+        ...invocations.map((i) => i.exchange),
+        ...(mcp ? [mcp.exchange] : []),
+        ...(agentCard ? [agentCard.exchange] : []),
+      );
+      probes.push(...samples.map((s) => s.exchange));
+    }
+
+    progress("stop", "stopping the agent");
+    const exitedDuringProbe = agent.exit;
+    await agent.stop();
+    const output = agent.output();
+    const exception = parseException(output.map((l) => l.text));
+    run = {
+      protocol,
+      port,
+      command: plan.argv,
+      startupTimeoutMs: limitMs,
+      slowPingMs: options.slowPingMs ?? DEFAULT_SLOW_PING_MS,
+      dockerenv: agent.dockerenv,
+      startup,
+      ...(exitedDuringProbe ? { exit: exitedDuringProbe } : {}),
+      output,
+      ...(exception && exitedDuringProbe ? { exception } : {}),
+      samples,
+      invocations,
+      ...(mcp ? { mcp } : {}),
+      ...(agentCard ? { agentCard } : {}),
+    };
+  } finally {
+    await agent.stop();
+  }
+
+  const findings = sortFindings([...staticFindings, ...liveFindings(run, agent.startedAt)]);
+  return buildReport({
+    options,
+    protocol,
+    port,
+    plan,
+    configPath: config?.path,
+    run,
+    findings,
+    probes,
+    notes: agent.notes,
+  });
+}
+
+interface ReportInput {
+  options: CheckOptions;
+  protocol: Protocol;
+  port: number;
+  plan: { argv: string[]; origin: string; image?: { path: string } };
+  configPath: string | undefined;
+  run: LiveRun;
+  findings: Finding[];
+  probes: HttpExchange[];
+  notes: readonly string[];
+}
+
+function buildReport({
+  options,
+  protocol,
+  port,
+  plan,
+  configPath,
+  run,
+  findings,
+  probes,
+  notes,
+}: ReportInput): CheckReport {
+  const { startup } = run;
+  const count = (severity: Finding["severity"]) => findings.filter((f) => f.severity === severity).length;
+  return {
+    schemaVersion: CHECK_REPORT_SCHEMA_VERSION,
+    tool: { name: "agentcore-doctor", version: TOOL_VERSION },
+    command: "check",
+    verdict: count("error") > 0 ? "unhealthy" : "healthy",
+    target: {
+      dir: options.dir,
+      protocol,
+      port,
+      argv: plan.argv,
+      origin: plan.origin,
+      ...(plan.image ? { dockerfile: relative(options.dir, plan.image.path) || plan.image.path } : {}),
+      ...(configPath ? { config: relative(options.dir, configPath) || configPath } : {}),
+    },
+    environment: {
+      dockerenv: run.dockerenv.state,
+      ...(run.dockerenv.state === "hidden" ? { dockerenvDetail: run.dockerenv.method } : {}),
+      ...(run.dockerenv.state === "visible" ? { dockerenvDetail: run.dockerenv.reason } : {}),
+      network: options.netns ? `network namespace ${options.netns.name} (${options.netns.address})` : "host",
+      socketsRead: startup.listening !== undefined,
+      notes: [...notes],
+    },
+    startup: {
+      outcome: startup.outcome,
+      limitMs: run.startupTimeoutMs,
+      elapsedMs: startup.elapsedMs,
+      ...(startup.healthyAfterMs !== undefined ? { healthyAfterMs: startup.healthyAfterMs } : {}),
+      ...(startup.listening
+        ? {
+            listening: startup.listening.map((s) => ({
+              address: s.localAddress,
+              port: s.localPort,
+              family: s.family,
+            })),
+          }
+        : {}),
+      stuckConnections: startup.stuck.map((c) => ({
+        address: c.remoteAddress,
+        port: c.remotePort,
+        forMs: c.forMs,
+      })),
+      ...(run.exit ? { exit: { code: run.exit.code, signal: run.exit.signal } } : {}),
+    },
+    probes: probes.map(toReportExchange),
+    output: run.output.slice(-40).map((l) => ({ stream: l.stream, text: l.text })),
+    findings,
+    summary: { errors: count("error"), warnings: count("warning"), infos: count("info") },
+  };
+}

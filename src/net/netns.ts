@@ -1,0 +1,133 @@
+import { execFile } from "node:child_process";
+import { randomBytes, randomInt } from "node:crypto";
+import { promisify } from "node:util";
+
+const execFileAsync = promisify(execFile);
+
+/** Every namespace, veth and nftables table this tool makes starts with this, so leftovers can be found and reaped. */
+export const NET_PREFIX = "acd-";
+
+export async function sh(command: string, args: readonly string[], input?: string): Promise<string> {
+  if (input === undefined) return (await execFileAsync(command, args)).stdout;
+  return new Promise((resolve, reject) => {
+    const child = execFile(command, args, (error, stdout) => (error ? reject(error) : resolve(stdout)));
+    child.stdin?.end(input);
+  });
+}
+
+export interface NetnsSupport {
+  ok: boolean;
+  reason?: string;
+}
+
+let support: Promise<NetnsSupport> | undefined;
+
+/** Whether network namespaces can be made here: Linux, root, iproute2. Probed once. */
+export function netnsSupport(): Promise<NetnsSupport> {
+  support ??= (async () => {
+    if (process.platform !== "linux")
+      return { ok: false, reason: `network namespaces need Linux (this is ${process.platform})` };
+    if (process.getuid?.() !== 0) return { ok: false, reason: "network namespaces need root" };
+    const probe = `${NET_PREFIX}probe-${randomBytes(3).toString("hex")}`;
+    try {
+      await sh("ip", ["netns", "add", probe]);
+      await sh("ip", ["netns", "del", probe]);
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, reason: `ip netns add failed: ${(error as Error).message.split("\n")[0]}` };
+    }
+  })();
+  return support;
+}
+
+export interface Namespace {
+  name: string;
+  /** The host end of the veth pair and its address. */
+  hostInterface: string;
+  hostAddress: string;
+  /** The namespace's own interface address: where the platform reaches the instance. */
+  address: string;
+  destroy(): Promise<void>;
+}
+
+async function usedAddresses(): Promise<Set<string>> {
+  const out = await sh("ip", ["-4", "-o", "addr", "show"]);
+  return new Set([...out.matchAll(/inet (\d+\.\d+\.\d+\.\d+)\//g)].map((m) => m[1]!));
+}
+
+/**
+ * A /30 from 169.254.0.0/16 for a point-to-point veth: link-local never
+ * routes off this machine. 169.254.169.0/24 and .170.0/24 stay free, because
+ * instance metadata and container credentials live there.
+ */
+async function pickLinkAddresses(): Promise<{ host: string; instance: string }> {
+  const used = await usedAddresses();
+  for (;;) {
+    let third = randomInt(0, 256);
+    if (third === 169 || third === 170) third = 171;
+    const block = randomInt(0, 64) * 4;
+    const host = `169.254.${third}.${block + 1}`;
+    const instance = `169.254.${third}.${block + 2}`;
+    if (!used.has(host) && !used.has(instance)) return { host, instance };
+  }
+}
+
+/** Runs a command inside the namespace. */
+export function nsExec(
+  ns: string,
+  command: string,
+  args: readonly string[],
+  input?: string,
+): Promise<string> {
+  return sh("ip", ["netns", "exec", ns, command, ...args], input);
+}
+
+/**
+ * Makes a network namespace with loopback up and a veth pair to the host, so
+ * the host reaches the instance on its own interface address, never through
+ * the instance's loopback.
+ */
+export async function createNamespace(purpose: string): Promise<Namespace> {
+  const id = randomBytes(3).toString("hex");
+  const name = `${NET_PREFIX}${purpose}-${id}`;
+  const hostInterface = `${NET_PREFIX}h${id}`;
+  const peer = `${NET_PREFIX}i${id}`;
+  const { host, instance } = await pickLinkAddresses();
+  const destroy = async () => {
+    await sh("ip", ["link", "del", hostInterface]).catch(() => {});
+    await sh("ip", ["netns", "del", name]).catch(() => {});
+  };
+  try {
+    await sh("ip", ["netns", "add", name]);
+    await sh("ip", ["link", "add", hostInterface, "type", "veth", "peer", "name", peer]);
+    await sh("ip", ["link", "set", peer, "netns", name]);
+    await sh("ip", ["addr", "add", `${host}/30`, "dev", hostInterface]);
+    await sh("ip", ["link", "set", hostInterface, "up"]);
+    await nsExec(name, "ip", ["link", "set", "lo", "up"]);
+    await nsExec(name, "ip", ["addr", "add", `${instance}/30`, "dev", peer]);
+    await nsExec(name, "ip", ["link", "set", peer, "up"]);
+  } catch (error) {
+    await destroy();
+    throw error;
+  }
+  return { name, hostInterface, hostAddress: host, address: instance, destroy };
+}
+
+/** Lists this tool's namespaces and host-side links still present. */
+export async function leftovers(): Promise<{ namespaces: string[]; links: string[] }> {
+  const namespaces = (await sh("ip", ["netns", "list"]).catch(() => ""))
+    .split("\n")
+    .map((line) => line.split(" ")[0]!)
+    .filter((name) => name.startsWith(NET_PREFIX));
+  const links = [...(await sh("ip", ["-o", "link", "show"]).catch(() => "")).matchAll(/^\d+: ([^:@]+)[@:]/gm)]
+    .map((m) => m[1]!)
+    .filter((name) => name.startsWith(NET_PREFIX));
+  return { namespaces, links };
+}
+
+/** Removes what a crashed run left behind. Call only when no other run of this tool is active on the machine. */
+export async function reapLeftovers(): Promise<void> {
+  const { namespaces, links } = await leftovers();
+  for (const link of links) await sh("ip", ["link", "del", link]).catch(() => {});
+  for (const ns of namespaces) await sh("ip", ["netns", "del", ns]).catch(() => {});
+}

@@ -1,0 +1,23 @@
+import { readdir, readFile, readlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const FIXTURES = resolve(import.meta.dirname, "../fixtures");
+const ISOLATED_ROOT = join(tmpdir(), "acd-root-");
+
+/** Processes an agent launch left running: rooted in an isolation root, or working in a fixture directory. */
+export async function leftoverAgentProcesses(): Promise<string[]> {
+  const found: string[] = [];
+  for (const pid of await readdir("/proc")) {
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+    const [root, cwd, cmdline] = await Promise.all([
+      readlink(`/proc/${pid}/root`).catch(() => ""),
+      readlink(`/proc/${pid}/cwd`).catch(() => ""),
+      readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => ""),
+    ]);
+    if (root.startsWith(ISOLATED_ROOT) || cwd.startsWith(FIXTURES) || cwd.includes(`${FIXTURES.slice(1)}`)) {
+      found.push(`${pid}: ${cmdline.replace(/\0/g, " ").trim()} (cwd ${cwd})`);
+    }
+  }
+  return found;
+}
