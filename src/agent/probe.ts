@@ -52,7 +52,12 @@ export interface StuckConnection {
 }
 
 export interface StartupObservation {
-  outcome: "healthy" | "exited" | "unhealthy" | "wrong-port" | "timeout";
+  /**
+   * healthy: answered the health check; exited: died first; unhealthy: answers, but not as healthy;
+   * wrong-port: listens elsewhere only; unreachable: listens on the port only where the interface
+   * cannot reach (loopback); timeout: none of these within the limit.
+   */
+  outcome: "healthy" | "exited" | "unhealthy" | "wrong-port" | "unreachable" | "timeout";
   elapsedMs: number;
   healthyAfterMs?: number;
   /** Listening sockets of the process tree when the wait ended; undefined where sockets cannot be read. */
@@ -125,6 +130,7 @@ export async function waitForHealth(agent: LaunchedAgent, options: WaitOptions):
   let listening: TcpSocket[] | undefined;
   let listeningOnPortAfterMs: number | undefined;
   let otherPortsSinceMs: number | undefined;
+  let loopbackSinceMs: number | undefined;
   let usedGrace = false;
   const finish = (outcome: StartupObservation["outcome"], extra: Partial<StartupObservation> = {}) => {
     const onPortNow = listening ? onPort(listening, options.port) : [];
@@ -167,6 +173,12 @@ export async function waitForHealth(agent: LaunchedAgent, options: WaitOptions):
     const listenersOnPort = listening ? onPort(listening, options.port) : undefined;
     if (listenersOnPort?.length && listeningOnPortAfterMs === undefined) listeningOnPortAfterMs = now;
 
+    const loopbackOnly = listenersOnPort !== undefined && listenersOnPort.length > 0 && listenersOnPort.every((s) => isLoopback(s.localAddress));
+    if (options.address && loopbackOnly) {
+      // The interface can never reach a loopback listener; AgentCore would retry until its limit.
+      loopbackSinceMs ??= now;
+      if (now - loopbackSinceMs >= 1500) return finish("unreachable", { address: options.address });
+    }
     // Without a socket table, try the port blind.
     if (listenersOnPort === undefined || listenersOnPort.length > 0) {
       const address = options.address ?? hostAddress(listenersOnPort ?? []);

@@ -25,8 +25,8 @@ function startupLine(report: CheckReport): string {
       return `listens, but not on port ${report.target.port}`;
     case "timeout":
       return `not healthy within ${s.limitMs / 1000} s`;
-    case "not-run":
-      return "not run";
+    case "unreachable":
+      return `listens on port ${report.target.port} only on loopback, where the health check never arrives`;
   }
 }
 

@@ -70,7 +70,7 @@ export const checkReportSchema = z.object({
     notes: z.array(z.string()),
   }),
   startup: z.object({
-    outcome: z.enum(["healthy", "exited", "unhealthy", "wrong-port", "timeout", "not-run"]),
+    outcome: z.enum(["healthy", "exited", "unhealthy", "wrong-port", "unreachable", "timeout"]),
     limitMs: z.number(),
     elapsedMs: z.number().optional(),
     healthyAfterMs: z.number().optional(),

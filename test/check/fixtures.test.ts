@@ -1,0 +1,76 @@
+import { resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { checkReportSchema } from "../../src/check/report.js";
+import { runCheck } from "../../src/check/run-check.js";
+import type { FindingId } from "../../src/findings/index.js";
+import { leftoverAgentProcesses } from "../helpers/leftovers.js";
+
+const agents = resolve(import.meta.dirname, "../fixtures/agents");
+
+interface Case {
+  fixture: string;
+  expect: FindingId[];
+  /** Ids that must stay silent on this fixture. */
+  silent?: FindingId[];
+  startupTimeoutMs?: number;
+}
+
+/** One defect per fixture: the finding it must raise, and what must stay silent. */
+const DEFECTS: Case[] = [
+  { fixture: "py-sdk-default-host", expect: ["BIND_LOOPBACK", "PYTHON_SDK_LOOPBACK_DEFAULT"] },
+  { fixture: "py-bind-loopback", expect: ["BIND_LOOPBACK"], silent: ["PYTHON_SDK_LOOPBACK_DEFAULT"] },
+  { fixture: "py-bind-localhost", expect: ["BIND_LOOPBACK"] },
+  { fixture: "py-bind-ipv6-loopback", expect: ["BIND_LOOPBACK"] },
+  { fixture: "py-wrong-port", expect: ["BIND_WRONG_PORT", "DOCKERFILE_EXPOSE_MISMATCH"], silent: ["NOT_LISTENING"] },
+  { fixture: "py-no-ping", expect: ["PING_NOT_FOUND"], silent: ["PING_BAD_RESPONSE"] },
+  { fixture: "py-bad-ping-body", expect: ["PING_BAD_RESPONSE"], silent: ["PING_NOT_FOUND"] },
+  { fixture: "py-ping-lowercase-healthy", expect: ["PING_BAD_RESPONSE"] },
+  { fixture: "py-ping-no-timestamp", expect: ["PING_TIMESTAMP_MISSING"], silent: ["PING_BAD_RESPONSE"] },
+  { fixture: "py-slow-ping", expect: ["PING_SLOW"] },
+  { fixture: "py-ping-stuck-busy", expect: ["PING_STUCK_BUSY"] },
+  { fixture: "py-invocations-500", expect: ["INVOCATIONS_FAILED"] },
+  { fixture: "py-invocations-text-plain", expect: ["INVOCATIONS_FAILED"] },
+  { fixture: "py-crash-on-import", expect: ["STARTUP_CRASH"], silent: ["STARTUP_TIMEOUT", "NOT_LISTENING"] },
+  { fixture: "py-slow-start", expect: ["STARTUP_TIMEOUT"], silent: ["NOT_LISTENING"], startupTimeoutMs: 2_000 },
+  { fixture: "py-not-listening", expect: ["NOT_LISTENING"], silent: ["STARTUP_TIMEOUT"], startupTimeoutMs: 1_000 },
+  { fixture: "mcp-wrong-path", expect: ["MCP_INITIALIZE_FAILED"] },
+  { fixture: "a2a-no-agent-card", expect: ["A2A_AGENT_CARD_MISSING"] },
+  { fixture: "py-otel-not-instrumented", expect: ["OTEL_NOT_INSTRUMENTED"] },
+  { fixture: "py-amd64-image", expect: ["IMAGE_NOT_ARM64"] },
+];
+
+const HEALTHY = ["ts-sdk-healthy", "py-healthy", "py-sdk-docker-container-env", "mcp-healthy", "a2a-healthy"];
+
+afterAll(async () => {
+  expect(await leftoverAgentProcesses()).toEqual([]);
+});
+
+describe("check on defect fixtures", () => {
+  for (const c of DEFECTS) {
+    it(`${c.fixture} → ${c.expect.join(", ")}`, async () => {
+      const report = await runCheck({
+        dir: resolve(agents, c.fixture),
+        ...(c.startupTimeoutMs ? { startupTimeoutMs: c.startupTimeoutMs } : {}),
+      });
+      expect(() => checkReportSchema.parse(report)).not.toThrow();
+      const ids = report.findings.map((f) => f.id);
+      for (const id of c.expect) expect(ids, JSON.stringify(report.findings, null, 1)).toContain(id);
+      for (const id of c.silent ?? []) expect(ids).not.toContain(id);
+      expect(report.verdict).toBe(report.findings.some((f) => f.severity === "error") ? "unhealthy" : "healthy");
+    });
+  }
+});
+
+describe("check on healthy fixtures", () => {
+  for (const fixture of HEALTHY) {
+    it(`${fixture} is healthy with no findings, fast`, async () => {
+      const started = performance.now();
+      const report = await runCheck({ dir: resolve(agents, fixture) });
+      const seconds = (performance.now() - started) / 1000;
+      expect(report.findings, JSON.stringify(report.findings, null, 1)).toEqual([]);
+      expect(report.verdict).toBe("healthy");
+      expect(report.startup.outcome).toBe("healthy");
+      expect(seconds).toBeLessThan(3);
+    });
+  }
+});
