@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readlink, rmdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
 /**
  * AgentCore's microVMs have no /.dockerenv, but Docker hosts and devcontainers
@@ -82,7 +82,7 @@ export async function isolateFromDockerenv(argv: readonly string[], cwd: string)
       HIDE_DOCKERENV_SCRIPT,
       "sh",
       root,
-      cwd,
+      resolve(cwd),
       ...argv,
     ],
     dockerenv: { state: "hidden", method: "private mount namespace without /.dockerenv" },

@@ -13,6 +13,7 @@ interface Case {
   /** Ids that must stay silent on this fixture. */
   silent?: FindingId[];
   startupTimeoutMs?: number;
+  env?: Record<string, string>;
 }
 
 /** One defect per fixture: the finding it must raise, and what must stay silent. */
@@ -31,7 +32,13 @@ const DEFECTS: Case[] = [
   { fixture: "py-invocations-500", expect: ["INVOCATIONS_FAILED"] },
   { fixture: "py-invocations-text-plain", expect: ["INVOCATIONS_FAILED"] },
   { fixture: "py-crash-on-import", expect: ["STARTUP_CRASH"], silent: ["STARTUP_TIMEOUT", "NOT_LISTENING"] },
-  { fixture: "py-slow-start", expect: ["STARTUP_TIMEOUT"], silent: ["NOT_LISTENING"], startupTimeoutMs: 2_000 },
+    {
+    fixture: "py-slow-start",
+    expect: ["STARTUP_TIMEOUT"],
+    silent: ["NOT_LISTENING"],
+    startupTimeoutMs: 2_000,
+    env: { AGENT_STARTUP_DELAY_SECONDS: "4" },
+  },
   { fixture: "py-not-listening", expect: ["NOT_LISTENING"], silent: ["STARTUP_TIMEOUT"], startupTimeoutMs: 1_000 },
   { fixture: "mcp-wrong-path", expect: ["MCP_INITIALIZE_FAILED"] },
   { fixture: "a2a-no-agent-card", expect: ["A2A_AGENT_CARD_MISSING"] },
@@ -51,6 +58,7 @@ describe("check on defect fixtures", () => {
       const report = await runCheck({
         dir: resolve(agents, c.fixture),
         ...(c.startupTimeoutMs ? { startupTimeoutMs: c.startupTimeoutMs } : {}),
+        ...(c.env ? { env: c.env } : {}),
       });
       expect(() => checkReportSchema.parse(report)).not.toThrow();
       const ids = report.findings.map((f) => f.id);
