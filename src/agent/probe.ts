@@ -173,7 +173,10 @@ export async function waitForHealth(agent: LaunchedAgent, options: WaitOptions):
     const listenersOnPort = listening ? onPort(listening, options.port) : undefined;
     if (listenersOnPort?.length && listeningOnPortAfterMs === undefined) listeningOnPortAfterMs = now;
 
-    const loopbackOnly = listenersOnPort !== undefined && listenersOnPort.length > 0 && listenersOnPort.every((s) => isLoopback(s.localAddress));
+    const loopbackOnly =
+      listenersOnPort !== undefined &&
+      listenersOnPort.length > 0 &&
+      listenersOnPort.every((s) => isLoopback(s.localAddress));
     if (options.address && loopbackOnly) {
       // The interface can never reach a loopback listener; AgentCore would retry until its limit.
       loopbackSinceMs ??= now;

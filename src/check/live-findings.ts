@@ -322,7 +322,10 @@ export function liveFindings(run: LiveRun, startedAt?: number): Finding[] {
           { port: run.port },
         ),
       );
-    } else if (onPort.some((s) => !isLoopback(s.localAddress)) && startup.readings.every((r) => r.exchange.status === undefined)) {
+    } else if (
+      onPort.some((s) => !isLoopback(s.localAddress)) &&
+      startup.readings.every((r) => r.exchange.status === undefined)
+    ) {
       const last = startup.readings.at(-1);
       findings.push(
         makeFinding(

@@ -76,7 +76,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
 
   progress("static", "Dockerfile, source and project config");
   const staticFindings = await runStaticChecks({
-    dir: options.dir,
+    dir: plan.dir,
     protocol,
     ...(plan.image ? { image: plan.image } : {}),
     ...(config ? { config } : {}),

@@ -1,0 +1,184 @@
+import { existsSync, statSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import { join, relative, resolve } from "node:path";
+import { UsageError } from "../util/errors.js";
+import { parseDockerfile } from "./dockerfile.js";
+import { findProjectConfig, type ProjectConfig } from "./project-config.js";
+import type { ImageSpec, LaunchPlan, Protocol } from "./types.js";
+
+export interface PlanOptions {
+  /** A shell command line that replaces the image's command. */
+  cmd?: string;
+  protocol?: Protocol;
+}
+
+export interface ResolvedPlan {
+  plan: LaunchPlan;
+  protocol: Protocol;
+  config?: ProjectConfig;
+}
+
+const SHELL_OPERATORS = /[|&;<>()$`\\"'*?[\]#~=%{}]/;
+
+/** `--cmd` as argv: plain words split on spaces; anything with shell syntax runs under /bin/sh -c. */
+function splitCommand(cmd: string): string[] {
+  const trimmed = cmd.trim();
+  if (SHELL_OPERATORS.test(trimmed)) return ["/bin/sh", "-c", trimmed];
+  return trimmed.split(/\s+/);
+}
+
+/** The entry file of a project config as a command, the way its managed runtime starts it. */
+function commandForEntrypoint(entry: string): string[] {
+  const file = entry.split(":")[0]!;
+  if (file.endsWith(".py")) return ["python3", file];
+  if (file.endsWith(".ts")) return ["npx", "--no-install", "tsx", file];
+  return ["node", file];
+}
+
+const SKIP_DIRS = new Set([
+  "node_modules",
+  ".git",
+  ".venv",
+  "venv",
+  "__pycache__",
+  "dist",
+  "build",
+  ".aws-sam",
+]);
+
+/** Source files under `dir` with these extensions, at most `depth` levels down. */
+export async function listSources(dir: string, extensions: readonly string[], depth = 3): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (current: string, level: number) => {
+    const entries = await readdir(current, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      const path = join(current, entry.name);
+      if (entry.isDirectory() && level < depth && !SKIP_DIRS.has(entry.name) && !entry.name.startsWith("."))
+        await walk(path, level + 1);
+      else if (entry.isFile() && extensions.some((ext) => entry.name.endsWith(ext))) found.push(path);
+    }
+  };
+  await walk(dir, 0);
+  return found.sort();
+}
+
+const PREFERRED_ENTRY = ["main", "app", "agent", "server", "index"];
+
+function byPreference(files: string[], dir: string): string[] {
+  const rank = (file: string) => {
+    const rel = relative(dir, file);
+    const stem = rel.replace(/\.[^.]+$/, "");
+    const index = PREFERRED_ENTRY.indexOf(stem);
+    return (index < 0 ? PREFERRED_ENTRY.length : index) + rel.split("/").length * 10;
+  };
+  return [...files].sort((a, b) => rank(a) - rank(b));
+}
+
+/** Without a Dockerfile or a config entrypoint: the common layouts of AgentCore agents. */
+async function detectLayout(dir: string): Promise<{ argv: string[]; origin: string } | undefined> {
+  for (const file of byPreference(await listSources(dir, [".py"], 2), dir)) {
+    if ((await readFile(file, "utf8")).includes("BedrockAgentCoreApp(")) {
+      const rel = relative(dir, file);
+      return { argv: ["python3", rel], origin: `detected: Python BedrockAgentCoreApp in ${rel}` };
+    }
+  }
+  const manifestPath = join(dir, "package.json");
+  if (existsSync(manifestPath)) {
+    const manifest = JSON.parse(await readFile(manifestPath, "utf8")) as {
+      main?: string;
+      scripts?: Record<string, string>;
+      dependencies?: Record<string, string>;
+    };
+    if (manifest.scripts?.start)
+      return { argv: ["npm", "start"], origin: "detected: package.json start script" };
+    const candidates = byPreference(await listSources(dir, [".js", ".mjs", ".ts"], 2), dir);
+    for (const file of manifest.main ? [resolve(dir, manifest.main), ...candidates] : candidates) {
+      if (!existsSync(file)) continue;
+      if ((await readFile(file, "utf8")).includes("bedrock-agentcore/runtime")) {
+        const rel = relative(dir, file);
+        return {
+          argv: commandForEntrypoint(rel),
+          origin: `detected: TypeScript SDK app (bedrock-agentcore/runtime) in ${rel}`,
+        };
+      }
+    }
+  }
+  return undefined;
+}
+
+function imageCommand(image: ImageSpec): { argv: string[]; origin: string } | undefined {
+  if (!image.argv) return undefined;
+  const source = image.entrypoint ?? image.cmd!;
+  const keyword = image.entrypoint ? "ENTRYPOINT" : "CMD";
+  return { argv: image.argv, origin: `Dockerfile:${source.line} ${keyword} (${source.form} form)` };
+}
+
+/** The image's environment as the process gets it: Dockerfile ENV, then what AgentCore sets. */
+function imageEnvironment(
+  image: ImageSpec | undefined,
+  config: ProjectConfig | undefined,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(image?.env ?? {})) env[name] = value.value;
+  // The base image's PATH is unknown here: this machine's stands in for it, after the Dockerfile's own entries.
+  if (env.PATH !== undefined)
+    env.PATH = [env.PATH.replace(/:+$/, ""), process.env.PATH].filter(Boolean).join(":");
+  const region = config?.region;
+  if (region) {
+    env.AWS_REGION ??= region;
+    env.AWS_DEFAULT_REGION ??= region;
+  }
+  return { ...config?.environment, ...env };
+}
+
+/**
+ * Decides how `check` (and an emulated session) starts the agent in `dir`:
+ * the Dockerfile's command and environment, `--cmd`, or a detected layout.
+ */
+export async function resolveLaunchPlan(dir: string, options: PlanOptions = {}): Promise<ResolvedPlan> {
+  const root = resolve(dir);
+  if (!existsSync(root) || !statSync(root).isDirectory()) {
+    throw new UsageError(`${dir} is not a directory. Pass the agent's directory (its Docker build context).`);
+  }
+  const config = await findProjectConfig(root);
+  // An AgentCore CLI project checked from its root: the agent's code is in its codeLocation.
+  const agentDir =
+    config?.kind === "agentcore-json" && config.codeLocation && resolve(config.root) === root
+      ? resolve(config.root, config.codeLocation)
+      : root;
+  const dockerfilePath = join(agentDir, config?.dockerfile ?? "Dockerfile");
+  const image = existsSync(dockerfilePath) ? await parseDockerfile(dockerfilePath) : undefined;
+  const protocol = options.protocol ?? config?.protocol?.value ?? "HTTP";
+
+  const command =
+    options.cmd !== undefined
+      ? { argv: splitCommand(options.cmd), origin: "--cmd" }
+      : ((image && imageCommand(image)) ??
+        (config?.entrypoint && !image
+          ? {
+              argv: commandForEntrypoint(config.entrypoint.value),
+              origin: `${relative(root, config.path)}:${config.entrypoint.line} entrypoint`,
+            }
+          : undefined) ??
+        (image ? undefined : await detectLayout(agentDir)));
+  if (!command || command.argv.length === 0) {
+    throw new UsageError(
+      image
+        ? `${relative(process.cwd(), dockerfilePath)} has no CMD or ENTRYPOINT, so there is nothing to run. Add one, or pass --cmd "python3 app.py".`
+        : `No Dockerfile, project config entrypoint, Python BedrockAgentCoreApp or TypeScript bedrock-agentcore/runtime app found in ${dir}. Pass the command with --cmd "python3 app.py".`,
+    );
+  }
+  return {
+    plan: {
+      dir: agentDir,
+      argv: command.argv,
+      cwd: agentDir,
+      env: imageEnvironment(image, config),
+      origin: command.origin,
+      ...(image ? { image } : {}),
+      ...(image?.user ? { user: image.user.value } : {}),
+    },
+    protocol,
+    ...(config ? { config } : {}),
+  };
+}

@@ -1,0 +1,136 @@
+import { readFile } from "node:fs/promises";
+import { relative } from "node:path";
+import { listSources } from "../../agent/plan.js";
+import { type Evidence, makeFinding } from "../../findings/index.js";
+import type { StaticCheck } from "./context.js";
+
+/**
+ * Blanks out comments and string literals, keeping every newline, so a call
+ * found in what remains is code and its offset still gives the right line.
+ */
+export function blankPythonNonCode(source: string): string {
+  let out = "";
+  let i = 0;
+  while (i < source.length) {
+    const ch = source[i]!;
+    if (ch === "#") {
+      while (i < source.length && source[i] !== "\n") {
+        out += " ";
+        i++;
+      }
+      continue;
+    }
+    if (ch === '"' || ch === "'") {
+      const triple = source.startsWith(ch.repeat(3), i);
+      const close = triple ? ch.repeat(3) : ch;
+      out += " ".repeat(close.length);
+      i += close.length;
+      while (i < source.length && !source.startsWith(close, i) && (triple || source[i] !== "\n")) {
+        if (source[i] === "\\") {
+          out += " ";
+          i++;
+        }
+        out += source[i] === "\n" ? "\n" : " ";
+        i++;
+      }
+      out += " ".repeat(Math.min(close.length, source.length - i));
+      i += close.length;
+      continue;
+    }
+    out += ch;
+    i++;
+  }
+  return out;
+}
+
+/** The text between the parenthesis at `open` and its match. */
+function callArguments(code: string, open: number): string {
+  let depth = 0;
+  for (let i = open; i < code.length; i++) {
+    if ("([{".includes(code[i]!)) depth++;
+    else if (")]}".includes(code[i]!) && --depth === 0) return code.slice(open + 1, i);
+  }
+  return code.slice(open + 1);
+}
+
+/** Whether a call passes `host`: by keyword, or as `run`'s second positional argument. */
+function passesHost(args: string, hostPosition: number | undefined): boolean {
+  if (/\bhost\s*=/.test(args) || /\*\*\w/.test(args)) return true;
+  if (hostPosition === undefined) return false;
+  let depth = 0;
+  let positional = args.trim() === "" ? 0 : 1;
+  for (const ch of args) {
+    if ("([{".includes(ch)) depth++;
+    else if (")]}".includes(ch)) depth--;
+    else if (ch === "," && depth === 0) positional++;
+  }
+  const keywordArgs = (args.match(/\b\w+\s*=(?!=)/g) ?? []).length;
+  return positional - keywordArgs > hostPosition;
+}
+
+const lineAt = (code: string, offset: number) => code.slice(0, offset).split("\n").length;
+
+export interface HostlessCall {
+  file: string;
+  line: number;
+  call: string;
+}
+
+/** Calls that start an AgentCore SDK server with the SDK's host default. */
+export function findHostlessRuns(code: string, file: string): HostlessCall[] {
+  const calls: HostlessCall[] = [];
+  const apps = new Set<string>();
+  for (const m of code.matchAll(
+    /\b([A-Za-z_]\w*)\s*(?::[^=\n]+)?=\s*(?:[\w.]+\.)?(?:BedrockAgentCoreApp|AGUIApp)\s*\(/g,
+  ))
+    apps.add(m[1]!);
+  for (const app of apps) {
+    for (const m of code.matchAll(new RegExp(`\\b${app}\\s*\\.\\s*run\\s*\\(`, "g"))) {
+      const open = m.index + m[0].length - 1;
+      if (!passesHost(callArguments(code, open), 1))
+        calls.push({
+          file,
+          line: lineAt(code, m.index),
+          call: `${app}.run(${callArguments(code, open).trim()})`,
+        });
+    }
+  }
+  for (const m of code.matchAll(/\bserve_a2a\s*\(/g)) {
+    const open = m.index + m[0].length - 1;
+    if (!passesHost(callArguments(code, open), undefined))
+      calls.push({ file, line: lineAt(code, m.index), call: "serve_a2a(...)" });
+  }
+  return calls;
+}
+
+/**
+ * The Python SDK binds 127.0.0.1 when run() gets no host, unless /.dockerenv
+ * exists or DOCKER_CONTAINER is set; AgentCore's microVMs have no /.dockerenv.
+ */
+export const checkPythonSdkHostDefault: StaticCheck = async ({ dir, image, config }) => {
+  if (image?.env.DOCKER_CONTAINER?.value) return [];
+  // A CodeZip deploy runs on the managed runtime, whose environment we cannot see from here.
+  if (!image && config?.kind === "agentcore-json" && config.build === "CodeZip") return [];
+  const calls: HostlessCall[] = [];
+  for (const file of await listSources(dir, [".py"], 3)) {
+    const source = await readFile(file, "utf8");
+    if (!/BedrockAgentCoreApp|AGUIApp|serve_a2a/.test(source)) continue;
+    calls.push(...findHostlessRuns(blankPythonNonCode(source), relative(dir, file)));
+  }
+  if (calls.length === 0) return [];
+  const evidence: Evidence[] = calls.map((c) => ({
+    fact: `${c.call} passes no host`,
+    source: { kind: "file", path: c.file, line: c.line },
+  }));
+  evidence.push(
+    image
+      ? {
+          fact: "the Dockerfile does not set ENV DOCKER_CONTAINER",
+          source: { kind: "file", path: relative(dir, image.path) },
+        }
+      : { fact: "no Dockerfile sets DOCKER_CONTAINER", source: { kind: "tool", detail: "static check" } },
+  );
+  return [
+    makeFinding("PYTHON_SDK_LOOPBACK_DEFAULT", evidence, { file: `${calls[0]!.file}:${calls[0]!.line}` }),
+  ];
+};
