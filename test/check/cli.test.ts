@@ -16,7 +16,9 @@ describe("agentcore-doctor check (CLI)", () => {
     const result = await runCli(["check", fixture("py-sdk-default-host"), "--format", "json"]);
     expect(result.code, result.stderr).toBe(1);
     const report = checkReportSchema.parse(JSON.parse(result.stdout));
-    expect(report.findings.map((f) => f.id)).toEqual(expect.arrayContaining(["BIND_LOOPBACK", "PYTHON_SDK_LOOPBACK_DEFAULT"]));
+    expect(report.findings.map((f) => f.id)).toEqual(
+      expect.arrayContaining(["BIND_LOOPBACK", "PYTHON_SDK_LOOPBACK_DEFAULT"]),
+    );
   });
 
   it("renders markdown", async () => {

@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkReportSchema } from "../../src/check/report.js";
 import { runCheck } from "../../src/check/run-check.js";
-import type { FindingId } from "../../src/findings/index.js";
+import { CATALOG, FINDING_IDS, type FindingId } from "../../src/findings/index.js";
 import { leftoverAgentProcesses } from "../helpers/leftovers.js";
 
 const agents = resolve(import.meta.dirname, "../fixtures/agents");
@@ -22,7 +22,11 @@ const DEFECTS: Case[] = [
   { fixture: "py-bind-loopback", expect: ["BIND_LOOPBACK"], silent: ["PYTHON_SDK_LOOPBACK_DEFAULT"] },
   { fixture: "py-bind-localhost", expect: ["BIND_LOOPBACK"] },
   { fixture: "py-bind-ipv6-loopback", expect: ["BIND_LOOPBACK"] },
-  { fixture: "py-wrong-port", expect: ["BIND_WRONG_PORT", "DOCKERFILE_EXPOSE_MISMATCH"], silent: ["NOT_LISTENING"] },
+  {
+    fixture: "py-wrong-port",
+    expect: ["BIND_WRONG_PORT", "DOCKERFILE_EXPOSE_MISMATCH"],
+    silent: ["NOT_LISTENING"],
+  },
   { fixture: "py-no-ping", expect: ["PING_NOT_FOUND"], silent: ["PING_BAD_RESPONSE"] },
   { fixture: "py-bad-ping-body", expect: ["PING_BAD_RESPONSE"], silent: ["PING_NOT_FOUND"] },
   { fixture: "py-ping-lowercase-healthy", expect: ["PING_BAD_RESPONSE"] },
@@ -32,14 +36,19 @@ const DEFECTS: Case[] = [
   { fixture: "py-invocations-500", expect: ["INVOCATIONS_FAILED"] },
   { fixture: "py-invocations-text-plain", expect: ["INVOCATIONS_FAILED"] },
   { fixture: "py-crash-on-import", expect: ["STARTUP_CRASH"], silent: ["STARTUP_TIMEOUT", "NOT_LISTENING"] },
-    {
+  {
     fixture: "py-slow-start",
     expect: ["STARTUP_TIMEOUT"],
     silent: ["NOT_LISTENING"],
     startupTimeoutMs: 2_000,
     env: { AGENT_STARTUP_DELAY_SECONDS: "4" },
   },
-  { fixture: "py-not-listening", expect: ["NOT_LISTENING"], silent: ["STARTUP_TIMEOUT"], startupTimeoutMs: 1_000 },
+  {
+    fixture: "py-not-listening",
+    expect: ["NOT_LISTENING"],
+    silent: ["STARTUP_TIMEOUT"],
+    startupTimeoutMs: 1_000,
+  },
   { fixture: "mcp-wrong-path", expect: ["MCP_INITIALIZE_FAILED"] },
   { fixture: "a2a-no-agent-card", expect: ["A2A_AGENT_CARD_MISSING"] },
   { fixture: "py-otel-not-instrumented", expect: ["OTEL_NOT_INSTRUMENTED"] },
@@ -64,7 +73,9 @@ describe("check on defect fixtures", () => {
       const ids = report.findings.map((f) => f.id);
       for (const id of c.expect) expect(ids, JSON.stringify(report.findings, null, 1)).toContain(id);
       for (const id of c.silent ?? []) expect(ids).not.toContain(id);
-      expect(report.verdict).toBe(report.findings.some((f) => f.severity === "error") ? "unhealthy" : "healthy");
+      expect(report.verdict).toBe(
+        report.findings.some((f) => f.severity === "error") ? "unhealthy" : "healthy",
+      );
     });
   }
 });
@@ -81,4 +92,19 @@ describe("check on healthy fixtures", () => {
       expect(seconds).toBeLessThan(3);
     });
   }
+});
+
+describe("coverage of the catalog by check tests", () => {
+  it("every finding check can emit fires on some fixture or test", () => {
+    const firedElsewhere = new Set<FindingId>([
+      "STARTUP_BLOCKED_ON_NETWORK", // test/check/network.test.ts (needs a namespace)
+      "PROBE_DOCKERENV_VISIBLE", // test/check/cli.test.ts (runs unprivileged)
+      "PROJECT_CONFIG_INVALID", // test/unit/static-checks.test.ts
+    ]);
+    const fired = new Set([...DEFECTS.flatMap((c) => c.expect), ...firedElsewhere]);
+    const emitted = FINDING_IDS.filter((id) =>
+      (CATALOG[id].emittedBy as readonly string[]).includes("check"),
+    );
+    expect(emitted.filter((id) => !fired.has(id))).toEqual([]);
+  });
 });

@@ -11,10 +11,16 @@ export interface CliResult {
 }
 
 /** Runs the CLI from source as a user would run the bin: a separate process, its exit code and output. */
-export function runCli(args: readonly string[], options: { prefix?: readonly string[]; env?: Record<string, string> } = {}): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  options: { prefix?: readonly string[]; env?: Record<string, string> } = {},
+): Promise<CliResult> {
   const argv = [...(options.prefix ?? []), process.execPath, "--import", "tsx", main, ...args];
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd: repoRoot, env: { ...process.env, NO_COLOR: "1", ...options.env } });
+    const child = spawn(argv[0]!, argv.slice(1), {
+      cwd: repoRoot,
+      env: { ...process.env, NO_COLOR: "1", ...options.env },
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => {

@@ -1,0 +1,179 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { resolveLaunchPlan } from "../../src/agent/plan.js";
+import { runStaticChecks } from "../../src/check/static/index.js";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A throwaway agent project from a map of relative paths to contents. */
+function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "acd-static-"));
+  dirs.push(dir);
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(dir, path, ".."), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+  return dir;
+}
+
+async function staticIds(files: Record<string, string>): Promise<string[]> {
+  const dir = project(files);
+  const { plan, protocol, config } = await resolveLaunchPlan(dir);
+  const findings = await runStaticChecks({
+    dir: plan.dir,
+    protocol,
+    ...(plan.image ? { image: plan.image } : {}),
+    ...(config ? { config } : {}),
+  });
+  return findings.map((f) => f.id);
+}
+
+const SDK_APP =
+  "from bedrock_agentcore.runtime import BedrockAgentCoreApp\napp = BedrockAgentCoreApp()\napp.run()\n";
+const ARM = "FROM --platform=linux/arm64 python:3.11-slim\n";
+
+describe("static checks", () => {
+  it("PYTHON_SDK_LOOPBACK_DEFAULT fires without DOCKER_CONTAINER and stays silent with it", async () => {
+    expect(await staticIds({ "app.py": SDK_APP, Dockerfile: `${ARM}CMD ["python3", "app.py"]\n` })).toContain(
+      "PYTHON_SDK_LOOPBACK_DEFAULT",
+    );
+    expect(
+      await staticIds({
+        "app.py": SDK_APP,
+        Dockerfile: `${ARM}ENV DOCKER_CONTAINER=1\nCMD ["python3", "app.py"]\n`,
+      }),
+    ).toEqual([]);
+  });
+
+  it("IMAGE_NOT_ARM64 fires for amd64 and $BUILDPLATFORM, not for arm64 or $TARGETPLATFORM", async () => {
+    const cmd = 'ENV DOCKER_CONTAINER=1\nCMD ["python3", "app.py"]\n';
+    expect(
+      await staticIds({ "app.py": "", Dockerfile: `FROM --platform=linux/amd64 python\n${cmd}` }),
+    ).toEqual(["IMAGE_NOT_ARM64"]);
+    expect(
+      await staticIds({ "app.py": "", Dockerfile: `FROM --platform=$BUILDPLATFORM python\n${cmd}` }),
+    ).toEqual(["IMAGE_NOT_ARM64"]);
+    expect(
+      await staticIds({ "app.py": "", Dockerfile: `FROM --platform=$TARGETPLATFORM python\n${cmd}` }),
+    ).toEqual([]);
+    expect(await staticIds({ "app.py": "", Dockerfile: `${ARM}${cmd}` })).toEqual([]);
+  });
+
+  it("DOCKERFILE_EXPOSE_MISMATCH fires when EXPOSE misses the protocol port", async () => {
+    const base = `${ARM}ENV DOCKER_CONTAINER=1\nCMD ["python3", "app.py"]\n`;
+    expect(await staticIds({ "app.py": "", Dockerfile: `${base}EXPOSE 80\n` })).toEqual([
+      "DOCKERFILE_EXPOSE_MISMATCH",
+    ]);
+    expect(await staticIds({ "app.py": "", Dockerfile: `${base}EXPOSE 8080 8000 9000\n` })).toEqual([]);
+  });
+
+  it("OTEL_NOT_INSTRUMENTED fires when observability is on but the entry is bare, silent when wrapped", async () => {
+    const yaml = (enabled: boolean) =>
+      `agents:\n  a:\n    entrypoint: app.py\n    aws:\n      observability:\n        enabled: ${enabled}\n`;
+    const bare = `${ARM}ENV DOCKER_CONTAINER=1\nCMD ["python3", "app.py"]\n`;
+    const wrapped = `${ARM}ENV DOCKER_CONTAINER=1\nCMD ["opentelemetry-instrument", "python3", "app.py"]\n`;
+    expect(
+      await staticIds({ "app.py": "", Dockerfile: bare, ".bedrock_agentcore.yaml": yaml(true) }),
+    ).toEqual(["OTEL_NOT_INSTRUMENTED"]);
+    expect(
+      await staticIds({
+        "app.py": "",
+        Dockerfile: wrapped,
+        "requirements.txt": "aws-opentelemetry-distro\n",
+        ".bedrock_agentcore.yaml": yaml(true),
+      }),
+    ).toEqual([]);
+    expect(
+      await staticIds({ "app.py": "", Dockerfile: bare, ".bedrock_agentcore.yaml": yaml(false) }),
+    ).toEqual([]);
+  });
+
+  it("PROJECT_CONFIG_INVALID fires on a config the tools reject, with file and line", async () => {
+    const dir = project({
+      "app.py": "",
+      Dockerfile: `${ARM}ENV DOCKER_CONTAINER=1\nCMD ["python3", "app.py"]\n`,
+      ".bedrock_agentcore.yaml":
+        "agents:\n  a:\n    entrypoint: app.py\n    aws:\n      network_configuration:\n        network_mode: VPC\n",
+    });
+    const { plan, protocol, config } = await resolveLaunchPlan(dir);
+    const findings = await runStaticChecks({
+      dir: plan.dir,
+      protocol,
+      ...(plan.image ? { image: plan.image } : {}),
+      ...(config ? { config } : {}),
+    });
+    expect(findings.map((f) => f.id)).toEqual(["PROJECT_CONFIG_INVALID"]);
+    expect(findings[0]!.evidence[0]).toMatchObject({
+      source: { kind: "file", path: ".bedrock_agentcore.yaml", line: 6 },
+    });
+  });
+});
+
+describe("resolveLaunchPlan", () => {
+  it("runs the Dockerfile's command with its ENV, never the caller's DOCKER_CONTAINER", async () => {
+    const dir = project({
+      "app.py": "",
+      Dockerfile: `${ARM}ENV MODE=prod PATH=/app/bin:$PATH\nUSER app\nCMD ["python3", "app.py"]\n`,
+    });
+    const { plan, protocol } = await resolveLaunchPlan(dir);
+    expect(protocol).toBe("HTTP");
+    expect(plan.argv).toEqual(["python3", "app.py"]);
+    expect(plan.origin).toBe("Dockerfile:4 CMD (exec form)");
+    expect(plan.env.MODE).toBe("prod");
+    expect(plan.env.PATH?.startsWith("/app/bin:")).toBe(true);
+    expect(plan.env.DOCKER_CONTAINER).toBeUndefined();
+    expect(plan.user).toBe("app");
+  });
+
+  it("takes --cmd over the Dockerfile, splitting plain words and using sh -c for shell syntax", async () => {
+    const dir = project({ Dockerfile: `${ARM}CMD ["x"]\n` });
+    expect((await resolveLaunchPlan(dir, { cmd: "python3 -u app.py" })).plan.argv).toEqual([
+      "python3",
+      "-u",
+      "app.py",
+    ]);
+    expect((await resolveLaunchPlan(dir, { cmd: "cd src && python3 app.py" })).plan.argv).toEqual([
+      "/bin/sh",
+      "-c",
+      "cd src && python3 app.py",
+    ]);
+  });
+
+  it("detects layouts without a Dockerfile", async () => {
+    expect((await resolveLaunchPlan(project({ "util.py": "x = 1", "main.py": SDK_APP }))).plan.argv).toEqual([
+      "python3",
+      "main.py",
+    ]);
+    const ts = project({
+      "package.json": "{}",
+      "src/agent.js": 'import { BedrockAgentCoreApp } from "bedrock-agentcore/runtime";',
+    });
+    expect((await resolveLaunchPlan(ts)).plan).toMatchObject({
+      argv: ["node", "src/agent.js"],
+      origin: expect.stringContaining("TypeScript SDK"),
+    });
+    const cli = project({
+      "agentcore/agentcore.json": JSON.stringify({
+        name: "p",
+        version: 1,
+        runtimes: [
+          { name: "a", build: "CodeZip", entrypoint: "main.py", codeLocation: "app/a", protocol: "MCP" },
+        ],
+      }),
+      "app/a/main.py": SDK_APP,
+    });
+    const resolved = await resolveLaunchPlan(cli);
+    expect(resolved.protocol).toBe("MCP");
+    expect(resolved.plan).toMatchObject({ argv: ["python3", "main.py"], cwd: join(cli, "app/a") });
+  });
+
+  it("says what to do when it cannot find an entry or a directory", async () => {
+    await expect(resolveLaunchPlan(project({ "README.md": "" }))).rejects.toThrow(/--cmd/);
+    await expect(resolveLaunchPlan("/nonexistent/agent")).rejects.toThrow(/not a directory/);
+  });
+});
