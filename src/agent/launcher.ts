@@ -55,19 +55,31 @@ export class LaunchedAgent {
     cleanup: () => Promise<void>,
   ) {
     this.exited = new Promise((resolve) => {
+      let resolved = false;
+      const settle = () => {
+        if (resolved) return;
+        resolved = true;
+        void cleanup().then(() => resolve(this.exit!));
+      };
       const finish = (code: number | null, signal: NodeJS.Signals | null) => {
         if (this.exit) return;
         this.exit = { code, signal, at: Date.now() };
         live.delete(this);
-        // The group may hold children that outlived the leader.
+        // Children that outlived the leader would keep its pipes open: end them too.
         this.killGroupNow();
-        void cleanup().then(() => resolve(this.exit!));
+        // Its last lines are still in the pipes until they close; a pipe held elsewhere must not stall us.
+        setTimeout(settle, 500).unref();
       };
       child.once("error", (error: NodeJS.ErrnoException) => {
         this.record({ stream: "stderr", text: `${command[0]}: ${error.message}`, at: Date.now() }, onOutput);
         finish(error.code === "ENOENT" ? 127 : 126, null);
+        settle();
       });
-      child.once("close", finish);
+      child.once("exit", finish);
+      child.once("close", (code, signal) => {
+        finish(code, signal);
+        settle();
+      });
     });
     for (const [stream, readable] of [
       ["stdout", child.stdout],

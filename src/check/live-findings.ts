@@ -1,3 +1,4 @@
+import { isAbsolute, relative } from "node:path";
 import type { ParsedException } from "../agent/crash.js";
 import type { DockerenvState } from "../agent/isolation.js";
 import type { ExitInfo, OutputLine } from "../agent/launcher.js";
@@ -14,6 +15,8 @@ import { type Evidence, type Finding, makeFinding } from "../findings/index.js";
 
 /** Everything one probe run observed: the input of the live rules. */
 export interface LiveRun {
+  /** The agent's directory, for paths in evidence. */
+  dir: string;
   protocol: Protocol;
   port: number;
   command: readonly string[];
@@ -32,6 +35,11 @@ export interface LiveRun {
 }
 
 const TABLE = "/proc/<pid>/net/tcp, tcp6";
+
+function relativeToAgent(dir: string, file: string): string {
+  const rel = relative(dir, file);
+  return rel.startsWith("..") || isAbsolute(rel) ? file : rel;
+}
 
 function socketFact(s: TcpSocket): string {
   const host =
@@ -84,20 +92,28 @@ function crashFinding(run: LiveRun, startedAt: number | undefined): Finding {
   ];
   const exception = run.exception;
   if (exception) {
-    const where = exception.location ? ` at ${exception.location.file}:${exception.location.line}` : "";
     evidence.push({
-      fact: `${exception.type}: ${exception.message}${where}`,
+      fact: `${exception.type}: ${exception.message}`,
       source: exception.location
-        ? { kind: "file", path: exception.location.file, line: exception.location.line }
+        ? {
+            kind: "file",
+            path: relativeToAgent(run.dir, exception.location.file),
+            line: exception.location.line,
+          }
         : { kind: "process", detail: "stderr" },
     });
-  } else if (run.exit?.code === 127) {
-    evidence.push({
-      fact: `the command was not found: ${run.command[0]}`,
-      source: { kind: "process", detail: "exit 127" },
-    });
+    // The traceback as printed, innermost frame last, as a reader expects it.
+    for (const line of exception.lines.slice(-12))
+      evidence.push({ fact: line, source: { kind: "process", detail: "stderr" } });
+  } else {
+    if (run.exit?.code === 127) {
+      evidence.push({
+        fact: `the command was not found: ${run.command[0]}`,
+        source: { kind: "process", detail: "exit 127" },
+      });
+    }
+    evidence.push(...lastLines(run.output, 10));
   }
-  evidence.push(...lastLines(run.output, exception ? 3 : 10));
   return makeFinding("STARTUP_CRASH", evidence, {
     exception: exception ? `${exception.type}: ${exception.message}` : `exit code ${run.exit?.code ?? "?"}`,
     command: run.command.join(" "),

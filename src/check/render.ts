@@ -15,8 +15,12 @@ function severityLabel(severity: Finding["severity"], c: Colors): string {
 function startupLine(report: CheckReport): string {
   const s = report.startup;
   switch (s.outcome) {
-    case "healthy":
-      return `healthy after ${((s.healthyAfterMs ?? 0) / 1000).toFixed(2)} s`;
+    case "healthy": {
+      const after = `${((s.healthyAfterMs ?? 0) / 1000).toFixed(2)} s`;
+      return s.reachableFromInterface === false
+        ? `answers /ping after ${after}, but on loopback only: AgentCore's health check would not reach it`
+        : `healthy after ${after}`;
+    }
     case "exited":
       return `exited before it was healthy (${s.exit?.signal ?? `code ${s.exit?.code}`})`;
     case "unhealthy":

@@ -74,6 +74,10 @@ export const checkReportSchema = z.object({
     limitMs: z.number(),
     elapsedMs: z.number().optional(),
     healthyAfterMs: z.number().optional(),
+    reachableFromInterface: z
+      .boolean()
+      .optional()
+      .describe("whether the port is served where AgentCore's health check arrives (not loopback only)"),
     listening: z.array(socketSchema).optional(),
     stuckConnections: z.array(z.object({ address: z.string(), port: z.number().int(), forMs: z.number() })),
     exit: z.object({ code: z.number().int().nullable(), signal: z.string().nullable() }).optional(),

@@ -118,7 +118,10 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
       else invocations = await probeInvocations(host, port, protocol, INVOCATION_TIMEOUT_MS);
       if (protocol === "A2A") agentCard = await getAgentCard(host, port, pingTimeoutMs);
       // With nothing running, /ping should say Healthy; a run of HealthyBusy means it never will.
-      samples = await samplePing(host, port, 3, 150, pingTimeoutMs, agent.startedAt);
+      const slowAlready = startup.readings.some(
+        (r) => r.exchange.latencyMs > (options.slowPingMs ?? DEFAULT_SLOW_PING_MS),
+      );
+      samples = await samplePing(host, port, slowAlready ? 1 : 3, 150, pingTimeoutMs, agent.startedAt);
       if (samples.some((s) => s.status === "HealthyBusy")) {
         samples.push(...(await samplePing(host, port, 4, 500, pingTimeoutMs, agent.startedAt)));
       }
@@ -136,6 +139,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     const output = agent.output();
     const exception = parseException(output.map((l) => l.text));
     run = {
+      dir: plan.dir,
       protocol,
       port,
       command: plan.argv,
@@ -221,6 +225,9 @@ function buildReport({
       limitMs: run.startupTimeoutMs,
       elapsedMs: startup.elapsedMs,
       ...(startup.healthyAfterMs !== undefined ? { healthyAfterMs: startup.healthyAfterMs } : {}),
+      ...(startup.reachableFromInterface !== undefined
+        ? { reachableFromInterface: startup.reachableFromInterface }
+        : {}),
       ...(startup.listening
         ? {
             listening: startup.listening.map((s) => ({

@@ -108,3 +108,17 @@ describe("coverage of the catalog by check tests", () => {
     expect(emitted.filter((id) => !fired.has(id))).toEqual([]);
   });
 });
+
+describe("crash evidence", () => {
+  it("quotes the traceback and points at the agent's own line", async () => {
+    const report = await runCheck({ dir: resolve(agents, "py-crash-on-import") });
+    const crash = report.findings.find((f) => f.id === "STARTUP_CRASH")!;
+    expect(crash.evidence[0]!.fact).toMatch(/exited with code 1/);
+    expect(crash.evidence[1]).toEqual({
+      fact: "ModuleNotFoundError: No module named 'strands'",
+      source: { kind: "file", path: "app.py", line: 3 },
+    });
+    expect(crash.evidence.map((e) => e.fact)).toContain("Traceback (most recent call last):");
+    expect(report.startup.exit).toEqual({ code: 1, signal: null });
+  });
+});
