@@ -11,17 +11,8 @@ import {
 import type { DockerCommand, ImageSpec, Located } from "./types.js";
 
 /** What one build stage has accumulated; a later `FROM <stage>` starts from a copy. */
-interface Stage {
+interface Stage extends Omit<ImageSpec, "path" | "argv" | "warnings"> {
   name?: string;
-  baseImage?: Located<string>;
-  platform?: Located<string>;
-  env: Record<string, Located<string>>;
-  args: Record<string, Located<string | undefined>>;
-  workdir?: Located<string>;
-  user?: Located<string>;
-  expose: Located<number>[];
-  entrypoint?: DockerCommand;
-  cmd?: DockerCommand;
   shell: string[];
 }
 

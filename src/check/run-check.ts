@@ -218,7 +218,14 @@ function buildReport({
       ...(run.dockerenv.state === "visible" ? { dockerenvDetail: run.dockerenv.reason } : {}),
       network: options.netns ? `network namespace ${options.netns.name} (${options.netns.address})` : "host",
       socketsRead: startup.listening !== undefined,
-      notes: [...notes],
+      notes: [
+        ...notes,
+        ...(startup.listening === undefined
+          ? [
+              `listening sockets are read from /proc on Linux only; on ${process.platform} the loopback, port and stuck-connection checks were skipped`,
+            ]
+          : []),
+      ],
     },
     startup: {
       outcome: startup.outcome,

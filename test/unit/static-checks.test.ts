@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { resolveLaunchPlan } from "../../src/agent/plan.js";
 import { runStaticChecks } from "../../src/check/static/index.js";
+import type { Finding } from "../../src/findings/index.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -21,16 +22,18 @@ function project(files: Record<string, string>): string {
   return dir;
 }
 
-async function staticIds(files: Record<string, string>): Promise<string[]> {
-  const dir = project(files);
-  const { plan, protocol, config } = await resolveLaunchPlan(dir);
-  const findings = await runStaticChecks({
+async function staticFindings(files: Record<string, string>): Promise<Finding[]> {
+  const { plan, protocol, config } = await resolveLaunchPlan(project(files));
+  return runStaticChecks({
     dir: plan.dir,
     protocol,
     ...(plan.image ? { image: plan.image } : {}),
     ...(config ? { config } : {}),
   });
-  return findings.map((f) => f.id);
+}
+
+async function staticIds(files: Record<string, string>): Promise<string[]> {
+  return (await staticFindings(files)).map((f) => f.id);
 }
 
 const SDK_APP =
@@ -94,18 +97,11 @@ describe("static checks", () => {
   });
 
   it("PROJECT_CONFIG_INVALID fires on a config the tools reject, with file and line", async () => {
-    const dir = project({
+    const findings = await staticFindings({
       "app.py": "",
       Dockerfile: `${ARM}ENV DOCKER_CONTAINER=1\nCMD ["python3", "app.py"]\n`,
       ".bedrock_agentcore.yaml":
         "agents:\n  a:\n    entrypoint: app.py\n    aws:\n      network_configuration:\n        network_mode: VPC\n",
-    });
-    const { plan, protocol, config } = await resolveLaunchPlan(dir);
-    const findings = await runStaticChecks({
-      dir: plan.dir,
-      protocol,
-      ...(plan.image ? { image: plan.image } : {}),
-      ...(config ? { config } : {}),
     });
     expect(findings.map((f) => f.id)).toEqual(["PROJECT_CONFIG_INVALID"]);
     expect(findings[0]!.evidence[0]).toMatchObject({
