@@ -1,0 +1,11 @@
+import type { RequestContext } from "./context.js";
+
+/**
+ * One entry per AWS operation, named exactly as AWS names it: the parsed,
+ * validated input and the request context in, the output structure out.
+ * No HTTP here: the protocol layer owns the wire.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: each entry narrows its input to the SDK's CommandInput type.
+export type OperationHandler = (input: any, ctx: RequestContext) => Record<string, unknown>;
+
+export type Adapter = Readonly<Record<string, OperationHandler>>;

@@ -1,0 +1,575 @@
+import { createHash } from "node:crypto";
+import type { Environment, RequestContext } from "../context.js";
+import { AwsError, conflict, notFound } from "../protocol/errors.js";
+import type { Scope, Store } from "../store/store.js";
+
+export type RuntimeStatus =
+  | "CREATING"
+  | "CREATE_FAILED"
+  | "UPDATING"
+  | "UPDATE_FAILED"
+  | "READY"
+  | "DELETING";
+
+/** The configuration a version freezes: what CreateAgentRuntime and UpdateAgentRuntime carry. */
+export interface RuntimeConfiguration {
+  agentRuntimeArtifact: Record<string, unknown>;
+  roleArn: string;
+  networkConfiguration: {
+    networkMode: "PUBLIC" | "VPC";
+    networkModeConfig?: { subnets: string[]; securityGroups: string[] };
+  };
+  description?: string;
+  protocolConfiguration?: { serverProtocol: string };
+  lifecycleConfiguration: { idleRuntimeSessionTimeout: number; maxLifetime: number };
+  environmentVariables?: Record<string, string>;
+  authorizerConfiguration?: Record<string, unknown>;
+  requestHeaderConfiguration?: Record<string, unknown>;
+}
+
+interface StoredRuntime {
+  agentRuntimeId: string;
+  agentRuntimeName: string;
+  agentRuntimeArn: string;
+  latestVersion: number;
+  createdAt: string;
+  lastUpdatedAt: string;
+  /** Set by DeleteAgentRuntime: the runtime reads as DELETING until then, and is gone after. */
+  goneAt?: string;
+}
+
+interface StoredVersion extends RuntimeConfiguration {
+  version: number;
+  createdAt: string;
+  /** CREATING/UPDATING turn READY at this time unless a failure was recorded. */
+  readyAt: string;
+  failureReason?: string;
+}
+
+interface StoredEndpoint {
+  name: string;
+  id: string;
+  agentRuntimeEndpointArn: string;
+  targetVersion: number;
+  /** The version serving before the target turned READY. */
+  previousVersion?: number;
+  followsLatest: boolean;
+  description?: string;
+  createdAt: string;
+  lastUpdatedAt: string;
+  readyAt: string;
+  goneAt?: string;
+}
+
+interface StoredToken {
+  fingerprint: string;
+  response: Record<string, unknown>;
+}
+
+const RUNTIME = "agentcore.runtime";
+const VERSION = "agentcore.runtime-version";
+const ENDPOINT = "agentcore.runtime-endpoint";
+const TOKEN = "agentcore.client-token";
+const DEFAULT_ENDPOINT = "DEFAULT";
+
+export interface ControlPlaneTiming {
+  /** How long CREATING and UPDATING last (AgentCore takes tens of seconds; tests want less). */
+  readyAfterMs: number;
+  /** How long a deleted runtime or endpoint reads as DELETING. */
+  deletingForMs: number;
+}
+
+export const DEFAULT_TIMING: ControlPlaneTiming = { readyAfterMs: 2_000, deletingForMs: 1_000 };
+
+export interface RuntimeView extends RuntimeConfiguration {
+  agentRuntimeId: string;
+  agentRuntimeName: string;
+  agentRuntimeArn: string;
+  agentRuntimeVersion: string;
+  createdAt: Date;
+  lastUpdatedAt: Date;
+  status: RuntimeStatus;
+  failureReason?: string;
+  workloadIdentityDetails: { workloadIdentityArn: string };
+}
+
+export interface EndpointView {
+  name: string;
+  id: string;
+  agentRuntimeEndpointArn: string;
+  agentRuntimeArn: string;
+  agentRuntimeId: string;
+  targetVersion: string;
+  liveVersion?: string;
+  status: RuntimeStatus;
+  description?: string;
+  createdAt: Date;
+  lastUpdatedAt: Date;
+}
+
+function scopeOf(ctx: RequestContext): Scope {
+  return { account: ctx.account, region: ctx.region };
+}
+
+function page<T>(
+  items: T[],
+  maxResults: number | undefined,
+  nextToken: string | undefined,
+): { items: T[]; nextToken?: string } {
+  const start = nextToken ? Number(Buffer.from(nextToken, "base64url").toString("utf8")) : 0;
+  if (!Number.isInteger(start) || start < 0 || start > items.length) {
+    throw new AwsError("ValidationException", "Invalid nextToken", { reason: "FieldValidationFailed" });
+  }
+  const size = maxResults ?? 100;
+  const end = start + size;
+  return {
+    items: items.slice(start, end),
+    ...(end < items.length ? { nextToken: Buffer.from(String(end)).toString("base64url") } : {}),
+  };
+}
+
+/**
+ * AgentCore Runtime's control plane: runtimes, their immutable versions, and
+ * endpoints. Statuses are derived from recorded times and failures, never
+ * from how often someone asked.
+ */
+export class AgentRuntimes {
+  constructor(
+    private readonly store: Store,
+    private readonly env: Environment,
+    private readonly timing: ControlPlaneTiming = DEFAULT_TIMING,
+  ) {}
+
+  private later(ctx: RequestContext, ms: number): string {
+    return new Date(ctx.now.getTime() + ms).toISOString();
+  }
+
+  private versionStatus(v: StoredVersion, now: Date): RuntimeStatus {
+    if (v.failureReason) return v.version === 1 ? "CREATE_FAILED" : "UPDATE_FAILED";
+    if (now >= new Date(v.readyAt)) return "READY";
+    return v.version === 1 ? "CREATING" : "UPDATING";
+  }
+
+  private liveRuntime(ctx: RequestContext, id: string): StoredRuntime {
+    const runtime = this.store.get<StoredRuntime>(RUNTIME, scopeOf(ctx), id);
+    if (!runtime || (runtime.goneAt && ctx.now >= new Date(runtime.goneAt))) {
+      throw notFound(`AgentRuntime not found: ${id}`);
+    }
+    return runtime;
+  }
+
+  private version(ctx: RequestContext, runtime: StoredRuntime, version: number): StoredVersion {
+    const stored = this.store.get<StoredVersion>(
+      VERSION,
+      scopeOf(ctx),
+      `${runtime.agentRuntimeId}:${version}`,
+    );
+    if (!stored) throw notFound(`Version ${version} of AgentRuntime ${runtime.agentRuntimeId} not found`);
+    return stored;
+  }
+
+  private view(ctx: RequestContext, runtime: StoredRuntime, v: StoredVersion): RuntimeView {
+    const { version, readyAt: _readyAt, failureReason, createdAt: _created, ...config } = v;
+    return {
+      ...config,
+      agentRuntimeId: runtime.agentRuntimeId,
+      agentRuntimeName: runtime.agentRuntimeName,
+      agentRuntimeArn: runtime.agentRuntimeArn,
+      agentRuntimeVersion: String(version),
+      createdAt: new Date(runtime.createdAt),
+      lastUpdatedAt: new Date(runtime.lastUpdatedAt),
+      status: runtime.goneAt ? "DELETING" : this.versionStatus(v, ctx.now),
+      ...(failureReason ? { failureReason } : {}),
+      workloadIdentityDetails: {
+        workloadIdentityArn: `arn:aws:bedrock-agentcore:${ctx.region}:${ctx.account}:workload-identity-directory/default/workload-identity/${runtime.agentRuntimeId}`,
+      },
+    };
+  }
+
+  /** Same clientToken and same request: the first answer again; same token, other request: rejected. */
+  private idempotent(
+    ctx: RequestContext,
+    operation: string,
+    token: string | undefined,
+    input: unknown,
+    run: () => Record<string, unknown>,
+  ) {
+    if (!token) return run();
+    const fingerprint = createHash("sha256").update(JSON.stringify(input)).digest("hex");
+    const key = `${operation}:${token}`;
+    const seen = this.store.get<StoredToken>(TOKEN, scopeOf(ctx), key);
+    if (seen) {
+      if (seen.fingerprint !== fingerprint) {
+        throw new AwsError(
+          "ValidationException",
+          "The clientToken was already used with a different request.",
+          {
+            reason: "IdempotentParameterMismatchException",
+          },
+        );
+      }
+      return seen.response;
+    }
+    const response = run();
+    this.store.put<StoredToken>(TOKEN, scopeOf(ctx), key, { fingerprint, response });
+    return response;
+  }
+
+  private withDefaults(config: RuntimeConfiguration): RuntimeConfiguration {
+    return {
+      ...config,
+      lifecycleConfiguration: {
+        idleRuntimeSessionTimeout: config.lifecycleConfiguration?.idleRuntimeSessionTimeout ?? 900,
+        maxLifetime: config.lifecycleConfiguration?.maxLifetime ?? 28_800,
+      },
+    };
+  }
+
+  createRuntime(
+    ctx: RequestContext,
+    input: RuntimeConfiguration & { agentRuntimeName: string; clientToken?: string },
+  ) {
+    const { clientToken, agentRuntimeName, ...rest } = input;
+    return this.idempotent(ctx, "CreateAgentRuntime", clientToken, input, () => {
+      const scope = scopeOf(ctx);
+      const taken = this.store
+        .list<StoredRuntime>(RUNTIME, scope)
+        .some((r) => r.agentRuntimeName === agentRuntimeName && !(r.goneAt && ctx.now >= new Date(r.goneAt)));
+      if (taken) throw conflict(`An agent runtime with the name ${agentRuntimeName} already exists.`);
+      const id = `${agentRuntimeName}-${this.env.randomAlphanumeric(10)}`;
+      const now = ctx.now.toISOString();
+      const runtime: StoredRuntime = {
+        agentRuntimeId: id,
+        agentRuntimeName,
+        agentRuntimeArn: `arn:aws:bedrock-agentcore:${ctx.region}:${ctx.account}:runtime/${id}`,
+        latestVersion: 1,
+        createdAt: now,
+        lastUpdatedAt: now,
+      };
+      const version: StoredVersion = {
+        ...this.withDefaults(rest),
+        version: 1,
+        createdAt: now,
+        readyAt: this.later(ctx, this.timing.readyAfterMs),
+      };
+      this.store.put(RUNTIME, scope, id, runtime);
+      this.store.put(VERSION, scope, `${id}:1`, version);
+      this.store.put<StoredEndpoint>(ENDPOINT, scope, `${id}:${DEFAULT_ENDPOINT}`, {
+        name: DEFAULT_ENDPOINT,
+        id: `${DEFAULT_ENDPOINT}`,
+        agentRuntimeEndpointArn: `${runtime.agentRuntimeArn}/runtime-endpoint/${DEFAULT_ENDPOINT}`,
+        targetVersion: 1,
+        followsLatest: true,
+        createdAt: now,
+        lastUpdatedAt: now,
+        readyAt: version.readyAt,
+      });
+      const view = this.view(ctx, runtime, version);
+      return {
+        agentRuntimeArn: view.agentRuntimeArn,
+        agentRuntimeId: id,
+        agentRuntimeVersion: "1",
+        createdAt: view.createdAt,
+        status: view.status,
+        workloadIdentityDetails: view.workloadIdentityDetails,
+      };
+    });
+  }
+
+  getRuntime(ctx: RequestContext, id: string, version?: string): RuntimeView {
+    const runtime = this.liveRuntime(ctx, id);
+    return this.view(
+      ctx,
+      runtime,
+      this.version(ctx, runtime, version ? Number(version) : runtime.latestVersion),
+    );
+  }
+
+  updateRuntime(ctx: RequestContext, id: string, input: RuntimeConfiguration & { clientToken?: string }) {
+    const { clientToken, ...rest } = input;
+    return this.idempotent(ctx, `UpdateAgentRuntime:${id}`, clientToken, input, () => {
+      const scope = scopeOf(ctx);
+      const runtime = this.liveRuntime(ctx, id);
+      if (runtime.goneAt) throw conflict(`AgentRuntime ${id} is being deleted.`);
+      const current = this.version(ctx, runtime, runtime.latestVersion);
+      const status = this.versionStatus(current, ctx.now);
+      if (status === "CREATING" || status === "UPDATING") {
+        throw conflict(`AgentRuntime ${id} is ${status}; retry when it is READY.`);
+      }
+      const number = runtime.latestVersion + 1;
+      const now = ctx.now.toISOString();
+      const version: StoredVersion = {
+        ...this.withDefaults(rest),
+        version: number,
+        createdAt: now,
+        readyAt: this.later(ctx, this.timing.readyAfterMs),
+      };
+      const updated = { ...runtime, latestVersion: number, lastUpdatedAt: now };
+      this.store.put(RUNTIME, scope, id, updated);
+      this.store.put(VERSION, scope, `${id}:${number}`, version);
+      for (const endpoint of this.store.list<StoredEndpoint>(ENDPOINT, scope)) {
+        if (
+          !endpoint.agentRuntimeEndpointArn.startsWith(`${runtime.agentRuntimeArn}/`) ||
+          !endpoint.followsLatest
+        )
+          continue;
+        this.store.put<StoredEndpoint>(ENDPOINT, scope, `${id}:${endpoint.name}`, {
+          ...endpoint,
+          previousVersion: this.liveVersion(ctx, runtime, endpoint),
+          targetVersion: number,
+          lastUpdatedAt: now,
+          readyAt: version.readyAt,
+        });
+      }
+      const view = this.view(ctx, updated, version);
+      return {
+        agentRuntimeArn: view.agentRuntimeArn,
+        agentRuntimeId: id,
+        agentRuntimeVersion: String(number),
+        createdAt: view.createdAt,
+        lastUpdatedAt: view.lastUpdatedAt,
+        status: view.status,
+        workloadIdentityDetails: view.workloadIdentityDetails,
+      };
+    });
+  }
+
+  deleteRuntime(ctx: RequestContext, id: string) {
+    const scope = scopeOf(ctx);
+    const runtime = this.liveRuntime(ctx, id);
+    const goneAt = runtime.goneAt ?? this.later(ctx, this.timing.deletingForMs);
+    this.store.put<StoredRuntime>(RUNTIME, scope, id, { ...runtime, goneAt });
+    for (const endpoint of this.store.list<StoredEndpoint>(ENDPOINT, scope)) {
+      if (endpoint.agentRuntimeEndpointArn.startsWith(`${runtime.agentRuntimeArn}/`)) {
+        this.store.put<StoredEndpoint>(ENDPOINT, scope, `${id}:${endpoint.name}`, { ...endpoint, goneAt });
+      }
+    }
+    return {
+      status: "DELETING" as const,
+      agentRuntimeId: id,
+      agentRuntimeVersion: String(runtime.latestVersion),
+    };
+  }
+
+  listRuntimes(ctx: RequestContext, maxResults?: number, nextToken?: string) {
+    const runtimes = this.store
+      .list<StoredRuntime>(RUNTIME, scopeOf(ctx))
+      .filter((r) => !(r.goneAt && ctx.now >= new Date(r.goneAt)))
+      .map((r) => this.view(ctx, r, this.version(ctx, r, r.latestVersion)));
+    const { items, nextToken: next } = page(runtimes, maxResults, nextToken);
+    return {
+      agentRuntimes: items.map((v) => ({
+        agentRuntimeArn: v.agentRuntimeArn,
+        agentRuntimeId: v.agentRuntimeId,
+        agentRuntimeVersion: v.agentRuntimeVersion,
+        agentRuntimeName: v.agentRuntimeName,
+        description: v.description ?? "",
+        lastUpdatedAt: v.lastUpdatedAt,
+        status: v.status,
+      })),
+      ...(next ? { nextToken: next } : {}),
+    };
+  }
+
+  listVersions(ctx: RequestContext, id: string, maxResults?: number, nextToken?: string) {
+    const runtime = this.liveRuntime(ctx, id);
+    const versions = [];
+    for (let n = runtime.latestVersion; n >= 1; n--)
+      versions.push(this.view(ctx, runtime, this.version(ctx, runtime, n)));
+    const { items, nextToken: next } = page(versions, maxResults, nextToken);
+    return {
+      agentRuntimes: items.map((v) => ({
+        agentRuntimeArn: v.agentRuntimeArn,
+        agentRuntimeId: v.agentRuntimeId,
+        agentRuntimeVersion: v.agentRuntimeVersion,
+        agentRuntimeName: v.agentRuntimeName,
+        description: v.description ?? "",
+        lastUpdatedAt: v.lastUpdatedAt,
+        status: v.status,
+      })),
+      ...(next ? { nextToken: next } : {}),
+    };
+  }
+
+  /** The version an endpoint serves now: its target once READY, else the one before. */
+  private liveVersion(
+    ctx: RequestContext,
+    runtime: StoredRuntime,
+    endpoint: StoredEndpoint,
+  ): number | undefined {
+    const target = this.version(ctx, runtime, endpoint.targetVersion);
+    return this.versionStatus(target, ctx.now) === "READY"
+      ? endpoint.targetVersion
+      : endpoint.previousVersion;
+  }
+
+  private endpointView(ctx: RequestContext, runtime: StoredRuntime, endpoint: StoredEndpoint): EndpointView {
+    const target = this.version(ctx, runtime, endpoint.targetVersion);
+    const live = this.liveVersion(ctx, runtime, endpoint);
+    const targetStatus = this.versionStatus(target, ctx.now);
+    const status: RuntimeStatus = endpoint.goneAt
+      ? "DELETING"
+      : targetStatus === "READY" && ctx.now < new Date(endpoint.readyAt)
+        ? "UPDATING"
+        : targetStatus;
+    return {
+      name: endpoint.name,
+      id: endpoint.id,
+      agentRuntimeEndpointArn: endpoint.agentRuntimeEndpointArn,
+      agentRuntimeArn: runtime.agentRuntimeArn,
+      agentRuntimeId: runtime.agentRuntimeId,
+      targetVersion: String(endpoint.targetVersion),
+      ...(live !== undefined ? { liveVersion: String(live) } : {}),
+      status,
+      ...(endpoint.description ? { description: endpoint.description } : {}),
+      createdAt: new Date(endpoint.createdAt),
+      lastUpdatedAt: new Date(endpoint.lastUpdatedAt),
+    };
+  }
+
+  private liveEndpoint(ctx: RequestContext, runtime: StoredRuntime, name: string): StoredEndpoint {
+    const endpoint = this.store.get<StoredEndpoint>(
+      ENDPOINT,
+      scopeOf(ctx),
+      `${runtime.agentRuntimeId}:${name}`,
+    );
+    if (!endpoint || (endpoint.goneAt && ctx.now >= new Date(endpoint.goneAt))) {
+      throw notFound(`AgentRuntimeEndpoint not found: ${name}`);
+    }
+    return endpoint;
+  }
+
+  createEndpoint(
+    ctx: RequestContext,
+    input: {
+      agentRuntimeId: string;
+      name: string;
+      agentRuntimeVersion?: string;
+      description?: string;
+      clientToken?: string;
+    },
+  ) {
+    return this.idempotent(
+      ctx,
+      `CreateAgentRuntimeEndpoint:${input.agentRuntimeId}`,
+      input.clientToken,
+      input,
+      () => {
+        const scope = scopeOf(ctx);
+        const runtime = this.liveRuntime(ctx, input.agentRuntimeId);
+        const existing = this.store.get<StoredEndpoint>(
+          ENDPOINT,
+          scope,
+          `${runtime.agentRuntimeId}:${input.name}`,
+        );
+        if (existing && !(existing.goneAt && ctx.now >= new Date(existing.goneAt))) {
+          throw conflict(
+            `An endpoint with the name ${input.name} already exists for AgentRuntime ${runtime.agentRuntimeId}.`,
+          );
+        }
+        const version = input.agentRuntimeVersion ? Number(input.agentRuntimeVersion) : runtime.latestVersion;
+        this.version(ctx, runtime, version);
+        const now = ctx.now.toISOString();
+        const endpoint: StoredEndpoint = {
+          name: input.name,
+          id: `${input.name}-${this.env.randomAlphanumeric(10)}`,
+          agentRuntimeEndpointArn: `${runtime.agentRuntimeArn}/runtime-endpoint/${input.name}`,
+          targetVersion: version,
+          followsLatest: false,
+          ...(input.description ? { description: input.description } : {}),
+          createdAt: now,
+          lastUpdatedAt: now,
+          readyAt: this.later(ctx, this.timing.readyAfterMs),
+        };
+        this.store.put(ENDPOINT, scope, `${runtime.agentRuntimeId}:${input.name}`, endpoint);
+        const view = this.endpointView(ctx, runtime, endpoint);
+        return {
+          targetVersion: view.targetVersion,
+          agentRuntimeEndpointArn: view.agentRuntimeEndpointArn,
+          agentRuntimeArn: view.agentRuntimeArn,
+          agentRuntimeId: view.agentRuntimeId,
+          endpointName: view.name,
+          status: view.status,
+          createdAt: view.createdAt,
+        };
+      },
+    );
+  }
+
+  getEndpoint(ctx: RequestContext, runtimeId: string, name: string): EndpointView {
+    const runtime = this.liveRuntime(ctx, runtimeId);
+    return this.endpointView(ctx, runtime, this.liveEndpoint(ctx, runtime, name));
+  }
+
+  updateEndpoint(
+    ctx: RequestContext,
+    input: {
+      agentRuntimeId: string;
+      endpointName: string;
+      agentRuntimeVersion?: string;
+      description?: string;
+      clientToken?: string;
+    },
+  ) {
+    return this.idempotent(
+      ctx,
+      `UpdateAgentRuntimeEndpoint:${input.agentRuntimeId}`,
+      input.clientToken,
+      input,
+      () => {
+        const scope = scopeOf(ctx);
+        const runtime = this.liveRuntime(ctx, input.agentRuntimeId);
+        const endpoint = this.liveEndpoint(ctx, runtime, input.endpointName);
+        const version = input.agentRuntimeVersion ? Number(input.agentRuntimeVersion) : runtime.latestVersion;
+        this.version(ctx, runtime, version);
+        const now = ctx.now.toISOString();
+        const updated: StoredEndpoint = {
+          ...endpoint,
+          previousVersion: this.liveVersion(ctx, runtime, endpoint),
+          targetVersion: version,
+          followsLatest: endpoint.name === DEFAULT_ENDPOINT && input.agentRuntimeVersion === undefined,
+          ...(input.description !== undefined ? { description: input.description } : {}),
+          lastUpdatedAt: now,
+          readyAt: this.later(ctx, this.timing.readyAfterMs),
+        };
+        this.store.put(ENDPOINT, scope, `${runtime.agentRuntimeId}:${endpoint.name}`, updated);
+        const view = this.endpointView(ctx, runtime, updated);
+        return {
+          ...(view.liveVersion ? { liveVersion: view.liveVersion } : {}),
+          targetVersion: view.targetVersion,
+          agentRuntimeEndpointArn: view.agentRuntimeEndpointArn,
+          agentRuntimeArn: view.agentRuntimeArn,
+          status: view.status,
+          createdAt: view.createdAt,
+          lastUpdatedAt: view.lastUpdatedAt,
+        };
+      },
+    );
+  }
+
+  deleteEndpoint(ctx: RequestContext, runtimeId: string, name: string) {
+    const runtime = this.liveRuntime(ctx, runtimeId);
+    const endpoint = this.liveEndpoint(ctx, runtime, name);
+    if (name === DEFAULT_ENDPOINT)
+      throw conflict("The DEFAULT endpoint is deleted with its runtime and cannot be deleted alone.");
+    this.store.put<StoredEndpoint>(ENDPOINT, scopeOf(ctx), `${runtimeId}:${name}`, {
+      ...endpoint,
+      goneAt: endpoint.goneAt ?? this.later(ctx, this.timing.deletingForMs),
+    });
+    return { status: "DELETING" as const, agentRuntimeId: runtimeId, endpointName: name };
+  }
+
+  listEndpoints(ctx: RequestContext, runtimeId: string, maxResults?: number, nextToken?: string) {
+    const runtime = this.liveRuntime(ctx, runtimeId);
+    const endpoints = this.store
+      .list<StoredEndpoint>(ENDPOINT, scopeOf(ctx))
+      .filter(
+        (e) =>
+          e.agentRuntimeEndpointArn.startsWith(`${runtime.agentRuntimeArn}/`) &&
+          !(e.goneAt && ctx.now >= new Date(e.goneAt)),
+      )
+      .map((e) => this.endpointView(ctx, runtime, e));
+    const { items, nextToken: next } = page(endpoints, maxResults, nextToken);
+    return { runtimeEndpoints: items, ...(next ? { nextToken: next } : {}) };
+  }
+}

@@ -1,0 +1,30 @@
+import { randomBytes, randomUUID } from "node:crypto";
+
+/** Who is calling, where, and when: what every model operation needs besides its input. */
+export interface RequestContext {
+  account: string;
+  region: string;
+  requestId: string;
+  /** The caller's access key id, from the SigV4 credential scope. */
+  accessKeyId: string;
+  now: Date;
+}
+
+/** Time and randomness, injectable so tests can be deterministic. */
+export interface Environment {
+  clock: () => Date;
+  /** `length` characters from [a-zA-Z0-9]. */
+  randomAlphanumeric: (length: number) => string;
+  requestId: () => string;
+}
+
+const ALPHANUMERIC = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+export const systemEnvironment: Environment = {
+  clock: () => new Date(),
+  randomAlphanumeric: (length) => {
+    const bytes = randomBytes(length);
+    return Array.from(bytes, (b) => ALPHANUMERIC[b % ALPHANUMERIC.length]).join("");
+  },
+  requestId: () => randomUUID(),
+};

@@ -1,0 +1,65 @@
+import { controlPlaneAdapter } from "./bedrock-agentcore-control/adapter.js";
+import { AgentRuntimes, type ControlPlaneTiming, DEFAULT_TIMING } from "./bedrock-agentcore-control/model.js";
+import { type Environment, systemEnvironment } from "./context.js";
+import { RestJsonCodec } from "./protocol/rest-json.js";
+import { loadServiceModel } from "./protocol/service-model.js";
+import { createEmulatorServer, listen } from "./server.js";
+import { SqliteStore } from "./store/sqlite-store.js";
+
+export interface EmulatorOptions {
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Persist state here; in memory when unset. */
+  stateDir?: string;
+  account?: string;
+  region?: string;
+  timing?: Partial<ControlPlaneTiming>;
+  env?: Partial<Environment>;
+  log?: (line: string) => void;
+}
+
+export interface RunningEmulator {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_EMULATOR_PORT = 4599;
+export const DEFAULT_ACCOUNT = "123456789012";
+
+/** Starts the local AgentCore Runtime on one HTTP endpoint; `stop()` closes it and its state. */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const env: Environment = { ...systemEnvironment, ...options.env };
+  const store = new SqliteStore(options.stateDir);
+  const runtimes = new AgentRuntimes(store, env, { ...DEFAULT_TIMING, ...options.timing });
+  const server = createEmulatorServer({
+    host: options.host ?? "127.0.0.1",
+    port: options.port ?? DEFAULT_EMULATOR_PORT,
+    account: options.account ?? DEFAULT_ACCOUNT,
+    defaultRegion: options.region ?? "us-east-1",
+    store,
+    env,
+    services: [
+      {
+        signingName: "bedrock-agentcore",
+        codec: new RestJsonCodec(loadServiceModel("bedrock-agentcore-control")),
+        adapter: controlPlaneAdapter(runtimes),
+      },
+    ],
+    ...(options.log ? { log: options.log } : {}),
+  });
+  const host = options.host ?? "127.0.0.1";
+  const address = await listen(server, host, options.port ?? DEFAULT_EMULATOR_PORT);
+  return {
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`,
+    port: address.port,
+    stop: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      store.close();
+    },
+  };
+}

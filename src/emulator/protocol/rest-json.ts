@@ -1,0 +1,337 @@
+import type { Readable } from "node:stream";
+import { AwsError } from "./errors.js";
+import type {
+  Operation,
+  ServiceModel,
+  Shape,
+  ShapeRef,
+  StructureShape,
+  TimestampFormat,
+} from "./service-model.js";
+
+/** An HTTP request as the protocol layer sees it: already read, nothing left to stream. */
+export interface WireRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export interface WireResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer | Readable;
+}
+
+interface Route {
+  operation: Operation;
+  method: string;
+  pattern: RegExp;
+  labels: string[];
+  /** Literal characters in the template: the more, the more specific the route. */
+  specificity: number;
+}
+
+function compileRoute(operation: Operation): Route {
+  const [template = "/"] = operation.http.requestUri.split("?");
+  const labels: string[] = [];
+  let specificity = 0;
+  const source = template.replace(/\{([^}]+)\}|[^{]+/g, (part, label: string | undefined) => {
+    if (label === undefined) {
+      specificity += part.length;
+      return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    }
+    const greedy = label.endsWith("+");
+    labels.push(greedy ? label.slice(0, -1) : label);
+    return greedy ? "(.+)" : "([^/]+)";
+  });
+  // Clients differ on the trailing slash of templates like /runtimes/{id}/: accept both.
+  const body = source.endsWith("/") && source.length > 1 ? `${source.slice(0, -1)}/?` : source;
+  return { operation, method: operation.http.method, pattern: new RegExp(`^${body}$`), labels, specificity };
+}
+
+function parseTimestamp(value: unknown): Date | unknown {
+  if (typeof value === "number") return new Date(value * 1000);
+  if (typeof value === "string") {
+    const asNumber = Number(value);
+    const date =
+      Number.isFinite(asNumber) && value.trim() !== "" ? new Date(asNumber * 1000) : new Date(value);
+    if (!Number.isNaN(date.getTime())) return date;
+  }
+  return value;
+}
+
+function formatTimestamp(date: Date, format: TimestampFormat): string | number {
+  if (format === "iso8601") return date.toISOString();
+  if (format === "rfc822") return date.toUTCString();
+  return date.getTime() / 1000;
+}
+
+/**
+ * AWS restJson1, both ways, driven by the service model: routes by method and
+ * URI template, binds labels, query strings, headers and the JSON body into
+ * the operation's input, and renders outputs and errors as the SDKs expect.
+ */
+export class RestJsonCodec {
+  private readonly routes: Route[];
+
+  constructor(readonly model: ServiceModel) {
+    this.routes = Object.entries(model.operations)
+      .map(([name, operation]) => compileRoute({ ...operation, name }))
+      .sort((a, b) => b.specificity - a.specificity);
+  }
+
+  /** The operation a request is for, and its URI labels, or undefined when no route matches. */
+  match(method: string, path: string): { operation: Operation; labels: Record<string, string> } | undefined {
+    for (const route of this.routes) {
+      if (route.method !== method) continue;
+      const m = route.pattern.exec(path);
+      if (!m) continue;
+      const labels: Record<string, string> = {};
+      route.labels.forEach((label, i) => {
+        labels[label] = decodeURIComponent(m[i + 1]!);
+      });
+      return { operation: route.operation, labels };
+    }
+    return undefined;
+  }
+
+  /** Whether any route of this model could serve the path, whatever the method. */
+  servesPath(path: string): boolean {
+    return this.routes.some((route) => route.pattern.test(path));
+  }
+
+  private shape(name: string): Shape {
+    return this.model.shapes[name]!;
+  }
+
+  /** JSON as sent → the typed input the SDK's Command promised: Dates for timestamps, bytes for blobs. */
+  private fromJson(ref: ShapeRef, value: unknown): unknown {
+    if (value === null || value === undefined) return value;
+    const shape = this.shape(ref.shape);
+    switch (shape.type) {
+      case "structure": {
+        if (typeof value !== "object" || Array.isArray(value)) return value;
+        const out: Record<string, unknown> = {};
+        for (const [name, member] of Object.entries(shape.members)) {
+          const key = member.locationName ?? name;
+          const raw = (value as Record<string, unknown>)[key];
+          if (raw !== undefined) out[name] = this.fromJson(member, raw);
+        }
+        return out;
+      }
+      case "list":
+        return Array.isArray(value) ? value.map((item) => this.fromJson(shape.member, item)) : value;
+      case "map":
+        if (typeof value !== "object") return value;
+        return Object.fromEntries(
+          Object.entries(value as Record<string, unknown>).map(([k, v]) => [
+            k,
+            this.fromJson(shape.value, v),
+          ]),
+        );
+      case "timestamp":
+        return parseTimestamp(value);
+      case "blob":
+        return typeof value === "string" ? Buffer.from(value, "base64") : value;
+      default:
+        return value;
+    }
+  }
+
+  private fromText(ref: ShapeRef, text: string): unknown {
+    const shape = this.shape(ref.shape);
+    switch (shape.type) {
+      case "integer":
+      case "long":
+      case "float":
+      case "double": {
+        const n = Number(text);
+        return Number.isFinite(n) ? n : text;
+      }
+      case "boolean":
+        return text === "true" ? true : text === "false" ? false : text;
+      case "timestamp":
+        return parseTimestamp(text);
+      default:
+        return text;
+    }
+  }
+
+  /** Binds a request into the operation's input structure. */
+  parseInput(
+    operation: Operation,
+    labels: Record<string, string>,
+    request: WireRequest,
+  ): Record<string, unknown> {
+    if (!operation.input) return {};
+    const shape = this.shape(operation.input.shape) as StructureShape;
+    const input: Record<string, unknown> = {};
+    let bodyMembers: Record<string, unknown> = {};
+    const payloadRef = shape.payload ? shape.members[shape.payload] : undefined;
+    if (payloadRef) {
+      const payloadShape = this.shape(payloadRef.shape);
+      if (payloadShape.type === "blob" || payloadShape.type === "string") {
+        input[shape.payload!] = payloadShape.type === "blob" ? request.body : request.body.toString("utf8");
+      } else if (request.body.length > 0) {
+        input[shape.payload!] = this.fromJson(payloadRef, this.parseJsonBody(request.body));
+      }
+    } else if (request.body.length > 0) {
+      const parsed = this.parseJsonBody(request.body);
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+        throw new AwsError(
+          "SerializationException",
+          "Start of structure or map found where not expected.",
+          {},
+          400,
+        );
+      }
+      bodyMembers = parsed as Record<string, unknown>;
+    }
+    for (const [name, ref] of Object.entries(shape.members)) {
+      if (name === shape.payload) continue;
+      const key = ref.locationName ?? name;
+      switch (ref.location) {
+        case "uri":
+          if (labels[key] !== undefined) input[name] = this.fromText(ref, labels[key]);
+          break;
+        case "querystring": {
+          const memberShape = this.shape(ref.shape);
+          if (memberShape.type === "list") {
+            const values = request.query.getAll(key);
+            if (values.length > 0) input[name] = values.map((v) => this.fromText(memberShape.member, v));
+          } else if (request.query.has(key)) {
+            input[name] = this.fromText(ref, request.query.get(key)!);
+          }
+          break;
+        }
+        case "header": {
+          const value = request.headers[key.toLowerCase()];
+          if (value !== undefined) input[name] = this.fromText(ref, value);
+          break;
+        }
+        case "headers": {
+          const prefix = key.toLowerCase();
+          const entries = Object.entries(request.headers).filter(([h]) => h.startsWith(prefix));
+          if (entries.length > 0)
+            input[name] = Object.fromEntries(entries.map(([h, v]) => [h.slice(prefix.length), v]));
+          break;
+        }
+        default: {
+          const raw = bodyMembers[key];
+          if (raw !== undefined) input[name] = this.fromJson(ref, raw);
+        }
+      }
+    }
+    return input;
+  }
+
+  private parseJsonBody(body: Buffer): unknown {
+    try {
+      return JSON.parse(body.toString("utf8"));
+    } catch {
+      throw new AwsError("SerializationException", "Could not parse the request body as JSON.", {}, 400);
+    }
+  }
+
+  /** A model value → JSON, picking members by name from the shape: what the model lacks is not sent. */
+  private toJson(ref: ShapeRef, value: unknown): unknown {
+    if (value === null || value === undefined) return undefined;
+    const shape = this.shape(ref.shape);
+    switch (shape.type) {
+      case "structure": {
+        const out: Record<string, unknown> = {};
+        for (const [name, member] of Object.entries(shape.members)) {
+          const rendered = this.toJson(member, (value as Record<string, unknown>)[name]);
+          if (rendered !== undefined) out[member.locationName ?? name] = rendered;
+        }
+        return out;
+      }
+      case "list":
+        return (value as unknown[]).map((item) => this.toJson(shape.member, item));
+      case "map":
+        return Object.fromEntries(
+          Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, this.toJson(shape.value, v)]),
+        );
+      case "timestamp":
+        return formatTimestamp(
+          value instanceof Date ? value : new Date(value as string),
+          ref.timestampFormat ?? shape.timestampFormat ?? "unixTimestamp",
+        );
+      case "blob":
+        return Buffer.from(value as Uint8Array).toString("base64");
+      default:
+        return value;
+    }
+  }
+
+  serializeOutput(operation: Operation, output: Record<string, unknown>): WireResponse {
+    const headers: Record<string, string> = {};
+    let status = operation.http.responseCode ?? 200;
+    if (!operation.output)
+      return { status, headers: { "content-type": "application/json" }, body: Buffer.from("{}") };
+    const shape = this.shape(operation.output.shape) as StructureShape;
+    const body: Record<string, unknown> = {};
+    for (const [name, ref] of Object.entries(shape.members)) {
+      const value = output[name];
+      if (value === undefined || value === null || name === shape.payload) continue;
+      const key = ref.locationName ?? name;
+      if (ref.location === "header") {
+        const memberShape = this.shape(ref.shape);
+        headers[key.toLowerCase()] =
+          memberShape.type === "timestamp"
+            ? String(formatTimestamp(value as Date, ref.timestampFormat ?? "rfc822"))
+            : String(value);
+      } else if (ref.location === "headers") {
+        for (const [k, v] of Object.entries(value as Record<string, string>))
+          headers[`${key}${k}`.toLowerCase()] = v;
+      } else if (ref.location === "statusCode") {
+        status = Number(value);
+      } else if (!ref.location) {
+        body[key] = this.toJson(ref, value);
+      }
+    }
+    if (shape.payload) {
+      const payload = output[shape.payload];
+      const payloadShape = this.shape(shape.members[shape.payload]!.shape);
+      if (payloadShape.type === "blob" || payloadShape.type === "string") {
+        headers["content-type"] ??= "application/octet-stream";
+        const bytes =
+          typeof payload === "string"
+            ? Buffer.from(payload)
+            : payload instanceof Uint8Array
+              ? Buffer.from(payload)
+              : payload;
+        return { status, headers, body: (bytes as Buffer | Readable | undefined) ?? Buffer.alloc(0) };
+      }
+      headers["content-type"] = "application/json";
+      return {
+        status,
+        headers,
+        body: Buffer.from(JSON.stringify(this.toJson(shape.members[shape.payload]!, payload) ?? {})),
+      };
+    }
+    headers["content-type"] = "application/json";
+    return { status, headers, body: Buffer.from(JSON.stringify(body)) };
+  }
+
+  /** restJson1 errors: the code in X-Amzn-ErrorType, the shape's members in the body, its status from the model. */
+  serializeError(error: AwsError): WireResponse {
+    const shape = this.model.shapes[error.code];
+    const status =
+      error.status ?? (shape?.type === "structure" ? shape.error?.httpStatusCode : undefined) ?? 400;
+    const body: Record<string, unknown> = { message: error.message };
+    if (shape?.type === "structure") {
+      for (const [name, ref] of Object.entries(shape.members)) {
+        if (name === "message" || error.extra[name] === undefined) continue;
+        body[ref.locationName ?? name] = this.toJson(ref, error.extra[name]);
+      }
+    }
+    return {
+      status,
+      headers: { "content-type": "application/json", "x-amzn-errortype": error.code },
+      body: Buffer.from(JSON.stringify(body)),
+    };
+  }
+}

@@ -1,0 +1,156 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
+import type { Adapter } from "./adapter.js";
+import type { Environment, RequestContext } from "./context.js";
+import { AwsError } from "./protocol/errors.js";
+import type { RestJsonCodec, WireRequest, WireResponse } from "./protocol/rest-json.js";
+import { validateInput } from "./protocol/validate.js";
+import type { Store } from "./store/store.js";
+
+/** A service the endpoint serves: its signing name, its codec over the model, its adapter. */
+export interface ServiceBinding {
+  signingName: string;
+  codec: RestJsonCodec;
+  adapter: Adapter;
+}
+
+export interface ServerOptions {
+  host: string;
+  port: number;
+  account: string;
+  defaultRegion: string;
+  services: readonly ServiceBinding[];
+  store: Store;
+  env: Environment;
+  log?: (line: string) => void;
+}
+
+/** The SigV4 credential scope: `Credential=AKID/20260101/us-east-1/bedrock-agentcore/aws4_request`. Parsed, not verified. */
+export function credentialScope(
+  authorization: string | undefined,
+): { accessKeyId: string; region: string; service: string } | undefined {
+  const match = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(authorization ?? "");
+  return match ? { accessKeyId: match[1]!, region: match[2]!, service: match[3]! } : undefined;
+}
+
+async function readBody(request: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function send(response: ServerResponse, wire: WireResponse, requestId: string): void {
+  response.writeHead(wire.status, { ...wire.headers, "x-amzn-requestid": requestId });
+  if (wire.body instanceof Readable) wire.body.pipe(response);
+  else response.end(wire.body);
+}
+
+/**
+ * The emulator's one endpoint. The handler chain, in order: read the request,
+ * pick the service (SigV4 signing name, then path), match the operation,
+ * bind and validate its input, run the adapter in one store transaction,
+ * render the output; any AwsError becomes the protocol's error envelope and
+ * anything else an InternalServerException, never a stack trace.
+ */
+export function createEmulatorServer(options: ServerOptions): Server {
+  const log = options.log ?? (() => {});
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const requestId = options.env.requestId();
+    const url = new URL(request.url ?? "/", "http://emulator");
+    const headers = Object.fromEntries(
+      Object.entries(request.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : (v ?? "")]),
+    );
+    const wire: WireRequest = {
+      method: request.method ?? "GET",
+      path: url.pathname,
+      query: url.searchParams,
+      headers,
+      body: await readBody(request),
+    };
+    const scope = credentialScope(headers.authorization);
+    const candidates = options.services.filter((s) => !scope || s.signingName === scope.service);
+    const service =
+      candidates.find((s) => s.codec.match(wire.method, wire.path)) ??
+      candidates.find((s) => s.codec.servesPath(wire.path));
+    if (!service) {
+      send(
+        response,
+        {
+          status: 404,
+          headers: { "content-type": "application/json", "x-amzn-errortype": "UnknownOperationException" },
+          body: Buffer.from(
+            JSON.stringify({
+              message: `No emulated service serves ${wire.method} ${wire.path} for ${scope?.service ?? "unsigned requests"}.`,
+            }),
+          ),
+        },
+        requestId,
+      );
+      return;
+    }
+    const { codec } = service;
+    try {
+      const matched = codec.match(wire.method, wire.path);
+      if (!matched)
+        throw new AwsError(
+          "UnknownOperationException",
+          `No operation of ${codec.model.metadata.serviceId} is ${wire.method} ${wire.path}.`,
+          {},
+          404,
+        );
+      const { operation, labels } = matched;
+      const handler = service.adapter[operation.name];
+      if (!handler) {
+        throw new AwsError(
+          "NotImplementedException",
+          `The emulator does not implement ${operation.name} yet.`,
+          {},
+          501,
+        );
+      }
+      const input = codec.parseInput(operation, labels, wire);
+      if (operation.input) validateInput(codec.model, operation.input.shape, input);
+      const ctx: RequestContext = {
+        account: options.account,
+        region: scope?.region ?? options.defaultRegion,
+        requestId,
+        accessKeyId: scope?.accessKeyId ?? "anonymous",
+        now: options.env.clock(),
+      };
+      const output = options.store.transaction(() => handler(input, ctx));
+      log(`${operation.name} ${requestId} ok`);
+      send(response, codec.serializeOutput(operation, output), requestId);
+    } catch (error) {
+      if (error instanceof AwsError) {
+        log(`${requestId} ${error.code}: ${error.message}`);
+        send(response, codec.serializeError(error), requestId);
+        return;
+      }
+      log(`${requestId} internal error: ${(error as Error).stack ?? String(error)}`);
+      send(
+        response,
+        codec.serializeError(
+          new AwsError("InternalServerException", "The emulator failed to process the request.", {}, 500),
+        ),
+        requestId,
+      );
+    }
+  }
+
+  return createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      log(`unhandled: ${(error as Error).stack ?? String(error)}`);
+      if (!response.headersSent) response.writeHead(500);
+      response.end();
+    });
+  });
+}
+
+export function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve(server.address() as AddressInfo));
+  });
+}
