@@ -68,9 +68,9 @@ function check(
         fail(`Member must have length greater than or equal to ${shape.min}`);
       if (shape.max !== undefined && value.length > shape.max)
         fail(`Member must have length less than or equal to ${shape.max}`);
-      value.forEach((item, i) =>
-        check(model, model.shapes[shape.member.shape]!, item, `${path}.${i + 1}.member`, out, secret),
-      );
+      for (const [i, item] of value.entries()) {
+        check(model, model.shapes[shape.member.shape]!, item, `${path}.${i + 1}.member`, out, secret);
+      }
       return;
     }
     case "map": {
