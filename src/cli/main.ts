@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { UsageError } from "../util/errors.js";
 import { TOOL_VERSION } from "../version.js";
 import { registerCheck } from "./check.js";
+import { registerEmulate } from "./emulate.js";
 
 /** Exit codes: 0 healthy, 1 error findings, 2 bad usage or the tool's own failure. */
 const EXIT_TOOL_FAILURE = 2;
@@ -17,6 +18,7 @@ async function main(argv: string[]): Promise<void> {
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   registerCheck(program);
+  registerEmulate(program);
   try {
     await program.parseAsync(argv);
   } catch (error) {
@@ -37,9 +39,11 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-// Ctrl-C stops agents through the launcher's exit hook.
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => process.exit(130));
+// Ctrl-C stops agents through the launcher's exit hook; `emulate` handles the signals itself.
+if (process.argv[2] !== "emulate") {
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => process.exit(130));
+  }
 }
 
 await main(process.argv);

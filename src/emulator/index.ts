@@ -1,3 +1,5 @@
+import { dataPlaneAdapter } from "./bedrock-agentcore/adapter.js";
+import { type SessionDriver, SessionManager } from "./bedrock-agentcore/sessions.js";
 import { controlPlaneAdapter } from "./bedrock-agentcore-control/adapter.js";
 import { AgentRuntimes, type ControlPlaneTiming, DEFAULT_TIMING } from "./bedrock-agentcore-control/model.js";
 import { type Environment, systemEnvironment } from "./context.js";
@@ -15,12 +17,20 @@ export interface EmulatorOptions {
   account?: string;
   region?: string;
   timing?: Partial<ControlPlaneTiming>;
+  /** containerUri (with or without tag) → the local agent directory standing in for that image. */
+  images?: Record<string, string>;
+  /** Default: netns where this runs as root on Linux, else process. */
+  driver?: SessionDriver;
+  /** How long a new session's instance may take to answer its health check. */
+  startupTimeoutMs?: number;
   env?: Partial<Environment>;
   log?: (line: string) => void;
 }
 
 export interface RunningEmulator {
   url: string;
+  /** How sessions run: each in its own network namespace, or one at a time on this host. */
+  driver: SessionDriver;
   port: number;
   stop(): Promise<void>;
 }
@@ -33,6 +43,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const env: Environment = { ...systemEnvironment, ...options.env };
   const store = new SqliteStore(options.stateDir);
   const runtimes = new AgentRuntimes(store, env, { ...DEFAULT_TIMING, ...options.timing });
+  const sessions = new SessionManager({
+    images: options.images ?? {},
+    startupTimeoutMs: options.startupTimeoutMs ?? 30_000,
+    ...(options.driver ? { driver: options.driver } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
   const server = createEmulatorServer({
     host: options.host ?? "127.0.0.1",
     port: options.port ?? DEFAULT_EMULATOR_PORT,
@@ -44,17 +60,26 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       {
         signingName: "bedrock-agentcore",
         codec: new RestJsonCodec(loadServiceModel("bedrock-agentcore-control")),
-        adapter: controlPlaneAdapter(runtimes),
+        adapter: controlPlaneAdapter(runtimes, (runtimeId) => void sessions.stopRuntime(runtimeId)),
+      },
+      {
+        signingName: "bedrock-agentcore",
+        codec: new RestJsonCodec(loadServiceModel("bedrock-agentcore")),
+        adapter: dataPlaneAdapter(runtimes, sessions),
+        transactional: false,
       },
     ],
     ...(options.log ? { log: options.log } : {}),
   });
   const host = options.host ?? "127.0.0.1";
   const address = await listen(server, host, options.port ?? DEFAULT_EMULATOR_PORT);
+  const driver = await sessions.resolveDriver();
   return {
+    driver,
     url: `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`,
     port: address.port,
     stop: async () => {
+      await sessions.stopAll();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -13,6 +13,8 @@ export interface ServiceBinding {
   signingName: string;
   codec: RestJsonCodec;
   adapter: Adapter;
+  /** false for services whose operations wait on agents: they open their own transactions. */
+  transactional?: boolean;
 }
 
 export interface ServerOptions {
@@ -119,7 +121,9 @@ export function createEmulatorServer(options: ServerOptions): Server {
         accessKeyId: scope?.accessKeyId ?? "anonymous",
         now: options.env.clock(),
       };
-      const output = options.store.transaction(() => handler(input, ctx));
+      const output = await (service.transactional === false
+        ? handler(input, ctx)
+        : options.store.transaction(() => handler(input, ctx)));
       log(`${operation.name} ${requestId} ok`);
       send(response, codec.serializeOutput(operation, output), requestId);
     } catch (error) {

@@ -16,7 +16,10 @@ import type { RequestContext } from "../context.js";
 import type { AgentRuntimes, RuntimeConfiguration } from "./model.js";
 
 /** The control plane's operations over the AgentRuntimes model. */
-export function controlPlaneAdapter(runtimes: AgentRuntimes): Adapter {
+export function controlPlaneAdapter(
+  runtimes: AgentRuntimes,
+  onRuntimeDeleted: (runtimeId: string) => void = () => {},
+): Adapter {
   return {
     CreateAgentRuntime: (input: CreateAgentRuntimeCommandInput, ctx: RequestContext) =>
       runtimes.createRuntime(
@@ -36,8 +39,12 @@ export function controlPlaneAdapter(runtimes: AgentRuntimes): Adapter {
         rest as unknown as RuntimeConfiguration & { clientToken?: string },
       );
     },
-    DeleteAgentRuntime: (input: DeleteAgentRuntimeCommandInput, ctx: RequestContext) =>
-      runtimes.deleteRuntime(ctx, input.agentRuntimeId!),
+    DeleteAgentRuntime: (input: DeleteAgentRuntimeCommandInput, ctx: RequestContext) => {
+      const result = runtimes.deleteRuntime(ctx, input.agentRuntimeId!);
+      // Its instances stop, as AgentCore's do.
+      onRuntimeDeleted(input.agentRuntimeId!);
+      return result;
+    },
     ListAgentRuntimes: (input: ListAgentRuntimesCommandInput, ctx: RequestContext) =>
       runtimes.listRuntimes(ctx, input.maxResults, input.nextToken),
     ListAgentRuntimeVersions: (input: ListAgentRuntimeVersionsCommandInput, ctx: RequestContext) =>

@@ -559,6 +559,28 @@ export class AgentRuntimes {
     return { status: "DELETING" as const, agentRuntimeId: runtimeId, endpointName: name };
   }
 
+  /**
+   * What InvokeAgentRuntime reaches: the runtime named by ARN or id, and the
+   * version its endpoint (qualifier, DEFAULT when absent) serves now.
+   */
+  resolveInvocationTarget(ctx: RequestContext, arnOrId: string, qualifier = DEFAULT_ENDPOINT): RuntimeView {
+    const match = /^arn:aws[^:]*:bedrock-agentcore:([^:]+):(\d{12}):runtime\/(.+)$/.exec(arnOrId);
+    if (match && (match[1] !== ctx.region || match[2] !== ctx.account)) {
+      throw notFound(`AgentRuntime not found: ${arnOrId}`);
+    }
+    const runtime = this.liveRuntime(ctx, match ? match[3]! : arnOrId);
+    if (runtime.goneAt) throw notFound(`AgentRuntime ${runtime.agentRuntimeId} is being deleted`);
+    const endpoint = this.liveEndpoint(ctx, runtime, qualifier);
+    const live = this.liveVersion(ctx, runtime, endpoint);
+    if (live === undefined) {
+      throw new AwsError(
+        "ResourceNotFoundException",
+        `Endpoint ${qualifier} of AgentRuntime ${runtime.agentRuntimeId} has no READY version yet.`,
+      );
+    }
+    return this.view(ctx, runtime, this.version(ctx, runtime, live));
+  }
+
   listEndpoints(ctx: RequestContext, runtimeId: string, maxResults?: number, nextToken?: string) {
     const runtime = this.liveRuntime(ctx, runtimeId);
     const endpoints = this.store
