@@ -7,8 +7,8 @@ import type { RequestContext } from "./context.js";
  * inside one store transaction; an asynchronous one (a session that starts an
  * agent) makes its writes in transactions of its own.
  */
-// biome-ignore lint/suspicious/noExplicitAny: each entry narrows its input to the SDK's CommandInput type.
 export type OperationHandler = (
+  // biome-ignore lint/suspicious/noExplicitAny: each entry narrows its input to the SDK's CommandInput type.
   input: any,
   ctx: RequestContext,
 ) => Record<string, unknown> | Promise<Record<string, unknown>>;
