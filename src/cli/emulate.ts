@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { loadEmulatorConfig, parseImageFlags } from "../emulator/config.js";
 import { DEFAULT_EMULATOR_PORT, startEmulator } from "../emulator/index.js";
 import { UsageError } from "../util/errors.js";
 
@@ -7,14 +8,17 @@ interface EmulateFlags {
   port: string;
   stateDir?: string;
   readyAfter: string;
+  config?: string;
+  image: string[];
+  driver?: string;
   verbose?: boolean;
 }
 
 /** What the emulator serves today, said plainly at start-up so nobody mistakes a gap for a bug. */
 const COVERAGE = [
   "serving: bedrock-agentcore-control (Create/Get/Update/Delete/List AgentRuntime(s), ListAgentRuntimeVersions,",
-  "         Create/Get/Update/Delete/List AgentRuntimeEndpoint(s))",
-  "not yet: InvokeAgentRuntime and sessions, EC2, IAM, STS, CloudTrail, CloudWatch Logs, ECR: they answer NotImplemented",
+  "         Create/Get/Update/Delete/List AgentRuntimeEndpoint(s)); bedrock-agentcore (InvokeAgentRuntime, StopRuntimeSession)",
+  "not yet: EC2, IAM, STS, CloudTrail, CloudWatch Logs, ECR and VPC-mode networking: requests to them get an error naming the gap",
 ];
 
 export function registerEmulate(program: Command): void {
@@ -25,6 +29,17 @@ export function registerEmulate(program: Command): void {
     .option("--port <port>", "port to listen on", String(DEFAULT_EMULATOR_PORT))
     .option("--state-dir <dir>", "persist state in this directory (default: in memory)")
     .option("--ready-after <seconds>", "how long runtimes stay CREATING/UPDATING", "2")
+    .option("--config <file>", "emulator config (default: ./agentcore-emulator.yaml when present)")
+    .option(
+      "--image <uri=dir>",
+      "map a containerUri to a local agent directory (repeatable)",
+      (v: string, all: string[]) => [...all, v],
+      [],
+    )
+    .option(
+      "--driver <driver>",
+      "netns (each session in its own network namespace; needs root on Linux) or process",
+    )
     .option("--verbose", "log every request")
     .action(async (flags: EmulateFlags) => {
       const port = Number(flags.port);
@@ -33,9 +48,18 @@ export function registerEmulate(program: Command): void {
       const readyAfter = Number(flags.readyAfter);
       if (!Number.isFinite(readyAfter) || readyAfter < 0)
         throw new UsageError(`--ready-after must be seconds (got ${flags.readyAfter}).`);
+      if (flags.driver !== undefined && flags.driver !== "netns" && flags.driver !== "process") {
+        throw new UsageError(`--driver must be netns or process (got ${flags.driver}).`);
+      }
+      const config = await loadEmulatorConfig(flags.config);
+      const images = { ...config.images, ...parseImageFlags(flags.image) };
+      const driver = (flags.driver as "netns" | "process" | undefined) ?? config.driver;
       const emulator = await startEmulator({
         host: flags.host,
         port,
+        images,
+        ...(driver ? { driver } : {}),
+        ...(config.startupTimeoutSeconds ? { startupTimeoutMs: config.startupTimeoutSeconds * 1000 } : {}),
         ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
         timing: { readyAfterMs: readyAfter * 1000 },
         ...(flags.verbose ? { log: (line: string) => process.stderr.write(`${line}\n`) } : {}),
@@ -46,7 +70,8 @@ export function registerEmulate(program: Command): void {
       });
       process.stderr.write(
         [
-          `agentcore-doctor emulator on ${emulator.url} (state: ${flags.stateDir ?? "in memory"})`,
+          `agentcore-doctor emulator on ${emulator.url} (state: ${flags.stateDir ?? "in memory"}; sessions: ${emulator.driver} driver)`,
+          ...Object.entries(images).map(([uri, dir]) => `image ${uri} -> ${dir}`),
           ...COVERAGE,
           `use it: export AWS_ENDPOINT_URL=${emulator.url} AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test`,
           "signatures are parsed for region and service, not verified. Ctrl-C stops.",
