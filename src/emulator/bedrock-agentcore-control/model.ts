@@ -107,6 +107,24 @@ export interface EndpointView {
   lastUpdatedAt: Date;
 }
 
+/** Deleted records read as DELETING until `goneAt`, then as absent. */
+function isGone(record: { goneAt?: string }, now: Date): boolean {
+  return record.goneAt !== undefined && now >= new Date(record.goneAt);
+}
+
+/** The list entry of a runtime or version (ListAgentRuntimes, ListAgentRuntimeVersions). */
+function summary(v: RuntimeView) {
+  return {
+    agentRuntimeArn: v.agentRuntimeArn,
+    agentRuntimeId: v.agentRuntimeId,
+    agentRuntimeVersion: v.agentRuntimeVersion,
+    agentRuntimeName: v.agentRuntimeName,
+    description: v.description ?? "",
+    lastUpdatedAt: v.lastUpdatedAt,
+    status: v.status,
+  };
+}
+
 function scopeOf(ctx: RequestContext): Scope {
   return { account: ctx.account, region: ctx.region };
 }
@@ -152,7 +170,7 @@ export class AgentRuntimes {
 
   private liveRuntime(ctx: RequestContext, id: string): StoredRuntime {
     const runtime = this.store.get<StoredRuntime>(RUNTIME, scopeOf(ctx), id);
-    if (!runtime || (runtime.goneAt && ctx.now >= new Date(runtime.goneAt))) {
+    if (!runtime || isGone(runtime, ctx.now)) {
       throw notFound(`AgentRuntime not found: ${id}`);
     }
     return runtime;
@@ -234,7 +252,7 @@ export class AgentRuntimes {
       const scope = scopeOf(ctx);
       const taken = this.store
         .list<StoredRuntime>(RUNTIME, scope)
-        .some((r) => r.agentRuntimeName === agentRuntimeName && !(r.goneAt && ctx.now >= new Date(r.goneAt)));
+        .some((r) => r.agentRuntimeName === agentRuntimeName && !isGone(r, ctx.now));
       if (taken) throw conflict(`An agent runtime with the name ${agentRuntimeName} already exists.`);
       const id = `${agentRuntimeName}-${this.env.randomAlphanumeric(10)}`;
       const now = ctx.now.toISOString();
@@ -354,19 +372,11 @@ export class AgentRuntimes {
   listRuntimes(ctx: RequestContext, maxResults?: number, nextToken?: string) {
     const runtimes = this.store
       .list<StoredRuntime>(RUNTIME, scopeOf(ctx))
-      .filter((r) => !(r.goneAt && ctx.now >= new Date(r.goneAt)))
+      .filter((r) => !isGone(r, ctx.now))
       .map((r) => this.view(ctx, r, this.version(ctx, r, r.latestVersion)));
     const { items, nextToken: next } = page(runtimes, maxResults, nextToken);
     return {
-      agentRuntimes: items.map((v) => ({
-        agentRuntimeArn: v.agentRuntimeArn,
-        agentRuntimeId: v.agentRuntimeId,
-        agentRuntimeVersion: v.agentRuntimeVersion,
-        agentRuntimeName: v.agentRuntimeName,
-        description: v.description ?? "",
-        lastUpdatedAt: v.lastUpdatedAt,
-        status: v.status,
-      })),
+      agentRuntimes: items.map(summary),
       ...(next ? { nextToken: next } : {}),
     };
   }
@@ -378,15 +388,7 @@ export class AgentRuntimes {
       versions.push(this.view(ctx, runtime, this.version(ctx, runtime, n)));
     const { items, nextToken: next } = page(versions, maxResults, nextToken);
     return {
-      agentRuntimes: items.map((v) => ({
-        agentRuntimeArn: v.agentRuntimeArn,
-        agentRuntimeId: v.agentRuntimeId,
-        agentRuntimeVersion: v.agentRuntimeVersion,
-        agentRuntimeName: v.agentRuntimeName,
-        description: v.description ?? "",
-        lastUpdatedAt: v.lastUpdatedAt,
-        status: v.status,
-      })),
+      agentRuntimes: items.map(summary),
       ...(next ? { nextToken: next } : {}),
     };
   }
@@ -433,7 +435,7 @@ export class AgentRuntimes {
       scopeOf(ctx),
       `${runtime.agentRuntimeId}:${name}`,
     );
-    if (!endpoint || (endpoint.goneAt && ctx.now >= new Date(endpoint.goneAt))) {
+    if (!endpoint || isGone(endpoint, ctx.now)) {
       throw notFound(`AgentRuntimeEndpoint not found: ${name}`);
     }
     return endpoint;
@@ -462,7 +464,7 @@ export class AgentRuntimes {
           scope,
           `${runtime.agentRuntimeId}:${input.name}`,
         );
-        if (existing && !(existing.goneAt && ctx.now >= new Date(existing.goneAt))) {
+        if (existing && !isGone(existing, ctx.now)) {
           throw conflict(
             `An endpoint with the name ${input.name} already exists for AgentRuntime ${runtime.agentRuntimeId}.`,
           );
@@ -586,9 +588,7 @@ export class AgentRuntimes {
     const endpoints = this.store
       .list<StoredEndpoint>(ENDPOINT, scopeOf(ctx))
       .filter(
-        (e) =>
-          e.agentRuntimeEndpointArn.startsWith(`${runtime.agentRuntimeArn}/`) &&
-          !(e.goneAt && ctx.now >= new Date(e.goneAt)),
+        (e) => e.agentRuntimeEndpointArn.startsWith(`${runtime.agentRuntimeArn}/`) && !isGone(e, ctx.now),
       )
       .map((e) => this.endpointView(ctx, runtime, e));
     const { items, nextToken: next } = page(endpoints, maxResults, nextToken);
