@@ -1,4 +1,4 @@
-import { type IncomingMessage, request } from "node:http";
+import { Agent, type IncomingMessage, request } from "node:http";
 import type { Readable } from "node:stream";
 import { type LaunchedAgent, launchAgent, type OutputLine } from "../../agent/launcher.js";
 import { resolveLaunchPlan } from "../../agent/plan.js";
@@ -35,6 +35,8 @@ interface Session {
   idleTimer?: NodeJS.Timeout;
   lifetimeTimer?: NodeJS.Timeout;
   inFlight: number;
+  /** Kept-alive connections to the instance, as the platform's proxy keeps them. */
+  connections: Agent;
 }
 
 export interface SessionManagerOptions {
@@ -122,6 +124,7 @@ export class SessionManager {
         throw new AwsError("RuntimeClientError", HEALTH_CHECK_FAILED_MESSAGE);
       }
       const session: Session = {
+        connections: new Agent({ keepAlive: true }),
         spec,
         agent,
         address: health.address,
@@ -187,6 +190,7 @@ export class SessionManager {
             method: "POST",
             path: PROTOCOL_INVOKE_PATHS[spec.protocol],
             headers: { ...headers, "content-length": String(payload.length) },
+            agent: session.connections,
           },
           resolve,
         );
@@ -247,6 +251,7 @@ export class SessionManager {
     clearTimeout(session.idleTimer);
     clearTimeout(session.lifetimeTimer);
     this.options.log?.(`session ${session.spec.sessionId}: stopped (${reason})`);
+    session.connections.destroy();
     await session.agent.stop();
     await session.namespace?.destroy();
   }
