@@ -3,15 +3,15 @@ import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import type { Adapter } from "./adapter.js";
 import type { Environment, RequestContext } from "./context.js";
+import type { ProtocolCodec, WireRequest, WireResponse } from "./protocol/codec.js";
 import { AwsError } from "./protocol/errors.js";
-import type { RestJsonCodec, WireRequest, WireResponse } from "./protocol/rest-json.js";
 import { validateInput } from "./protocol/validate.js";
 import type { Store } from "./store/store.js";
 
 /** A service the endpoint serves: its signing name, its codec over the model, its adapter. */
 export interface ServiceBinding {
   signingName: string;
-  codec: RestJsonCodec;
+  codec: ProtocolCodec;
   adapter: Adapter;
   /** false for services whose operations wait on agents: they open their own transactions. */
   transactional?: boolean;
@@ -74,8 +74,7 @@ export function createEmulatorServer(options: ServerOptions): Server {
     const scope = credentialScope(headers.authorization);
     const candidates = options.services.filter((s) => !scope || s.signingName === scope.service);
     const service =
-      candidates.find((s) => s.codec.match(wire.method, wire.path)) ??
-      candidates.find((s) => s.codec.servesPath(wire.path));
+      candidates.find((s) => s.codec.match(wire)) ?? candidates.find((s) => s.codec.claims(wire));
     if (!service) {
       send(
         response,
@@ -94,7 +93,7 @@ export function createEmulatorServer(options: ServerOptions): Server {
     }
     const { codec } = service;
     try {
-      const matched = codec.match(wire.method, wire.path);
+      const matched = codec.match(wire);
       if (!matched)
         throw new AwsError(
           "UnknownOperationException",
@@ -102,7 +101,7 @@ export function createEmulatorServer(options: ServerOptions): Server {
           {},
           404,
         );
-      const { operation, labels } = matched;
+      const { operation } = matched;
       const handler = service.adapter[operation.name];
       if (!handler) {
         throw new AwsError(
@@ -112,7 +111,7 @@ export function createEmulatorServer(options: ServerOptions): Server {
           501,
         );
       }
-      const input = codec.parseInput(operation, labels, wire);
+      const input = codec.parseInput(matched, wire);
       if (operation.input) validateInput(codec.model, operation.input.shape, input);
       const ctx: RequestContext = {
         account: options.account,

@@ -1,28 +1,8 @@
 import type { Readable } from "node:stream";
+import type { MatchedOperation, ProtocolCodec, WireRequest, WireResponse } from "./codec.js";
 import { AwsError } from "./errors.js";
-import type {
-  Operation,
-  ServiceModel,
-  Shape,
-  ShapeRef,
-  StructureShape,
-  TimestampFormat,
-} from "./service-model.js";
-
-/** An HTTP request as the protocol layer sees it: already read, nothing left to stream. */
-export interface WireRequest {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  headers: Record<string, string>;
-  body: Buffer;
-}
-
-export interface WireResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: Buffer | Readable;
-}
+import { formatTimestamp, JsonValues, parseTimestamp } from "./json-values.js";
+import type { Operation, ServiceModel, Shape, ShapeRef, StructureShape } from "./service-model.js";
 
 interface Route {
   operation: Operation;
@@ -51,42 +31,28 @@ function compileRoute(operation: Operation): Route {
   return { operation, method: operation.http.method, pattern: new RegExp(`^${body}$`), labels, specificity };
 }
 
-function parseTimestamp(value: unknown): Date | unknown {
-  if (typeof value === "number") return new Date(value * 1000);
-  if (typeof value === "string") {
-    const asNumber = Number(value);
-    const date =
-      Number.isFinite(asNumber) && value.trim() !== "" ? new Date(asNumber * 1000) : new Date(value);
-    if (!Number.isNaN(date.getTime())) return date;
-  }
-  return value;
-}
-
-function formatTimestamp(date: Date, format: TimestampFormat): string | number {
-  if (format === "iso8601") return date.toISOString();
-  if (format === "rfc822") return date.toUTCString();
-  return date.getTime() / 1000;
-}
-
 /**
  * AWS restJson1, both ways, driven by the service model: routes by method and
  * URI template, binds labels, query strings, headers and the JSON body into
  * the operation's input, and renders outputs and errors as the SDKs expect.
  */
-export class RestJsonCodec {
+export class RestJsonCodec implements ProtocolCodec {
   private readonly routes: Route[];
 
+  private readonly json: JsonValues;
+
   constructor(readonly model: ServiceModel) {
+    this.json = new JsonValues(model, "unixTimestamp");
     this.routes = Object.entries(model.operations)
       .map(([name, operation]) => compileRoute({ ...operation, name }))
       .sort((a, b) => b.specificity - a.specificity);
   }
 
-  /** The operation a request is for, and its URI labels, or undefined when no route matches. */
-  match(method: string, path: string): { operation: Operation; labels: Record<string, string> } | undefined {
+  /** The operation a request is for, by method and URI template, with its labels. */
+  match(request: WireRequest): MatchedOperation | undefined {
     for (const route of this.routes) {
-      if (route.method !== method) continue;
-      const m = route.pattern.exec(path);
+      if (route.method !== request.method) continue;
+      const m = route.pattern.exec(request.path);
       if (!m) continue;
       const labels: Record<string, string> = {};
       route.labels.forEach((label, i) => {
@@ -98,46 +64,12 @@ export class RestJsonCodec {
   }
 
   /** Whether any route of this model could serve the path, whatever the method. */
-  servesPath(path: string): boolean {
-    return this.routes.some((route) => route.pattern.test(path));
+  claims(request: WireRequest): boolean {
+    return this.routes.some((route) => route.pattern.test(request.path));
   }
 
   private shape(name: string): Shape {
     return this.model.shapes[name]!;
-  }
-
-  /** JSON as sent → the typed input the SDK's Command promised: Dates for timestamps, bytes for blobs. */
-  private fromJson(ref: ShapeRef, value: unknown): unknown {
-    if (value === null || value === undefined) return value;
-    const shape = this.shape(ref.shape);
-    switch (shape.type) {
-      case "structure": {
-        if (typeof value !== "object" || Array.isArray(value)) return value;
-        const out: Record<string, unknown> = {};
-        for (const [name, member] of Object.entries(shape.members)) {
-          const key = member.locationName ?? name;
-          const raw = (value as Record<string, unknown>)[key];
-          if (raw !== undefined) out[name] = this.fromJson(member, raw);
-        }
-        return out;
-      }
-      case "list":
-        return Array.isArray(value) ? value.map((item) => this.fromJson(shape.member, item)) : value;
-      case "map":
-        if (typeof value !== "object") return value;
-        return Object.fromEntries(
-          Object.entries(value as Record<string, unknown>).map(([k, v]) => [
-            k,
-            this.fromJson(shape.value, v),
-          ]),
-        );
-      case "timestamp":
-        return parseTimestamp(value);
-      case "blob":
-        return typeof value === "string" ? Buffer.from(value, "base64") : value;
-      default:
-        return value;
-    }
   }
 
   private fromText(ref: ShapeRef, text: string): unknown {
@@ -160,11 +92,7 @@ export class RestJsonCodec {
   }
 
   /** Binds a request into the operation's input structure. */
-  parseInput(
-    operation: Operation,
-    labels: Record<string, string>,
-    request: WireRequest,
-  ): Record<string, unknown> {
+  parseInput({ operation, labels }: MatchedOperation, request: WireRequest): Record<string, unknown> {
     if (!operation.input) return {};
     const shape = this.shape(operation.input.shape) as StructureShape;
     const input: Record<string, unknown> = {};
@@ -175,7 +103,7 @@ export class RestJsonCodec {
       if (payloadShape.type === "blob" || payloadShape.type === "string") {
         input[shape.payload!] = payloadShape.type === "blob" ? request.body : request.body.toString("utf8");
       } else if (request.body.length > 0) {
-        input[shape.payload!] = this.fromJson(payloadRef, this.parseJsonBody(request.body));
+        input[shape.payload!] = this.json.fromJson(payloadRef, this.parseJsonBody(request.body));
       }
     } else if (request.body.length > 0) {
       const parsed = this.parseJsonBody(request.body);
@@ -220,7 +148,7 @@ export class RestJsonCodec {
         }
         default: {
           const raw = bodyMembers[key];
-          if (raw !== undefined) input[name] = this.fromJson(ref, raw);
+          if (raw !== undefined) input[name] = this.json.fromJson(ref, raw);
         }
       }
     }
@@ -232,37 +160,6 @@ export class RestJsonCodec {
       return JSON.parse(body.toString("utf8"));
     } catch {
       throw new AwsError("SerializationException", "Could not parse the request body as JSON.", {}, 400);
-    }
-  }
-
-  /** A model value → JSON, picking members by name from the shape: what the model lacks is not sent. */
-  private toJson(ref: ShapeRef, value: unknown): unknown {
-    if (value === null || value === undefined) return undefined;
-    const shape = this.shape(ref.shape);
-    switch (shape.type) {
-      case "structure": {
-        const out: Record<string, unknown> = {};
-        for (const [name, member] of Object.entries(shape.members)) {
-          const rendered = this.toJson(member, (value as Record<string, unknown>)[name]);
-          if (rendered !== undefined) out[member.locationName ?? name] = rendered;
-        }
-        return out;
-      }
-      case "list":
-        return (value as unknown[]).map((item) => this.toJson(shape.member, item));
-      case "map":
-        return Object.fromEntries(
-          Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, this.toJson(shape.value, v)]),
-        );
-      case "timestamp":
-        return formatTimestamp(
-          value instanceof Date ? value : new Date(value as string),
-          ref.timestampFormat ?? shape.timestampFormat ?? "unixTimestamp",
-        );
-      case "blob":
-        return Buffer.from(value as Uint8Array).toString("base64");
-      default:
-        return value;
     }
   }
 
@@ -289,7 +186,7 @@ export class RestJsonCodec {
       } else if (ref.location === "statusCode") {
         status = Number(value);
       } else if (!ref.location) {
-        body[key] = this.toJson(ref, value);
+        body[key] = this.json.toJson(ref, value);
       }
     }
     if (shape.payload) {
@@ -309,7 +206,7 @@ export class RestJsonCodec {
       return {
         status,
         headers,
-        body: Buffer.from(JSON.stringify(this.toJson(shape.members[shape.payload]!, payload) ?? {})),
+        body: Buffer.from(JSON.stringify(this.json.toJson(shape.members[shape.payload]!, payload) ?? {})),
       };
     }
     headers["content-type"] = "application/json";
@@ -325,7 +222,7 @@ export class RestJsonCodec {
     if (shape?.type === "structure") {
       for (const [name, ref] of Object.entries(shape.members)) {
         if (name === "message" || error.extra[name] === undefined) continue;
-        body[ref.locationName ?? name] = this.toJson(ref, error.extra[name]);
+        body[ref.locationName ?? name] = this.json.toJson(ref, error.extra[name]);
       }
     }
     return {
