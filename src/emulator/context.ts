@@ -15,7 +15,8 @@ export interface Environment {
   clock: () => Date;
   /** `length` characters from [a-zA-Z0-9]. */
   randomAlphanumeric: (length: number) => string;
-  requestId: () => string;
+  /** A random UUID (request ids, CloudTrail event ids). */
+  uuid: () => string;
 }
 
 const ALPHANUMERIC = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -26,5 +27,5 @@ export const systemEnvironment: Environment = {
     const bytes = randomBytes(length);
     return Array.from(bytes, (b) => ALPHANUMERIC[b % ALPHANUMERIC.length]).join("");
   },
-  requestId: () => randomUUID(),
+  uuid: () => randomUUID(),
 };

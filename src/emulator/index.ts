@@ -2,7 +2,10 @@ import { dataPlaneAdapter } from "./bedrock-agentcore/adapter.js";
 import { type SessionDriver, SessionManager } from "./bedrock-agentcore/sessions.js";
 import { controlPlaneAdapter } from "./bedrock-agentcore-control/adapter.js";
 import { AgentRuntimes, type ControlPlaneTiming, DEFAULT_TIMING } from "./bedrock-agentcore-control/model.js";
+import { cloudTrailAdapter } from "./cloudtrail/adapter.js";
+import { Trail } from "./cloudtrail/model.js";
 import { type Environment, systemEnvironment } from "./context.js";
+import { AwsJsonCodec } from "./protocol/aws-json.js";
 import { RestJsonCodec } from "./protocol/rest-json.js";
 import { loadServiceModel } from "./protocol/service-model.js";
 import { createEmulatorServer, listen } from "./server.js";
@@ -23,6 +26,8 @@ export interface EmulatorOptions {
   driver?: SessionDriver;
   /** How long a new session's instance may take to answer its health check. */
   startupTimeoutMs?: number;
+  /** CloudTrail's real limit is 2 LookupEvents per second per account and region; unset: unlimited. */
+  cloudTrailLookupsPerSecond?: number;
   env?: Partial<Environment>;
   log?: (line: string) => void;
 }
@@ -43,6 +48,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const env: Environment = { ...systemEnvironment, ...options.env };
   const store = new SqliteStore(options.stateDir);
   const runtimes = new AgentRuntimes(store, env, { ...DEFAULT_TIMING, ...options.timing });
+  const trail = new Trail(store, env, options.cloudTrailLookupsPerSecond);
   const sessions = new SessionManager({
     images: options.images ?? {},
     startupTimeoutMs: options.startupTimeoutMs ?? 30_000,
@@ -56,11 +62,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     defaultRegion: options.region ?? "us-east-1",
     store,
     env,
+    trail,
     services: [
       {
         signingName: "bedrock-agentcore",
         codec: new RestJsonCodec(loadServiceModel("bedrock-agentcore-control")),
         adapter: controlPlaneAdapter(runtimes, (runtimeId) => void sessions.stopRuntime(runtimeId)),
+        eventSource: "bedrock-agentcore.amazonaws.com",
+      },
+      {
+        signingName: "cloudtrail",
+        codec: new AwsJsonCodec(loadServiceModel("cloudtrail")),
+        adapter: cloudTrailAdapter(trail),
+        eventSource: "cloudtrail.amazonaws.com",
       },
       {
         signingName: "bedrock-agentcore",

@@ -2,7 +2,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import type { Adapter } from "./adapter.js";
+import { isReadOnly, resourceTypeOf, type Trail } from "./cloudtrail/model.js";
+import { forTrail } from "./cloudtrail/redact.js";
 import type { Environment, RequestContext } from "./context.js";
+import { callerIdentity } from "./identity.js";
 import type { ProtocolCodec, WireRequest, WireResponse } from "./protocol/codec.js";
 import { AwsError } from "./protocol/errors.js";
 import { validateInput } from "./protocol/validate.js";
@@ -15,6 +18,8 @@ export interface ServiceBinding {
   adapter: Adapter;
   /** false for services whose operations wait on agents: they open their own transactions. */
   transactional?: boolean;
+  /** CloudTrail's eventSource for management calls (e.g. bedrock-agentcore.amazonaws.com); unset: not recorded (data events). */
+  eventSource?: string;
 }
 
 export interface ServerOptions {
@@ -25,6 +30,7 @@ export interface ServerOptions {
   services: readonly ServiceBinding[];
   store: Store;
   env: Environment;
+  trail?: Trail;
   log?: (line: string) => void;
 }
 
@@ -34,6 +40,18 @@ export function credentialScope(
 ): { accessKeyId: string; region: string; service: string } | undefined {
   const match = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(authorization ?? "");
   return match ? { accessKeyId: match[1]!, region: match[2]!, service: match[3]! } : undefined;
+}
+
+/** ARNs the call names at its top level (agentRuntimeArn, roleArn, ...): CloudTrail's Resources. */
+function arnsIn(...values: unknown[]): string[] {
+  const arns = new Set<string>();
+  for (const value of values) {
+    if (!value || typeof value !== "object") continue;
+    for (const [name, member] of Object.entries(value)) {
+      if (/Arn$/i.test(name) && typeof member === "string" && member.startsWith("arn:")) arns.add(member);
+    }
+  }
+  return [...arns];
 }
 
 async function readBody(request: IncomingMessage): Promise<Buffer> {
@@ -59,7 +77,7 @@ export function createEmulatorServer(options: ServerOptions): Server {
   const log = options.log ?? (() => {});
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const requestId = options.env.requestId();
+    const requestId = options.env.uuid();
     const url = new URL(request.url ?? "/", "http://emulator");
     const headers = Object.fromEntries(
       Object.entries(request.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : (v ?? "")]),
@@ -111,8 +129,6 @@ export function createEmulatorServer(options: ServerOptions): Server {
           501,
         );
       }
-      const input = codec.parseInput(matched, wire);
-      if (operation.input) validateInput(codec.model, operation.input.shape, input);
       const ctx: RequestContext = {
         account: options.account,
         region: scope?.region ?? options.defaultRegion,
@@ -120,11 +136,60 @@ export function createEmulatorServer(options: ServerOptions): Server {
         accessKeyId: scope?.accessKeyId ?? "anonymous",
         now: options.env.clock(),
       };
-      const output = await (service.transactional === false
-        ? handler(input, ctx)
-        : options.store.transaction(() => handler(input, ctx)));
-      log(`${operation.name} ${requestId} ok`);
-      send(response, codec.serializeOutput(operation, output), requestId);
+      const trail =
+        options.trail && service.eventSource
+          ? { trail: options.trail, eventSource: service.eventSource }
+          : undefined;
+      const record = (input: unknown, outcome: { output?: Record<string, unknown>; error?: AwsError }) => {
+        if (!trail) return;
+        const readOnly = isReadOnly(operation.name);
+        trail.trail.append(
+          { account: ctx.account, region: ctx.region },
+          {
+            userIdentity: callerIdentity(ctx.accessKeyId, ctx.account),
+            eventTime: ctx.now.toISOString(),
+            eventSource: trail.eventSource,
+            eventName: operation.name,
+            awsRegion: ctx.region,
+            sourceIPAddress: request.socket.remoteAddress ?? "127.0.0.1",
+            userAgent: headers["user-agent"] ?? "",
+            ...(outcome.error ? { errorCode: outcome.error.code, errorMessage: outcome.error.message } : {}),
+            requestParameters: operation.input
+              ? (forTrail(codec.model, operation.input, input) ?? null)
+              : null,
+            responseElements:
+              readOnly || !outcome.output || !operation.output
+                ? null
+                : (forTrail(codec.model, operation.output, outcome.output) ?? null),
+            requestID: requestId,
+            readOnly,
+            resources: arnsIn(input, outcome.output).map((arn) => ({
+              accountId: ctx.account,
+              type: resourceTypeOf(arn),
+              ARN: arn,
+            })),
+            eventType: "AwsApiCall",
+          },
+        );
+      };
+      let input: Record<string, unknown> = {};
+      try {
+        input = codec.parseInput(matched, wire);
+        if (operation.input) validateInput(codec.model, operation.input.shape, input);
+        const output = await (service.transactional === false
+          ? handler(input, ctx)
+          : options.store.transaction(() => {
+              const result = handler(input, ctx) as Record<string, unknown>;
+              record(input, { output: result });
+              return result;
+            }));
+        log(`${operation.name} ${requestId} ok`);
+        send(response, codec.serializeOutput(operation, output), requestId);
+      } catch (error) {
+        // The failed call's writes were rolled back; the call itself is still history.
+        if (error instanceof AwsError) options.store.transaction(() => record(input, { error }));
+        throw error;
+      }
     } catch (error) {
       if (error instanceof AwsError) {
         log(`${requestId} ${error.code}: ${error.message}`);

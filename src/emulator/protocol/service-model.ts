@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 
 /**
  * botocore's JSON service model: the spec the emulator serves. Names, shapes,
@@ -64,14 +64,19 @@ export interface ServiceModel {
   shapes: Record<string, Shape>;
 }
 
-const MODELS_DIR = new URL("../../../models/aws/", import.meta.url);
+// src/emulator/protocol and dist/emulator/protocol sit at the same depth below the package root.
+const MODEL_DIRS = ["../../../models/aws/", "../../../models/authored/"].map(
+  (dir) => new URL(dir, import.meta.url),
+);
 const cache = new Map<string, ServiceModel>();
 
-/** Loads `models/aws/<name>.json`, once. src/emulator/protocol and dist/emulator/protocol sit at the same depth. */
+/** Loads a service model: botocore's full one when vendored (models/aws), else ours (models/authored). Once. */
 export function loadServiceModel(name: string): ServiceModel {
   let model = cache.get(name);
   if (!model) {
-    model = JSON.parse(readFileSync(new URL(`${name}.json`, MODELS_DIR), "utf8")) as ServiceModel;
+    const file = MODEL_DIRS.map((dir) => new URL(`${name}.json`, dir)).find((url) => existsSync(url));
+    if (!file) throw new Error(`no service model named ${name} in models/aws or models/authored`);
+    model = JSON.parse(readFileSync(file, "utf8")) as ServiceModel;
     cache.set(name, model);
   }
   return model;
