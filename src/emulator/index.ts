@@ -1,14 +1,9 @@
-import { dataPlaneAdapter } from "./bedrock-agentcore/adapter.js";
 import { type SessionDriver, SessionManager } from "./bedrock-agentcore/sessions.js";
-import { controlPlaneAdapter } from "./bedrock-agentcore-control/adapter.js";
 import { AgentRuntimes, type ControlPlaneTiming, DEFAULT_TIMING } from "./bedrock-agentcore-control/model.js";
-import { cloudTrailAdapter } from "./cloudtrail/adapter.js";
 import { Trail } from "./cloudtrail/model.js";
 import { type Environment, systemEnvironment } from "./context.js";
-import { AwsJsonCodec } from "./protocol/aws-json.js";
-import { RestJsonCodec } from "./protocol/rest-json.js";
-import { loadServiceModel } from "./protocol/service-model.js";
 import { createEmulatorServer, listen } from "./server.js";
+import { buildServices } from "./services.js";
 import { SqliteStore } from "./store/sqlite-store.js";
 
 export interface EmulatorOptions {
@@ -63,26 +58,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     store,
     env,
     trail,
-    services: [
-      {
-        signingName: "bedrock-agentcore",
-        codec: new RestJsonCodec(loadServiceModel("bedrock-agentcore-control")),
-        adapter: controlPlaneAdapter(runtimes, (runtimeId) => void sessions.stopRuntime(runtimeId)),
-        eventSource: "bedrock-agentcore.amazonaws.com",
-      },
-      {
-        signingName: "cloudtrail",
-        codec: new AwsJsonCodec(loadServiceModel("cloudtrail")),
-        adapter: cloudTrailAdapter(trail),
-        eventSource: "cloudtrail.amazonaws.com",
-      },
-      {
-        signingName: "bedrock-agentcore",
-        codec: new RestJsonCodec(loadServiceModel("bedrock-agentcore")),
-        adapter: dataPlaneAdapter(runtimes, sessions),
-        transactional: false,
-      },
-    ],
+    services: buildServices({ store, env, trail, runtimes, sessions }),
     ...(options.log ? { log: options.log } : {}),
   });
   const host = options.host ?? "127.0.0.1";

@@ -1,0 +1,49 @@
+import { dataPlaneAdapter } from "./bedrock-agentcore/adapter.js";
+import type { SessionManager } from "./bedrock-agentcore/sessions.js";
+import { controlPlaneAdapter } from "./bedrock-agentcore-control/adapter.js";
+import type { AgentRuntimes } from "./bedrock-agentcore-control/model.js";
+import { cloudTrailAdapter } from "./cloudtrail/adapter.js";
+import type { Trail } from "./cloudtrail/model.js";
+import type { Environment } from "./context.js";
+import { AwsJsonCodec } from "./protocol/aws-json.js";
+import { RestJsonCodec } from "./protocol/rest-json.js";
+import { loadServiceModel } from "./protocol/service-model.js";
+import type { ServiceBinding } from "./server.js";
+import type { Store } from "./store/store.js";
+
+/** What service models share: the state, time and randomness, the event history, the AgentCore models. */
+export interface ServiceDeps {
+  store: Store;
+  env: Environment;
+  trail: Trail;
+  runtimes: AgentRuntimes;
+  sessions: SessionManager;
+}
+
+/**
+ * Every emulated service, one entry each: signing name, codec over its model,
+ * adapter over its backend. A new service is one folder and one entry here.
+ */
+export function buildServices(deps: ServiceDeps): ServiceBinding[] {
+  const { trail, runtimes, sessions } = deps;
+  return [
+    {
+      signingName: "bedrock-agentcore",
+      codec: new RestJsonCodec(loadServiceModel("bedrock-agentcore-control")),
+      adapter: controlPlaneAdapter(runtimes, (runtimeId) => void sessions.stopRuntime(runtimeId)),
+      eventSource: "bedrock-agentcore.amazonaws.com",
+    },
+    {
+      signingName: "bedrock-agentcore",
+      codec: new RestJsonCodec(loadServiceModel("bedrock-agentcore")),
+      adapter: dataPlaneAdapter(runtimes, sessions),
+      transactional: false,
+    },
+    {
+      signingName: "cloudtrail",
+      codec: new AwsJsonCodec(loadServiceModel("cloudtrail")),
+      adapter: cloudTrailAdapter(trail),
+      eventSource: "cloudtrail.amazonaws.com",
+    },
+  ];
+}
