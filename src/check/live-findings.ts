@@ -308,12 +308,14 @@ export function liveFindings(run: LiveRun, startedAt?: number): Finding[] {
   }
 
   if (startup.outcome === "timeout") {
-    if (startup.stuck.length > 0) {
-      const destinations = startup.stuck.map((c) => `${c.remoteAddress}:${c.remotePort}`);
+    // A connect that sat in SYN_SENT for a second or more had no answer; a shorter one was just slow.
+    const stuck = startup.stuck.filter((c) => c.forMs >= 1000);
+    if (stuck.length > 0) {
+      const destinations = stuck.map((c) => `${c.remoteAddress}:${c.remotePort}`);
       findings.push(
         makeFinding(
           "STARTUP_BLOCKED_ON_NETWORK",
-          startup.stuck.map((c) => ({
+          stuck.map((c) => ({
             fact: `TCP connection to ${c.remoteAddress}:${c.remotePort} stuck in SYN_SENT for ${(c.forMs / 1000).toFixed(1)} s while the agent was not healthy`,
             source: { kind: "socket", table: TABLE },
           })),
