@@ -1,0 +1,62 @@
+import { BedrockAgentCoreClient } from "@aws-sdk/client-bedrock-agentcore";
+import { BedrockAgentCoreControlClient } from "@aws-sdk/client-bedrock-agentcore-control";
+import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
+import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { ECRClient } from "@aws-sdk/client-ecr";
+import { IAMClient } from "@aws-sdk/client-iam";
+import { STSClient } from "@aws-sdk/client-sts";
+import { guardClient } from "./guard.js";
+
+export interface ClientOptions {
+  region?: string;
+  profile?: string;
+  /** One endpoint for every service: the emulator, or a proxy. */
+  endpointUrl?: string;
+  /** Allow the one non-read-only call, InvokeAgentRuntime. */
+  allowInvoke: boolean;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+}
+
+/** Every client `diagnose` uses, each behind the read-only guard; credentials and region from the SDK's standard chain. */
+export interface DiagnoseClients {
+  control: BedrockAgentCoreControlClient;
+  data: BedrockAgentCoreClient;
+  ec2: EC2Client;
+  cloudtrail: CloudTrailClient;
+  iam: IAMClient;
+  logs: CloudWatchLogsClient;
+  ecr: ECRClient;
+  sts: STSClient;
+  destroy(): void;
+}
+
+export function createClients(options: ClientOptions): DiagnoseClients {
+  const config = {
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.profile ? { profile: options.profile } : {}),
+    ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+  };
+  const guard = { allowInvoke: options.allowInvoke };
+  const clients = {
+    control: guardClient(new BedrockAgentCoreControlClient(config), guard),
+    data: guardClient(new BedrockAgentCoreClient(config), guard),
+    ec2: guardClient(new EC2Client(config), guard),
+    cloudtrail: guardClient(new CloudTrailClient(config), guard),
+    // IAM is global: its endpoint is in us-east-1 whatever the runtime's region.
+    iam: guardClient(
+      new IAMClient({ ...config, ...(options.endpointUrl ? {} : { region: "us-east-1" }) }),
+      guard,
+    ),
+    logs: guardClient(new CloudWatchLogsClient(config), guard),
+    ecr: guardClient(new ECRClient(config), guard),
+    sts: guardClient(new STSClient(config), guard),
+  };
+  return {
+    ...clients,
+    destroy: () => {
+      for (const client of Object.values(clients)) client.destroy();
+    },
+  };
+}

@@ -1,0 +1,126 @@
+import {
+  type BedrockAgentCoreControlClient,
+  GetAgentRuntimeCommand,
+  GetAgentRuntimeEndpointCommand,
+  paginateListAgentRuntimes,
+  paginateListAgentRuntimeVersions,
+} from "@aws-sdk/client-bedrock-agentcore-control";
+import { UsageError } from "../../util/errors.js";
+import { apiSource, type Sourced } from "../evidence.js";
+
+export interface RuntimeEvidence {
+  runtimeId: string;
+  runtimeArn: string;
+  name: string;
+  version: string;
+  status: string;
+  failureReason?: string;
+  networkMode: "PUBLIC" | "VPC";
+  subnets: string[];
+  securityGroups: string[];
+  protocol: string;
+  containerUri?: string;
+  roleArn: string;
+  idleTimeoutSeconds?: number;
+  maxLifetimeSeconds?: number;
+  /** Names only: values may be secrets. */
+  environmentVariableNames: string[];
+  createdAt?: Date;
+  lastUpdatedAt?: Date;
+  versions: { version: string; status: string; lastUpdatedAt?: Date }[];
+  endpoint: {
+    name: string;
+    status: string;
+    liveVersion?: string;
+    targetVersion?: string;
+    failureReason?: string;
+  };
+}
+
+const ID_PATTERN = /^[a-zA-Z][a-zA-Z0-9_]{0,99}-[a-zA-Z0-9]{10}$/;
+const ARN_PATTERN = /^arn:aws[^:]*:bedrock-agentcore:[^:]+:\d{12}:runtime\/(.+)$/;
+
+/** A runtime id from what the user typed: an ARN, an id, or a name looked up with ListAgentRuntimes. */
+export async function resolveRuntimeId(
+  control: BedrockAgentCoreControlClient,
+  reference: string,
+): Promise<string> {
+  const arn = ARN_PATTERN.exec(reference);
+  if (arn) return arn[1]!;
+  if (ID_PATTERN.test(reference)) return reference;
+  const matches: string[] = [];
+  for await (const page of paginateListAgentRuntimes({ client: control }, {})) {
+    for (const runtime of page.agentRuntimes ?? [])
+      if (runtime.agentRuntimeName === reference) matches.push(runtime.agentRuntimeId!);
+  }
+  if (matches.length === 0)
+    throw new UsageError(
+      `No agent runtime is named ${reference} in this account and region. Pass its id or ARN, or check --region.`,
+    );
+  return matches[0]!;
+}
+
+/** The runtime, every version, and the endpoint invocations go to. */
+export async function collectRuntime(
+  control: BedrockAgentCoreControlClient,
+  runtimeId: string,
+  qualifier: string,
+): Promise<Sourced<RuntimeEvidence>> {
+  const runtime = await control.send(new GetAgentRuntimeCommand({ agentRuntimeId: runtimeId }));
+  const endpoint = await control.send(
+    new GetAgentRuntimeEndpointCommand({ agentRuntimeId: runtimeId, endpointName: qualifier }),
+  );
+  const versions: RuntimeEvidence["versions"] = [];
+  for await (const page of paginateListAgentRuntimeVersions(
+    { client: control },
+    { agentRuntimeId: runtimeId },
+  )) {
+    for (const v of page.agentRuntimes ?? []) {
+      versions.push({
+        version: v.agentRuntimeVersion!,
+        status: v.status!,
+        ...(v.lastUpdatedAt ? { lastUpdatedAt: v.lastUpdatedAt } : {}),
+      });
+    }
+  }
+  const network = runtime.networkConfiguration;
+  const artifact = runtime.agentRuntimeArtifact;
+  const containerUri =
+    artifact && "containerConfiguration" in artifact
+      ? artifact.containerConfiguration?.containerUri
+      : undefined;
+  return {
+    value: {
+      runtimeId,
+      runtimeArn: runtime.agentRuntimeArn!,
+      name: runtime.agentRuntimeName!,
+      version: runtime.agentRuntimeVersion!,
+      status: runtime.status!,
+      ...(runtime.failureReason ? { failureReason: runtime.failureReason } : {}),
+      networkMode: (network?.networkMode ?? "PUBLIC") as "PUBLIC" | "VPC",
+      subnets: network?.networkModeConfig?.subnets ?? [],
+      securityGroups: network?.networkModeConfig?.securityGroups ?? [],
+      protocol: runtime.protocolConfiguration?.serverProtocol ?? "HTTP",
+      ...(containerUri ? { containerUri } : {}),
+      roleArn: runtime.roleArn!,
+      ...(runtime.lifecycleConfiguration?.idleRuntimeSessionTimeout
+        ? { idleTimeoutSeconds: runtime.lifecycleConfiguration.idleRuntimeSessionTimeout }
+        : {}),
+      ...(runtime.lifecycleConfiguration?.maxLifetime
+        ? { maxLifetimeSeconds: runtime.lifecycleConfiguration.maxLifetime }
+        : {}),
+      environmentVariableNames: Object.keys(runtime.environmentVariables ?? {}).sort(),
+      ...(runtime.createdAt ? { createdAt: runtime.createdAt } : {}),
+      ...(runtime.lastUpdatedAt ? { lastUpdatedAt: runtime.lastUpdatedAt } : {}),
+      versions,
+      endpoint: {
+        name: endpoint.name ?? qualifier,
+        status: endpoint.status!,
+        ...(endpoint.liveVersion ? { liveVersion: endpoint.liveVersion } : {}),
+        ...(endpoint.targetVersion ? { targetVersion: endpoint.targetVersion } : {}),
+        ...(endpoint.failureReason ? { failureReason: endpoint.failureReason } : {}),
+      },
+    },
+    source: apiSource("bedrock-agentcore-control", "GetAgentRuntime", { agentRuntimeId: runtimeId }),
+  };
+}
