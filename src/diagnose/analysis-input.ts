@@ -1,0 +1,21 @@
+import type { ProjectConfig } from "../agent/project-config.js";
+import type { Finding } from "../findings/index.js";
+import type { TimelineEvent } from "./collect/cloudtrail.js";
+import type { RuntimeEvidence } from "./collect/runtime.js";
+import type { EvidenceGap, Sourced } from "./evidence.js";
+
+/**
+ * Everything the collectors found: the one input of every rule. Rules are
+ * pure functions of it; a collector that could not run leaves its field
+ * unset and a gap saying why, so a rule can tell "absent" from "unknown".
+ */
+export interface DiagnoseEvidence {
+  runtime: Sourced<RuntimeEvidence>;
+  timeline?: Sourced<TimelineEvent[]>;
+  config?: ProjectConfig;
+  /** Findings of `check`'s static checks on --source. */
+  sourceFindings?: Finding[];
+  gaps: EvidenceGap[];
+}
+
+export type Rule = (evidence: DiagnoseEvidence) => Finding[];

@@ -1,0 +1,72 @@
+import { relative } from "node:path";
+import { makeFinding } from "../../findings/index.js";
+import type { Rule } from "../analysis-input.js";
+
+interface Difference {
+  field: string;
+  config: string;
+  deployed: string;
+  line?: number;
+}
+
+const show = (values: readonly string[]) => (values.length > 0 ? [...values].sort().join(", ") : "(none)");
+
+/** Field by field, what the project config says against what the runtime runs. */
+export const configDrift: Rule = ({ runtime, config }) => {
+  if (!config) return [];
+  const r = runtime.value;
+  const differences: Difference[] = [];
+  if (config.networkMode && config.networkMode.value !== r.networkMode) {
+    differences.push({
+      field: "network mode",
+      config: config.networkMode.value,
+      deployed: r.networkMode,
+      line: config.networkMode.line,
+    });
+  }
+  if (config.networkMode?.value === "VPC" && r.networkMode === "VPC") {
+    if (show(config.subnets) !== show(r.subnets))
+      differences.push({ field: "subnets", config: show(config.subnets), deployed: show(r.subnets) });
+    if (show(config.securityGroups) !== show(r.securityGroups)) {
+      differences.push({
+        field: "security groups",
+        config: show(config.securityGroups),
+        deployed: show(r.securityGroups),
+      });
+    }
+  }
+  if (config.protocol && config.protocol.value !== r.protocol) {
+    differences.push({
+      field: "protocol",
+      config: config.protocol.value,
+      deployed: r.protocol,
+      line: config.protocol.line,
+    });
+  }
+  if (config.executionRoleArn && config.executionRoleArn !== r.roleArn) {
+    differences.push({ field: "execution role", config: config.executionRoleArn, deployed: r.roleArn });
+  }
+  const configuredVars = Object.keys(config.environment);
+  const missingVars = configuredVars.filter((name) => !r.environmentVariableNames.includes(name));
+  if (missingVars.length > 0)
+    differences.push({
+      field: "environment variables",
+      config: show(configuredVars),
+      deployed: show(r.environmentVariableNames),
+    });
+  if (differences.length === 0) return [];
+  const file = relative(process.cwd(), config.path) || config.path;
+  return [
+    makeFinding(
+      "CONFIG_DRIFT",
+      differences.flatMap((d) => [
+        {
+          fact: `${d.field}: the config says ${d.config}`,
+          source: { kind: "file" as const, path: file, ...(d.line ? { line: d.line } : {}) },
+        },
+        { fact: `${d.field}: the runtime has ${d.deployed}`, source: runtime.source },
+      ]),
+      { fields: differences.map((d) => `${d.field} (${d.config} → ${d.deployed})`).join("; ") },
+    ),
+  ];
+};
