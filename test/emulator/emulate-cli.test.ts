@@ -6,7 +6,7 @@ import {
   BedrockAgentCoreControlClient,
   ListAgentRuntimesCommand,
 } from "@aws-sdk/client-bedrock-agentcore-control";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { loadEmulatorConfig, parseImageFlags } from "../../src/emulator/config.js";
 import { repoRoot } from "../helpers/cli.js";
 
@@ -48,6 +48,9 @@ describe("agentcore-doctor emulate (CLI)", () => {
         if (match) resolveUrl(match[1]!);
       });
       child.once("exit", () => reject(new Error(`emulate exited early: ${stderr}`)));
+    });
+    onTestFinished(() => {
+      if (child.exitCode === null) child.kill("SIGKILL");
     });
     const client = new BedrockAgentCoreControlClient({
       endpoint: url,

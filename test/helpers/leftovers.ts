@@ -4,8 +4,10 @@ import { join, resolve } from "node:path";
 
 const FIXTURES = resolve(import.meta.dirname, "../fixtures");
 const ISOLATED_ROOT = join(tmpdir(), "acd-root-");
+/** The CLI as tests spawn it (src/cli/main.ts under tsx): an emulator or check left running is a leak too. */
+const CLI_ENTRY = resolve(import.meta.dirname, "../../src/cli/main.ts");
 
-/** Processes an agent launch left running: rooted in an isolation root, or working in a fixture directory. */
+/** Processes a test left running: agents (rooted in an isolation root, or working in a fixture directory) and CLI children. */
 export async function leftoverAgentProcesses(): Promise<string[]> {
   const found: string[] = [];
   for (const pid of await readdir("/proc")) {
@@ -15,7 +17,13 @@ export async function leftoverAgentProcesses(): Promise<string[]> {
       readlink(`/proc/${pid}/cwd`).catch(() => ""),
       readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => ""),
     ]);
-    if (root.startsWith(ISOLATED_ROOT) || cwd.startsWith(FIXTURES) || cwd.includes(`${FIXTURES.slice(1)}`)) {
+    const cliChild = cmdline.includes(CLI_ENTRY);
+    if (
+      root.startsWith(ISOLATED_ROOT) ||
+      cwd.startsWith(FIXTURES) ||
+      cwd.includes(`${FIXTURES.slice(1)}`) ||
+      cliChild
+    ) {
       found.push(`${pid}: ${cmdline.replace(/\0/g, " ").trim()} (cwd ${cwd})`);
     }
   }
