@@ -16,6 +16,8 @@ export interface ClientOptions {
   /** Allow the one non-read-only call, InvokeAgentRuntime. */
   allowInvoke: boolean;
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Told of every call that passes the guard (for the report's count of API calls). */
+  onCall?: (service: string, operation: string) => void;
 }
 
 /** Every client `diagnose` uses, each behind the read-only guard; credentials and region from the SDK's standard chain. */
@@ -38,7 +40,7 @@ export function createClients(options: ClientOptions): DiagnoseClients {
     ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
   };
-  const guard = { allowInvoke: options.allowInvoke };
+  const guard = { allowInvoke: options.allowInvoke, ...(options.onCall ? { onCall: options.onCall } : {}) };
   const clients = {
     control: guardClient(new BedrockAgentCoreControlClient(config), guard),
     data: guardClient(new BedrockAgentCoreClient(config), guard),

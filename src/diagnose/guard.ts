@@ -22,7 +22,7 @@ function serviceOf(clientName: string | undefined): string {
 // biome-ignore lint/suspicious/noExplicitAny: the guard fits every client, whatever its input and output types.
 export function guardClient<C extends { middlewareStack: MiddlewareStack<any, any> }>(
   client: C,
-  options: { allowInvoke: boolean },
+  options: { allowInvoke: boolean; onCall?: (service: string, operation: string) => void },
 ): C {
   client.middlewareStack.add(
     // biome-ignore lint/suspicious/noExplicitAny: as above.
@@ -35,6 +35,7 @@ export function guardClient<C extends { middlewareStack: MiddlewareStack<any, an
             `diagnose is read-only: ${service}:${operation} is not on its allow-list${operation === "InvokeAgentRuntime" ? " (pass --invoke to allow one probe invocation)" : ""}.`,
           );
         }
+        options.onCall?.(service, operation);
         return next(args);
       },
     { step: "initialize", name: "agentcoreDoctorReadOnlyGuard", priority: "high" },

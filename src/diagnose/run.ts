@@ -1,0 +1,113 @@
+import { readFile } from "node:fs/promises";
+import { resolveLaunchPlan } from "../agent/plan.js";
+import { findProjectConfig, type ProjectConfig, parseProjectConfigText } from "../agent/project-config.js";
+import { runStaticChecks } from "../check/static/index.js";
+import { type Finding, sortFindings } from "../findings/index.js";
+import type { DiagnoseEvidence } from "./analysis-input.js";
+import { type ClientOptions, createClients } from "./clients.js";
+import { collectTimeline } from "./collect/cloudtrail.js";
+import { collectRuntime, resolveRuntimeId } from "./collect/runtime.js";
+import { type EvidenceGap, gapFrom } from "./evidence.js";
+import { type Hypothesis, rankHypotheses } from "./hypotheses.js";
+import { applyRules } from "./rules/index.js";
+
+export interface DiagnoseOptions extends ClientOptions {
+  /** A runtime id, ARN or name. */
+  runtime: string;
+  qualifier?: string;
+  /** How far back CloudTrail is read. */
+  sinceMs?: number;
+  /** The project config to compare with the deployed runtime. */
+  configFile?: string;
+  /** The agent's source, for `check`'s static checks. */
+  sourceDir?: string;
+  cloudTrailPerSecond?: number;
+  onProgress?: (step: string) => void;
+}
+
+/** What the collectors could not cover yet, said plainly in every report. */
+export const NOT_YET_COLLECTED = [
+  "network (ENIs, subnets, security groups, routes, VPC endpoints)",
+  "IAM (service-linked role, execution role trust and permissions)",
+  "logs",
+  "the image's architecture",
+  "--invoke",
+];
+
+export interface Diagnosis {
+  evidence: DiagnoseEvidence;
+  findings: Finding[];
+  hypotheses: Hypothesis[];
+  gaps: EvidenceGap[];
+  apiCalls: Record<string, number>;
+  elapsedMs: number;
+}
+
+async function loadConfig(
+  file: string | undefined,
+  sourceDir: string | undefined,
+): Promise<ProjectConfig | undefined> {
+  if (file) return parseProjectConfigText(file, await readFile(file, "utf8"));
+  return sourceDir ? findProjectConfig(sourceDir) : undefined;
+}
+
+/** Collects, applies the rules, ranks the causes. Read-only: every client is guarded. */
+export async function diagnose(options: DiagnoseOptions): Promise<Diagnosis> {
+  const started = Date.now();
+  const progress = options.onProgress ?? (() => {});
+  const apiCalls: Record<string, number> = {};
+  const clients = createClients({
+    ...options,
+    onCall: (service) => {
+      apiCalls[service] = (apiCalls[service] ?? 0) + 1;
+    },
+  });
+  try {
+    progress("runtime");
+    const runtimeId = await resolveRuntimeId(clients.control, options.runtime);
+    const runtime = await collectRuntime(clients.control, runtimeId, options.qualifier ?? "DEFAULT");
+    const gaps: EvidenceGap[] = [];
+    const since = new Date(Date.now() - (options.sinceMs ?? 24 * 3600 * 1000));
+
+    progress("CloudTrail, project config, source");
+    const [timeline, config, sourceFindings] = await Promise.all([
+      collectTimeline(
+        clients.cloudtrail,
+        { runtimeId, runtimeName: runtime.value.name, subnets: runtime.value.subnets, since },
+        options.cloudTrailPerSecond ?? 2,
+      ).catch((error: unknown) => {
+        gaps.push(gapFrom("timeline", "cloudtrail", "LookupEvents", "cloudtrail", error));
+        return undefined;
+      }),
+      loadConfig(options.configFile, options.sourceDir),
+      options.sourceDir
+        ? resolveLaunchPlan(options.sourceDir).then(({ plan, protocol, config: projectConfig }) =>
+            runStaticChecks({
+              dir: plan.dir,
+              protocol,
+              ...(plan.image ? { image: plan.image } : {}),
+              ...(projectConfig ? { config: projectConfig } : {}),
+            }),
+          )
+        : undefined,
+    ]);
+    const evidence: DiagnoseEvidence = {
+      runtime,
+      ...(timeline ? { timeline } : {}),
+      ...(config ? { config } : {}),
+      ...(sourceFindings ? { sourceFindings } : {}),
+      gaps,
+    };
+    const findings = sortFindings([...applyRules(evidence), ...(sourceFindings ?? [])]);
+    return {
+      evidence,
+      findings,
+      hypotheses: rankHypotheses(evidence, findings),
+      gaps,
+      apiCalls,
+      elapsedMs: Date.now() - started,
+    };
+  } finally {
+    clients.destroy();
+  }
+}
