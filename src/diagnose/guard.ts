@@ -25,9 +25,8 @@ export function guardClient<C extends { middlewareStack: MiddlewareStack<any, an
   options: { allowInvoke: boolean; onCall?: (service: string, operation: string) => void },
 ): C {
   client.middlewareStack.add(
-    // biome-ignore lint/suspicious/noExplicitAny: as above.
-    (next: InitializeHandler<any, any>, context: HandlerExecutionContext) =>
-      async (args: InitializeHandlerArguments<any>) => {
+    (next: InitializeHandler<object, object>, context: HandlerExecutionContext) =>
+      async (args: InitializeHandlerArguments<object>) => {
         const service = serviceOf(context.clientName);
         const operation = (context.commandName ?? "").replace(/Command$/, "");
         if (!isAllowed(service, operation, options.allowInvoke)) {
