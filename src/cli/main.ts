@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { UsageError } from "../util/errors.js";
 import { TOOL_VERSION } from "../version.js";
 import { registerCheck } from "./check.js";
+import { registerDiagnose } from "./diagnose.js";
 import { registerEmulate } from "./emulate.js";
 
 /** Exit codes: 0 healthy, 1 error findings, 2 bad usage or the tool's own failure. */
@@ -19,6 +20,7 @@ async function main(argv: string[]): Promise<void> {
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   registerCheck(program);
   registerEmulate(program);
+  registerDiagnose(program);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -1,4 +1,6 @@
-import { resolve } from "node:path";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import {
   BedrockAgentCoreControlClient,
   CreateAgentRuntimeCommand,
@@ -6,6 +8,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { diagnose } from "../../src/diagnose/run.js";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
+import { runCli } from "../helpers/cli.js";
 
 const credentials = { accessKeyId: "a", secretAccessKey: "b" };
 const fixture = resolve(import.meta.dirname, "../fixtures/agents/py-sdk-default-host");
@@ -56,5 +59,42 @@ describe("diagnose (the parts built so far), end to end against the emulator", (
     expect(result.evidence.timeline?.value.map((e) => e.name)).toEqual(["CreateAgentRuntime"]);
     expect(result.apiCalls).toMatchObject({ BedrockAgentCoreControl: expect.any(Number), CloudTrail: 6 });
     expect(result.elapsedMs).toBeLessThan(10_000);
+  });
+});
+
+describe("agentcore-doctor diagnose (CLI)", () => {
+  const env = { AWS_ACCESS_KEY_ID: "a", AWS_SECRET_ACCESS_KEY: "b", AWS_REGION: "us-east-1" };
+
+  it("prints a versioned JSON report and exits 1 when it finds an error", async () => {
+    const result = await runCli(
+      ["diagnose", runtimeId, "--endpoint-url", emulator.url, "--source", fixture, "--format", "json"],
+      { env },
+    );
+    expect(result.code, result.stderr).toBe(1);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({
+      schemaVersion: 1,
+      command: "diagnose",
+      verdict: { rootCause: "PYTHON_SDK_LOOPBACK_DEFAULT" },
+    });
+    expect(report.notCollected.length).toBeGreaterThan(0);
+  });
+
+  it("writes a markdown incident report with --out, and refuses what it cannot do yet with exit 2", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), "acd-report-")), "incident.md");
+    await runCli(
+      ["diagnose", "loopback_agent", "--endpoint-url", emulator.url, "--format", "markdown", "--out", out],
+      { env },
+    );
+    const markdown = readFileSync(out, "utf8");
+    expect(markdown).toContain("# Diagnosis of loopback_agent");
+    expect(markdown).toContain("## Hypotheses");
+    rmSync(dirname(out), { recursive: true });
+    const invoke = await runCli(["diagnose", runtimeId, "--endpoint-url", emulator.url, "--invoke"], { env });
+    expect(invoke.code).toBe(2);
+    expect(invoke.stderr).toContain("not implemented");
+    const unknown = await runCli(["diagnose", "nobody", "--endpoint-url", emulator.url], { env });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("No agent runtime is named nobody");
   });
 });

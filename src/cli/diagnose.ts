@@ -1,0 +1,79 @@
+import { writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import { type DiagnoseFormat, renderDiagnosis } from "../diagnose/report.js";
+import { diagnose } from "../diagnose/run.js";
+import { UsageError } from "../util/errors.js";
+import { progressReporter } from "./progress.js";
+
+interface DiagnoseFlags {
+  region?: string;
+  profile?: string;
+  endpointUrl?: string;
+  qualifier: string;
+  config?: string;
+  source?: string;
+  since: string;
+  invoke?: boolean;
+  compare?: string;
+  format: string;
+  out?: string;
+}
+
+const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+function parseSince(value: string): number {
+  const match = /^(\d+)([mhd])$/.exec(value);
+  if (!match) throw new UsageError(`--since wants a duration like 90m, 24h or 7d (got ${value}).`);
+  return Number(match[1]) * UNITS[match[2]!]!;
+}
+
+export function registerDiagnose(program: Command): void {
+  program
+    .command("diagnose")
+    .description("investigate a deployed runtime, read-only, and report root causes with evidence")
+    .argument("<runtime>", "runtime id, ARN or name")
+    .option("--region <region>", "AWS region (default: the SDK's provider chain)")
+    .option("--profile <profile>", "AWS profile")
+    .option("--endpoint-url <url>", "one endpoint for every AWS call (e.g. the emulator)")
+    .option("--qualifier <endpoint>", "the runtime endpoint invocations use", "DEFAULT")
+    .option("--config <file>", "project config to compare with the deployed runtime")
+    .option("--source <dir>", "the agent's source: run check's static checks on it")
+    .option("--since <duration>", "how far back to read CloudTrail", "24h")
+    .option("--invoke", "make one probe invocation on a fresh session (not implemented yet)")
+    .option("--compare <runtime>", "compare with another runtime side by side (not implemented yet)")
+    .option("--format <format>", "text | markdown | json", "text")
+    .option("--out <file>", "write the report to a file")
+    .action(async (runtime: string, flags: DiagnoseFlags) => {
+      if (!["text", "markdown", "json"].includes(flags.format))
+        throw new UsageError(`--format must be text, markdown or json (got ${flags.format}).`);
+      if (flags.invoke)
+        throw new UsageError("--invoke is not implemented in this version yet; run without it.");
+      if (flags.compare)
+        throw new UsageError(
+          "--compare is not implemented in this version yet; run diagnose on each runtime.",
+        );
+      const progress = progressReporter<string>(process.stderr);
+      const result = await diagnose({
+        runtime,
+        allowInvoke: false,
+        sinceMs: parseSince(flags.since),
+        qualifier: flags.qualifier,
+        ...(flags.region ? { region: flags.region } : {}),
+        ...(flags.profile ? { profile: flags.profile } : {}),
+        ...(flags.endpointUrl ? { endpointUrl: flags.endpointUrl } : {}),
+        ...(flags.config ? { configFile: resolve(flags.config) } : {}),
+        ...(flags.source ? { sourceDir: resolve(flags.source) } : {}),
+        onProgress: (step) => progress.update("collect", step),
+      }).finally(progress.done);
+      const format = flags.format as DiagnoseFormat;
+      const text = renderDiagnosis(
+        result,
+        format,
+        !flags.out && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+      );
+      if (flags.out) await writeFile(flags.out, text);
+      else process.stdout.write(text);
+      process.exitCode = result.findings.some((f) => f.severity === "error") ? 1 : 0;
+    });
+}

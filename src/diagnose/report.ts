@@ -1,0 +1,176 @@
+import pc from "picocolors";
+import { describeSource, type Finding } from "../findings/index.js";
+import { TOOL_VERSION } from "../version.js";
+import { type Diagnosis, NOT_YET_COLLECTED } from "./run.js";
+
+/** The JSON report of `diagnose`; removing or changing a field bumps the version. */
+export const DIAGNOSE_REPORT_SCHEMA_VERSION = 1;
+
+export type DiagnoseFormat = "text" | "markdown" | "json";
+
+export function diagnoseReport(d: Diagnosis) {
+  const r = d.evidence.runtime.value;
+  const top = d.hypotheses[0];
+  const verdict =
+    top && (top.verdict === "confirmed" || top.verdict === "likely")
+      ? { rootCause: top.cause, verdict: top.verdict, title: top.title }
+      : {
+          rootCause: null,
+          verdict: "undetermined",
+          title: "No cause is established by the evidence collected",
+        };
+  return {
+    schemaVersion: DIAGNOSE_REPORT_SCHEMA_VERSION,
+    tool: { name: "agentcore-doctor", version: TOOL_VERSION },
+    command: "diagnose",
+    runtime: {
+      id: r.runtimeId,
+      arn: r.runtimeArn,
+      name: r.name,
+      version: r.version,
+      status: r.status,
+      networkMode: r.networkMode,
+      protocol: r.protocol,
+      endpoint: r.endpoint,
+    },
+    verdict,
+    findings: d.findings,
+    hypotheses: d.hypotheses,
+    timeline: (d.evidence.timeline?.value ?? []).map((e) => ({
+      time: e.time.toISOString(),
+      event: e.name,
+      actor: e.actor,
+      ...(e.invokedBy ? { invokedBy: e.invokedBy } : {}),
+      ...(e.errorCode ? { errorCode: e.errorCode } : {}),
+      dryRun: e.dryRun,
+    })),
+    gaps: d.gaps,
+    notCollected: NOT_YET_COLLECTED,
+    apiCalls: d.apiCalls,
+    elapsedMs: d.elapsedMs,
+  };
+}
+
+function findingLines(f: Finding, c: ReturnType<typeof pc.createColors>): string[] {
+  return [
+    `${f.severity === "error" ? c.red(c.bold("ERROR  ")) : f.severity === "warning" ? c.yellow("WARNING") : "INFO   "} ${c.bold(f.id)}  ${f.title}`,
+    ...f.evidence.map((e) => `  - ${e.fact}  ${c.dim(`(${describeSource(e.source)})`)}`),
+    `  fix: ${f.fix}`,
+    "",
+  ];
+}
+
+export function renderDiagnoseText(d: Diagnosis, color: boolean): string {
+  const c = pc.createColors(color);
+  const report = diagnoseReport(d);
+  const lines = [
+    report.verdict.rootCause
+      ? `${c.red(c.bold("ROOT CAUSE"))} ${c.bold(report.verdict.rootCause)} (${report.verdict.verdict}): ${report.verdict.title}`
+      : `${c.yellow(c.bold("UNDETERMINED"))} ${report.verdict.title}`,
+    c.dim(
+      `runtime ${report.runtime.name} (${report.runtime.id}) v${report.runtime.version} ${report.runtime.status}, ${report.runtime.networkMode}, ${report.runtime.protocol}`,
+    ),
+    "",
+    c.bold("Hypotheses"),
+    ...d.hypotheses.map(
+      (h) =>
+        `  ${h.verdict.padEnd(10)} ${h.cause}${h.verdict === "unknown" ? c.dim(`  to confirm: ${h.toConfirm}`) : ""}`,
+    ),
+    "",
+  ];
+  if (d.findings.length > 0) lines.push(c.bold("Findings"), ...d.findings.flatMap((f) => findingLines(f, c)));
+  if (report.timeline.length > 0) {
+    lines.push(
+      c.bold("CloudTrail timeline"),
+      ...report.timeline.map(
+        (e) =>
+          `  ${e.time}  ${e.event}${e.dryRun ? " (DryRun)" : ""}${e.errorCode ? ` ${e.errorCode}` : ""}  ${c.dim(e.actor)}`,
+      ),
+      "",
+    );
+  }
+  for (const gap of d.gaps)
+    lines.push(
+      c.yellow(
+        `could not read ${gap.service}:${gap.operation}: ${gap.errorCode}${gap.action ? ` (grant ${gap.action})` : ""}`,
+      ),
+    );
+  lines.push(c.dim(`not collected yet by this version: ${NOT_YET_COLLECTED.join("; ")}`));
+  lines.push(
+    c.dim(
+      `${Object.entries(d.apiCalls)
+        .map(([s, n]) => `${s} ${n}`)
+        .join(", ")} API calls in ${(d.elapsedMs / 1000).toFixed(1)} s`,
+    ),
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+export function renderDiagnoseMarkdown(d: Diagnosis): string {
+  const report = diagnoseReport(d);
+  const esc = (s: string) => s.replace(/\|/g, "\\|");
+  const lines = [
+    `# Diagnosis of ${report.runtime.name} (${report.runtime.id})`,
+    "",
+    "## Summary",
+    "",
+    report.verdict.rootCause
+      ? `**Root cause (${report.verdict.verdict}):** \`${report.verdict.rootCause}\`: ${report.verdict.title}.`
+      : `**Undetermined:** ${report.verdict.title}.`,
+    "",
+    "| | |",
+    "|---|---|",
+    `| Runtime | \`${report.runtime.arn}\` version ${report.runtime.version}, ${report.runtime.status} |`,
+    `| Network mode | ${report.runtime.networkMode} |`,
+    `| Endpoint | ${report.runtime.endpoint.name}: ${report.runtime.endpoint.status}, live version ${report.runtime.endpoint.liveVersion ?? "none"} |`,
+    "",
+    "## Hypotheses",
+    "",
+    "| cause | verdict | for | against | to confirm |",
+    "|---|---|---|---|---|",
+    ...d.hypotheses.map(
+      (h) =>
+        `| \`${h.cause}\` | ${h.verdict} | ${esc(h.for.map((e) => e.fact).join("; "))} | ${esc(h.against.map((e) => e.fact).join("; "))} | ${esc(h.toConfirm)} |`,
+    ),
+    "",
+    "## Findings",
+    "",
+    ...(d.findings.length === 0 ? ["None."] : []),
+    ...d.findings.flatMap((f) => [
+      `### ${f.severity.toUpperCase()} \`${f.id}\`: ${f.title}`,
+      "",
+      ...f.evidence.map((e) => `- ${e.fact} (${describeSource(e.source)})`),
+      "",
+      `**Fix:** ${f.fix}`,
+      "",
+    ]),
+    "## Timeline (CloudTrail)",
+    "",
+    ...(report.timeline.length === 0
+      ? ["No matching events."]
+      : [
+          "| time | event | actor | error |",
+          "|---|---|---|---|",
+          ...report.timeline.map(
+            (e) =>
+              `| ${e.time} | ${e.event}${e.dryRun ? " (DryRun)" : ""} | ${esc(e.actor)} | ${e.errorCode ?? ""} |`,
+          ),
+        ]),
+    "",
+    "## Limits of this report",
+    "",
+    `Not collected by this version: ${NOT_YET_COLLECTED.join("; ")}.`,
+    ...d.gaps.map(
+      (g) =>
+        `- Could not read ${g.service}:${g.operation} (${g.errorCode})${g.action ? `: grant \`${g.action}\`` : ""}.`,
+    ),
+    "",
+  ];
+  return lines.join("\n");
+}
+
+export function renderDiagnosis(d: Diagnosis, format: DiagnoseFormat, color: boolean): string {
+  if (format === "json") return `${JSON.stringify(diagnoseReport(d), null, 2)}\n`;
+  if (format === "markdown") return renderDiagnoseMarkdown(d);
+  return renderDiagnoseText(d, color);
+}
