@@ -1,12 +1,14 @@
 /**
- * Writes docs/findings.md (the finding catalog) and docs/check-report.schema.json
- * (the JSON report's schema) from their one source in code. `--check` fails
+ * Writes docs/findings.md (the finding catalog), docs/check-report.schema.json
+ * (the JSON report's schema) and the IAM policies of `diagnose` (from its
+ * allow-list) from their one source in code. `--check` fails
  * when a checked-in file differs, so CI catches a catalog change without docs.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
 import { checkReportSchema } from "../src/check/report.js";
+import { diagnosePolicy } from "../src/diagnose/allow-list.js";
 import { CATALOG, FINDING_IDS } from "../src/findings/catalog.js";
 
 const root = resolve(import.meta.dirname, "..");
@@ -55,6 +57,8 @@ function reportSchema(): string {
 const outputs: Record<string, string> = {
   "docs/findings.md": findingsPage(),
   "docs/check-report.schema.json": reportSchema(),
+  "docs/diagnose-iam-policy.json": `${JSON.stringify(diagnosePolicy(false), null, 2)}\n`,
+  "docs/diagnose-iam-policy-with-invoke.json": `${JSON.stringify(diagnosePolicy(true), null, 2)}\n`,
 };
 
 const check = process.argv.includes("--check");
