@@ -2,7 +2,6 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
   BedrockAgentCoreControlClient,
-  CreateAgentRuntimeCommand,
   UpdateAgentRuntimeCommand,
 } from "@aws-sdk/client-bedrock-agentcore-control";
 import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
@@ -10,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClients, type DiagnoseClients } from "../../src/diagnose/clients.js";
 import { collectTimeline, TIMELINE_EVENT_NAMES } from "../../src/diagnose/collect/cloudtrail.js";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
+import { runtimeRequest, sdkConfig, seedRuntimes } from "../helpers/emulator.js";
 
 const credentials = { accessKeyId: "a", secretAccessKey: "b" };
 
@@ -19,21 +19,14 @@ describe("the CloudTrail timeline collector against the emulator (2 TPS limit on
   let runtimeId: string;
   beforeAll(async () => {
     emulator = await startEmulator({ port: 0, timing: { readyAfterMs: 0 }, cloudTrailLookupsPerSecond: 2 });
-    const admin = new BedrockAgentCoreControlClient({
-      endpoint: emulator.url,
-      region: "us-east-1",
-      credentials,
-    });
-    const spec = {
-      agentRuntimeArtifact: {
-        containerConfiguration: { containerUri: "123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:1" },
-      },
-      roleArn: "arn:aws:iam::123456789012:role/AgentRole",
-      networkConfiguration: { networkMode: "PUBLIC" as const },
-    };
-    runtimeId = (await admin.send(new CreateAgentRuntimeCommand({ agentRuntimeName: "timeline", ...spec })))
-      .agentRuntimeId!;
-    await admin.send(new CreateAgentRuntimeCommand({ agentRuntimeName: "someone_else", ...spec }));
+    const [created] = await seedRuntimes(
+      emulator,
+      runtimeRequest("timeline"),
+      runtimeRequest("someone_else"),
+    );
+    runtimeId = created!.agentRuntimeId!;
+    const admin = new BedrockAgentCoreControlClient(sdkConfig(emulator));
+    const { agentRuntimeName: _name, ...spec } = runtimeRequest("timeline");
     await admin.send(new UpdateAgentRuntimeCommand({ agentRuntimeId: runtimeId, ...spec }));
     admin.destroy();
     clients = createClients({

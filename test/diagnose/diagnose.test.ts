@@ -1,40 +1,20 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import {
-  BedrockAgentCoreControlClient,
-  CreateAgentRuntimeCommand,
-} from "@aws-sdk/client-bedrock-agentcore-control";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { diagnose } from "../../src/diagnose/run.js";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import { runCli } from "../helpers/cli.js";
+import { TEST_CREDENTIALS as credentials, runtimeRequest, seedRuntimes } from "../helpers/emulator.js";
 
-const credentials = { accessKeyId: "a", secretAccessKey: "b" };
 const fixture = resolve(import.meta.dirname, "../fixtures/agents/py-sdk-default-host");
 let emulator: RunningEmulator;
-let runtimeId: string;
+let runtimeId = "";
 
 beforeAll(async () => {
   emulator = await startEmulator({ port: 0, timing: { readyAfterMs: 0 }, cloudTrailLookupsPerSecond: 2 });
-  const admin = new BedrockAgentCoreControlClient({
-    endpoint: emulator.url,
-    region: "us-east-1",
-    credentials,
-  });
-  runtimeId = (
-    await admin.send(
-      new CreateAgentRuntimeCommand({
-        agentRuntimeName: "loopback_agent",
-        agentRuntimeArtifact: {
-          containerConfiguration: { containerUri: "123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:1" },
-        },
-        roleArn: "arn:aws:iam::123456789012:role/AgentRole",
-        networkConfiguration: { networkMode: "PUBLIC" },
-      }),
-    )
-  ).agentRuntimeId!;
-  admin.destroy();
+  const [created] = await seedRuntimes(emulator, runtimeRequest("loopback_agent"));
+  runtimeId = created!.agentRuntimeId!;
 });
 afterAll(async () => {
   await emulator?.stop();
