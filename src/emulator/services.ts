@@ -5,7 +5,10 @@ import type { AgentRuntimes } from "./bedrock-agentcore-control/model.js";
 import { cloudTrailAdapter } from "./cloudtrail/adapter.js";
 import type { Trail } from "./cloudtrail/model.js";
 import type { Environment } from "./context.js";
+import { ec2Adapter } from "./ec2/adapter.js";
+import { Ec2 } from "./ec2/model/ec2.js";
 import { AwsJsonCodec } from "./protocol/aws-json.js";
+import { Ec2QueryCodec } from "./protocol/ec2-query.js";
 import { RestJsonCodec } from "./protocol/rest-json.js";
 import { loadServiceModel } from "./protocol/service-model.js";
 import type { ServiceBinding } from "./server.js";
@@ -44,6 +47,12 @@ export function buildServices(deps: ServiceDeps): ServiceBinding[] {
       codec: new AwsJsonCodec(loadServiceModel("cloudtrail")),
       adapter: cloudTrailAdapter(trail),
       eventSource: "cloudtrail.amazonaws.com",
+    },
+    {
+      signingName: "ec2",
+      codec: new Ec2QueryCodec(loadServiceModel("ec2")),
+      adapter: ec2Adapter(new Ec2(deps.store, deps.env)),
+      eventSource: "ec2.amazonaws.com",
     },
   ];
 }

@@ -1,0 +1,111 @@
+import type { Adapter } from "../adapter.js";
+import type { RequestContext } from "../context.js";
+import { withDryRun } from "./dry-run.js";
+import { describeAvailabilityZones } from "./model/availability-zones.js";
+import type { Ec2Call } from "./model/common.js";
+import type { Ec2 } from "./model/ec2.js";
+import {
+  attachInternetGateway,
+  createInternetGateway,
+  createNatGateway,
+  deleteInternetGateway,
+  deleteNatGateway,
+  describeInternetGateways,
+  describeNatGateways,
+  detachInternetGateway,
+} from "./model/gateways.js";
+import {
+  createNetworkInterface,
+  deleteNetworkInterface,
+  describeNetworkInterfaces,
+} from "./model/network-interfaces.js";
+import {
+  associateRouteTable,
+  createRoute,
+  createRouteTable,
+  deleteRoute,
+  deleteRouteTable,
+  describeRouteTables,
+  disassociateRouteTable,
+} from "./model/route-tables.js";
+import {
+  authorizeEgress,
+  authorizeIngress,
+  createSecurityGroup,
+  deleteSecurityGroup,
+  describeSecurityGroupRules,
+  describeSecurityGroups,
+  revokeEgress,
+  revokeIngress,
+} from "./model/security-groups.js";
+import { createSubnet, deleteSubnet, describeSubnets } from "./model/subnets.js";
+import { createTags, deleteTags } from "./model/tags.js";
+import {
+  createVpcEndpoint,
+  deleteVpcEndpoints,
+  describeVpcEndpoints,
+  modifyVpcEndpoint,
+} from "./model/vpc-endpoints.js";
+import {
+  createVpc,
+  deleteVpc,
+  describeVpcAttribute,
+  describeVpcs,
+  modifyVpcAttribute,
+} from "./model/vpcs.js";
+
+/**
+ * EC2's operations over the EC2 model. Each model function takes the SDK's
+ * `…CommandInput` as its input type; DryRun is handled here once for all.
+ */
+export function ec2Adapter(ec2: Ec2): Adapter {
+  const op =
+    <I>(run: (call: Ec2Call, input: I) => Record<string, unknown>) =>
+    (input: I, ctx: RequestContext) =>
+      withDryRun(ec2.store, (input as { DryRun?: boolean }).DryRun, () =>
+        run(ec2.call({ account: ctx.account, region: ctx.region }, ctx.now), input),
+      );
+  return {
+    CreateVpc: op(createVpc),
+    DescribeVpcs: op(describeVpcs),
+    DeleteVpc: op(deleteVpc),
+    ModifyVpcAttribute: op(modifyVpcAttribute),
+    DescribeVpcAttribute: op(describeVpcAttribute),
+    CreateSubnet: op(createSubnet),
+    DescribeSubnets: op(describeSubnets),
+    DeleteSubnet: op(deleteSubnet),
+    CreateSecurityGroup: op(createSecurityGroup),
+    DescribeSecurityGroups: op(describeSecurityGroups),
+    DeleteSecurityGroup: op(deleteSecurityGroup),
+    AuthorizeSecurityGroupIngress: op(authorizeIngress),
+    AuthorizeSecurityGroupEgress: op(authorizeEgress),
+    RevokeSecurityGroupIngress: op(revokeIngress),
+    RevokeSecurityGroupEgress: op(revokeEgress),
+    DescribeSecurityGroupRules: op(describeSecurityGroupRules),
+    CreateRouteTable: op(createRouteTable),
+    DescribeRouteTables: op(describeRouteTables),
+    DeleteRouteTable: op(deleteRouteTable),
+    CreateRoute: op(createRoute),
+    DeleteRoute: op(deleteRoute),
+    AssociateRouteTable: op(associateRouteTable),
+    DisassociateRouteTable: op(disassociateRouteTable),
+    CreateInternetGateway: op(createInternetGateway),
+    AttachInternetGateway: op(attachInternetGateway),
+    DetachInternetGateway: op(detachInternetGateway),
+    DeleteInternetGateway: op(deleteInternetGateway),
+    DescribeInternetGateways: op(describeInternetGateways),
+    CreateNatGateway: op(createNatGateway),
+    DescribeNatGateways: op(describeNatGateways),
+    DeleteNatGateway: op(deleteNatGateway),
+    CreateVpcEndpoint: op(createVpcEndpoint),
+    DescribeVpcEndpoints: op(describeVpcEndpoints),
+    ModifyVpcEndpoint: op(modifyVpcEndpoint),
+    DeleteVpcEndpoints: op(deleteVpcEndpoints),
+    CreateNetworkInterface: op(createNetworkInterface),
+    DescribeNetworkInterfaces: op(describeNetworkInterfaces),
+    DeleteNetworkInterface: op(deleteNetworkInterface),
+    CreateTags: op(createTags),
+    DeleteTags: op(deleteTags),
+    DescribeAvailabilityZones: op(describeAvailabilityZones),
+  };
+}

@@ -1,0 +1,116 @@
+import type { Tag } from "@aws-sdk/client-ec2";
+import type { Environment } from "../../context.js";
+import { AwsError } from "../../protocol/errors.js";
+import type { Scope, Store } from "../../store/store.js";
+
+/** What every EC2 model function works in: the state, time and randomness, and the account and region. */
+export interface Ec2Call {
+  store: Store;
+  env: Environment;
+  scope: Scope;
+  now: Date;
+}
+
+/** Store kinds, one per resource family. */
+export const KIND = {
+  vpc: "ec2.vpc",
+  subnet: "ec2.subnet",
+  securityGroup: "ec2.security-group",
+  routeTable: "ec2.route-table",
+  internetGateway: "ec2.internet-gateway",
+  natGateway: "ec2.nat-gateway",
+  vpcEndpoint: "ec2.vpc-endpoint",
+  networkInterface: "ec2.network-interface",
+} as const;
+
+export type Kind = (typeof KIND)[keyof typeof KIND];
+
+/** EC2 ids: `<prefix>-` and 17 lowercase hex digits, from the injected randomness so tests can fix them. */
+export function newId(env: Environment, prefix: string): string {
+  return `${prefix}-${randomHex(env, 17)}`;
+}
+
+export function randomHex(env: Environment, length: number): string {
+  return Array.from(env.randomAlphanumeric(length), (c) => (c.charCodeAt(0) % 16).toString(16)).join("");
+}
+
+export function arn(call: Ec2Call, resource: string): string {
+  return `arn:aws:ec2:${call.scope.region}:${call.scope.account}:${resource}`;
+}
+
+/** What `NotFound` says for each kind, in EC2's words. */
+const NOT_FOUND: Record<Kind, (id: string) => AwsError> = {
+  [KIND.vpc]: (id) => new AwsError("InvalidVpcID.NotFound", `The vpc ID '${id}' does not exist`),
+  [KIND.subnet]: (id) => new AwsError("InvalidSubnetID.NotFound", `The subnet ID '${id}' does not exist`),
+  [KIND.securityGroup]: (id) =>
+    new AwsError("InvalidGroup.NotFound", `The security group '${id}' does not exist`),
+  [KIND.routeTable]: (id) =>
+    new AwsError("InvalidRouteTableID.NotFound", `The routeTable ID '${id}' does not exist`),
+  [KIND.internetGateway]: (id) =>
+    new AwsError("InvalidInternetGatewayID.NotFound", `The internetGateway ID '${id}' does not exist`),
+  [KIND.natGateway]: (id) => new AwsError("NatGatewayNotFound", `The Nat Gateway ${id} was not found`),
+  [KIND.vpcEndpoint]: (id) =>
+    new AwsError("InvalidVpcEndpointId.NotFound", `The Vpc Endpoint Id '${id}' does not exist`),
+  [KIND.networkInterface]: (id) =>
+    new AwsError("InvalidNetworkInterfaceID.NotFound", `The networkInterface ID '${id}' does not exist`),
+};
+
+export function notFound(kind: Kind, id: string): AwsError {
+  return NOT_FOUND[kind](id);
+}
+
+/** A stored resource, or EC2's NotFound error for its kind. */
+export function must<T>(call: Ec2Call, kind: Kind, id: string): T {
+  const found = call.store.get<T>(kind, call.scope, id);
+  if (!found) throw notFound(kind, id);
+  return found;
+}
+
+export function list<T>(call: Ec2Call, kind: Kind): T[] {
+  return call.store.list<T>(kind, call.scope);
+}
+
+/** Describe's id list: every id must exist (the first missing one is named), in the order stored. */
+export function selectByIds<T>(
+  call: Ec2Call,
+  kind: Kind,
+  ids: readonly string[] | undefined,
+  idOf: (t: T) => string,
+): T[] {
+  const all = list<T>(call, kind);
+  if (!ids || ids.length === 0) return all;
+  for (const id of ids) if (!all.some((item) => idOf(item) === id)) throw notFound(kind, id);
+  return all.filter((item) => ids.includes(idOf(item)));
+}
+
+export function invalidParameterValue(message: string): AwsError {
+  return new AwsError("InvalidParameterValue", message);
+}
+
+export function missingParameter(name: string): AwsError {
+  return new AwsError("MissingParameter", `The request must contain the parameter ${name}`);
+}
+
+export function dependencyViolation(message: string): AwsError {
+  return new AwsError("DependencyViolation", message);
+}
+
+/** DescribeX paging: an opaque token over the filtered list, MaxResults as the model bounds it. */
+export function paginate<T>(
+  items: T[],
+  maxResults: number | undefined,
+  nextToken: string | undefined,
+): { items: T[]; NextToken?: string } {
+  const start = nextToken ? Number(Buffer.from(nextToken, "base64url").toString("utf8")) : 0;
+  if (!Number.isInteger(start) || start < 0 || start > items.length) {
+    throw new AwsError("InvalidNextToken", `The token '${nextToken}' is invalid`);
+  }
+  if (maxResults === undefined) return { items: items.slice(start) };
+  const end = start + maxResults;
+  return {
+    items: items.slice(start, end),
+    ...(end < items.length ? { NextToken: Buffer.from(String(end)).toString("base64url") } : {}),
+  };
+}
+
+export type Tags = Tag[];

@@ -1,0 +1,274 @@
+import { createHash } from "node:crypto";
+import type {
+  AttachInternetGatewayCommandInput,
+  CreateInternetGatewayCommandInput,
+  CreateNatGatewayCommandInput,
+  DeleteInternetGatewayCommandInput,
+  DeleteNatGatewayCommandInput,
+  DescribeInternetGatewaysCommandInput,
+  DescribeNatGatewaysCommandInput,
+  DetachInternetGatewayCommandInput,
+  InternetGateway,
+  InternetGatewayAttachment,
+  NatGateway,
+  Tag,
+} from "@aws-sdk/client-ec2";
+import { AwsError } from "../../protocol/errors.js";
+import { applyFilters, type FilterTable } from "../filters.js";
+import {
+  dependencyViolation,
+  type Ec2Call,
+  invalidParameterValue,
+  KIND,
+  list,
+  missingParameter,
+  must,
+  newId,
+  notFound,
+  paginate,
+  selectByIds,
+} from "./common.js";
+import { placeInterface, releaseInterface } from "./network-interfaces.js";
+import type { StoredSubnet } from "./subnets.js";
+import { tagsFromSpecifications } from "./tags.js";
+import type { StoredVpc } from "./vpcs.js";
+
+export interface StoredInternetGateway {
+  InternetGatewayId: string;
+  OwnerId: string;
+  Tags: Tag[];
+  AttachedVpcId?: string;
+}
+
+export interface StoredNatGateway {
+  NatGatewayId: string;
+  SubnetId: string;
+  VpcId: string;
+  State: "pending" | "available" | "deleting" | "deleted" | "failed";
+  ConnectivityType: "public" | "private";
+  NetworkInterfaceId: string;
+  PrivateIp: string;
+  AllocationId?: string;
+  PublicIp?: string;
+  AssociationId?: string;
+  CreateTime: string;
+  DeleteTime?: string;
+  Tags: Tag[];
+}
+
+/** AWS keeps showing a deleted NAT gateway for about an hour. */
+const DELETED_NAT_VISIBLE_MS = 60 * 60 * 1000;
+
+// Internet gateways
+
+function igwView(igw: StoredInternetGateway): InternetGateway {
+  return {
+    // An attached internet gateway's attachment reads "available" in EC2, not "attached".
+    Attachments: igw.AttachedVpcId
+      ? [{ State: "available" as InternetGatewayAttachment["State"], VpcId: igw.AttachedVpcId }]
+      : [],
+    InternetGatewayId: igw.InternetGatewayId,
+    OwnerId: igw.OwnerId,
+    Tags: igw.Tags,
+  };
+}
+
+function putIgw(call: Ec2Call, igw: StoredInternetGateway): void {
+  call.store.put(KIND.internetGateway, call.scope, igw.InternetGatewayId, igw);
+}
+
+export function createInternetGateway(call: Ec2Call, input: CreateInternetGatewayCommandInput) {
+  const igw: StoredInternetGateway = {
+    InternetGatewayId: newId(call.env, "igw"),
+    OwnerId: call.scope.account,
+    Tags: tagsFromSpecifications(input.TagSpecifications, "internet-gateway"),
+  };
+  putIgw(call, igw);
+  return { InternetGateway: igwView(igw) };
+}
+
+export function attachInternetGateway(call: Ec2Call, input: AttachInternetGatewayCommandInput) {
+  const igw = must<StoredInternetGateway>(call, KIND.internetGateway, input.InternetGatewayId!);
+  const vpc = must<StoredVpc>(call, KIND.vpc, input.VpcId!);
+  if (igw.AttachedVpcId) {
+    throw new AwsError(
+      "Resource.AlreadyAssociated",
+      `resource ${igw.InternetGatewayId} is already attached to network ${igw.AttachedVpcId}`,
+    );
+  }
+  if (list<StoredInternetGateway>(call, KIND.internetGateway).some((g) => g.AttachedVpcId === vpc.VpcId)) {
+    throw invalidParameterValue(`Network ${vpc.VpcId} already has an internet gateway attached`);
+  }
+  putIgw(call, { ...igw, AttachedVpcId: vpc.VpcId });
+  return {};
+}
+
+export function detachInternetGateway(call: Ec2Call, input: DetachInternetGatewayCommandInput) {
+  const igw = must<StoredInternetGateway>(call, KIND.internetGateway, input.InternetGatewayId!);
+  must<StoredVpc>(call, KIND.vpc, input.VpcId!);
+  if (igw.AttachedVpcId !== input.VpcId) {
+    throw new AwsError(
+      "Gateway.NotAttached",
+      `resource ${igw.InternetGatewayId} is not attached to network ${input.VpcId}`,
+    );
+  }
+  const { AttachedVpcId: _detached, ...rest } = igw;
+  putIgw(call, rest);
+  return {};
+}
+
+export function deleteInternetGateway(call: Ec2Call, input: DeleteInternetGatewayCommandInput) {
+  const igw = must<StoredInternetGateway>(call, KIND.internetGateway, input.InternetGatewayId!);
+  if (igw.AttachedVpcId) {
+    throw dependencyViolation(
+      `The internetGateway '${igw.InternetGatewayId}' has dependencies and cannot be deleted.`,
+    );
+  }
+  call.store.delete(KIND.internetGateway, call.scope, igw.InternetGatewayId);
+  return {};
+}
+
+const IGW_FILTERS: FilterTable<InternetGateway> = {
+  "internet-gateway-id": (g) => g.InternetGatewayId,
+  "attachment.vpc-id": (g) => g.Attachments?.map((a) => a.VpcId),
+  "attachment.state": (g) => g.Attachments?.map((a) => a.State),
+  "owner-id": (g) => g.OwnerId,
+};
+
+export function describeInternetGateways(call: Ec2Call, input: DescribeInternetGatewaysCommandInput) {
+  const igws = selectByIds<StoredInternetGateway>(
+    call,
+    KIND.internetGateway,
+    input.InternetGatewayIds,
+    (g) => g.InternetGatewayId,
+  ).map(igwView);
+  const page = paginate(
+    applyFilters(igws, input.Filters, IGW_FILTERS, (g) => g.Tags ?? [], "DescribeInternetGateways"),
+    input.MaxResults,
+    input.NextToken,
+  );
+  return { InternetGateways: page.items, ...(page.NextToken ? { NextToken: page.NextToken } : {}) };
+}
+
+// NAT gateways
+
+/**
+ * The emulator serves no Elastic IP calls: a public NAT gateway accepts any
+ * well-formed allocation id and is given a stable address from the
+ * documentation range 203.0.113.0/24 (RFC 5737), derived from that id.
+ */
+function publicIpFor(allocationId: string): string {
+  const n = createHash("sha256").update(allocationId).digest()[0]!;
+  return `203.0.113.${(n % 254) + 1}`;
+}
+
+function natView(nat: StoredNatGateway): NatGateway {
+  return {
+    CreateTime: new Date(nat.CreateTime),
+    ...(nat.DeleteTime ? { DeleteTime: new Date(nat.DeleteTime) } : {}),
+    NatGatewayAddresses: [
+      {
+        ...(nat.AllocationId ? { AllocationId: nat.AllocationId, PublicIp: nat.PublicIp } : {}),
+        NetworkInterfaceId: nat.NetworkInterfaceId,
+        PrivateIp: nat.PrivateIp,
+        ...(nat.AssociationId ? { AssociationId: nat.AssociationId } : {}),
+        IsPrimary: true,
+        Status: "succeeded",
+      },
+    ],
+    NatGatewayId: nat.NatGatewayId,
+    State: nat.State,
+    SubnetId: nat.SubnetId,
+    VpcId: nat.VpcId,
+    Tags: nat.Tags,
+    ConnectivityType: nat.ConnectivityType,
+    AvailabilityMode: "zonal",
+  };
+}
+
+/** A NAT gateway is available at once here (AWS takes a minute or two in `pending`). */
+export function createNatGateway(call: Ec2Call, input: CreateNatGatewayCommandInput) {
+  if (!input.SubnetId) throw missingParameter("SubnetId");
+  const subnet = must<StoredSubnet>(call, KIND.subnet, input.SubnetId);
+  const connectivity = input.ConnectivityType ?? "public";
+  if (connectivity === "public") {
+    if (!input.AllocationId) throw missingParameter("AllocationId");
+    if (!/^eipalloc-[0-9a-f]{8,17}$/.test(input.AllocationId)) {
+      throw new AwsError(
+        "InvalidAllocationID.NotFound",
+        `The allocation ID '${input.AllocationId}' does not exist`,
+      );
+    }
+  }
+  const NatGatewayId = newId(call.env, "nat");
+  const eni = placeInterface(call, {
+    subnetId: subnet.SubnetId,
+    description: `Interface for NAT Gateway ${NatGatewayId}`,
+    interfaceType: "nat_gateway",
+    requesterManaged: true,
+    privateIpAddress: input.PrivateIpAddress,
+    serviceAttachmentDeviceIndex: 1,
+  });
+  const nat: StoredNatGateway = {
+    NatGatewayId,
+    SubnetId: subnet.SubnetId,
+    VpcId: subnet.VpcId,
+    State: "available",
+    ConnectivityType: connectivity,
+    NetworkInterfaceId: eni.NetworkInterfaceId,
+    PrivateIp: eni.PrivateIpAddress,
+    ...(connectivity === "public"
+      ? {
+          AllocationId: input.AllocationId!,
+          PublicIp: publicIpFor(input.AllocationId!),
+          AssociationId: newId(call.env, "eipassoc"),
+        }
+      : {}),
+    CreateTime: call.now.toISOString(),
+    Tags: tagsFromSpecifications(input.TagSpecifications, "natgateway"),
+  };
+  call.store.put(KIND.natGateway, call.scope, nat.NatGatewayId, nat);
+  return { NatGateway: natView(nat), ...(input.ClientToken ? { ClientToken: input.ClientToken } : {}) };
+}
+
+function visible(call: Ec2Call, nat: StoredNatGateway): boolean {
+  return !nat.DeleteTime || call.now.getTime() - new Date(nat.DeleteTime).getTime() < DELETED_NAT_VISIBLE_MS;
+}
+
+export function deleteNatGateway(call: Ec2Call, input: DeleteNatGatewayCommandInput) {
+  const nat = must<StoredNatGateway>(call, KIND.natGateway, input.NatGatewayId!);
+  if (!visible(call, nat)) throw notFound(KIND.natGateway, nat.NatGatewayId);
+  if (nat.State !== "deleted") {
+    releaseInterface(call, nat.NetworkInterfaceId);
+    call.store.put(KIND.natGateway, call.scope, nat.NatGatewayId, {
+      ...nat,
+      State: "deleted",
+      DeleteTime: call.now.toISOString(),
+    });
+  }
+  return { NatGatewayId: nat.NatGatewayId };
+}
+
+const NAT_FILTERS: FilterTable<NatGateway> = {
+  "nat-gateway-id": (n) => n.NatGatewayId,
+  state: (n) => n.State,
+  "subnet-id": (n) => n.SubnetId,
+  "vpc-id": (n) => n.VpcId,
+};
+
+export function describeNatGateways(call: Ec2Call, input: DescribeNatGatewaysCommandInput) {
+  const all = list<StoredNatGateway>(call, KIND.natGateway).filter((n) => visible(call, n));
+  for (const id of input.NatGatewayIds ?? []) {
+    if (!all.some((n) => n.NatGatewayId === id)) throw notFound(KIND.natGateway, id);
+  }
+  const chosen = input.NatGatewayIds?.length
+    ? all.filter((n) => input.NatGatewayIds!.includes(n.NatGatewayId))
+    : all;
+  const page = paginate(
+    // DescribeNatGateways names its filter list `Filter`, unlike the other Describe calls.
+    applyFilters(chosen.map(natView), input.Filter, NAT_FILTERS, (n) => n.Tags ?? [], "DescribeNatGateways"),
+    input.MaxResults,
+    input.NextToken,
+  );
+  return { NatGateways: page.items, ...(page.NextToken ? { NextToken: page.NextToken } : {}) };
+}

@@ -1,0 +1,321 @@
+import type {
+  CreateNetworkInterfaceCommandInput,
+  DeleteNetworkInterfaceCommandInput,
+  DescribeNetworkInterfacesCommandInput,
+  NetworkInterface,
+  NetworkInterfaceType,
+  Tag,
+} from "@aws-sdk/client-ec2";
+import { AwsError } from "../../protocol/errors.js";
+import { applyFilters, type FilterTable } from "../filters.js";
+import { containsAddress, firstFree, formatAddress, isReserved, parseAddress, parseBlock } from "./cidr.js";
+import {
+  type Ec2Call,
+  invalidParameterValue,
+  KIND,
+  list,
+  must,
+  newId,
+  paginate,
+  randomHex,
+  selectByIds,
+} from "./common.js";
+import { defaultGroupOf, type StoredGroup } from "./security-groups.js";
+import { addressesInUse, type StoredSubnet } from "./subnets.js";
+import { tagsFromSpecifications } from "./tags.js";
+
+export interface StoredAttachment {
+  AttachmentId: string;
+  DeviceIndex: number;
+  NetworkCardIndex: number;
+  InstanceId?: string;
+  InstanceOwnerId: string;
+  AttachTime: string;
+  DeleteOnTermination: boolean;
+}
+
+export interface StoredInterface {
+  NetworkInterfaceId: string;
+  SubnetId: string;
+  VpcId: string;
+  AvailabilityZone: string;
+  AvailabilityZoneId: string;
+  Description: string;
+  GroupIds: string[];
+  /** EC2's interface types, plus `agentic_ai` (AgentCore) and `nat_gateway`, which AWS reports but botocore's enum lacks. */
+  InterfaceType: string;
+  MacAddress: string;
+  OwnerId: string;
+  PrivateIpAddress: string;
+  RequesterManaged: boolean;
+  Tags: Tag[];
+  Attachment?: StoredAttachment;
+  /** Who had it made, when a service did (kept for the record; EC2 shows no such member). */
+  RequesterArn?: string;
+}
+
+/** The tag AgentCore puts on the interfaces it makes, and finds them by. */
+export const AGENTCORE_MANAGED_TAG = "AmazonBedrockAgentCoreManaged";
+
+/** Who owns the hidden instances service interfaces are attached to. */
+export const SERVICE_INSTANCE_OWNER = "amazon-aws";
+
+const MAX_GROUPS = 5;
+
+function privateDnsName(call: Ec2Call, address: string): string {
+  const host = `ip-${address.replaceAll(".", "-")}`;
+  return call.scope.region === "us-east-1"
+    ? `${host}.ec2.internal`
+    : `${host}.${call.scope.region}.compute.internal`;
+}
+
+export function interfaceView(call: Ec2Call, eni: StoredInterface): NetworkInterface {
+  const dns = privateDnsName(call, eni.PrivateIpAddress);
+  return {
+    ...(eni.Attachment
+      ? {
+          Attachment: {
+            ...eni.Attachment,
+            AttachTime: new Date(eni.Attachment.AttachTime),
+            Status: "attached",
+          },
+        }
+      : {}),
+    AvailabilityZone: eni.AvailabilityZone,
+    AvailabilityZoneId: eni.AvailabilityZoneId,
+    Description: eni.Description,
+    Groups: eni.GroupIds.map((GroupId) => ({
+      GroupId,
+      GroupName: call.store.get<StoredGroup>(KIND.securityGroup, call.scope, GroupId)?.GroupName,
+    })),
+    // The SDK's enum lags AWS (agentic_ai, nat_gateway); the wire carries the string.
+    InterfaceType: eni.InterfaceType as NetworkInterfaceType,
+    MacAddress: eni.MacAddress,
+    NetworkInterfaceId: eni.NetworkInterfaceId,
+    OwnerId: eni.OwnerId,
+    PrivateDnsName: dns,
+    PrivateIpAddress: eni.PrivateIpAddress,
+    PrivateIpAddresses: [{ Primary: true, PrivateDnsName: dns, PrivateIpAddress: eni.PrivateIpAddress }],
+    RequesterManaged: eni.RequesterManaged,
+    SourceDestCheck: true,
+    Status: eni.Attachment ? "in-use" : "available",
+    SubnetId: eni.SubnetId,
+    TagSet: eni.Tags,
+    VpcId: eni.VpcId,
+  };
+}
+
+/** The requested address if it is free and the subnet's own, else the lowest free one. */
+function allocateAddress(call: Ec2Call, subnet: StoredSubnet, requested: string | undefined): string {
+  const block = parseBlock(subnet.CidrBlock)!;
+  const taken = new Set(addressesInUse(call, subnet.SubnetId).map((a) => parseAddress(a)!));
+  if (requested !== undefined) {
+    const address = parseAddress(requested);
+    if (address === undefined) {
+      throw invalidParameterValue(
+        `Value (${requested}) for parameter privateIpAddress is invalid. Invalid IPv4 address.`,
+      );
+    }
+    if (!containsAddress(block, address)) {
+      throw invalidParameterValue(`Address does not fall within the subnet's address range`);
+    }
+    if (isReserved(block, address)) {
+      throw invalidParameterValue(`Address ${requested} is in subnet's reserved address range`);
+    }
+    if (taken.has(address))
+      throw new AwsError("InvalidIPAddress.InUse", `The specified address is already in use.`);
+    return requested;
+  }
+  const free = firstFree(block, taken);
+  if (free === undefined) {
+    throw new AwsError(
+      "InsufficientFreeAddressesInSubnet",
+      `There are not enough free addresses in subnet '${subnet.SubnetId}' to satisfy the requested number of instances.`,
+    );
+  }
+  return formatAddress(free);
+}
+
+/** Security groups for an interface: each must exist in the subnet's VPC; none means the VPC's default group. */
+function groupsFor(call: Ec2Call, subnet: StoredSubnet, groupIds: readonly string[] | undefined): string[] {
+  if (!groupIds || groupIds.length === 0) {
+    const fallback = defaultGroupOf(call, subnet.VpcId);
+    return fallback ? [fallback.GroupId] : [];
+  }
+  if (groupIds.length > MAX_GROUPS) {
+    throw new AwsError(
+      "SecurityGroupsPerInterfaceLimitExceeded",
+      "The maximum number of security groups per interface has been reached.",
+    );
+  }
+  for (const id of groupIds) {
+    const group = must<StoredGroup>(call, KIND.securityGroup, id);
+    if (group.VpcId !== subnet.VpcId) {
+      throw invalidParameterValue(
+        `Security group ${id} and subnet ${subnet.SubnetId} belong to different networks.`,
+      );
+    }
+  }
+  return [...new Set(groupIds)];
+}
+
+export interface PlaceInterface {
+  subnetId: string;
+  groupIds?: readonly string[];
+  description?: string;
+  interfaceType?: string;
+  requesterManaged?: boolean;
+  privateIpAddress?: string;
+  tags?: Tag[];
+  /** Attach to a hidden instance owned by amazon-aws (service interfaces): `ela-attach-` id at this device index. */
+  serviceAttachmentDeviceIndex?: number;
+  requesterArn?: string;
+}
+
+/** Makes an interface in a subnet: groups checked, an address allocated, stored. */
+export function placeInterface(call: Ec2Call, spec: PlaceInterface): StoredInterface {
+  const subnet = must<StoredSubnet>(call, KIND.subnet, spec.subnetId);
+  const GroupIds = spec.interfaceType === "nat_gateway" ? [] : groupsFor(call, subnet, spec.groupIds);
+  const mac = randomHex(call.env, 10).match(/../g)!.join(":");
+  const eni: StoredInterface = {
+    NetworkInterfaceId: newId(call.env, "eni"),
+    SubnetId: subnet.SubnetId,
+    VpcId: subnet.VpcId,
+    AvailabilityZone: subnet.AvailabilityZone,
+    AvailabilityZoneId: subnet.AvailabilityZoneId,
+    Description: spec.description ?? "",
+    GroupIds,
+    InterfaceType: spec.interfaceType ?? "interface",
+    MacAddress: `0e:${mac}`,
+    OwnerId: call.scope.account,
+    PrivateIpAddress: allocateAddress(call, subnet, spec.privateIpAddress),
+    RequesterManaged: spec.requesterManaged ?? false,
+    Tags: spec.tags ?? [],
+    ...(spec.serviceAttachmentDeviceIndex !== undefined
+      ? {
+          Attachment: {
+            AttachmentId: newId(call.env, "ela-attach"),
+            DeviceIndex: spec.serviceAttachmentDeviceIndex,
+            NetworkCardIndex: 0,
+            InstanceOwnerId: SERVICE_INSTANCE_OWNER,
+            AttachTime: call.now.toISOString(),
+            DeleteOnTermination: false,
+          },
+        }
+      : {}),
+    ...(spec.requesterArn ? { RequesterArn: spec.requesterArn } : {}),
+  };
+  call.store.put(KIND.networkInterface, call.scope, eni.NetworkInterfaceId, eni);
+  return eni;
+}
+
+export function createNetworkInterface(call: Ec2Call, input: CreateNetworkInterfaceCommandInput) {
+  const eni = placeInterface(call, {
+    subnetId: input.SubnetId!,
+    groupIds: input.Groups,
+    description: input.Description,
+    interfaceType: input.InterfaceType,
+    privateIpAddress: input.PrivateIpAddress,
+    tags: tagsFromSpecifications(input.TagSpecifications, "network-interface"),
+  });
+  return {
+    NetworkInterface: interfaceView(call, eni),
+    ...(input.ClientToken ? { ClientToken: input.ClientToken } : {}),
+  };
+}
+
+const FILTERS: FilterTable<NetworkInterface> = {
+  "network-interface-id": (n) => n.NetworkInterfaceId,
+  description: (n) => n.Description,
+  "subnet-id": (n) => n.SubnetId,
+  "vpc-id": (n) => n.VpcId,
+  "availability-zone": (n) => n.AvailabilityZone,
+  "group-id": (n) => n.Groups?.map((g) => g.GroupId),
+  "group-name": (n) => n.Groups?.map((g) => g.GroupName),
+  status: (n) => n.Status,
+  "interface-type": (n) => n.InterfaceType,
+  "mac-address": (n) => n.MacAddress,
+  "owner-id": (n) => n.OwnerId,
+  "private-ip-address": (n) => n.PrivateIpAddress,
+  "addresses.private-ip-address": (n) => n.PrivateIpAddresses?.map((a) => a.PrivateIpAddress),
+  "addresses.primary": (n) => n.PrivateIpAddresses?.map((a) => a.Primary),
+  "private-dns-name": (n) => n.PrivateDnsName,
+  "requester-managed": (n) => n.RequesterManaged,
+  "source-dest-check": (n) => n.SourceDestCheck,
+  "attachment.attachment-id": (n) => n.Attachment?.AttachmentId,
+  "attachment.instance-id": (n) => n.Attachment?.InstanceId,
+  "attachment.instance-owner-id": (n) => n.Attachment?.InstanceOwnerId,
+  "attachment.device-index": (n) => n.Attachment?.DeviceIndex,
+  "attachment.status": (n) => n.Attachment?.Status,
+  "attachment.delete-on-termination": (n) => n.Attachment?.DeleteOnTermination,
+};
+
+export function describeNetworkInterfaces(call: Ec2Call, input: DescribeNetworkInterfacesCommandInput) {
+  const enis = selectByIds<StoredInterface>(
+    call,
+    KIND.networkInterface,
+    input.NetworkInterfaceIds,
+    (n) => n.NetworkInterfaceId,
+  ).map((n) => interfaceView(call, n));
+  const page = paginate(
+    applyFilters(enis, input.Filters, FILTERS, (n) => n.TagSet ?? [], "DescribeNetworkInterfaces"),
+    input.MaxResults,
+    input.NextToken,
+  );
+  return { NetworkInterfaces: page.items, ...(page.NextToken ? { NextToken: page.NextToken } : {}) };
+}
+
+export function deleteNetworkInterface(call: Ec2Call, input: DeleteNetworkInterfaceCommandInput) {
+  const eni = must<StoredInterface>(call, KIND.networkInterface, input.NetworkInterfaceId!);
+  if (eni.Attachment) {
+    throw invalidParameterValue(`Network interface '${eni.NetworkInterfaceId}' is currently in use.`);
+  }
+  call.store.delete(KIND.networkInterface, call.scope, eni.NetworkInterfaceId);
+  return {};
+}
+
+/** Service interfaces (NAT gateways, endpoints) go when their owner goes, attached or not. */
+export function releaseInterface(call: Ec2Call, id: string): void {
+  call.store.delete(KIND.networkInterface, call.scope, id);
+}
+
+/**
+ * The interface AgentCore makes for a VPC-mode runtime, as seen in real
+ * accounts: empty description, tag AmazonBedrockAgentCoreManaged=true, type
+ * agentic_ai, in-use, attached at device index 1 to an instance owned by
+ * amazon-aws through an `ela-attach-` attachment the customer cannot detach.
+ */
+export function createManagedInterface(
+  call: Ec2Call,
+  spec: { subnetId: string; groupIds: readonly string[]; requesterArn: string },
+): NetworkInterface {
+  const eni = placeInterface(call, {
+    subnetId: spec.subnetId,
+    groupIds: spec.groupIds,
+    description: "",
+    interfaceType: "agentic_ai",
+    tags: [{ Key: AGENTCORE_MANAGED_TAG, Value: "true" }],
+    serviceAttachmentDeviceIndex: 1,
+    requesterArn: spec.requesterArn,
+  });
+  return interfaceView(call, eni);
+}
+
+/** An AgentCore interface AgentCore would share: tagged, in one of the subnets, with exactly these groups. */
+export function findManagedInterface(
+  call: Ec2Call,
+  subnetIds: readonly string[],
+  groupIds: readonly string[],
+): NetworkInterface | undefined {
+  const wanted = [...new Set(groupIds)].sort().join(",");
+  const managed = list<StoredInterface>(call, KIND.networkInterface).filter(
+    (eni) =>
+      eni.Tags.some((t) => t.Key === AGENTCORE_MANAGED_TAG && t.Value === "true") &&
+      [...eni.GroupIds].sort().join(",") === wanted,
+  );
+  for (const subnetId of subnetIds) {
+    const found = managed.find((eni) => eni.SubnetId === subnetId);
+    if (found) return interfaceView(call, found);
+  }
+  return undefined;
+}

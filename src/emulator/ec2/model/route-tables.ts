@@ -1,0 +1,376 @@
+import type {
+  AssociateRouteTableCommandInput,
+  CreateRouteCommandInput,
+  CreateRouteTableCommandInput,
+  DeleteRouteCommandInput,
+  DeleteRouteTableCommandInput,
+  DescribeRouteTablesCommandInput,
+  DisassociateRouteTableCommandInput,
+  Route,
+  RouteTable,
+  Tag,
+} from "@aws-sdk/client-ec2";
+import { AwsError } from "../../protocol/errors.js";
+import { applyFilters, type FilterTable } from "../filters.js";
+import { containsBlock, parseBlock } from "./cidr.js";
+import {
+  dependencyViolation,
+  type Ec2Call,
+  invalidParameterValue,
+  KIND,
+  list,
+  must,
+  newId,
+  paginate,
+  selectByIds,
+} from "./common.js";
+import type { StoredInternetGateway, StoredNatGateway } from "./gateways.js";
+import type { StoredSubnet } from "./subnets.js";
+import { tagsFromSpecifications } from "./tags.js";
+import type { StoredVpc } from "./vpcs.js";
+
+export interface StoredRoute {
+  DestinationCidrBlock?: string;
+  DestinationPrefixListId?: string;
+  /** `local`, an internet gateway, or a gateway endpoint (vpce-) as EC2 shows it. */
+  GatewayId?: string;
+  NatGatewayId?: string;
+  NetworkInterfaceId?: string;
+  Origin: "CreateRouteTable" | "CreateRoute";
+}
+
+export interface StoredAssociation {
+  RouteTableAssociationId: string;
+  SubnetId?: string;
+  Main: boolean;
+}
+
+export interface StoredRouteTable {
+  RouteTableId: string;
+  VpcId: string;
+  OwnerId: string;
+  Routes: StoredRoute[];
+  Associations: StoredAssociation[];
+  Tags: Tag[];
+}
+
+function put(call: Ec2Call, table: StoredRouteTable): void {
+  call.store.put(KIND.routeTable, call.scope, table.RouteTableId, table);
+}
+
+function newTable(call: Ec2Call, vpc: StoredVpc, tags: Tag[]): StoredRouteTable {
+  return {
+    RouteTableId: newId(call.env, "rtb"),
+    VpcId: vpc.VpcId,
+    OwnerId: call.scope.account,
+    Routes: [{ DestinationCidrBlock: vpc.CidrBlock, GatewayId: "local", Origin: "CreateRouteTable" }],
+    Associations: [],
+    Tags: tags,
+  };
+}
+
+/** The main route table CreateVpc makes: the local route, and the main association every subnet falls back on. */
+export function createMainRouteTable(call: Ec2Call, vpc: StoredVpc): StoredRouteTable {
+  const table = newTable(call, vpc, []);
+  table.Associations.push({ RouteTableAssociationId: newId(call.env, "rtbassoc"), Main: true });
+  put(call, table);
+  return table;
+}
+
+/** A route's state: blackhole once its target is gone or detached, as EC2 reports it. */
+function routeState(call: Ec2Call, table: StoredRouteTable, route: StoredRoute): "active" | "blackhole" {
+  const get = <T>(kind: (typeof KIND)[keyof typeof KIND], id: string) =>
+    call.store.get<T>(kind, call.scope, id);
+  if (route.NatGatewayId) {
+    const nat = get<StoredNatGateway>(KIND.natGateway, route.NatGatewayId);
+    return nat && (nat.State === "available" || nat.State === "pending") ? "active" : "blackhole";
+  }
+  if (route.NetworkInterfaceId) {
+    return get(KIND.networkInterface, route.NetworkInterfaceId) ? "active" : "blackhole";
+  }
+  if (route.GatewayId?.startsWith("igw-")) {
+    const igw = get<StoredInternetGateway>(KIND.internetGateway, route.GatewayId);
+    return igw?.AttachedVpcId === table.VpcId ? "active" : "blackhole";
+  }
+  if (route.GatewayId?.startsWith("vpce-")) {
+    return get(KIND.vpcEndpoint, route.GatewayId) ? "active" : "blackhole";
+  }
+  return "active";
+}
+
+export function routeTableView(call: Ec2Call, table: StoredRouteTable): RouteTable {
+  return {
+    Associations: table.Associations.map((a) => ({
+      Main: a.Main,
+      RouteTableAssociationId: a.RouteTableAssociationId,
+      RouteTableId: table.RouteTableId,
+      ...(a.SubnetId ? { SubnetId: a.SubnetId } : {}),
+      AssociationState: { State: "associated" },
+    })),
+    PropagatingVgws: [],
+    RouteTableId: table.RouteTableId,
+    Routes: table.Routes.map((r): Route => ({ ...r, State: routeState(call, table, r) })),
+    Tags: table.Tags,
+    VpcId: table.VpcId,
+    OwnerId: table.OwnerId,
+  };
+}
+
+/** The table that routes a subnet: its explicit association, else its VPC's main table. */
+export function routeTableForSubnet(call: Ec2Call, subnet: StoredSubnet): StoredRouteTable {
+  const tables = list<StoredRouteTable>(call, KIND.routeTable).filter((t) => t.VpcId === subnet.VpcId);
+  const table =
+    tables.find((t) => t.Associations.some((a) => a.SubnetId === subnet.SubnetId)) ??
+    tables.find((t) => t.Associations.some((a) => a.Main));
+  if (!table) throw new Error(`VPC ${subnet.VpcId} has no main route table`);
+  return table;
+}
+
+export function createRouteTable(call: Ec2Call, input: CreateRouteTableCommandInput) {
+  const vpc = must<StoredVpc>(call, KIND.vpc, input.VpcId!);
+  const table = newTable(call, vpc, tagsFromSpecifications(input.TagSpecifications, "route-table"));
+  put(call, table);
+  return {
+    RouteTable: routeTableView(call, table),
+    ...(input.ClientToken ? { ClientToken: input.ClientToken } : {}),
+  };
+}
+
+const FILTERS: FilterTable<RouteTable> = {
+  "route-table-id": (t) => t.RouteTableId,
+  "vpc-id": (t) => t.VpcId,
+  "owner-id": (t) => t.OwnerId,
+  "association.subnet-id": (t) => t.Associations?.map((a) => a.SubnetId),
+  "association.route-table-association-id": (t) => t.Associations?.map((a) => a.RouteTableAssociationId),
+  "association.route-table-id": (t) => t.Associations?.map((a) => a.RouteTableId),
+  "association.main": (t) => t.Associations?.map((a) => a.Main),
+  "route.destination-cidr-block": (t) => t.Routes?.map((r) => r.DestinationCidrBlock),
+  "route.destination-prefix-list-id": (t) => t.Routes?.map((r) => r.DestinationPrefixListId),
+  "route.gateway-id": (t) => t.Routes?.map((r) => r.GatewayId),
+  "route.nat-gateway-id": (t) => t.Routes?.map((r) => r.NatGatewayId),
+  "route.state": (t) => t.Routes?.map((r) => r.State),
+  "route.origin": (t) => t.Routes?.map((r) => r.Origin),
+};
+
+export function describeRouteTables(call: Ec2Call, input: DescribeRouteTablesCommandInput) {
+  const tables = selectByIds<StoredRouteTable>(
+    call,
+    KIND.routeTable,
+    input.RouteTableIds,
+    (t) => t.RouteTableId,
+  );
+  const views = applyFilters(
+    tables.map((t) => routeTableView(call, t)),
+    input.Filters,
+    FILTERS,
+    (t) => t.Tags ?? [],
+    "DescribeRouteTables",
+  );
+  const page = paginate(views, input.MaxResults, input.NextToken);
+  return { RouteTables: page.items, ...(page.NextToken ? { NextToken: page.NextToken } : {}) };
+}
+
+export function deleteRouteTable(call: Ec2Call, input: DeleteRouteTableCommandInput) {
+  const table = must<StoredRouteTable>(call, KIND.routeTable, input.RouteTableId!);
+  if (table.Associations.length > 0) {
+    throw dependencyViolation(
+      `The routeTable '${table.RouteTableId}' has dependencies and cannot be deleted.`,
+    );
+  }
+  call.store.delete(KIND.routeTable, call.scope, table.RouteTableId);
+  return {};
+}
+
+const TARGETS = ["GatewayId", "NatGatewayId", "NetworkInterfaceId", "VpcEndpointId"] as const;
+
+function sameNetwork(table: StoredRouteTable, vpcId: string, what: string, id: string): void {
+  if (vpcId !== table.VpcId) {
+    throw invalidParameterValue(
+      `route table ${table.RouteTableId} and ${what} ${id} belong to different networks`,
+    );
+  }
+}
+
+/** The one target a CreateRoute names, checked to exist in the route table's VPC. */
+function routeTarget(
+  call: Ec2Call,
+  table: StoredRouteTable,
+  input: CreateRouteCommandInput,
+): Partial<StoredRoute> {
+  const given = TARGETS.filter((t) => input[t] !== undefined);
+  if (given.length === 0) {
+    throw new AwsError(
+      "MissingParameter",
+      "The request must contain exactly one of gatewayId, natGatewayId, networkInterfaceId or vpcEndpointId",
+    );
+  }
+  if (given.length > 1) {
+    throw new AwsError(
+      "InvalidParameterCombination",
+      `Only one of gatewayId, natGatewayId, networkInterfaceId or vpcEndpointId may be given (got ${given.join(", ")})`,
+    );
+  }
+  if (input.NatGatewayId) {
+    const nat = must<StoredNatGateway>(call, KIND.natGateway, input.NatGatewayId);
+    sameNetwork(table, nat.VpcId, "nat gateway", nat.NatGatewayId);
+    return { NatGatewayId: nat.NatGatewayId };
+  }
+  if (input.NetworkInterfaceId) {
+    const eni = must<{ VpcId: string }>(call, KIND.networkInterface, input.NetworkInterfaceId);
+    sameNetwork(table, eni.VpcId, "network interface", input.NetworkInterfaceId);
+    return { NetworkInterfaceId: input.NetworkInterfaceId };
+  }
+  const gateway = (input.GatewayId ?? input.VpcEndpointId)!;
+  if (gateway.startsWith("igw-")) {
+    const igw = must<StoredInternetGateway>(call, KIND.internetGateway, gateway);
+    if (igw.AttachedVpcId !== table.VpcId)
+      sameNetwork(table, igw.AttachedVpcId ?? "", "network gateway", gateway);
+    return { GatewayId: gateway };
+  }
+  if (gateway.startsWith("vpce-")) {
+    const endpoint = must<{ VpcId: string }>(call, KIND.vpcEndpoint, gateway);
+    sameNetwork(table, endpoint.VpcId, "vpc endpoint", gateway);
+    return { GatewayId: gateway };
+  }
+  throw invalidParameterValue(`The gateway ID '${gateway}' does not exist`);
+}
+
+export function createRoute(call: Ec2Call, input: CreateRouteCommandInput) {
+  const table = must<StoredRouteTable>(call, KIND.routeTable, input.RouteTableId!);
+  const cidr = input.DestinationCidrBlock;
+  const prefixList = input.DestinationPrefixListId;
+  if (cidr === undefined && prefixList === undefined) {
+    throw new AwsError("MissingParameter", "The request must contain the parameter destinationCidrBlock");
+  }
+  if (cidr !== undefined) {
+    const block = parseBlock(cidr);
+    if (!block) {
+      throw invalidParameterValue(
+        `Value (${cidr}) for parameter destinationCidrBlock is invalid. This is not a valid CIDR block.`,
+      );
+    }
+    const vpc = must<StoredVpc>(call, KIND.vpc, table.VpcId);
+    if (containsBlock(parseBlock(vpc.CidrBlock)!, block) && input.NetworkInterfaceId === undefined) {
+      throw invalidParameterValue(
+        `The destination CIDR block ${cidr} is equal to or more specific than one of this VPC's CIDR blocks. This route can target only an interface or an instance.`,
+      );
+    }
+  }
+  const destination = cidr ?? prefixList!;
+  if (table.Routes.some((r) => (r.DestinationCidrBlock ?? r.DestinationPrefixListId) === destination)) {
+    throw new AwsError("RouteAlreadyExists", `The route identified by ${destination} already exists.`);
+  }
+  const route: StoredRoute = {
+    ...(cidr !== undefined ? { DestinationCidrBlock: cidr } : { DestinationPrefixListId: prefixList! }),
+    ...routeTarget(call, table, input),
+    Origin: "CreateRoute",
+  };
+  put(call, { ...table, Routes: [...table.Routes, route] });
+  return { Return: true };
+}
+
+export function deleteRoute(call: Ec2Call, input: DeleteRouteCommandInput) {
+  const table = must<StoredRouteTable>(call, KIND.routeTable, input.RouteTableId!);
+  const destination = input.DestinationCidrBlock ?? input.DestinationPrefixListId;
+  if (destination === undefined) {
+    throw new AwsError("MissingParameter", "The request must contain the parameter destinationCidrBlock");
+  }
+  const route = table.Routes.find(
+    (r) => (r.DestinationCidrBlock ?? r.DestinationPrefixListId) === destination,
+  );
+  if (!route) {
+    throw new AwsError(
+      "InvalidRoute.NotFound",
+      `no route with destination-cidr-block ${destination} in route table ${table.RouteTableId}`,
+    );
+  }
+  if (route.GatewayId === "local") {
+    throw invalidParameterValue(
+      `cannot remove local route ${destination} in route table ${table.RouteTableId}`,
+    );
+  }
+  put(call, { ...table, Routes: table.Routes.filter((r) => r !== route) });
+  return {};
+}
+
+export function associateRouteTable(call: Ec2Call, input: AssociateRouteTableCommandInput) {
+  const table = must<StoredRouteTable>(call, KIND.routeTable, input.RouteTableId!);
+  if (!input.SubnetId)
+    throw new AwsError("MissingParameter", "The request must contain the parameter subnetId");
+  const subnet = must<StoredSubnet>(call, KIND.subnet, input.SubnetId);
+  if (subnet.VpcId !== table.VpcId) {
+    throw invalidParameterValue(
+      `Route table ${table.RouteTableId} and subnet ${subnet.SubnetId} belong to different networks`,
+    );
+  }
+  const existing = list<StoredRouteTable>(call, KIND.routeTable).find((t) =>
+    t.Associations.some((a) => a.SubnetId === subnet.SubnetId),
+  );
+  if (existing) {
+    throw new AwsError(
+      "Resource.AlreadyAssociated",
+      `the specified association for route table ${table.RouteTableId} conflicts with an existing association`,
+    );
+  }
+  const association = {
+    RouteTableAssociationId: newId(call.env, "rtbassoc"),
+    SubnetId: subnet.SubnetId,
+    Main: false,
+  };
+  put(call, { ...table, Associations: [...table.Associations, association] });
+  return { AssociationId: association.RouteTableAssociationId, AssociationState: { State: "associated" } };
+}
+
+export function disassociateRouteTable(call: Ec2Call, input: DisassociateRouteTableCommandInput) {
+  const id = input.AssociationId;
+  if (!id) throw new AwsError("MissingParameter", "The request must contain the parameter associationId");
+  const table = list<StoredRouteTable>(call, KIND.routeTable).find((t) =>
+    t.Associations.some((a) => a.RouteTableAssociationId === id),
+  );
+  if (!table)
+    throw new AwsError("InvalidAssociationID.NotFound", `The association ID '${id}' does not exist`);
+  if (table.Associations.some((a) => a.RouteTableAssociationId === id && a.Main)) {
+    throw invalidParameterValue(`cannot disassociate the main route table association ${id}`);
+  }
+  put(call, { ...table, Associations: table.Associations.filter((a) => a.RouteTableAssociationId !== id) });
+  return {};
+}
+
+/** DeleteSubnet drops the subnet's explicit association, as EC2 does. */
+export function dropSubnetAssociations(call: Ec2Call, subnetId: string): void {
+  for (const table of list<StoredRouteTable>(call, KIND.routeTable)) {
+    if (table.Associations.some((a) => a.SubnetId === subnetId)) {
+      put(call, { ...table, Associations: table.Associations.filter((a) => a.SubnetId !== subnetId) });
+    }
+  }
+}
+
+/** A gateway endpoint's route (its service's prefix list → the endpoint) in each given table. */
+export function setEndpointRoutes(
+  call: Ec2Call,
+  endpointId: string,
+  prefixListId: string,
+  routeTableIds: readonly string[],
+): void {
+  for (const table of list<StoredRouteTable>(call, KIND.routeTable)) {
+    const wanted = routeTableIds.includes(table.RouteTableId);
+    const has = table.Routes.some((r) => r.GatewayId === endpointId);
+    if (wanted === has) continue;
+    const Routes = wanted
+      ? [
+          ...table.Routes,
+          { DestinationPrefixListId: prefixListId, GatewayId: endpointId, Origin: "CreateRoute" as const },
+        ]
+      : table.Routes.filter((r) => r.GatewayId !== endpointId);
+    put(call, { ...table, Routes });
+  }
+}
+
+/** DeleteVpc takes its main route table with it. */
+export function deleteMainRouteTable(call: Ec2Call, vpcId: string): void {
+  for (const table of list<StoredRouteTable>(call, KIND.routeTable)) {
+    if (table.VpcId === vpcId && table.Associations.some((a) => a.Main)) {
+      call.store.delete(KIND.routeTable, call.scope, table.RouteTableId);
+    }
+  }
+}

@@ -1,0 +1,384 @@
+import type {
+  AuthorizeSecurityGroupEgressCommandInput,
+  AuthorizeSecurityGroupIngressCommandInput,
+  CreateSecurityGroupCommandInput,
+  DeleteSecurityGroupCommandInput,
+  DescribeSecurityGroupRulesCommandInput,
+  DescribeSecurityGroupsCommandInput,
+  IpPermission,
+  RevokeSecurityGroupEgressCommandInput,
+  RevokeSecurityGroupIngressCommandInput,
+  SecurityGroup,
+  SecurityGroupRule,
+  Tag,
+} from "@aws-sdk/client-ec2";
+import { AwsError } from "../../protocol/errors.js";
+import { applyFilters, type FilterTable } from "../filters.js";
+import {
+  arn,
+  dependencyViolation,
+  type Ec2Call,
+  invalidParameterValue,
+  KIND,
+  list,
+  must,
+  newId,
+  paginate,
+  selectByIds,
+} from "./common.js";
+import {
+  describeRule,
+  newRule,
+  permissionsOf,
+  rulesOf,
+  ruleView,
+  type StoredRule,
+  sameRule,
+} from "./security-group-rules.js";
+import { tagsFromSpecifications } from "./tags.js";
+import type { StoredVpc } from "./vpcs.js";
+
+export interface StoredGroup {
+  GroupId: string;
+  GroupName: string;
+  Description: string;
+  VpcId: string;
+  OwnerId: string;
+  Tags: Tag[];
+  Rules: StoredRule[];
+}
+
+const DEFAULT_NAME = "default";
+
+function noDefaultVpc(): AwsError {
+  return new AwsError(
+    "VPCIdNotSpecified",
+    "No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.",
+  );
+}
+
+function put(call: Ec2Call, group: StoredGroup): void {
+  call.store.put(KIND.securityGroup, call.scope, group.GroupId, group);
+}
+
+/** A group named by id; by name only in a default VPC, which the emulator's accounts do not have. */
+function resolve(call: Ec2Call, groupId: string | undefined, groupName: string | undefined): StoredGroup {
+  if (groupId) return must<StoredGroup>(call, KIND.securityGroup, groupId);
+  if (groupName) throw noDefaultVpc();
+  throw new AwsError("MissingParameter", "The request must contain the parameter groupName or groupId");
+}
+
+export function groupView(call: Ec2Call, group: StoredGroup): SecurityGroup {
+  return {
+    GroupId: group.GroupId,
+    IpPermissionsEgress: permissionsOf(group.Rules.filter((r) => r.IsEgress)),
+    Tags: group.Tags,
+    VpcId: group.VpcId,
+    SecurityGroupArn: arn(call, `security-group/${group.GroupId}`),
+    OwnerId: group.OwnerId,
+    GroupName: group.GroupName,
+    Description: group.Description,
+    IpPermissions: permissionsOf(group.Rules.filter((r) => !r.IsEgress)),
+  };
+}
+
+function allTraffic(call: Ec2Call, isEgress: boolean, peer: Partial<StoredRule>): StoredRule {
+  return newRule(call, { IsEgress: isEgress, IpProtocol: "-1", FromPort: -1, ToPort: -1, ...peer }, []);
+}
+
+/** The `default` group every VPC is born with: all traffic in from its own members, all traffic out. */
+export function createDefaultGroup(call: Ec2Call, vpcId: string): StoredGroup {
+  const GroupId = newId(call.env, "sg");
+  const group: StoredGroup = {
+    GroupId,
+    GroupName: DEFAULT_NAME,
+    Description: "default VPC security group",
+    VpcId: vpcId,
+    OwnerId: call.scope.account,
+    Tags: [],
+    Rules: [
+      allTraffic(call, false, { ReferencedGroupId: GroupId, ReferencedUserId: call.scope.account }),
+      allTraffic(call, true, { CidrIpv4: "0.0.0.0/0" }),
+    ],
+  };
+  put(call, group);
+  return group;
+}
+
+export function defaultGroupOf(call: Ec2Call, vpcId: string): StoredGroup | undefined {
+  return list<StoredGroup>(call, KIND.securityGroup).find(
+    (g) => g.VpcId === vpcId && g.GroupName === DEFAULT_NAME,
+  );
+}
+
+export function createSecurityGroup(call: Ec2Call, input: CreateSecurityGroupCommandInput) {
+  const name = input.GroupName!;
+  if (!input.VpcId) throw new AwsError("VPCIdNotSpecified", "No default VPC for this user");
+  const vpc = must<StoredVpc>(call, KIND.vpc, input.VpcId);
+  if (name.startsWith("sg-")) throw invalidParameterValue("Group names may not be in the format sg-*.");
+  if (name === DEFAULT_NAME) throw invalidParameterValue(`Cannot use reserved security group name: ${name}`);
+  if (
+    list<StoredGroup>(call, KIND.securityGroup).some((g) => g.VpcId === vpc.VpcId && g.GroupName === name)
+  ) {
+    throw new AwsError(
+      "InvalidGroup.Duplicate",
+      `The security group '${name}' already exists for VPC '${vpc.VpcId}'`,
+    );
+  }
+  const group: StoredGroup = {
+    GroupId: newId(call.env, "sg"),
+    GroupName: name,
+    Description: input.Description!,
+    VpcId: vpc.VpcId,
+    OwnerId: call.scope.account,
+    Tags: tagsFromSpecifications(input.TagSpecifications, "security-group"),
+    // AWS gives every new group the allow-all egress rule.
+    Rules: [allTraffic(call, true, { CidrIpv4: "0.0.0.0/0" })],
+  };
+  put(call, group);
+  return {
+    GroupId: group.GroupId,
+    Tags: group.Tags,
+    SecurityGroupArn: arn(call, `security-group/${group.GroupId}`),
+  };
+}
+
+const FILTERS: FilterTable<SecurityGroup> = {
+  "group-id": (g) => g.GroupId,
+  "group-name": (g) => g.GroupName,
+  description: (g) => g.Description,
+  "vpc-id": (g) => g.VpcId,
+  "owner-id": (g) => g.OwnerId,
+  ...permissionFilters("ip-permission", (g) => g.IpPermissions ?? []),
+  ...permissionFilters("egress.ip-permission", (g) => g.IpPermissionsEgress ?? []),
+};
+
+function permissionFilters(
+  prefix: string,
+  of: (g: SecurityGroup) => IpPermission[],
+): FilterTable<SecurityGroup> {
+  return {
+    [`${prefix}.protocol`]: (g) => of(g).map((p) => p.IpProtocol),
+    [`${prefix}.from-port`]: (g) => of(g).map((p) => p.FromPort),
+    [`${prefix}.to-port`]: (g) => of(g).map((p) => p.ToPort),
+    [`${prefix}.cidr`]: (g) => of(g).flatMap((p) => (p.IpRanges ?? []).map((r) => r.CidrIp)),
+    [`${prefix}.ipv6-cidr`]: (g) => of(g).flatMap((p) => (p.Ipv6Ranges ?? []).map((r) => r.CidrIpv6)),
+    [`${prefix}.prefix-list-id`]: (g) =>
+      of(g).flatMap((p) => (p.PrefixListIds ?? []).map((r) => r.PrefixListId)),
+    [`${prefix}.group-id`]: (g) => of(g).flatMap((p) => (p.UserIdGroupPairs ?? []).map((r) => r.GroupId)),
+    [`${prefix}.user-id`]: (g) => of(g).flatMap((p) => (p.UserIdGroupPairs ?? []).map((r) => r.UserId)),
+  };
+}
+
+export function describeSecurityGroups(call: Ec2Call, input: DescribeSecurityGroupsCommandInput) {
+  if (input.GroupNames?.length) throw noDefaultVpc();
+  const groups = selectByIds<StoredGroup>(call, KIND.securityGroup, input.GroupIds, (g) => g.GroupId);
+  const views = applyFilters(
+    groups.map((g) => groupView(call, g)),
+    input.Filters,
+    FILTERS,
+    (g) => g.Tags ?? [],
+    "DescribeSecurityGroups",
+  );
+  const page = paginate(views, input.MaxResults, input.NextToken);
+  return { SecurityGroups: page.items, ...(page.NextToken ? { NextToken: page.NextToken } : {}) };
+}
+
+export function deleteSecurityGroup(call: Ec2Call, input: DeleteSecurityGroupCommandInput) {
+  const group = resolve(call, input.GroupId, input.GroupName);
+  if (group.GroupName === DEFAULT_NAME) {
+    throw new AwsError(
+      "CannotDelete",
+      `the specified group: "${group.GroupId}" name: "${group.GroupName}" cannot be deleted by a user`,
+    );
+  }
+  const usedByInterface = list<{ GroupIds: string[] }>(call, KIND.networkInterface).some((eni) =>
+    eni.GroupIds.includes(group.GroupId),
+  );
+  const referenced = list<StoredGroup>(call, KIND.securityGroup).some(
+    (other) =>
+      other.GroupId !== group.GroupId && other.Rules.some((r) => r.ReferencedGroupId === group.GroupId),
+  );
+  if (usedByInterface || referenced)
+    throw dependencyViolation(`resource ${group.GroupId} has a dependent object`);
+  call.store.delete(KIND.securityGroup, call.scope, group.GroupId);
+  return { Return: true, GroupId: group.GroupId };
+}
+
+/** DeleteVpc removes its default group with it. */
+export function deleteDefaultGroup(call: Ec2Call, vpcId: string): void {
+  const group = defaultGroupOf(call, vpcId);
+  if (group) call.store.delete(KIND.securityGroup, call.scope, group.GroupId);
+}
+
+type RuleChange = Pick<
+  AuthorizeSecurityGroupIngressCommandInput,
+  | "IpPermissions"
+  | "IpProtocol"
+  | "FromPort"
+  | "ToPort"
+  | "CidrIp"
+  | "SourceSecurityGroupName"
+  | "SourceSecurityGroupOwnerId"
+>;
+
+/** The permissions a call names: IpPermissions, or the older flat members, never both. */
+function permissionsIn(input: RuleChange): IpPermission[] {
+  const flat =
+    input.IpProtocol !== undefined ||
+    input.CidrIp !== undefined ||
+    input.SourceSecurityGroupName !== undefined;
+  if (input.IpPermissions?.length && flat) {
+    throw new AwsError(
+      "InvalidParameterCombination",
+      "The parameter 'ipPermissions' may not be used in combination with 'ipProtocol'",
+    );
+  }
+  if (!flat) return input.IpPermissions ?? [];
+  return [
+    {
+      IpProtocol: input.IpProtocol ?? "-1",
+      FromPort: input.FromPort,
+      ToPort: input.ToPort,
+      ...(input.CidrIp ? { IpRanges: [{ CidrIp: input.CidrIp }] } : {}),
+      ...(input.SourceSecurityGroupName
+        ? {
+            UserIdGroupPairs: [
+              { GroupName: input.SourceSecurityGroupName, UserId: input.SourceSecurityGroupOwnerId },
+            ],
+          }
+        : {}),
+    },
+  ];
+}
+
+function groupResolver(call: Ec2Call, group: StoredGroup) {
+  return (pair: { GroupId?: string; GroupName?: string }): string => {
+    if (pair.GroupId) return must<StoredGroup>(call, KIND.securityGroup, pair.GroupId).GroupId;
+    const named = list<StoredGroup>(call, KIND.securityGroup).find(
+      (g) => g.VpcId === group.VpcId && g.GroupName === pair.GroupName,
+    );
+    if (!named)
+      throw new AwsError("InvalidGroup.NotFound", `The security group '${pair.GroupName}' does not exist`);
+    return named.GroupId;
+  };
+}
+
+function authorize(
+  call: Ec2Call,
+  input: RuleChange & {
+    GroupId?: string;
+    GroupName?: string;
+    TagSpecifications?: CreateSecurityGroupCommandInput["TagSpecifications"];
+  },
+  isEgress: boolean,
+) {
+  const group = resolve(call, input.GroupId, input.GroupName);
+  const permissions = permissionsIn(input);
+  if (permissions.length === 0) {
+    throw new AwsError("MissingParameter", "The request must contain the parameter ipPermissions");
+  }
+  const tags = tagsFromSpecifications(input.TagSpecifications, "security-group-rule");
+  const added: StoredRule[] = [];
+  for (const permission of permissions) {
+    for (const key of rulesOf(permission, isEgress, groupResolver(call, group), call.scope.account)) {
+      if ([...group.Rules, ...added].some((r) => sameRule(r, key))) {
+        throw new AwsError(
+          "InvalidPermission.Duplicate",
+          `the specified rule "${describeRule(key)}" already exists`,
+        );
+      }
+      added.push(newRule(call, key, tags));
+    }
+  }
+  put(call, { ...group, Rules: [...group.Rules, ...added] });
+  return { Return: true, SecurityGroupRules: added.map((r) => ruleView(call, group.GroupId, r)) };
+}
+
+function revoke(
+  call: Ec2Call,
+  input: RuleChange & { GroupId?: string; GroupName?: string; SecurityGroupRuleIds?: string[] },
+  isEgress: boolean,
+) {
+  const group = resolve(call, input.GroupId, input.GroupName);
+  const doomed = new Set<string>();
+  for (const id of input.SecurityGroupRuleIds ?? []) {
+    const rule = group.Rules.find((r) => r.SecurityGroupRuleId === id && r.IsEgress === isEgress);
+    if (!rule) {
+      throw new AwsError(
+        "InvalidSecurityGroupRuleId.NotFound",
+        `The security group rule ID '${id}' does not exist`,
+      );
+    }
+    doomed.add(id);
+  }
+  const unknown: IpPermission[] = [];
+  for (const permission of permissionsIn(input)) {
+    const keys = rulesOf(permission, isEgress, groupResolver(call, group), call.scope.account);
+    const matches = keys.map((key) => group.Rules.find((r) => sameRule(r, key)));
+    for (const rule of matches) if (rule) doomed.add(rule.SecurityGroupRuleId);
+    if (matches.some((m) => !m)) unknown.push(permission);
+  }
+  if (doomed.size === 0) {
+    throw new AwsError(
+      "InvalidPermission.NotFound",
+      "The specified rule does not exist in this security group.",
+    );
+  }
+  const revoked = group.Rules.filter((r) => doomed.has(r.SecurityGroupRuleId));
+  put(call, { ...group, Rules: group.Rules.filter((r) => !doomed.has(r.SecurityGroupRuleId)) });
+  return {
+    Return: true,
+    ...(unknown.length ? { UnknownIpPermissions: unknown } : {}),
+    RevokedSecurityGroupRules: revoked.map((r) => {
+      const {
+        Tags: _tags,
+        ReferencedGroupInfo,
+        SecurityGroupRuleArn: _arn,
+        GroupOwnerId: _owner,
+        ...rest
+      } = ruleView(call, group.GroupId, r);
+      return { ...rest, ...(ReferencedGroupInfo ? { ReferencedGroupId: ReferencedGroupInfo.GroupId } : {}) };
+    }),
+  };
+}
+
+export const authorizeIngress = (call: Ec2Call, input: AuthorizeSecurityGroupIngressCommandInput) =>
+  authorize(call, input, false);
+export const authorizeEgress = (call: Ec2Call, input: AuthorizeSecurityGroupEgressCommandInput) =>
+  authorize(call, input, true);
+export const revokeIngress = (call: Ec2Call, input: RevokeSecurityGroupIngressCommandInput) =>
+  revoke(call, input, false);
+export const revokeEgress = (call: Ec2Call, input: RevokeSecurityGroupEgressCommandInput) =>
+  revoke(call, input, true);
+
+const RULE_FILTERS: FilterTable<SecurityGroupRule> = {
+  "group-id": (r) => r.GroupId,
+  "security-group-rule-id": (r) => r.SecurityGroupRuleId,
+};
+
+export function describeSecurityGroupRules(call: Ec2Call, input: DescribeSecurityGroupRulesCommandInput) {
+  let rules = list<StoredGroup>(call, KIND.securityGroup).flatMap((g) =>
+    g.Rules.map((r) => ruleView(call, g.GroupId, r)),
+  );
+  for (const id of input.SecurityGroupRuleIds ?? []) {
+    if (!rules.some((r) => r.SecurityGroupRuleId === id)) {
+      throw new AwsError(
+        "InvalidSecurityGroupRuleId.NotFound",
+        `The security group rule ID '${id}' does not exist`,
+      );
+    }
+  }
+  if (input.SecurityGroupRuleIds?.length) {
+    rules = rules.filter((r) => input.SecurityGroupRuleIds!.includes(r.SecurityGroupRuleId!));
+  }
+  const views = applyFilters(
+    rules,
+    input.Filters,
+    RULE_FILTERS,
+    (r) => r.Tags ?? [],
+    "DescribeSecurityGroupRules",
+  );
+  const page = paginate(views, input.MaxResults, input.NextToken);
+  return { SecurityGroupRules: page.items, ...(page.NextToken ? { NextToken: page.NextToken } : {}) };
+}

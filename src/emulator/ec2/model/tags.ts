@@ -1,0 +1,93 @@
+import type {
+  CreateTagsCommandInput,
+  DeleteTagsCommandInput,
+  Tag,
+  TagSpecification,
+} from "@aws-sdk/client-ec2";
+import { AwsError } from "../../protocol/errors.js";
+import { type Ec2Call, invalidParameterValue, KIND, type Kind, must } from "./common.js";
+
+const MAX_TAGS = 50;
+
+/** Which store kind an id names, by its prefix; every stored record keeps its tags in `Tags`. */
+const KIND_BY_PREFIX: Record<string, Kind> = {
+  vpc: KIND.vpc,
+  subnet: KIND.subnet,
+  sg: KIND.securityGroup,
+  rtb: KIND.routeTable,
+  igw: KIND.internetGateway,
+  nat: KIND.natGateway,
+  vpce: KIND.vpcEndpoint,
+  eni: KIND.networkInterface,
+};
+
+function checkKeys(tags: readonly Tag[]): void {
+  for (const tag of tags) {
+    if (tag.Key === undefined)
+      throw new AwsError("MissingParameter", "The request must contain the parameter Tag.Key");
+    if (tag.Key.toLowerCase().startsWith("aws:")) {
+      throw invalidParameterValue("Tag keys starting with 'aws:' are reserved for internal use");
+    }
+  }
+}
+
+/** Sets tags over existing ones, key by key, as CreateTags and TagSpecifications do. */
+export function mergeTags(existing: readonly Tag[], added: readonly Tag[]): Tag[] {
+  checkKeys(added);
+  const merged = new Map(existing.map((t) => [t.Key!, t.Value ?? ""]));
+  for (const tag of added) merged.set(tag.Key!, tag.Value ?? "");
+  if (merged.size > MAX_TAGS) {
+    throw new AwsError("TagLimitExceeded", `The maximum number of tags per resource is ${MAX_TAGS}.`);
+  }
+  return [...merged].map(([Key, Value]) => ({ Key, Value }));
+}
+
+/** The tags a Create call's TagSpecifications give the resource it makes; other resource types are refused. */
+export function tagsFromSpecifications(
+  specs: readonly TagSpecification[] | undefined,
+  resourceType: string,
+): Tag[] {
+  let tags: Tag[] = [];
+  for (const spec of specs ?? []) {
+    if (!spec.ResourceType) throw invalidParameterValue("Tag specification resource type must have a value");
+    if (spec.ResourceType !== resourceType) {
+      throw invalidParameterValue(
+        `'${spec.ResourceType}' is not a valid taggable resource type for this operation.`,
+      );
+    }
+    tags = mergeTags(tags, spec.Tags ?? []);
+  }
+  return tags;
+}
+
+function kindOf(id: string): Kind {
+  const kind = KIND_BY_PREFIX[id.slice(0, id.lastIndexOf("-"))];
+  if (!kind) throw new AwsError("InvalidID", `The ID '${id}' is not valid`);
+  return kind;
+}
+
+/** CreateTags: every resource must exist, or nothing is tagged. */
+export function createTags(call: Ec2Call, input: CreateTagsCommandInput): Record<string, never> {
+  for (const id of input.Resources ?? []) {
+    const kind = kindOf(id);
+    const record = must<{ Tags: Tag[] }>(call, kind, id);
+    call.store.put(kind, call.scope, id, { ...record, Tags: mergeTags(record.Tags, input.Tags ?? []) });
+  }
+  return {};
+}
+
+/** DeleteTags: a tag with a value removes that pair only; a key alone removes the key; no tags removes all. */
+export function deleteTags(call: Ec2Call, input: DeleteTagsCommandInput): Record<string, never> {
+  for (const id of input.Resources ?? []) {
+    const kind = kindOf(id);
+    const record = must<{ Tags: Tag[] }>(call, kind, id);
+    const doomed = input.Tags;
+    const kept = !doomed
+      ? []
+      : record.Tags.filter(
+          (tag) => !doomed.some((d) => d.Key === tag.Key && (d.Value === undefined || d.Value === tag.Value)),
+        );
+    call.store.put(kind, call.scope, id, { ...record, Tags: kept });
+  }
+  return {};
+}

@@ -1,0 +1,321 @@
+import { randomUUID } from "node:crypto";
+import type { MatchedOperation, ProtocolCodec, WireRequest, WireResponse } from "./codec.js";
+import { AwsError } from "./errors.js";
+import { formatTimestamp, parseTimestamp } from "./json-values.js";
+import type { Operation, ServiceModel, Shape, ShapeRef } from "./service-model.js";
+import { findViolations } from "./validate.js";
+
+/** botocore traits the EC2 serializer reads besides locationName. */
+type Ec2Ref = ShapeRef & { queryName?: string };
+
+const CONTENT_TYPE = "text/xml;charset=UTF-8";
+
+/** HTTP statuses of EC2 codes that are not 400 (EC2's model has no error shapes to say so). */
+const STATUS: Record<string, number> = {
+  DryRunOperation: 412,
+  UnauthorizedOperation: 403,
+  AuthFailure: 401,
+  InternalError: 500,
+  Unavailable: 503,
+  RequestLimitExceeded: 503,
+};
+
+/** Codes the shared handler chain throws, renamed to what EC2 answers in their place. */
+const EC2_CODE: Record<string, { code: string; status: number; message?: string }> = {
+  InternalServerException: { code: "InternalError", status: 500, message: "An internal error has occurred" },
+  UnknownOperationException: {
+    code: "InvalidAction",
+    status: 400,
+    message: "The action is not valid for this web service, or the emulator does not serve it.",
+  },
+};
+
+const ENTITIES: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&apos;",
+};
+
+/** Text and attribute values escaped for XML (protocol/xml.ts did not exist when this was written). */
+export function escapeXml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ENTITIES[c]!);
+}
+
+/** A form body as a tree: `Filter.1.Value.2=x` → Filter → 1 → Value → 2 = "x". */
+interface ParamNode {
+  value?: string;
+  children: Map<string, ParamNode>;
+}
+
+function paramTree(params: URLSearchParams): ParamNode {
+  const root: ParamNode = { children: new Map() };
+  for (const [key, value] of params) {
+    let node = root;
+    for (const part of key.split(".")) {
+      let child = node.children.get(part);
+      if (!child) {
+        child = { children: new Map() };
+        node.children.set(part, child);
+      }
+      node = child;
+    }
+    node.value = value;
+  }
+  return root;
+}
+
+/** The name the EC2 serializer gives a structure member: queryName, else locationName capitalised, else its own. */
+function queryKey(name: string, ref: Ec2Ref): string {
+  if (ref.queryName) return ref.queryName;
+  if (ref.locationName) return ref.locationName[0]!.toUpperCase() + ref.locationName.slice(1);
+  return name;
+}
+
+function invalidValue(value: string, parameter: string, why: string): AwsError {
+  return new AwsError(
+    "InvalidParameterValue",
+    `Value (${value}) for parameter ${parameter} is invalid. ${why}`,
+  );
+}
+
+/**
+ * The EC2 Query protocol (API 2016-11-15), both ways, driven by the model:
+ * `POST /` form bodies `Action=…&Version=…` whose members are flattened as
+ * EC2's serializer flattens them (lists always `Name.N`), answered with
+ * `<{Op}Response>` XML whose members carry their lowerCamel locationName and
+ * whose lists wrap `<item>`s; errors are `Response/Errors/Error` with `RequestID`.
+ */
+export class Ec2QueryCodec implements ProtocolCodec {
+  private readonly namespace: string;
+
+  constructor(readonly model: ServiceModel) {
+    const ns = model.metadata.xmlNamespace ?? `http://ec2.amazonaws.com/doc/${model.metadata.apiVersion}`;
+    // EC2 answers with the namespace's trailing slash; botocore's metadata leaves it off.
+    this.namespace = ns.endsWith("/") ? ns : `${ns}/`;
+  }
+
+  /** Parameters from the form body and the query string (EC2 accepts both; the SDKs POST). */
+  private params(request: WireRequest): URLSearchParams {
+    const params = new URLSearchParams(request.query);
+    const type = request.headers["content-type"] ?? "";
+    if (request.body.length > 0 && (type === "" || type.startsWith("application/x-www-form-urlencoded"))) {
+      for (const [key, value] of new URLSearchParams(request.body.toString("utf8")))
+        params.append(key, value);
+    }
+    return params;
+  }
+
+  claims(request: WireRequest): boolean {
+    const params = this.params(request);
+    return params.has("Action") && params.get("Version") === this.model.metadata.apiVersion;
+  }
+
+  match(request: WireRequest): MatchedOperation | undefined {
+    if (request.method !== "POST" && request.method !== "GET") return undefined;
+    const params = this.params(request);
+    if (params.get("Version") !== this.model.metadata.apiVersion) return undefined;
+    const name = params.get("Action") ?? "";
+    const operation = Object.hasOwn(this.model.operations, name) ? this.model.operations[name] : undefined;
+    return operation ? { operation: { ...operation, name }, labels: {} } : undefined;
+  }
+
+  private shape(name: string): Shape {
+    return this.model.shapes[name]!;
+  }
+
+  parseInput({ operation }: MatchedOperation, request: WireRequest): Record<string, unknown> {
+    if (!operation.input) return {};
+    const tree = paramTree(this.params(request));
+    const input = (this.bind(operation.input, tree, "") ?? {}) as Record<string, unknown>;
+    this.check(operation.input.shape, input);
+    return input;
+  }
+
+  /** One tree node as the value the shape describes; `path` is the wire name, for error messages. */
+  private bind(ref: ShapeRef, node: ParamNode, path: string): unknown {
+    const shape = this.shape(ref.shape);
+    switch (shape.type) {
+      case "structure": {
+        const out: Record<string, unknown> = {};
+        for (const [name, member] of Object.entries(shape.members)) {
+          const key = queryKey(name, member);
+          const child = node.children.get(key);
+          if (!child) continue;
+          const value = this.bind(member, child, path ? `${path}.${key}` : key);
+          if (value !== undefined) out[name] = value;
+        }
+        return out;
+      }
+      case "list": {
+        // EC2 flattens every list: Name.1, Name.2, ... in index order, whatever gaps the caller left.
+        const indices = [...node.children.keys()]
+          .filter((k) => /^[1-9][0-9]*$/.test(k))
+          .sort((a, b) => Number(a) - Number(b));
+        return indices.map((i) => this.bind(shape.member, node.children.get(i)!, `${path}.${i}`));
+      }
+      case "map":
+        throw new AwsError("InvalidParameterValue", `The emulator does not bind map parameters (${path}).`);
+      default:
+        return node.value === undefined ? undefined : this.scalar(shape, node.value, path);
+    }
+  }
+
+  private scalar(shape: Shape, text: string, path: string): unknown {
+    switch (shape.type) {
+      case "integer":
+      case "long": {
+        if (!/^-?\d+$/.test(text.trim())) throw invalidValue(text, path, "Expected an integer.");
+        return Number(text);
+      }
+      case "float":
+      case "double": {
+        const n = Number(text);
+        if (text.trim() === "" || !Number.isFinite(n)) throw invalidValue(text, path, "Expected a number.");
+        return n;
+      }
+      case "boolean": {
+        const lower = text.toLowerCase();
+        if (lower !== "true" && lower !== "false") throw invalidValue(text, path, "Expected true or false.");
+        return lower === "true";
+      }
+      case "timestamp": {
+        const date = parseTimestamp(text);
+        if (!(date instanceof Date)) throw invalidValue(text, path, "Expected an ISO 8601 timestamp.");
+        return date;
+      }
+      case "blob":
+        return Buffer.from(text, "base64");
+      default:
+        return text;
+    }
+  }
+
+  /** The model's constraints, answered as EC2 answers them: MissingParameter, else InvalidParameterValue. */
+  private check(shapeName: string, input: Record<string, unknown>): void {
+    const [first] = findViolations(this.model, shapeName, input);
+    if (!first) return;
+    const parameter = this.wirePath(shapeName, first.path);
+    if (first.constraint === "Member must not be null") {
+      throw new AwsError("MissingParameter", `The request must contain the parameter ${parameter}`);
+    }
+    const range = /value (greater|less) than or equal to (-?\d+)/.exec(first.constraint);
+    if (range) {
+      const shape = this.shapeAt(shapeName, first.path);
+      const min = shape && "min" in shape ? shape.min : undefined;
+      const max = shape && "max" in shape ? shape.max : undefined;
+      const lowerName = parameter[0]!.toLowerCase() + parameter.slice(1);
+      throw new AwsError(
+        "InvalidParameterValue",
+        `Value ( ${String(first.value)} ) for parameter ${lowerName} is invalid. ` +
+          (min !== undefined && max !== undefined
+            ? `Parameter must be between ${min} and ${max}.`
+            : first.constraint.replace("Member must", "Parameter must")),
+      );
+    }
+    const enumMatch = /enum value set: \[(.*)\]/.exec(first.constraint);
+    throw invalidValue(
+      String(first.value),
+      parameter,
+      enumMatch
+        ? `Valid values are: ${enumMatch[1]}.`
+        : `${first.constraint.replace("Member must", "It must")}.`,
+    );
+  }
+
+  /** The shape a validation path (`Filters.1.member.Name`) points at. */
+  private shapeAt(shapeName: string, path: string): Shape | undefined {
+    let shape: Shape | undefined = this.shape(shapeName);
+    for (const part of path.split(".")) {
+      // `member` only marks the list item the index before it already stepped into.
+      if (!shape || part === "member") continue;
+      if (shape.type === "structure") shape = shape.members[part] && this.shape(shape.members[part].shape);
+      else if (shape.type === "list") shape = this.shape(shape.member.shape);
+    }
+    return shape;
+  }
+
+  /** A validation path in member names → the parameter name on the wire (`Filters.1.member.Name` → `Filter.1.Name`). */
+  private wirePath(shapeName: string, path: string): string {
+    const out: string[] = [];
+    let shape: Shape | undefined = this.shape(shapeName);
+    for (const part of path.split(".")) {
+      if (part === "member") continue;
+      if (shape?.type === "structure" && shape.members[part]) {
+        out.push(queryKey(part, shape.members[part]));
+        shape = this.shape(shape.members[part].shape);
+      } else {
+        out.push(part);
+        if (shape?.type === "list") shape = this.shape(shape.member.shape);
+      }
+    }
+    return out.join(".");
+  }
+
+  /** A value as XML elements, walking the shape: members by locationName, lists as `<item>`s. */
+  private xml(ref: ShapeRef, value: unknown, element: string): string {
+    if (value === undefined || value === null) return "";
+    const shape = this.shape(ref.shape);
+    switch (shape.type) {
+      case "structure": {
+        const record = value as Record<string, unknown>;
+        let inner = "";
+        for (const [name, member] of Object.entries(shape.members)) {
+          inner += this.xml(member, record[name], member.locationName ?? name);
+        }
+        return `<${element}>${inner}</${element}>`;
+      }
+      case "list": {
+        const items = value as unknown[];
+        const itemName = shape.member.locationName ?? "member";
+        if (items.length === 0) return `<${element}/>`;
+        return `<${element}>${items.map((item) => this.xml(shape.member, item, itemName)).join("")}</${element}>`;
+      }
+      case "timestamp": {
+        const date = value instanceof Date ? value : new Date(value as string);
+        return `<${element}>${formatTimestamp(date, ref.timestampFormat ?? shape.timestampFormat ?? "iso8601")}</${element}>`;
+      }
+      case "blob":
+        return `<${element}>${Buffer.from(value as Uint8Array).toString("base64")}</${element}>`;
+      default:
+        return `<${element}>${escapeXml(String(value))}</${element}>`;
+    }
+  }
+
+  serializeOutput(
+    operation: Operation,
+    output: Record<string, unknown>,
+    requestId: string = randomUUID(),
+  ): WireResponse {
+    let members = "";
+    if (operation.output) {
+      const shape = this.shape(operation.output.shape);
+      if (shape.type === "structure") {
+        for (const [name, member] of Object.entries(shape.members)) {
+          members += this.xml(member, output[name], member.locationName ?? name);
+        }
+      }
+    } else {
+      // Operations without an output shape still answer <return>true</return>.
+      members = "<return>true</return>";
+    }
+    const root = `${operation.name}Response`;
+    const body =
+      `<?xml version="1.0" encoding="UTF-8"?>\n<${root} xmlns="${this.namespace}">` +
+      `<requestId>${escapeXml(requestId)}</requestId>${members}</${root}>`;
+    return { status: 200, headers: { "content-type": CONTENT_TYPE }, body: Buffer.from(body) };
+  }
+
+  serializeError(error: AwsError, requestId: string = randomUUID()): WireResponse {
+    const renamed = EC2_CODE[error.code];
+    const code = renamed?.code ?? error.code;
+    const message = renamed?.message ?? error.message;
+    const status = renamed?.status ?? error.status ?? STATUS[code] ?? 400;
+    const body =
+      `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${escapeXml(code)}</Code>` +
+      `<Message>${escapeXml(message)}</Message></Error></Errors>` +
+      `<RequestID>${escapeXml(requestId)}</RequestID></Response>`;
+    return { status, headers: { "content-type": CONTENT_TYPE }, body: Buffer.from(body) };
+  }
+}
