@@ -1,4 +1,3 @@
-import type { Tag } from "@aws-sdk/client-ec2";
 import type { Environment } from "../../context.js";
 import { AwsError } from "../../protocol/errors.js";
 import type { Scope, Store } from "../../store/store.js";
@@ -112,5 +111,3 @@ export function paginate<T>(
     ...(end < items.length ? { NextToken: Buffer.from(String(end)).toString("base64url") } : {}),
   };
 }
-
-export type Tags = Tag[];
