@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { loadEmulatorConfig, parseImageFlags } from "../emulator/config.js";
 import { DEFAULT_EMULATOR_PORT, startEmulator } from "../emulator/index.js";
 import { UsageError } from "../util/errors.js";
+import { registerEmulateLogs } from "./emulate-logs.js";
 
 interface EmulateFlags {
   host: string;
@@ -22,8 +23,9 @@ const COVERAGE = [
 ];
 
 export function registerEmulate(program: Command): void {
-  program
-    .command("emulate")
+  const emulate = program.command("emulate");
+  registerEmulateLogs(emulate);
+  emulate
     .description("run a local AgentCore Runtime that the AWS SDKs and CLI talk to unchanged")
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--port <port>", "port to listen on", String(DEFAULT_EMULATOR_PORT))

@@ -6,6 +6,7 @@ import { isReadOnly, resourceTypeOf, type Trail } from "./cloudtrail/model.js";
 import { forTrail } from "./cloudtrail/redact.js";
 import type { Environment, RequestContext } from "./context.js";
 import { callerIdentity } from "./identity.js";
+import { INTERNAL_PREFIX, internalRoute } from "./internal-api.js";
 import type { ProtocolCodec, WireRequest, WireResponse } from "./protocol/codec.js";
 import { AwsError } from "./protocol/errors.js";
 import { validateInput } from "./protocol/validate.js";
@@ -89,6 +90,11 @@ export function createEmulatorServer(options: ServerOptions): Server {
       headers,
       body: await readBody(request),
     };
+    if (wire.path.startsWith(INTERNAL_PREFIX)) {
+      const defaults = { account: options.account, region: options.defaultRegion };
+      send(response, internalRoute(options.store, defaults, wire), requestId);
+      return;
+    }
     const scope = credentialScope(headers.authorization);
     const candidates = options.services.filter((s) => !scope || s.signingName === scope.service);
     const service =

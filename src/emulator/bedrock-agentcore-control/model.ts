@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Environment, RequestContext } from "../context.js";
 import { AwsError, conflict, notFound } from "../protocol/errors.js";
 import type { Scope, Store } from "../store/store.js";
+import { placeInVpc, type VpcNetworkDeps } from "./vpc-network.js";
 
 export type RuntimeStatus =
   | "CREATING"
@@ -156,15 +157,28 @@ export class AgentRuntimes {
     private readonly store: Store,
     private readonly env: Environment,
     private readonly timing: ControlPlaneTiming = DEFAULT_TIMING,
+    /** EC2, IAM and CloudTrail as AgentCore's VPC mode uses them; without them VPC settings are kept as data. */
+    private readonly network?: VpcNetworkDeps,
   ) {}
+
+  /** A version's failure, if AgentCore could not place it: VPC mode's subnets, groups and interfaces. */
+  private placementFailure(ctx: RequestContext, runtimeArn: string, config: RuntimeConfiguration) {
+    const vpc = config.networkConfiguration.networkModeConfig;
+    if (!this.network || config.networkConfiguration.networkMode !== "VPC" || !vpc) return {};
+    const { failureReason } = placeInVpc(this.network, ctx, runtimeArn, vpc);
+    return failureReason ? { failureReason } : {};
+  }
 
   private later(ctx: RequestContext, ms: number): string {
     return new Date(ctx.now.getTime() + ms).toISOString();
   }
 
   private versionStatus(v: StoredVersion, now: Date): RuntimeStatus {
-    if (v.failureReason) return v.version === 1 ? "CREATE_FAILED" : "UPDATE_FAILED";
-    if (now >= new Date(v.readyAt)) return "READY";
+    // A failure shows once the work that found it would have finished, as AgentCore reports it.
+    if (now >= new Date(v.readyAt)) {
+      if (v.failureReason) return v.version === 1 ? "CREATE_FAILED" : "UPDATE_FAILED";
+      return "READY";
+    }
     return v.version === 1 ? "CREATING" : "UPDATING";
   }
 
@@ -188,6 +202,7 @@ export class AgentRuntimes {
 
   private view(ctx: RequestContext, runtime: StoredRuntime, v: StoredVersion): RuntimeView {
     const { version, readyAt: _readyAt, failureReason, createdAt: _created, ...config } = v;
+    const status = runtime.goneAt ? "DELETING" : this.versionStatus(v, ctx.now);
     return {
       ...config,
       agentRuntimeId: runtime.agentRuntimeId,
@@ -196,8 +211,8 @@ export class AgentRuntimes {
       agentRuntimeVersion: String(version),
       createdAt: new Date(runtime.createdAt),
       lastUpdatedAt: new Date(runtime.lastUpdatedAt),
-      status: runtime.goneAt ? "DELETING" : this.versionStatus(v, ctx.now),
-      ...(failureReason ? { failureReason } : {}),
+      status,
+      ...(failureReason && status.endsWith("_FAILED") ? { failureReason } : {}),
       workloadIdentityDetails: {
         workloadIdentityArn: `arn:aws:bedrock-agentcore:${ctx.region}:${ctx.account}:workload-identity-directory/default/workload-identity/${runtime.agentRuntimeId}`,
       },
@@ -264,11 +279,13 @@ export class AgentRuntimes {
         createdAt: now,
         lastUpdatedAt: now,
       };
+      const config = this.withDefaults(rest);
       const version: StoredVersion = {
-        ...this.withDefaults(rest),
+        ...config,
         version: 1,
         createdAt: now,
         readyAt: this.later(ctx, this.timing.readyAfterMs),
+        ...this.placementFailure(ctx, runtime.agentRuntimeArn, config),
       };
       this.store.put(RUNTIME, scope, id, runtime);
       this.store.put(VERSION, scope, `${id}:1`, version);
@@ -316,11 +333,13 @@ export class AgentRuntimes {
       }
       const number = runtime.latestVersion + 1;
       const now = ctx.now.toISOString();
+      const config = this.withDefaults(rest);
       const version: StoredVersion = {
-        ...this.withDefaults(rest),
+        ...config,
         version: number,
         createdAt: now,
         readyAt: this.later(ctx, this.timing.readyAfterMs),
+        ...this.placementFailure(ctx, runtime.agentRuntimeArn, config),
       };
       const updated = { ...runtime, latestVersion: number, lastUpdatedAt: now };
       this.store.put(RUNTIME, scope, id, updated);

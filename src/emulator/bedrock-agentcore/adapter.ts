@@ -29,7 +29,10 @@ function specFor(
     );
   }
   return {
+    account: ctx.account,
     runtimeId: view.agentRuntimeId,
+    endpointName: qualifier ?? "DEFAULT",
+    roleArn: view.roleArn,
     version: view.agentRuntimeVersion,
     sessionId,
     containerUri: container.containerUri,

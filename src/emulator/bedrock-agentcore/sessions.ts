@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { Agent, type IncomingMessage, request } from "node:http";
 import type { Readable } from "node:stream";
 import { type LaunchedAgent, launchAgent, type OutputLine } from "../../agent/launcher.js";
@@ -6,6 +7,7 @@ import { getPing, readPing, waitForHealth } from "../../agent/probe.js";
 import { PROTOCOL_INVOKE_PATHS, PROTOCOL_PORTS, type Protocol } from "../../agent/types.js";
 import { createNamespace, type Namespace, netnsSupport } from "../../net/netns.js";
 import { AwsError } from "../protocol/errors.js";
+import type { OutputSource } from "./runtime-logs.js";
 
 /** AgentCore's message when an instance never turns healthy; users quote it verbatim. */
 export const HEALTH_CHECK_FAILED_MESSAGE =
@@ -15,7 +17,12 @@ export type SessionDriver = "netns" | "process";
 
 /** What a session runs: one runtime version, resolved by the control plane. */
 export interface SessionSpec {
+  account: string;
   runtimeId: string;
+  /** The endpoint (qualifier) invoked: it names the log group. */
+  endpointName: string;
+  /** The execution role: its permissions decide whether output reaches CloudWatch Logs. */
+  roleArn: string;
   version: string;
   sessionId: string;
   containerUri: string;
@@ -44,7 +51,8 @@ export interface SessionManagerOptions {
   images: Readonly<Record<string, string>>;
   startupTimeoutMs: number;
   driver?: SessionDriver;
-  onOutput?: (spec: SessionSpec, line: OutputLine) => void;
+  /** Every line the instance writes, with the instance it came from. */
+  onOutput?: (source: OutputSource, line: OutputLine) => void;
   log?: (line: string) => void;
 }
 
@@ -99,6 +107,15 @@ export class SessionManager {
     const { plan } = await resolveLaunchPlan(this.imageDir(spec.containerUri));
     const namespace = driver === "netns" ? await createNamespace("s") : undefined;
     const port = PROTOCOL_PORTS[spec.protocol];
+    const source: OutputSource = {
+      scope: { account: spec.account, region: spec.region },
+      runtimeId: spec.runtimeId,
+      endpointName: spec.endpointName,
+      sessionId: spec.sessionId,
+      instanceId: randomUUID(),
+      startedAt: new Date(),
+      roleArn: spec.roleArn,
+    };
     try {
       const agent = await launchAgent({
         plan,
@@ -106,7 +123,7 @@ export class SessionManager {
         inheritAwsEnv: false,
         env: { ...spec.environmentVariables, AWS_REGION: spec.region, AWS_DEFAULT_REGION: spec.region },
         ...(this.options.onOutput
-          ? { onOutput: (line: OutputLine) => this.options.onOutput!(spec, line) }
+          ? { onOutput: (line: OutputLine) => this.options.onOutput!(source, line) }
           : {}),
       });
       const health = await waitForHealth(agent, {

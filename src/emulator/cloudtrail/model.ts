@@ -14,6 +14,8 @@ export type UserIdentity =
       accountId: string;
       accessKeyId: string;
       userName: string;
+      /** Set when a service acted for the user (AgentCore creating its service-linked role). */
+      invokedBy?: string;
     }
   | {
       type: "AssumedRole";
