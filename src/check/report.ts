@@ -18,7 +18,12 @@ const evidenceSource = z.discriminatedUnion("kind", [
     operation: z.string(),
     parameters: z.record(z.string(), z.unknown()).optional(),
   }),
-  z.object({ kind: z.literal("log"), group: z.string(), stream: z.string().optional() }),
+  z.object({
+    kind: z.literal("log"),
+    group: z.string(),
+    stream: z.string().optional(),
+    line: z.number().int().optional(),
+  }),
   z.object({ kind: z.literal("tool"), detail: z.string() }),
 ]);
 

@@ -40,15 +40,13 @@ export function registerDiagnose(program: Command): void {
     .option("--config <file>", "project config to compare with the deployed runtime")
     .option("--source <dir>", "the agent's source: run check's static checks on it")
     .option("--since <duration>", "how far back to read CloudTrail", "24h")
-    .option("--invoke", "make one probe invocation on a fresh session (not implemented yet)")
+    .option("--invoke", "make one invocation on a fresh session (the only call that is not read-only)")
     .option("--compare <runtime>", "compare with another runtime side by side (not implemented yet)")
     .option("--format <format>", "text | markdown | json", "text")
     .option("--out <file>", "write the report to a file")
     .action(async (runtime: string, flags: DiagnoseFlags) => {
       if (!["text", "markdown", "json"].includes(flags.format))
         throw new UsageError(`--format must be text, markdown or json (got ${flags.format}).`);
-      if (flags.invoke)
-        throw new UsageError("--invoke is not implemented in this version yet; run without it.");
       if (flags.compare)
         throw new UsageError(
           "--compare is not implemented in this version yet; run diagnose on each runtime.",
@@ -56,7 +54,8 @@ export function registerDiagnose(program: Command): void {
       const progress = progressReporter<string>(process.stderr);
       const result = await diagnose({
         runtime,
-        allowInvoke: false,
+        allowInvoke: Boolean(flags.invoke),
+        ...(flags.invoke ? { invoke: true } : {}),
         sinceMs: parseSince(flags.since),
         qualifier: flags.qualifier,
         ...(flags.region ? { region: flags.region } : {}),

@@ -1,6 +1,10 @@
 import type { ProjectConfig } from "../agent/project-config.js";
 import type { Finding } from "../findings/index.js";
 import type { TimelineEvent } from "./collect/cloudtrail.js";
+import type { IamEvidence } from "./collect/iam.js";
+import type { ImageEvidence } from "./collect/image.js";
+import type { InvokeEvidence } from "./collect/invoke.js";
+import type { LogsEvidence } from "./collect/logs.js";
 import type { RuntimeEvidence } from "./collect/runtime.js";
 import type { EvidenceGap, Sourced } from "./evidence.js";
 
@@ -15,6 +19,11 @@ export interface DiagnoseEvidence {
   config?: ProjectConfig;
   /** Findings of `check`'s static checks on --source. */
   sourceFindings?: Finding[];
+  iam?: IamEvidence;
+  logs?: Sourced<LogsEvidence>;
+  image?: Sourced<ImageEvidence>;
+  /** The one invocation --invoke makes. */
+  invoke?: Sourced<InvokeEvidence>;
   gaps: EvidenceGap[];
 }
 

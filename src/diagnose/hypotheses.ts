@@ -54,7 +54,10 @@ const HEALTH_CHECK_CAUSES: readonly Cause[] = [
   },
   {
     id: "STARTUP_CRASH",
-    answeredBy: notYet("the runtime's logs"),
+    answeredBy: (e) => ({
+      checked: "the runtime's logs",
+      collected: (e.logs?.value.lines.length ?? 0) > 0,
+    }),
     toConfirm: "read the runtime's log group for a traceback, or run `agentcore-doctor check`",
   },
   {
@@ -99,12 +102,18 @@ const HEALTH_CHECK_CAUSES: readonly Cause[] = [
   },
   {
     id: "IMAGE_NOT_ARM64",
-    answeredBy: notYet("the image's architecture in ECR"),
+    answeredBy: (e) => ({
+      checked: "the image's platforms in its ECR manifest",
+      collected: (e.image?.value.platforms.length ?? 0) > 0,
+    }),
     toConfirm: "aws ecr batch-get-image and read the manifest's platform",
   },
   {
     id: "EXECUTION_ROLE_CANNOT_PULL_IMAGE",
-    answeredBy: notYet("the execution role's ECR permissions"),
+    answeredBy: (e) => ({
+      checked: "the execution role's ECR permissions (SimulatePrincipalPolicy)",
+      collected: e.iam?.permissions !== undefined,
+    }),
     toConfirm: "aws iam simulate-principal-policy with ecr:BatchGetImage on the repository",
   },
   {

@@ -6,6 +6,10 @@ import { type Finding, sortFindings } from "../findings/index.js";
 import type { DiagnoseEvidence } from "./analysis-input.js";
 import { type ClientOptions, createClients } from "./clients.js";
 import { collectTimeline } from "./collect/cloudtrail.js";
+import { collectIam } from "./collect/iam.js";
+import { collectImage, parseEcrUri } from "./collect/image.js";
+import { probeInvoke } from "./collect/invoke.js";
+import { collectLogs } from "./collect/logs.js";
 import { collectRuntime, resolveRuntimeId } from "./collect/runtime.js";
 import { type EvidenceGap, gapFrom } from "./evidence.js";
 import { type Hypothesis, rankHypotheses } from "./hypotheses.js";
@@ -22,17 +26,15 @@ export interface DiagnoseOptions extends ClientOptions {
   /** The agent's source, for `check`'s static checks. */
   sourceDir?: string;
   cloudTrailPerSecond?: number;
+  /** Make one invocation on a fresh session (the only call that is not read-only). */
+  invoke?: boolean;
+  /** How long to let the invocation's output reach CloudWatch Logs before reading them. */
+  logSettleMs?: number;
   onProgress?: (step: string) => void;
 }
 
 /** What the collectors could not cover yet, said plainly in every report. */
-export const NOT_YET_COLLECTED = [
-  "network (ENIs, subnets, security groups, routes, VPC endpoints)",
-  "IAM (service-linked role, execution role trust and permissions)",
-  "logs",
-  "the image's architecture",
-  "--invoke",
-];
+export const NOT_YET_COLLECTED = ["network (ENIs, subnets, security groups, routes, VPC endpoints)"];
 
 export interface Diagnosis {
   evidence: DiagnoseEvidence;
@@ -69,8 +71,35 @@ export async function diagnose(options: DiagnoseOptions): Promise<Diagnosis> {
     const gaps: EvidenceGap[] = [];
     const since = new Date(Date.now() - (options.sinceMs ?? 24 * 3600 * 1000));
 
-    progress("CloudTrail, project config, source");
-    const [timeline, config, sourceFindings] = await Promise.all([
+    const r = runtime.value;
+    const [, , region, account] = r.runtimeArn.split(":");
+    const qualifier = options.qualifier ?? "DEFAULT";
+    progress(
+      options.invoke
+        ? "invoking once on a new session; CloudTrail, IAM, image, project config, source"
+        : "CloudTrail, IAM, logs, image, project config, source",
+    );
+    // The invocation's own output is the freshest log there is: read the logs after it.
+    const invokeThenLogs = (async () => {
+      const invoke = options.invoke
+        ? await probeInvoke(clients.data, { runtimeArn: r.runtimeArn, qualifier })
+        : undefined;
+      if (invoke) await new Promise((resolve) => setTimeout(resolve, options.logSettleMs ?? 1_500));
+      const logs = await collectLogs(clients.logs, { runtimeId, endpointName: r.endpoint.name }, gaps);
+      return { invoke, logs };
+    })();
+    const iamScope = {
+      roleArn: r.roleArn,
+      runtimeId,
+      endpointName: r.endpoint.name,
+      region: region!,
+      account: account!,
+      networkMode: r.networkMode,
+      ...(r.containerUri && parseEcrUri(r.containerUri)
+        ? { repositoryArn: parseEcrUri(r.containerUri)!.repositoryArn }
+        : {}),
+    };
+    const [timeline, config, sourceFindings, iam, image, { invoke, logs }] = await Promise.all([
       collectTimeline(
         clients.cloudtrail,
         { runtimeId, runtimeName: runtime.value.name, subnets: runtime.value.subnets, since },
@@ -90,10 +119,17 @@ export async function diagnose(options: DiagnoseOptions): Promise<Diagnosis> {
             }),
           )
         : undefined,
+      collectIam(clients.iam, iamScope, gaps),
+      r.containerUri ? collectImage(clients.ecr, r.containerUri, gaps) : undefined,
+      invokeThenLogs,
     ]);
     const evidence: DiagnoseEvidence = {
       runtime,
       ...(timeline ? { timeline } : {}),
+      iam,
+      ...(image ? { image } : {}),
+      ...(logs ? { logs } : {}),
+      ...(invoke ? { invoke } : {}),
       ...(config ? { config } : {}),
       ...(sourceFindings ? { sourceFindings } : {}),
       gaps,

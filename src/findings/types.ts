@@ -9,7 +9,7 @@ export type EvidenceSource =
   | { kind: "process"; detail: string }
   | { kind: "socket"; table: string }
   | { kind: "api"; service: string; operation: string; parameters?: Record<string, unknown> }
-  | { kind: "log"; group: string; stream?: string }
+  | { kind: "log"; group: string; stream?: string; /** 1-based among the events read. */ line?: number }
   | { kind: "tool"; detail: string };
 
 export interface Evidence {
@@ -40,7 +40,7 @@ export function describeSource(source: EvidenceSource): string {
     case "api":
       return `${source.service}:${source.operation}${source.parameters ? ` ${JSON.stringify(source.parameters)}` : ""}`;
     case "log":
-      return source.stream ? `${source.group} / ${source.stream}` : source.group;
+      return `${source.group}${source.stream ? ` / ${source.stream}` : ""}${source.line ? ` event ${source.line}` : ""}`;
     case "tool":
       return source.detail;
   }

@@ -70,9 +70,12 @@ describe("agentcore-doctor diagnose (CLI)", () => {
     expect(markdown).toContain("# Diagnosis of loopback_agent");
     expect(markdown).toContain("## Hypotheses");
     rmSync(dirname(out), { recursive: true });
-    const invoke = await runCli(["diagnose", runtimeId, "--endpoint-url", emulator.url, "--invoke"], { env });
-    expect(invoke.code).toBe(2);
-    expect(invoke.stderr).toContain("not implemented");
+    const compare = await runCli(
+      ["diagnose", runtimeId, "--endpoint-url", emulator.url, "--compare", "other"],
+      { env },
+    );
+    expect(compare.code).toBe(2);
+    expect(compare.stderr).toContain("not implemented");
     const unknown = await runCli(["diagnose", "nobody", "--endpoint-url", emulator.url], { env });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("No agent runtime is named nobody");

@@ -1,0 +1,56 @@
+import { makeFinding } from "../../findings/index.js";
+import type { Rule } from "../analysis-input.js";
+
+const LOOPBACK = /^(127\.|::1$|localhost$)/;
+
+/**
+ * What the container's own output says: nothing at all (NO_RUNTIME_LOGS),
+ * an exception before it was healthy (STARTUP_CRASH, quoted), or a server
+ * announcing a loopback address (BIND_LOOPBACK).
+ */
+export const runtimeLogs: Rule = ({ runtime, logs }) => {
+  if (!logs) return [];
+  const l = logs.value;
+  const findings = [];
+  if (!l.group || l.streams.length === 0 || l.lines.length === 0) {
+    const fact = !l.group
+      ? `no log group ${`/aws/bedrock-agentcore/runtimes/${runtime.value.runtimeId}-${runtime.value.endpoint.name}`} exists${l.groups.length > 0 ? ` (the runtime has ${l.groups.join(", ")})` : ""}`
+      : l.streams.length === 0
+        ? `log group ${l.group} has no streams`
+        : `the newest stream of ${l.group} has no events`;
+    findings.push(makeFinding("NO_RUNTIME_LOGS", [{ fact, source: logs.source }]));
+  }
+  if (l.exception) {
+    const { parsed, source } = l.exception;
+    findings.push(
+      makeFinding(
+        "STARTUP_CRASH",
+        [
+          {
+            fact: `the container printed ${parsed.type}: ${parsed.message}${parsed.location ? ` at ${parsed.location.file}:${parsed.location.line}` : ""}`,
+            source,
+          },
+          ...(parsed.lines.length > 1
+            ? [{ fact: `traceback:\n${parsed.lines.slice(-8).join("\n")}`, source }]
+            : []),
+        ],
+        { exception: `${parsed.type}: ${parsed.message}` },
+      ),
+    );
+  }
+  if (l.listening && LOOPBACK.test(l.listening.host)) {
+    findings.push(
+      makeFinding(
+        "BIND_LOOPBACK",
+        [
+          {
+            fact: `the server announced ${l.listening.host}:${l.listening.port}: "${l.listening.line.message.trim()}"`,
+            source: l.listening.line.source,
+          },
+        ],
+        { port: l.listening.port },
+      ),
+    );
+  }
+  return findings;
+};
