@@ -41,21 +41,18 @@ export function registerDiagnose(program: Command): void {
     .option("--source <dir>", "the agent's source: run check's static checks on it")
     .option("--since <duration>", "how far back to read CloudTrail", "24h")
     .option("--invoke", "make one invocation on a fresh session (the only call that is not read-only)")
-    .option("--compare <runtime>", "compare with another runtime side by side (not implemented yet)")
+    .option("--compare <runtime>", "diagnose another runtime too and set the two side by side")
     .option("--format <format>", "text | markdown | json", "text")
     .option("--out <file>", "write the report to a file")
     .action(async (runtime: string, flags: DiagnoseFlags) => {
       if (!["text", "markdown", "json"].includes(flags.format))
         throw new UsageError(`--format must be text, markdown or json (got ${flags.format}).`);
-      if (flags.compare)
-        throw new UsageError(
-          "--compare is not implemented in this version yet; run diagnose on each runtime.",
-        );
       const progress = progressReporter<string>(process.stderr);
       const result = await diagnose({
         runtime,
         allowInvoke: Boolean(flags.invoke),
         ...(flags.invoke ? { invoke: true } : {}),
+        ...(flags.compare ? { compareWith: flags.compare } : {}),
         sinceMs: parseSince(flags.since),
         qualifier: flags.qualifier,
         ...(flags.region ? { region: flags.region } : {}),

@@ -1,6 +1,8 @@
 import pc from "picocolors";
 import { describeSource, type Finding } from "../findings/index.js";
 import { TOOL_VERSION } from "../version.js";
+import { knownFacts } from "./known-facts.js";
+import { nextSteps, supportCaseText } from "./next-steps.js";
 import { type Diagnosis, NOT_YET_COLLECTED } from "./run.js";
 
 /** The JSON report of `diagnose`; removing or changing a field bumps the version. */
@@ -8,17 +10,21 @@ export const DIAGNOSE_REPORT_SCHEMA_VERSION = 1;
 
 export type DiagnoseFormat = "text" | "markdown" | "json";
 
+/** The top hypothesis when the evidence establishes it, else "undetermined". */
+function verdictOf(hypotheses: Diagnosis["hypotheses"]) {
+  const top = hypotheses[0];
+  return top && (top.verdict === "confirmed" || top.verdict === "likely")
+    ? { rootCause: top.cause, verdict: top.verdict, title: top.title }
+    : {
+        rootCause: null,
+        verdict: "undetermined",
+        title: "No cause is established by the evidence collected",
+      };
+}
+
 export function diagnoseReport(d: Diagnosis) {
   const r = d.evidence.runtime.value;
-  const top = d.hypotheses[0];
-  const verdict =
-    top && (top.verdict === "confirmed" || top.verdict === "likely")
-      ? { rootCause: top.cause, verdict: top.verdict, title: top.title }
-      : {
-          rootCause: null,
-          verdict: "undetermined",
-          title: "No cause is established by the evidence collected",
-        };
+  const verdict = verdictOf(d.hypotheses);
   return {
     schemaVersion: DIAGNOSE_REPORT_SCHEMA_VERSION,
     tool: { name: "agentcore-doctor", version: TOOL_VERSION },
@@ -34,8 +40,11 @@ export function diagnoseReport(d: Diagnosis) {
       endpoint: r.endpoint,
     },
     verdict,
+    knownFacts: knownFacts(d.evidence),
     findings: d.findings,
     hypotheses: d.hypotheses,
+    nextSteps: nextSteps(d.evidence, d.hypotheses),
+    supportCase: supportCaseText(d.evidence, d.findings, d.hypotheses),
     timeline: (d.evidence.timeline?.value ?? []).map((e) => ({
       time: e.time.toISOString(),
       event: e.name,
@@ -44,11 +53,35 @@ export function diagnoseReport(d: Diagnosis) {
       ...(e.errorCode ? { errorCode: e.errorCode } : {}),
       dryRun: e.dryRun,
     })),
+    ...(d.comparison
+      ? {
+          comparison: {
+            other: {
+              id: d.comparison.other.evidence.runtime.value.runtimeId,
+              verdict: verdictOf(d.comparison.other.hypotheses),
+            },
+            rows: d.comparison.rows,
+          },
+        }
+      : {}),
     gaps: d.gaps,
     notCollected: NOT_YET_COLLECTED,
     apiCalls: d.apiCalls,
     elapsedMs: d.elapsedMs,
   };
+}
+
+function comparisonTable(d: Diagnosis, esc: (s: string) => string): string[] {
+  if (!d.comparison) return [];
+  const a = d.evidence.runtime.value;
+  const b = d.comparison.other.evidence.runtime.value;
+  return [
+    `| | ${esc(a.name)} | ${esc(b.name)} |`,
+    "|---|---|---|",
+    ...d.comparison.rows.map(
+      (row) => `| ${row.differs ? `**${row.field}**` : row.field} | ${esc(row.a)} | ${esc(row.b)} |`,
+    ),
+  ];
 }
 
 function findingLines(f: Finding, c: ReturnType<typeof pc.createColors>): string[] {
@@ -78,7 +111,27 @@ export function renderDiagnoseText(d: Diagnosis, color: boolean): string {
     ),
     "",
   ];
+  if (d.comparison) {
+    const width = Math.max(...d.comparison.rows.map((r) => r.field.length));
+    const left = Math.max(...d.comparison.rows.map((r) => r.a.length));
+    lines.push(
+      c.bold("Side by side"),
+      ...d.comparison.rows.map((row) => {
+        const text = `  ${row.field.padEnd(width)}  ${row.a.padEnd(left)}  ${row.b}`;
+        return row.differs ? c.bold(text) : c.dim(text);
+      }),
+      "",
+    );
+  }
   if (d.findings.length > 0) lines.push(c.bold("Findings"), ...d.findings.flatMap((f) => findingLines(f, c)));
+  lines.push(
+    c.bold("What we know"),
+    ...report.knownFacts.flatMap((t) => [
+      `  ${t.topic}`,
+      ...t.facts.map((f) => `    - ${f.fact}  ${c.dim(`(${describeSource(f.source)})`)}`),
+    ]),
+    "",
+  );
   if (report.timeline.length > 0) {
     lines.push(
       c.bold("CloudTrail timeline"),
@@ -89,6 +142,11 @@ export function renderDiagnoseText(d: Diagnosis, color: boolean): string {
       "",
     );
   }
+  lines.push(
+    c.bold("Next steps"),
+    ...report.nextSteps.map((step) => `  # ${step.why}\n  ${step.command}`),
+    "",
+  );
   for (const gap of d.gaps)
     lines.push(
       c.yellow(
@@ -124,7 +182,18 @@ export function renderDiagnoseMarkdown(d: Diagnosis): string {
     `| Network mode | ${report.runtime.networkMode} |`,
     `| Endpoint | ${report.runtime.endpoint.name}: ${report.runtime.endpoint.status}, live version ${report.runtime.endpoint.liveVersion ?? "none"} |`,
     "",
-    "## Hypotheses",
+    ...(d.comparison ? ["## Side by side", "", ...comparisonTable(d, esc), ""] : []),
+    "## What we know",
+    "",
+    ...report.knownFacts.flatMap((t) => [
+      `### ${t.topic}`,
+      "",
+      "| fact | source |",
+      "|---|---|",
+      ...t.facts.map((f) => `| ${esc(f.fact).replaceAll("\n", "<br>")} | ${esc(describeSource(f.source))} |`),
+      "",
+    ]),
+    "## Hypotheses, ranked",
     "",
     "| cause | verdict | for | against | to confirm |",
     "|---|---|---|---|---|",
@@ -156,6 +225,22 @@ export function renderDiagnoseMarkdown(d: Diagnosis): string {
               `| ${e.time} | ${e.event}${e.dryRun ? " (DryRun)" : ""} | ${esc(e.actor)} | ${e.errorCode ?? ""} |`,
           ),
         ]),
+    "",
+    "## Next steps",
+    "",
+    ...report.nextSteps.flatMap((step) => [
+      `- ${step.why}:`,
+      "",
+      "  ```sh",
+      `  ${step.command}`,
+      "  ```",
+      "",
+    ]),
+    "## Support case text",
+    "",
+    "```text",
+    report.supportCase,
+    "```",
     "",
     "## Limits of this report",
     "",

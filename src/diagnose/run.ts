@@ -11,6 +11,7 @@ import { collectImage, parseEcrUri } from "./collect/image.js";
 import { probeInvoke } from "./collect/invoke.js";
 import { collectLogs } from "./collect/logs.js";
 import { collectRuntime, resolveRuntimeId } from "./collect/runtime.js";
+import { type ComparisonRow, compareRuntimes } from "./compare.js";
 import { type EvidenceGap, gapFrom } from "./evidence.js";
 import { type Hypothesis, rankHypotheses } from "./hypotheses.js";
 import { applyRules } from "./rules/index.js";
@@ -30,6 +31,8 @@ export interface DiagnoseOptions extends ClientOptions {
   invoke?: boolean;
   /** How long to let the invocation's output reach CloudWatch Logs before reading them. */
   logSettleMs?: number;
+  /** Another runtime (id, ARN or name) to diagnose the same way and set side by side. */
+  compareWith?: string;
   onProgress?: (step: string) => void;
 }
 
@@ -43,6 +46,7 @@ export interface Diagnosis {
   gaps: EvidenceGap[];
   apiCalls: Record<string, number>;
   elapsedMs: number;
+  comparison?: { other: Diagnosis; rows: ComparisonRow[] };
 }
 
 async function loadConfig(
@@ -53,8 +57,26 @@ async function loadConfig(
   return sourceDir ? findProjectConfig(sourceDir) : undefined;
 }
 
-/** Collects, applies the rules, ranks the causes. Read-only: every client is guarded. */
+/**
+ * Collects, applies the rules, ranks the causes; with `compareWith`, does
+ * the same for the other runtime (after, so CloudTrail's pace holds) and
+ * sets the two side by side.
+ */
 export async function diagnose(options: DiagnoseOptions): Promise<Diagnosis> {
+  const { compareWith, ...single } = options;
+  const main = await diagnoseOne(single);
+  if (!compareWith) return main;
+  options.onProgress?.(`the other runtime, ${compareWith}`);
+  const other = await diagnoseOne({ ...single, runtime: compareWith });
+  return {
+    ...main,
+    comparison: { other, rows: compareRuntimes(main, other) },
+    elapsedMs: main.elapsedMs + other.elapsedMs,
+  };
+}
+
+/** One runtime. Read-only: every client is guarded. */
+async function diagnoseOne(options: DiagnoseOptions): Promise<Diagnosis> {
   const started = Date.now();
   const progress = options.onProgress ?? (() => {});
   const apiCalls: Record<string, number> = {};

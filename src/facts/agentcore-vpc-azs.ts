@@ -3,7 +3,8 @@
  * Source: AWS devguide `agentcore-vpc` (Supported Availability Zones).
  * Only regions confirmed so far are listed; others answer undefined (unknown).
  */
-export const SUPPORTED_AZS_SOURCE = "https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/agentcore-vpc.html";
+export const SUPPORTED_AZS_SOURCE =
+  "https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/agentcore-vpc.html";
 export const SUPPORTED_AZS_AS_OF = "2026-11-25";
 
 const SUPPORTED: Readonly<Record<string, readonly string[]>> = {

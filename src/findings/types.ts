@@ -9,7 +9,8 @@ export type EvidenceSource =
   | { kind: "process"; detail: string }
   | { kind: "socket"; table: string }
   | { kind: "api"; service: string; operation: string; parameters?: Record<string, unknown> }
-  | { kind: "log"; group: string; stream?: string; /** 1-based among the events read. */ line?: number }
+  /** `line`: 1-based among the events read. */
+  | { kind: "log"; group: string; stream?: string; line?: number }
   | { kind: "tool"; detail: string };
 
 export interface Evidence {

@@ -60,7 +60,7 @@ describe("agentcore-doctor diagnose (CLI)", () => {
     expect(report.notCollected.length).toBeGreaterThan(0);
   });
 
-  it("writes a markdown incident report with --out, and refuses what it cannot do yet with exit 2", async () => {
+  it("writes a markdown incident report with --out, and exits 2 on a runtime that does not exist", async () => {
     const out = join(mkdtempSync(join(tmpdir(), "acd-report-")), "incident.md");
     await runCli(
       ["diagnose", "loopback_agent", "--endpoint-url", emulator.url, "--format", "markdown", "--out", out],
@@ -68,14 +68,14 @@ describe("agentcore-doctor diagnose (CLI)", () => {
     );
     const markdown = readFileSync(out, "utf8");
     expect(markdown).toContain("# Diagnosis of loopback_agent");
-    expect(markdown).toContain("## Hypotheses");
+    expect(markdown).toContain("## Hypotheses, ranked");
     rmSync(dirname(out), { recursive: true });
     const compare = await runCli(
       ["diagnose", runtimeId, "--endpoint-url", emulator.url, "--compare", "other"],
       { env },
     );
     expect(compare.code).toBe(2);
-    expect(compare.stderr).toContain("not implemented");
+    expect(compare.stderr).toContain("No agent runtime is named other");
     const unknown = await runCli(["diagnose", "nobody", "--endpoint-url", emulator.url], { env });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("No agent runtime is named nobody");

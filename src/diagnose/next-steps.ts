@@ -1,0 +1,106 @@
+import type { Finding } from "../findings/index.js";
+import type { DiagnoseEvidence } from "./analysis-input.js";
+import { runtimeLogGroupName } from "./collect/logs.js";
+import type { Hypothesis } from "./hypotheses.js";
+
+export interface NextStep {
+  why: string;
+  /** A command the AWS CLI (v1 and v2) or agentcore-doctor accepts, filled with this runtime's values. */
+  command: string;
+}
+
+/** Quotes a value for a POSIX shell only when it needs it. */
+function sh(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", `'"'"'`)}'`;
+}
+
+/**
+ * The commands that settle what this report could not, and re-check what it
+ * found, with the runtime's own values. Read-only AWS calls only: fixes are
+ * in the findings, where each names its own command.
+ */
+export function nextSteps(e: DiagnoseEvidence, hypotheses: readonly Hypothesis[]): NextStep[] {
+  const r = e.runtime.value;
+  const region = r.runtimeArn.split(":")[3]!;
+  const steps: NextStep[] = [];
+  if (!e.invoke) {
+    steps.push({
+      why: "see the symptom first-hand: one invocation on a new session, then its logs",
+      command: `agentcore-doctor diagnose ${r.runtimeId} --region ${region} --invoke`,
+    });
+  }
+  const unknownSourceCauses = hypotheses.some(
+    (h) => h.verdict === "unknown" && h.checked.some((c) => c.includes("--source")),
+  );
+  if (unknownSourceCauses) {
+    steps.push({
+      why: "judge the causes that live in the agent's code (host, port, /ping) against its source",
+      command: `agentcore-doctor check <agent directory>`,
+    });
+  }
+  const group = runtimeLogGroupName(r.runtimeId, r.endpoint.name);
+  steps.push({
+    why: "the container's own output, newest stream first",
+    command: `aws logs describe-log-streams --log-group-name ${sh(group)} --order-by LastEventTime --descending --max-items 5 --region ${region}`,
+  });
+  if (r.networkMode === "VPC") {
+    steps.push({
+      why: "AgentCore's network interfaces are found by tag: their description is empty",
+      command: `aws ec2 describe-network-interfaces --filters Name=tag:AmazonBedrockAgentCoreManaged,Values=true Name=subnet-id,Values=${r.subnets.join(",")} --region ${region}`,
+    });
+    steps.push({
+      why: "what routes the runtime's subnets have out (a NAT gateway, or VPC endpoints)",
+      command: `aws ec2 describe-route-tables --filters Name=association.subnet-id,Values=${r.subnets.join(",")} --region ${region}`,
+    });
+    steps.push({
+      why: "what AgentCore did in the account with its service-linked role",
+      command: `aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=CreateNetworkInterface --region ${region}`,
+    });
+  }
+  steps.push({
+    why: "the runtime's configuration as deployed",
+    command: `aws bedrock-agentcore-control get-agent-runtime --agent-runtime-id ${r.runtimeId} --region ${region}`,
+  });
+  return steps;
+}
+
+/** A support-case text a user can paste: the facts, what was ruled out, the question. */
+export function supportCaseText(
+  e: DiagnoseEvidence,
+  findings: readonly Finding[],
+  hypotheses: readonly Hypothesis[],
+): string {
+  const r = e.runtime.value;
+  const [, , , region, account] = r.runtimeArn.split(":");
+  const symptom = e.invoke
+    ? e.invoke.value.ok
+      ? `A test invocation on a new session succeeded (${e.invoke.value.elapsedMs} ms).`
+      : `InvokeAgentRuntime on a new session fails with ${e.invoke.value.errorCode}: "${e.invoke.value.errorMessage}".`
+    : "Invocations were not tested by this report.";
+  const ruledOut = hypotheses.filter((h) => h.verdict === "ruled-out").map((h) => h.cause);
+  const supported = hypotheses.filter((h) => h.verdict === "confirmed" || h.verdict === "likely");
+  const logs = e.logs
+    ? e.logs.value.group
+      ? `The log group ${e.logs.value.group} has ${e.logs.value.lines.length} recent line(s).`
+      : "The runtime has no log group."
+    : "Logs were not read.";
+  return [
+    `Subject: AgentCore Runtime ${r.runtimeId} (${region}): ${supported[0] ? supported[0].title.toLowerCase() : "invocations failing"}`,
+    "",
+    `Runtime: ${r.runtimeArn} (account ${account}, region ${region}), version ${r.version}, status ${r.status}, endpoint ${r.endpoint.name} ${r.endpoint.status}.`,
+    `Network mode: ${r.networkMode}${r.networkMode === "VPC" ? `, subnets ${r.subnets.join(", ")}, security groups ${r.securityGroups.join(", ")}` : ""}. Protocol: ${r.protocol}.`,
+    symptom,
+    logs,
+    "",
+    supported.length > 0
+      ? `Our analysis points to: ${supported.map((h) => `${h.cause} (${h.verdict})`).join(", ")}.`
+      : "Our analysis did not establish a cause.",
+    ...(findings.length > 0
+      ? [`Findings: ${findings.map((f) => `${f.id}: ${f.evidence[0]?.fact ?? f.title}`).join("; ")}.`]
+      : []),
+    ...(ruledOut.length > 0 ? [`Ruled out with evidence: ${ruledOut.join(", ")}.`] : []),
+    "",
+    "Question: please confirm what the service observed when starting sessions for this runtime (health-check results, start-up time) and whether anything on the service side prevented it from becoming healthy.",
+    `(Report generated by agentcore-doctor diagnose ${r.runtimeId}.)`,
+  ].join("\n");
+}
