@@ -127,7 +127,7 @@ describe("account rules (IAM, logs, image, invocation)", () => {
 
   it("NO_RUNTIME_LOGS when the group is absent; STARTUP_CRASH quotes the traceback; BIND_LOOPBACK from the announced address", () => {
     const source = api("logs", "DescribeLogGroups");
-    expect(ids(evidence({ logs: { value: { groups: [], streams: [], lines: [] }, source } }))).toEqual([
+    expect(ids(evidence({ logs: { value: { groups: [], streams: [], lines: [], pings: [] }, source } }))).toEqual([
       "NO_RUNTIME_LOGS",
     ]);
     const lines = [
@@ -168,6 +168,24 @@ describe("account rules (IAM, logs, image, invocation)", () => {
         }),
       ),
     ).toEqual(["BIND_LOOPBACK"]);
+  });
+
+  it("PING_NOT_FOUND and PING_BAD_RESPONSE from the health checks the server logged", () => {
+    const source = api("logs", "DescribeLogStreams");
+    const withLines = (messages: string[]) => {
+      const lines = messages.map((m, i) => logLine(m, i + 1));
+      return evidence({
+        logs: {
+          value: { groups: ["g"], group: "g", streams: [{ name: "s" }], lines, ...readLines(lines) },
+          source,
+        },
+      });
+    };
+    expect(ids(withLines(['169.254.0.1 - "GET /ping HTTP/1.1" 404 -']))).toEqual(["PING_NOT_FOUND"]);
+    expect(
+      ids(withLines(['INFO:     169.254.0.1:4242 - "GET /ping HTTP/1.1" 500 Internal Server Error'])),
+    ).toEqual(["PING_BAD_RESPONSE"]);
+    expect(ids(withLines(['INFO:     169.254.0.1:4242 - "GET /ping HTTP/1.1" 200 OK']))).toEqual([]);
   });
 
   it("reads the SDK's JSON error lines and the common listen lines", () => {

@@ -38,6 +38,8 @@ export interface LogsEvidence {
   exception?: { parsed: ParsedException; source: EvidenceSource };
   /** What the server said it listens on ("Uvicorn running on http://127.0.0.1:8080"). */
   listening?: ListenLine;
+  /** The health checks the server logged answering: `"GET /ping HTTP/1.1" 404`. */
+  pings: { status: number; line: LogLine }[];
 }
 
 const STREAMS = 5;
@@ -46,6 +48,9 @@ const LINES = 100;
 /** The SDKs' servers' start-up lines: Uvicorn, Fastify, Node's http, generic "listening on". */
 const LISTEN =
   /(?:running on|listening (?:on|at)|serving on|bound to)\s+(?:https?:\/\/)?\[?([0-9a-fA-F.:]+|localhost)\]?:(\d{2,5})/i;
+
+/** An access-log line for GET /ping (Uvicorn, Python's http.server, common log format). */
+const PING_ACCESS = /"GET \/ping(?:\?[^" ]*)? HTTP\/[\d.]+"\s+(\d{3})/;
 
 export function parseListenLine(message: string): { host: string; port: number } | undefined {
   const match = LISTEN.exec(message);
@@ -77,7 +82,9 @@ function jsonErrorLine(message: string): ParsedException | undefined {
 }
 
 /** Finds the last exception and the listen line in the container's own words. */
-export function readLines(lines: readonly LogLine[]): Pick<LogsEvidence, "exception" | "listening"> {
+export function readLines(
+  lines: readonly LogLine[],
+): Pick<LogsEvidence, "exception" | "listening" | "pings"> {
   const texts = lines.flatMap((l) => l.message.split("\n"));
   let exception: LogsEvidence["exception"];
   const parsed = parseException(texts);
@@ -96,7 +103,11 @@ export function readLines(lines: readonly LogLine[]): Pick<LogsEvidence, "except
     const found = parseListenLine(line.message);
     if (found) listening = { ...found, line };
   }
-  return { ...(exception ? { exception } : {}), ...(listening ? { listening } : {}) };
+  const pings = lines.flatMap((line) => {
+    const match = PING_ACCESS.exec(line.message);
+    return match ? [{ status: Number(match[1]), line }] : [];
+  });
+  return { ...(exception ? { exception } : {}), ...(listening ? { listening } : {}), pings };
 }
 
 /**
@@ -117,7 +128,7 @@ export async function collectLogs(
       for (const group of page.logGroups ?? []) if (group.logGroupName) groups.push(group.logGroupName);
     }
     const source = apiSource("logs", "DescribeLogGroups", { logGroupNamePrefix: prefix });
-    if (!groups.includes(wanted)) return { value: { groups, streams: [], lines: [] }, source };
+    if (!groups.includes(wanted)) return { value: { groups, streams: [], lines: [], pings: [] }, source };
     const { logStreams } = await logs.send(
       new DescribeLogStreamsCommand({
         logGroupName: wanted,

@@ -5,8 +5,9 @@ const LOOPBACK = /^(127\.|::1$|localhost$)/;
 
 /**
  * What the container's own output says: nothing at all (NO_RUNTIME_LOGS),
- * an exception before it was healthy (STARTUP_CRASH, quoted), or a server
- * announcing a loopback address (BIND_LOOPBACK).
+ * an exception before it was healthy (STARTUP_CRASH, quoted), a server
+ * announcing a loopback address (BIND_LOOPBACK), or health checks it
+ * answered with an error (PING_NOT_FOUND, PING_BAD_RESPONSE).
  */
 export const runtimeLogs: Rule = ({ runtime, logs }) => {
   if (!logs) return [];
@@ -49,6 +50,23 @@ export const runtimeLogs: Rule = ({ runtime, logs }) => {
           },
         ],
         { port: l.listening.port },
+      ),
+    );
+  }
+  const failedPings = l.pings.filter((p) => p.status !== 200);
+  if (failedPings.length > 0 && !l.pings.some((p) => p.status === 200)) {
+    const notFound = failedPings.every((p) => p.status === 404 || p.status === 405);
+    const last = failedPings.at(-1)!;
+    findings.push(
+      makeFinding(
+        notFound ? "PING_NOT_FOUND" : "PING_BAD_RESPONSE",
+        [
+          {
+            fact: `the server answered AgentCore's health check ${failedPings.length} time(s) with ${[...new Set(failedPings.map((p) => p.status))].join("/")}: "${last.line.message.trim()}"`,
+            source: last.line.source,
+          },
+        ],
+        { observed: `HTTP ${last.status}` },
       ),
     );
   }
