@@ -10,6 +10,7 @@ import { z } from "zod";
 import { checkReportSchema } from "../src/check/report.js";
 import { diagnosePolicy } from "../src/diagnose/allow-list.js";
 import { CATALOG, FINDING_IDS } from "../src/findings/catalog.js";
+import { scenarioSchema } from "../src/scenario/schema.js";
 
 const root = resolve(import.meta.dirname, "..");
 
@@ -54,7 +55,13 @@ function reportSchema(): string {
   return `${JSON.stringify({ title: "agentcore-doctor check report, schemaVersion 1", ...schema }, null, 2)}\n`;
 }
 
+function scenarioSchemaJson(): string {
+  const schema = z.toJSONSchema(scenarioSchema, { target: "draft-2020-12", io: "input" });
+  return `${JSON.stringify({ title: "agentcore-doctor scenario (scenarios/<name>/scenario.yaml)", ...schema }, null, 2)}\n`;
+}
+
 const outputs: Record<string, string> = {
+  "docs/scenario.schema.json": scenarioSchemaJson(),
   "docs/findings.md": findingsPage(),
   "docs/check-report.schema.json": reportSchema(),
   "docs/diagnose-iam-policy.json": `${JSON.stringify(diagnosePolicy(false), null, 2)}\n`,

@@ -5,8 +5,9 @@ import { TOOL_VERSION } from "../version.js";
 import { registerCheck } from "./check.js";
 import { registerDiagnose } from "./diagnose.js";
 import { registerEmulate } from "./emulate.js";
+import { registerScenario } from "./scenario.js";
 
-/** Exit codes: 0 healthy, 1 error findings, 2 bad usage or the tool's own failure. */
+/** Exit codes: 0 healthy, 1 error findings, 2 bad usage or the tool's own failure (3: a scenario's verdict was not the expected one). */
 const EXIT_TOOL_FAILURE = 2;
 
 async function main(argv: string[]): Promise<void> {
@@ -21,6 +22,7 @@ async function main(argv: string[]): Promise<void> {
   registerCheck(program);
   registerEmulate(program);
   registerDiagnose(program);
+  registerScenario(program);
   try {
     await program.parseAsync(argv);
   } catch (error) {
@@ -41,8 +43,8 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-// Ctrl-C stops agents through the launcher's exit hook; `emulate` handles the signals itself.
-if (process.argv[2] !== "emulate") {
+// Ctrl-C stops agents through the launcher's exit hook; `emulate` and `scenario run --keep` handle the signals themselves.
+if (process.argv[2] !== "emulate" && !(process.argv[2] === "scenario" && process.argv.includes("--keep"))) {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => process.exit(130));
   }

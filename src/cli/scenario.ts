@@ -1,0 +1,79 @@
+import { writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import { type DiagnoseFormat, renderDiagnosis } from "../diagnose/report.js";
+import { listScenarios, loadScenario, runScenario, type ScenarioResult } from "../scenario/run.js";
+import { UsageError } from "../util/errors.js";
+import { progressReporter } from "./progress.js";
+
+/** `scenario run` exits 3 when the verdict is not the one the scenario expects. */
+export const EXIT_SCENARIO_MISMATCH = 3;
+
+function verdictLine(result: ScenarioResult): string {
+  return result.passed
+    ? `scenario ${result.name}: expected ${result.expected}, diagnosed ${result.rootCause} — as expected (${(result.elapsedMs / 1000).toFixed(1)} s)`
+    : `scenario ${result.name}: expected ${result.expected}, diagnosed ${result.rootCause ?? "nothing certain"}${result.missingFindings.length > 0 ? `; missing findings ${result.missingFindings.join(", ")}` : ""} — NOT as expected`;
+}
+
+export function registerScenario(program: Command): void {
+  const scenario = program
+    .command("scenario")
+    .description("replay an incident in an embedded emulator, built through the AWS API, and diagnose it");
+  scenario
+    .command("list [root]")
+    .description("the scenarios under a directory (default: ./scenarios) with their expected root causes")
+    .action(async (root: string | undefined) => {
+      const all = await listScenarios(resolve(root ?? "scenarios"));
+      for (const s of all) {
+        process.stdout.write(
+          `${s.name.padEnd(32)} ${s.scenario.expect.rootCause.padEnd(34)} ${s.scenario.story.split(/(?<=\.)\s/)[0]}\n`,
+        );
+      }
+    });
+  scenario
+    .command("run <dir>")
+    .description(
+      "start an emulator, build the scenario with the AWS SDK, make its invocations, run diagnose and compare with the expected root cause",
+    )
+    .option("--keep", "leave the emulator running afterwards, to explore it with the AWS CLI")
+    .option("--format <format>", "the diagnosis as text | markdown | json", "text")
+    .option("--out <file>", "write the diagnosis to a file")
+    .action(async (dir: string, flags: { keep?: boolean; format: string; out?: string }) => {
+      if (!["text", "markdown", "json"].includes(flags.format))
+        throw new UsageError(`--format must be text, markdown or json (got ${flags.format}).`);
+      const loaded = await loadScenario(resolve(dir));
+      process.stderr.write(`${loaded.name}: ${loaded.scenario.story.trim()}\n\n`);
+      const progress = progressReporter<string>(process.stderr);
+      const result = await runScenario(loaded, {
+        ...(flags.keep ? { keep: true } : {}),
+        onProgress: (step) => progress.update("scenario", step),
+      }).finally(progress.done);
+      for (const invocation of result.invocations) {
+        process.stderr.write(
+          `invoke ${invocation.runtime}: ${invocation.ok ? "OK" : "FAILED"} ${invocation.detail}\n`,
+        );
+      }
+      const text = renderDiagnosis(
+        result.diagnosis,
+        flags.format as DiagnoseFormat,
+        !flags.out && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+      );
+      if (flags.out) await writeFile(flags.out, text);
+      else process.stdout.write(text);
+      process.stderr.write(`${verdictLine(result)}\n`);
+      process.exitCode = !result.passed
+        ? EXIT_SCENARIO_MISMATCH
+        : result.diagnosis.findings.some((f) => f.severity === "error")
+          ? 1
+          : 0;
+      if (result.kept) {
+        process.stderr.write(
+          `emulator still running on ${result.kept.url} (export AWS_ENDPOINT_URL=${result.kept.url}); Ctrl-C stops it.\n`,
+        );
+        await new Promise<void>((done) => {
+          for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => done());
+        });
+        await result.kept.stop();
+      }
+    });
+}

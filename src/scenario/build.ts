@@ -1,0 +1,255 @@
+import {
+  BedrockAgentCoreControlClient,
+  CreateAgentRuntimeCommand,
+  type CreateAgentRuntimeCommandInput,
+  GetAgentRuntimeCommand,
+} from "@aws-sdk/client-bedrock-agentcore-control";
+import {
+  AssociateRouteTableCommand,
+  AttachInternetGatewayCommand,
+  AuthorizeSecurityGroupEgressCommand,
+  AuthorizeSecurityGroupIngressCommand,
+  CreateInternetGatewayCommand,
+  CreateNatGatewayCommand,
+  CreateRouteCommand,
+  CreateRouteTableCommand,
+  CreateSecurityGroupCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  CreateVpcEndpointCommand,
+  EC2Client,
+  type IpPermission,
+  ModifyVpcAttributeCommand,
+  RevokeSecurityGroupEgressCommand,
+} from "@aws-sdk/client-ec2";
+import {
+  AttachRolePolicyCommand,
+  CreateRoleCommand,
+  IAMClient,
+  PutRolePolicyCommand,
+} from "@aws-sdk/client-iam";
+import type { Scenario, ScenarioRule, ScenarioVpc } from "./schema.js";
+
+export interface ClientConfig {
+  endpoint: string;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+}
+
+/** The ids AWS gave the scenario's named resources: `subnet:private_a` → `subnet-0abc…`. */
+export type References = Map<string, string>;
+
+function lookup(refs: References, kind: string, name: string): string {
+  const id = refs.get(`${kind}:${name}`);
+  if (!id) throw new Error(`the scenario names ${kind} ${name}, which it does not define`);
+  return id;
+}
+
+/** Replaces every `${kind:name}` in a value (deeply) with the id it stands for. */
+export function resolveReferences<T>(value: T, refs: References): T {
+  if (typeof value === "string") {
+    return value.replace(/\$\{([a-z]+):([\w-]+)\}/g, (_, kind: string, name: string) =>
+      lookup(refs, kind, name),
+    ) as T;
+  }
+  if (Array.isArray(value)) return value.map((v) => resolveReferences(v, refs)) as T;
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveReferences(v, refs)])) as T;
+  }
+  return value;
+}
+
+function permission(rule: ScenarioRule, refs: References, self: string): IpPermission {
+  const [from, to] =
+    rule.ports === undefined
+      ? [undefined, undefined]
+      : typeof rule.ports === "number"
+        ? [rule.ports, rule.ports]
+        : rule.ports.split("-").map(Number);
+  return {
+    IpProtocol: rule.protocol,
+    ...(from !== undefined ? { FromPort: from, ToPort: to } : {}),
+    ...(rule.cidr ? { IpRanges: [{ CidrIp: rule.cidr }] } : {}),
+    ...(rule.group
+      ? { UserIdGroupPairs: [{ GroupId: rule.group === "self" ? self : lookup(refs, "sg", rule.group) }] }
+      : {}),
+  };
+}
+
+async function buildVpc(ec2: EC2Client, region: string, spec: ScenarioVpc, refs: References): Promise<void> {
+  const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: spec.cidr }));
+  const vpcId = Vpc!.VpcId!;
+  refs.set(`vpc:${spec.name}`, vpcId);
+  if (!spec.enableDnsSupport)
+    await ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsSupport: { Value: false } }));
+  if (!spec.enableDnsHostnames)
+    await ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsHostnames: { Value: false } }));
+  for (const subnet of spec.subnets) {
+    const { Subnet } = await ec2.send(
+      new CreateSubnetCommand({
+        VpcId: vpcId,
+        CidrBlock: subnet.cidr,
+        AvailabilityZoneId: subnet.availabilityZoneId,
+      }),
+    );
+    refs.set(`subnet:${subnet.name}`, Subnet!.SubnetId!);
+  }
+  for (const gateway of spec.internetGateways) {
+    const { InternetGateway } = await ec2.send(new CreateInternetGatewayCommand({}));
+    const id = InternetGateway!.InternetGatewayId!;
+    await ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: id, VpcId: vpcId }));
+    refs.set(`igw:${gateway.name}`, id);
+  }
+  for (const gateway of spec.natGateways) {
+    const { NatGateway } = await ec2.send(
+      new CreateNatGatewayCommand({
+        SubnetId: lookup(refs, "subnet", gateway.subnet),
+        // The emulator checks an allocation id's form; it keeps no Elastic IPs.
+        AllocationId: "eipalloc-0a1b2c3d4e5f60718",
+      }),
+    );
+    refs.set(`nat:${gateway.name}`, NatGateway!.NatGatewayId!);
+  }
+  for (const table of spec.routeTables) {
+    const { RouteTable } = await ec2.send(new CreateRouteTableCommand({ VpcId: vpcId }));
+    const id = RouteTable!.RouteTableId!;
+    refs.set(`rtb:${table.name}`, id);
+    for (const route of table.routes) {
+      const [kind, name] = route.target.split(":") as ["nat" | "igw", string];
+      await ec2.send(
+        new CreateRouteCommand({
+          RouteTableId: id,
+          DestinationCidrBlock: route.destination,
+          ...(kind === "nat"
+            ? { NatGatewayId: lookup(refs, "nat", name) }
+            : { GatewayId: lookup(refs, "igw", name) }),
+        }),
+      );
+    }
+  }
+  for (const subnet of spec.subnets) {
+    if (!subnet.routeTable) continue;
+    await ec2.send(
+      new AssociateRouteTableCommand({
+        RouteTableId: lookup(refs, "rtb", subnet.routeTable),
+        SubnetId: lookup(refs, "subnet", subnet.name),
+      }),
+    );
+  }
+  // Groups first, rules after: rules may name groups defined later.
+  for (const group of spec.securityGroups) {
+    const { GroupId } = await ec2.send(
+      new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: group.name, Description: group.description }),
+    );
+    refs.set(`sg:${group.name}`, GroupId!);
+  }
+  for (const group of spec.securityGroups) {
+    const id = lookup(refs, "sg", group.name);
+    if (group.ingress.length > 0) {
+      await ec2.send(
+        new AuthorizeSecurityGroupIngressCommand({
+          GroupId: id,
+          IpPermissions: group.ingress.map((r) => permission(r, refs, id)),
+        }),
+      );
+    }
+    if (group.egress) {
+      await ec2.send(
+        new RevokeSecurityGroupEgressCommand({
+          GroupId: id,
+          IpPermissions: [{ IpProtocol: "-1", IpRanges: [{ CidrIp: "0.0.0.0/0" }] }],
+        }),
+      );
+      if (group.egress.length > 0) {
+        await ec2.send(
+          new AuthorizeSecurityGroupEgressCommand({
+            GroupId: id,
+            IpPermissions: group.egress.map((r) => permission(r, refs, id)),
+          }),
+        );
+      }
+    }
+  }
+  for (const endpoint of spec.endpoints) {
+    await ec2.send(
+      new CreateVpcEndpointCommand({
+        VpcId: vpcId,
+        ServiceName: `com.amazonaws.${region}.${endpoint.service}`,
+        VpcEndpointType: endpoint.type,
+        ...(endpoint.type === "Interface"
+          ? {
+              SubnetIds: endpoint.subnets.map((s) => lookup(refs, "subnet", s)),
+              SecurityGroupIds: endpoint.securityGroups.map((g) => lookup(refs, "sg", g)),
+              PrivateDnsEnabled: endpoint.privateDns,
+            }
+          : { RouteTableIds: endpoint.routeTables.map((t) => lookup(refs, "rtb", t)) }),
+      }),
+    );
+  }
+}
+
+/**
+ * Builds the scenario's account through the AWS API only, exactly as a
+ * user's deploy script would: the network, the roles, then the runtimes,
+ * waiting until each has settled (READY or failed). Returns the ids.
+ */
+export async function buildScenario(
+  scenario: Scenario,
+  config: ClientConfig,
+): Promise<{ refs: References; runtimeIds: Record<string, string> }> {
+  const refs: References = new Map();
+  const ec2 = new EC2Client({ ...config, maxAttempts: 1 });
+  const iam = new IAMClient({ ...config, maxAttempts: 1 });
+  const control = new BedrockAgentCoreControlClient({ ...config, maxAttempts: 1 });
+  try {
+    for (const vpc of scenario.vpcs) await buildVpc(ec2, scenario.region, vpc, refs);
+    for (const role of scenario.roles) {
+      const { Role } = await iam.send(
+        new CreateRoleCommand({
+          RoleName: role.name,
+          AssumeRolePolicyDocument: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: role.trust.map((service) => ({
+              Effect: "Allow",
+              Principal: { Service: service },
+              Action: "sts:AssumeRole",
+            })),
+          }),
+        }),
+      );
+      refs.set(`role:${role.name}`, Role!.Arn!);
+      for (const [policyName, document] of Object.entries(role.inlinePolicies)) {
+        await iam.send(
+          new PutRolePolicyCommand({
+            RoleName: role.name,
+            PolicyName: policyName,
+            PolicyDocument: JSON.stringify(document),
+          }),
+        );
+      }
+      for (const policyArn of role.managedPolicies) {
+        await iam.send(new AttachRolePolicyCommand({ RoleName: role.name, PolicyArn: policyArn }));
+      }
+    }
+    const runtimeIds: Record<string, string> = {};
+    for (const [name, runtime] of Object.entries(scenario.runtimes)) {
+      const request = resolveReferences(runtime.request, refs) as unknown as CreateAgentRuntimeCommandInput;
+      const created = await control.send(
+        new CreateAgentRuntimeCommand({ ...request, agentRuntimeName: name }),
+      );
+      runtimeIds[name] = created.agentRuntimeId!;
+      refs.set(`runtime:${name}`, created.agentRuntimeArn!);
+    }
+    for (const id of Object.values(runtimeIds)) {
+      for (let status = "CREATING"; status === "CREATING"; ) {
+        ({ status = "READY" } = await control.send(new GetAgentRuntimeCommand({ agentRuntimeId: id })));
+        if (status === "CREATING") await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    return { refs, runtimeIds };
+  } finally {
+    ec2.destroy();
+    iam.destroy();
+    control.destroy();
+  }
+}

@@ -1,0 +1,188 @@
+import { existsSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import { BedrockAgentCoreClient, InvokeAgentRuntimeCommand } from "@aws-sdk/client-bedrock-agentcore";
+import { parse } from "yaml";
+import { type Diagnosis, diagnose } from "../diagnose/run.js";
+import { startEmulator } from "../emulator/index.js";
+import { UsageError } from "../util/errors.js";
+import { buildScenario } from "./build.js";
+import { type Scenario, scenarioSchema } from "./schema.js";
+
+export const SCENARIO_FILE = "scenario.yaml";
+const CREDENTIALS = { accessKeyId: "AKIDSCENARIO", secretAccessKey: "scenario" };
+
+export interface LoadedScenario {
+  name: string;
+  dir: string;
+  scenario: Scenario;
+}
+
+export async function loadScenario(dir: string): Promise<LoadedScenario> {
+  const file = join(dir, SCENARIO_FILE);
+  if (!existsSync(file)) throw new UsageError(`${dir} has no ${SCENARIO_FILE}.`);
+  let raw: unknown;
+  try {
+    raw = parse(await readFile(file, "utf8"));
+  } catch (error) {
+    throw new UsageError(`${file} is not valid YAML: ${(error as Error).message.split("\n")[0]}`);
+  }
+  const parsed = scenarioSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new UsageError(
+      `${file}: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`,
+    );
+  }
+  const scenario = parsed.data;
+  for (const name of [
+    scenario.diagnose.runtime,
+    scenario.diagnose.compareWith ?? scenario.diagnose.runtime,
+  ]) {
+    if (!scenario.runtimes[name])
+      throw new UsageError(`${file}: diagnose names runtime ${name}, which it does not define.`);
+  }
+  return { name: basename(resolve(dir)), dir: resolve(dir), scenario };
+}
+
+/** Every scenario under a directory (one folder each), by name. */
+export async function listScenarios(root: string): Promise<LoadedScenario[]> {
+  const entries = await readdir(root, { withFileTypes: true });
+  const dirs = entries
+    .filter((e) => e.isDirectory() && existsSync(join(root, e.name, SCENARIO_FILE)))
+    .map((e) => join(root, e.name))
+    .sort();
+  return Promise.all(dirs.map(loadScenario));
+}
+
+export interface InvocationOutcome {
+  runtime: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface ScenarioResult {
+  name: string;
+  expected: string;
+  /** The report's root cause, or undefined when undetermined. */
+  rootCause: string | undefined;
+  top1: boolean;
+  top3: boolean;
+  missingFindings: string[];
+  passed: boolean;
+  invocations: InvocationOutcome[];
+  diagnosis: Diagnosis;
+  elapsedMs: number;
+  /** With `keep`: the emulator, still running, for the user to explore. */
+  kept?: { url: string; stop: () => Promise<void> };
+}
+
+function containerUriOf(request: Record<string, unknown>): string {
+  const uri = (
+    request.agentRuntimeArtifact as { containerConfiguration?: { containerUri?: string } } | undefined
+  )?.containerConfiguration?.containerUri;
+  if (!uri)
+    throw new UsageError(
+      "each scenario runtime's request needs agentRuntimeArtifact.containerConfiguration.containerUri",
+    );
+  return uri;
+}
+
+/**
+ * Runs a scenario end to end: an embedded emulator, the account built only
+ * through the AWS API, the invocations, then `diagnose` (with --compare and
+ * --invoke as the scenario says), judged against the expected root cause.
+ */
+export async function runScenario(
+  loaded: LoadedScenario,
+  options: { keep?: boolean; onProgress?: (step: string) => void } = {},
+): Promise<ScenarioResult> {
+  const started = Date.now();
+  const { scenario, dir } = loaded;
+  const progress = options.onProgress ?? (() => {});
+  const images = Object.fromEntries(
+    Object.values(scenario.runtimes).map((r) => [containerUriOf(r.request), resolve(dir, r.agent)]),
+  );
+  const emulator = await startEmulator({
+    port: 0,
+    region: scenario.region,
+    images,
+    timing: { readyAfterMs: 200, deletingForMs: 200 },
+    startupTimeoutMs: scenario.startupTimeoutSeconds * 1000,
+  });
+  const config = { endpoint: emulator.url, region: scenario.region, credentials: CREDENTIALS };
+  try {
+    progress("building the account through the AWS API");
+    const { refs, runtimeIds } = await buildScenario(scenario, config);
+    const data = new BedrockAgentCoreClient({ ...config, maxAttempts: 1 });
+    const invocations: InvocationOutcome[] = [];
+    for (const invocation of scenario.invocations) {
+      progress(`invoking ${invocation.runtime}`);
+      const arn = refs.get(`runtime:${invocation.runtime}`);
+      if (!arn)
+        throw new UsageError(
+          `an invocation names runtime ${invocation.runtime}, which the scenario does not define.`,
+        );
+      try {
+        const output = await data.send(
+          new InvokeAgentRuntimeCommand({
+            agentRuntimeArn: arn,
+            contentType: "application/json",
+            accept: "application/json, text/event-stream",
+            payload: new TextEncoder().encode(JSON.stringify(invocation.payload)),
+          }),
+        );
+        const body = (await output.response?.transformToString()) ?? "";
+        invocations.push({ runtime: invocation.runtime, ok: true, detail: body.slice(0, 200) });
+      } catch (error) {
+        invocations.push({
+          runtime: invocation.runtime,
+          ok: false,
+          detail: `${(error as Error).name}: ${(error as Error).message}`,
+        });
+      }
+    }
+    data.destroy();
+    progress("diagnose");
+    const target = scenario.runtimes[scenario.diagnose.runtime]!;
+    const diagnosis = await diagnose({
+      runtime: runtimeIds[scenario.diagnose.runtime]!,
+      ...(scenario.diagnose.compareWith ? { compareWith: runtimeIds[scenario.diagnose.compareWith]! } : {}),
+      endpointUrl: emulator.url,
+      region: scenario.region,
+      credentials: CREDENTIALS,
+      allowInvoke: scenario.diagnose.invoke,
+      invoke: scenario.diagnose.invoke,
+      logSettleMs: 400,
+      ...(scenario.diagnose.source ? { sourceDir: resolve(dir, target.agent) } : {}),
+      ...(target.projectConfig ? { configFile: resolve(dir, target.projectConfig) } : {}),
+    });
+    const ranked = diagnosis.hypotheses;
+    const top = ranked[0];
+    const rootCause =
+      top && (top.verdict === "confirmed" || top.verdict === "likely") ? top.cause : undefined;
+    const expected = scenario.expect.rootCause;
+    const found = new Set(diagnosis.findings.map((f) => f.id));
+    const top1 = rootCause === expected;
+    const top3 = ranked.slice(0, 3).some((h) => h.cause === expected && h.verdict !== "ruled-out");
+    const missingFindings = scenario.expect.findings.filter((id) => !found.has(id));
+    return {
+      name: loaded.name,
+      expected,
+      rootCause,
+      top1,
+      top3,
+      missingFindings,
+      passed: top1 && missingFindings.length === 0,
+      invocations,
+      diagnosis,
+      elapsedMs: Date.now() - started,
+      ...(options.keep ? { kept: { url: emulator.url, stop: emulator.stop } } : {}),
+    };
+  } catch (error) {
+    // A failed run keeps nothing running, even with `keep`.
+    if (options.keep) await emulator.stop();
+    throw error;
+  } finally {
+    if (!options.keep) await emulator.stop();
+  }
+}
