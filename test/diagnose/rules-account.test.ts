@@ -127,9 +127,9 @@ describe("account rules (IAM, logs, image, invocation)", () => {
 
   it("NO_RUNTIME_LOGS when the group is absent; STARTUP_CRASH quotes the traceback; BIND_LOOPBACK from the announced address", () => {
     const source = api("logs", "DescribeLogGroups");
-    expect(ids(evidence({ logs: { value: { groups: [], streams: [], lines: [], pings: [] }, source } }))).toEqual([
-      "NO_RUNTIME_LOGS",
-    ]);
+    expect(
+      ids(evidence({ logs: { value: { groups: [], streams: [], lines: [], pings: [] }, source } })),
+    ).toEqual(["NO_RUNTIME_LOGS"]);
     const lines = [
       logLine("Traceback (most recent call last):", 1),
       logLine('  File "/app/agent.py", line 3, in <module>', 2),
