@@ -1,0 +1,65 @@
+import { request as httpRequest } from "node:http";
+import { createServer, type Server } from "node:https";
+import type { AddressInfo } from "node:net";
+import { createSecureContext, type SecureContext } from "node:tls";
+import type { CertificateAuthority } from "./ca.js";
+
+/** Where the stand-in sends what it receives: the emulator, over its Unix socket or loopback URL. */
+export type Upstream = { socketPath: string } | { url: string };
+
+/**
+ * AWS's public endpoints as an agent inside a session's network sees them:
+ * TLS for any `*.amazonaws.com` name (a certificate issued on demand by the
+ * emulator's CA, picked by SNI), every request passed on unchanged to the
+ * emulator, which answers for the services it emulates and with AWS's
+ * UnknownOperation error for the rest.
+ */
+export function createPublicEndpointsServer(ca: CertificateAuthority, upstream: Upstream): Server {
+  const contexts = new Map<string, SecureContext>();
+  const contextFor = (hostname: string) => {
+    let context = contexts.get(hostname);
+    if (!context) {
+      context = createSecureContext(ca.issue(hostname));
+      contexts.set(hostname, context);
+    }
+    return context;
+  };
+  const fallback = ca.issue("amazonaws.com");
+  return createServer(
+    {
+      ...fallback,
+      SNICallback: (servername, done) => {
+        if (!/(^|\.)amazonaws\.com(\.cn)?$/i.test(servername)) {
+          done(new Error(`not an AWS host name: ${servername}`));
+          return;
+        }
+        done(null, contextFor(servername.toLowerCase()));
+      },
+    },
+    (incoming, outgoing) => {
+      const target =
+        "socketPath" in upstream
+          ? { socketPath: upstream.socketPath }
+          : { host: new URL(upstream.url).hostname, port: Number(new URL(upstream.url).port) };
+      const forwarded = httpRequest(
+        { ...target, method: incoming.method, path: incoming.url, headers: incoming.headers },
+        (answer) => {
+          outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(outgoing);
+        },
+      );
+      forwarded.on("error", (error) => {
+        if (!outgoing.headersSent) outgoing.writeHead(502, { "content-type": "application/json" });
+        outgoing.end(JSON.stringify({ message: `the emulator did not answer: ${error.message}` }));
+      });
+      incoming.pipe(forwarded);
+    },
+  );
+}
+
+export function listenOn(server: Server, host: string, port: number): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve(server.address() as AddressInfo));
+  });
+}
