@@ -21,6 +21,8 @@ export interface ServiceBinding {
   transactional?: boolean;
   /** CloudTrail's eventSource for management calls (e.g. bedrock-agentcore.amazonaws.com); unset: not recorded (data events). */
   eventSource?: string;
+  /** EC2's CloudTrail error codes say who was at fault: `Client.InvalidSubnetID.NotFound`, `Server.InternalError`. */
+  faultPrefixedErrors?: boolean;
 }
 
 export interface ServerOptions {
@@ -159,7 +161,14 @@ export function createEmulatorServer(options: ServerOptions): Server {
             awsRegion: ctx.region,
             sourceIPAddress: request.socket.remoteAddress ?? "127.0.0.1",
             userAgent: headers["user-agent"] ?? "",
-            ...(outcome.error ? { errorCode: outcome.error.code, errorMessage: outcome.error.message } : {}),
+            ...(outcome.error
+              ? {
+                  errorCode: service.faultPrefixedErrors
+                    ? `${(outcome.error.status ?? 400) >= 500 ? "Server" : "Client"}.${outcome.error.code}`
+                    : outcome.error.code,
+                  errorMessage: outcome.error.message,
+                }
+              : {}),
             requestParameters: operation.input
               ? (forTrail(codec.model, operation.input, input) ?? null)
               : null,

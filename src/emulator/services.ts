@@ -53,6 +53,7 @@ export function buildServices(deps: ServiceDeps): ServiceBinding[] {
       codec: new Ec2QueryCodec(loadServiceModel("ec2")),
       adapter: ec2Adapter(new Ec2(deps.store, deps.env)),
       eventSource: "ec2.amazonaws.com",
+      faultPrefixedErrors: true,
     },
   ];
 }
