@@ -2,6 +2,8 @@ import { type SessionDriver, SessionManager } from "./bedrock-agentcore/sessions
 import { AgentRuntimes, type ControlPlaneTiming, DEFAULT_TIMING } from "./bedrock-agentcore-control/model.js";
 import { Trail } from "./cloudtrail/model.js";
 import { type Environment, systemEnvironment } from "./context.js";
+import { Ec2 } from "./ec2/model/ec2.js";
+import { Logs } from "./logs/model.js";
 import { createEmulatorServer, listen } from "./server.js";
 import { buildServices } from "./services.js";
 import { SqliteStore } from "./store/sqlite-store.js";
@@ -44,6 +46,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const store = new SqliteStore(options.stateDir);
   const runtimes = new AgentRuntimes(store, env, { ...DEFAULT_TIMING, ...options.timing });
   const trail = new Trail(store, env, options.cloudTrailLookupsPerSecond);
+  const ec2 = new Ec2(store, env);
+  const logs = new Logs(store, env);
   const sessions = new SessionManager({
     images: options.images ?? {},
     startupTimeoutMs: options.startupTimeoutMs ?? 30_000,
@@ -58,7 +62,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     store,
     env,
     trail,
-    services: buildServices({ store, env, trail, runtimes, sessions }),
+    services: buildServices({ store, env, trail, runtimes, sessions, ec2, logs }),
     ...(options.log ? { log: options.log } : {}),
   });
   const host = options.host ?? "127.0.0.1";

@@ -6,7 +6,10 @@ import { cloudTrailAdapter } from "./cloudtrail/adapter.js";
 import type { Trail } from "./cloudtrail/model.js";
 import type { Environment } from "./context.js";
 import { ec2Adapter } from "./ec2/adapter.js";
-import { Ec2 } from "./ec2/model/ec2.js";
+import type { Ec2 } from "./ec2/model/ec2.js";
+import { logsAdapter } from "./logs/adapter.js";
+import { LogsJsonCodec } from "./logs/codec.js";
+import type { Logs } from "./logs/model.js";
 import { AwsJsonCodec } from "./protocol/aws-json.js";
 import { Ec2QueryCodec } from "./protocol/ec2-query.js";
 import { RestJsonCodec } from "./protocol/rest-json.js";
@@ -21,6 +24,12 @@ export interface ServiceDeps {
   trail: Trail;
   runtimes: AgentRuntimes;
   sessions: SessionManager;
+  /** Shared with the control plane, which places VPC runtimes' interfaces. */
+  ec2: Ec2;
+  /** Shared with the runtime log delivery, which writes container output. */
+  logs: Logs;
+  /** containerUri → agent directory (agentcore-emulator.yaml's `images`): what ECR serves. Default: none. */
+  images?: Record<string, string>;
 }
 
 /**
@@ -51,9 +60,15 @@ export function buildServices(deps: ServiceDeps): ServiceBinding[] {
     {
       signingName: "ec2",
       codec: new Ec2QueryCodec(loadServiceModel("ec2")),
-      adapter: ec2Adapter(new Ec2(deps.store, deps.env)),
+      adapter: ec2Adapter(deps.ec2),
       eventSource: "ec2.amazonaws.com",
       faultPrefixedErrors: true,
+    },
+    {
+      signingName: "logs",
+      codec: new LogsJsonCodec(loadServiceModel("logs")),
+      adapter: logsAdapter(deps.logs),
+      eventSource: "logs.amazonaws.com",
     },
   ];
 }

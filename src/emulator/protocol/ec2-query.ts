@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { MatchedOperation, ProtocolCodec, WireRequest, WireResponse } from "./codec.js";
 import { AwsError } from "./errors.js";
 import { formatTimestamp, parseTimestamp } from "./json-values.js";
+import { escapeXml, formParams, type ParamNode, paramTree } from "./query-form.js";
 import type { Operation, ServiceModel, Shape, ShapeRef } from "./service-model.js";
 import { findViolations } from "./validate.js";
 
@@ -29,42 +30,6 @@ const EC2_CODE: Record<string, { code: string; status: number; message?: string 
     message: "The action is not valid for this web service, or the emulator does not serve it.",
   },
 };
-
-const ENTITIES: Record<string, string> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&apos;",
-};
-
-/** Text and attribute values escaped for XML (protocol/xml.ts did not exist when this was written). */
-export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ENTITIES[c]!);
-}
-
-/** A form body as a tree: `Filter.1.Value.2=x` → Filter → 1 → Value → 2 = "x". */
-interface ParamNode {
-  value?: string;
-  children: Map<string, ParamNode>;
-}
-
-function paramTree(params: URLSearchParams): ParamNode {
-  const root: ParamNode = { children: new Map() };
-  for (const [key, value] of params) {
-    let node = root;
-    for (const part of key.split(".")) {
-      let child = node.children.get(part);
-      if (!child) {
-        child = { children: new Map() };
-        node.children.set(part, child);
-      }
-      node = child;
-    }
-    node.value = value;
-  }
-  return root;
-}
 
 /** The name the EC2 serializer gives a structure member: queryName, else locationName capitalised, else its own. */
 function queryKey(name: string, ref: Ec2Ref): string {
@@ -96,25 +61,14 @@ export class Ec2QueryCodec implements ProtocolCodec {
     this.namespace = ns.endsWith("/") ? ns : `${ns}/`;
   }
 
-  /** Parameters from the form body and the query string (EC2 accepts both; the SDKs POST). */
-  private params(request: WireRequest): URLSearchParams {
-    const params = new URLSearchParams(request.query);
-    const type = request.headers["content-type"] ?? "";
-    if (request.body.length > 0 && (type === "" || type.startsWith("application/x-www-form-urlencoded"))) {
-      for (const [key, value] of new URLSearchParams(request.body.toString("utf8")))
-        params.append(key, value);
-    }
-    return params;
-  }
-
   claims(request: WireRequest): boolean {
-    const params = this.params(request);
+    const params = formParams(request);
     return params.has("Action") && params.get("Version") === this.model.metadata.apiVersion;
   }
 
   match(request: WireRequest): MatchedOperation | undefined {
     if (request.method !== "POST" && request.method !== "GET") return undefined;
-    const params = this.params(request);
+    const params = formParams(request);
     if (params.get("Version") !== this.model.metadata.apiVersion) return undefined;
     const name = params.get("Action") ?? "";
     const operation = Object.hasOwn(this.model.operations, name) ? this.model.operations[name] : undefined;
@@ -127,7 +81,7 @@ export class Ec2QueryCodec implements ProtocolCodec {
 
   parseInput({ operation }: MatchedOperation, request: WireRequest): Record<string, unknown> {
     if (!operation.input) return {};
-    const tree = paramTree(this.params(request));
+    const tree = paramTree(formParams(request));
     const input = (this.bind(operation.input, tree, "") ?? {}) as Record<string, unknown>;
     this.check(operation.input.shape, input);
     return input;
