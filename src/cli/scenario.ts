@@ -2,6 +2,7 @@ import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { type DiagnoseFormat, renderDiagnosis } from "../diagnose/report.js";
+import { accuracyTable, type ScenarioSummary, summarize } from "../scenario/accuracy.js";
 import { listScenarios, loadScenario, runScenario, type ScenarioResult } from "../scenario/run.js";
 import { UsageError } from "../util/errors.js";
 import { progressReporter } from "./progress.js";
@@ -31,49 +32,92 @@ export function registerScenario(program: Command): void {
       }
     });
   scenario
+    .command("all [root]")
+    .description(
+      "run every scenario under a directory (default: ./scenarios) and print the accuracy table (top-1 and top-3 root cause)",
+    )
+    .option("--json <file>", "also write the results as JSON")
+    .action(async (root: string | undefined, flags: { json?: string }) => {
+      const all = await listScenarios(resolve(root ?? "scenarios"));
+      const rows: ScenarioSummary[] = [];
+      for (const loaded of all) {
+        process.stderr.write(`${loaded.name} ...\n`);
+        try {
+          rows.push(summarize(await runScenario(loaded)));
+        } catch (error) {
+          rows.push({
+            name: loaded.name,
+            expected: loaded.scenario.expect.rootCause,
+            diagnosed: `error: ${(error as Error).message.split("\n")[0]}`,
+            top1: false,
+            top3: false,
+            missingFindings: [],
+            seconds: 0,
+          });
+        }
+      }
+      const table = accuracyTable(rows);
+      process.stdout.write(table.text);
+      if (flags.json) await writeFile(flags.json, `${JSON.stringify(table.json, null, 2)}\n`);
+      process.exitCode = rows.every((r) => r.top1 && r.missingFindings.length === 0)
+        ? 0
+        : EXIT_SCENARIO_MISMATCH;
+    });
+  scenario
     .command("run <dir>")
     .description(
       "start an emulator, build the scenario with the AWS SDK, make its invocations, run diagnose and compare with the expected root cause",
     )
     .option("--keep", "leave the emulator running afterwards, to explore it with the AWS CLI")
+    .option(
+      "--observe",
+      "before diagnosing, show what an engineer sees: status, the invocation's error, the ENI by description and by tag, CloudTrail",
+    )
     .option("--format <format>", "the diagnosis as text | markdown | json", "text")
     .option("--out <file>", "write the diagnosis to a file")
-    .action(async (dir: string, flags: { keep?: boolean; format: string; out?: string }) => {
-      if (!["text", "markdown", "json"].includes(flags.format))
-        throw new UsageError(`--format must be text, markdown or json (got ${flags.format}).`);
-      const loaded = await loadScenario(resolve(dir));
-      process.stderr.write(`${loaded.name}: ${loaded.scenario.story.trim()}\n\n`);
-      const progress = progressReporter<string>(process.stderr);
-      const result = await runScenario(loaded, {
-        ...(flags.keep ? { keep: true } : {}),
-        onProgress: (step) => progress.update("scenario", step),
-      }).finally(progress.done);
-      for (const invocation of result.invocations) {
-        process.stderr.write(
-          `invoke ${invocation.runtime}: ${invocation.ok ? "OK" : "FAILED"} ${invocation.detail}\n`,
+    .action(
+      async (dir: string, flags: { keep?: boolean; observe?: boolean; format: string; out?: string }) => {
+        if (!["text", "markdown", "json"].includes(flags.format))
+          throw new UsageError(`--format must be text, markdown or json (got ${flags.format}).`);
+        const loaded = await loadScenario(resolve(dir));
+        process.stderr.write(`${loaded.name}: ${loaded.scenario.story.trim()}\n\n`);
+        const progress = progressReporter<string>(process.stderr);
+        const result = await runScenario(loaded, {
+          ...(flags.keep ? { keep: true } : {}),
+          ...(flags.observe ? { observe: true } : {}),
+          onProgress: (step) => progress.update("scenario", step),
+        }).finally(progress.done);
+        for (const invocation of result.invocations) {
+          process.stderr.write(
+            `invoke ${invocation.runtime}: ${invocation.ok ? "OK" : "FAILED"} ${invocation.detail}\n`,
+          );
+        }
+        if (result.observations) {
+          const observed = result.observations.map((o) => `  ${o.call.padEnd(62)} ${o.saw}`).join("\n");
+          (flags.out ? process.stderr : process.stdout).write(`What the engineer saw:\n${observed}\n\n`);
+        }
+        const text = renderDiagnosis(
+          result.diagnosis,
+          flags.format as DiagnoseFormat,
+          !flags.out && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
         );
-      }
-      const text = renderDiagnosis(
-        result.diagnosis,
-        flags.format as DiagnoseFormat,
-        !flags.out && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
-      );
-      if (flags.out) await writeFile(flags.out, text);
-      else process.stdout.write(text);
-      process.stderr.write(`${verdictLine(result)}\n`);
-      process.exitCode = !result.passed
-        ? EXIT_SCENARIO_MISMATCH
-        : result.diagnosis.findings.some((f) => f.severity === "error")
-          ? 1
-          : 0;
-      if (result.kept) {
-        process.stderr.write(
-          `emulator still running on ${result.kept.url} (export AWS_ENDPOINT_URL=${result.kept.url}); Ctrl-C stops it.\n`,
-        );
-        await new Promise<void>((done) => {
-          for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => done());
-        });
-        await result.kept.stop();
-      }
-    });
+        if (flags.out) await writeFile(flags.out, text);
+        else process.stdout.write(text);
+        process.stderr.write(`${verdictLine(result)}\n`);
+        process.exitCode = !result.passed
+          ? EXIT_SCENARIO_MISMATCH
+          : result.diagnosis.findings.some((f) => f.severity === "error")
+            ? 1
+            : 0;
+        if (result.kept) {
+          process.stderr.write(
+            `emulator still running on ${result.kept.url} (export AWS_ENDPOINT_URL=${result.kept.url}); Ctrl-C stops it.\n`,
+          );
+          await new Promise<void>((done) => {
+            for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => done());
+          });
+          await result.kept.stop();
+        }
+      },
+    );
 }

@@ -6,7 +6,8 @@ import { parse } from "yaml";
 import { type Diagnosis, diagnose } from "../diagnose/run.js";
 import { startEmulator } from "../emulator/index.js";
 import { UsageError } from "../util/errors.js";
-import { buildScenario } from "./build.js";
+import { buildScenario, resolveReferences } from "./build.js";
+import { type Observation, observeIncident } from "./incident-view.js";
 import { type Scenario, scenarioSchema } from "./schema.js";
 
 export const SCENARIO_FILE = "scenario.yaml";
@@ -71,6 +72,8 @@ export interface ScenarioResult {
   passed: boolean;
   invocations: InvocationOutcome[];
   diagnosis: Diagnosis;
+  /** With `observe`: what an engineer saw of the diagnosed runtime before diagnosing. */
+  observations?: Observation[];
   elapsedMs: number;
   /** With `keep`: the emulator, still running, for the user to explore. */
   kept?: { url: string; stop: () => Promise<void> };
@@ -94,7 +97,7 @@ function containerUriOf(request: Record<string, unknown>): string {
  */
 export async function runScenario(
   loaded: LoadedScenario,
-  options: { keep?: boolean; onProgress?: (step: string) => void } = {},
+  options: { keep?: boolean; observe?: boolean; onProgress?: (step: string) => void } = {},
 ): Promise<ScenarioResult> {
   const started = Date.now();
   const { scenario, dir } = loaded;
@@ -142,8 +145,24 @@ export async function runScenario(
       }
     }
     data.destroy();
-    progress("diagnose");
     const target = scenario.runtimes[scenario.diagnose.runtime]!;
+    let observations: Observation[] | undefined;
+    if (options.observe) {
+      progress("looking at it as the engineer did");
+      const request = resolveReferences(target.request, refs) as {
+        networkConfiguration?: { networkModeConfig?: { subnets?: string[] } };
+      };
+      observations = await observeIncident(
+        config,
+        {
+          name: scenario.diagnose.runtime,
+          id: runtimeIds[scenario.diagnose.runtime]!,
+          subnets: request.networkConfiguration?.networkModeConfig?.subnets ?? [],
+        },
+        invocations,
+      );
+    }
+    progress("diagnose");
     const diagnosis = await diagnose({
       runtime: runtimeIds[scenario.diagnose.runtime]!,
       ...(scenario.diagnose.compareWith ? { compareWith: runtimeIds[scenario.diagnose.compareWith]! } : {}),
@@ -175,6 +194,7 @@ export async function runScenario(
       passed: top1 && missingFindings.length === 0,
       invocations,
       diagnosis,
+      ...(observations ? { observations } : {}),
       elapsedMs: Date.now() - started,
       ...(options.keep ? { kept: { url: emulator.url, stop: emulator.stop } } : {}),
     };
