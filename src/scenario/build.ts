@@ -11,6 +11,7 @@ import {
   AuthorizeSecurityGroupIngressCommand,
   CreateInternetGatewayCommand,
   CreateNatGatewayCommand,
+  CreateNetworkInterfaceCommand,
   CreateRouteCommand,
   CreateRouteTableCommand,
   CreateSecurityGroupCommand,
@@ -76,6 +77,20 @@ function permission(rule: ScenarioRule, refs: References, self: string): IpPermi
   };
 }
 
+/** Other workloads' interfaces, until EC2 says the subnet has no free address left. */
+async function useUpAddresses(ec2: EC2Client, subnetId: string): Promise<void> {
+  for (let made = 0; made < 4096; made++) {
+    try {
+      await ec2.send(
+        new CreateNetworkInterfaceCommand({ SubnetId: subnetId, Description: "another workload's interface" }),
+      );
+    } catch (error) {
+      if ((error as { name?: string }).name === "InsufficientFreeAddressesInSubnet") return;
+      throw error;
+    }
+  }
+}
+
 async function buildVpc(ec2: EC2Client, region: string, spec: ScenarioVpc, refs: References): Promise<void> {
   const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: spec.cidr }));
   const vpcId = Vpc!.VpcId!;
@@ -93,6 +108,7 @@ async function buildVpc(ec2: EC2Client, region: string, spec: ScenarioVpc, refs:
       }),
     );
     refs.set(`subnet:${subnet.name}`, Subnet!.SubnetId!);
+    if (subnet.full) await useUpAddresses(ec2, Subnet!.SubnetId!);
   }
   for (const gateway of spec.internetGateways) {
     const { InternetGateway } = await ec2.send(new CreateInternetGatewayCommand({}));

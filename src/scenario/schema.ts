@@ -40,6 +40,8 @@ const vpc = z.strictObject({
         availabilityZoneId: z.string(),
         /** The route table it is associated with; else the VPC's main table. */
         routeTable: z.string().optional(),
+        /** Use up its free addresses first (other workloads' interfaces), as a busy subnet has. */
+        full: z.boolean().default(false),
       }),
     )
     .min(1),
