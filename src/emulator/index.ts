@@ -1,8 +1,10 @@
+import { RuntimeLogDelivery } from "./bedrock-agentcore/runtime-logs.js";
 import { type SessionDriver, SessionManager } from "./bedrock-agentcore/sessions.js";
 import { AgentRuntimes, type ControlPlaneTiming, DEFAULT_TIMING } from "./bedrock-agentcore-control/model.js";
 import { Trail } from "./cloudtrail/model.js";
 import { type Environment, systemEnvironment } from "./context.js";
 import { Ec2 } from "./ec2/model/ec2.js";
+import { Iam } from "./iam/model/iam.js";
 import { Logs } from "./logs/model.js";
 import { createEmulatorServer, listen } from "./server.js";
 import { buildServices } from "./services.js";
@@ -44,11 +46,25 @@ export const DEFAULT_ACCOUNT = "123456789012";
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const env: Environment = { ...systemEnvironment, ...options.env };
   const store = new SqliteStore(options.stateDir);
-  const runtimes = new AgentRuntimes(store, env, { ...DEFAULT_TIMING, ...options.timing });
   const trail = new Trail(store, env, options.cloudTrailLookupsPerSecond);
   const ec2 = new Ec2(store, env);
   const logs = new Logs(store, env);
+  const iam = new Iam(store, env);
+  // AgentCore's service side: VPC placement by its service-linked role, container output by the execution role.
+  const runtimes = new AgentRuntimes(
+    store,
+    env,
+    { ...DEFAULT_TIMING, ...options.timing },
+    {
+      ec2,
+      roles: iam,
+      trail,
+      env,
+    },
+  );
+  const logDelivery = new RuntimeLogDelivery(store, logs, iam);
   const sessions = new SessionManager({
+    onOutput: (source, line) => logDelivery.accept(source, line),
     images: options.images ?? {},
     startupTimeoutMs: options.startupTimeoutMs ?? 30_000,
     ...(options.driver ? { driver: options.driver } : {}),
@@ -62,7 +78,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     store,
     env,
     trail,
-    services: buildServices({ store, env, trail, runtimes, sessions, ec2, logs }),
+    services: buildServices({
+      store,
+      env,
+      trail,
+      runtimes,
+      sessions,
+      ec2,
+      logs,
+      iam,
+      images: options.images ?? {},
+    }),
     ...(options.log ? { log: options.log } : {}),
   });
   const host = options.host ?? "127.0.0.1";
@@ -74,6 +100,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     port: address.port,
     stop: async () => {
       await sessions.stopAll();
+      logDelivery.flush();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -4,18 +4,26 @@ import { controlPlaneAdapter } from "./bedrock-agentcore-control/adapter.js";
 import type { AgentRuntimes } from "./bedrock-agentcore-control/model.js";
 import { cloudTrailAdapter } from "./cloudtrail/adapter.js";
 import type { Trail } from "./cloudtrail/model.js";
+import { IAM_EVENT_REGION } from "./cloudtrail/service-events.js";
 import type { Environment } from "./context.js";
 import { ec2Adapter } from "./ec2/adapter.js";
 import type { Ec2 } from "./ec2/model/ec2.js";
+import { ecrAdapter } from "./ecr/adapter.js";
+import { EcrJsonCodec } from "./ecr/codec.js";
+import { EcrRegistry } from "./ecr/model.js";
+import { iamAdapter } from "./iam/adapter.js";
+import type { Iam } from "./iam/model/iam.js";
 import { logsAdapter } from "./logs/adapter.js";
 import { LogsJsonCodec } from "./logs/codec.js";
 import type { Logs } from "./logs/model.js";
 import { AwsJsonCodec } from "./protocol/aws-json.js";
+import { AwsQueryCodec } from "./protocol/aws-query.js";
 import { Ec2QueryCodec } from "./protocol/ec2-query.js";
 import { RestJsonCodec } from "./protocol/rest-json.js";
 import { loadServiceModel } from "./protocol/service-model.js";
 import type { ServiceBinding } from "./server.js";
 import type { Store } from "./store/store.js";
+import { stsAdapter } from "./sts/adapter.js";
 
 /** What service models share: the state, time and randomness, the event history, the AgentCore models. */
 export interface ServiceDeps {
@@ -28,6 +36,8 @@ export interface ServiceDeps {
   ec2: Ec2;
   /** Shared with the runtime log delivery, which writes container output. */
   logs: Logs;
+  /** Shared with AgentCore: its network service-linked role, and whether an execution role may write logs. */
+  iam: Iam;
   /** containerUri → agent directory (agentcore-emulator.yaml's `images`): what ECR serves. Default: none. */
   images?: Record<string, string>;
 }
@@ -69,6 +79,25 @@ export function buildServices(deps: ServiceDeps): ServiceBinding[] {
       codec: new LogsJsonCodec(loadServiceModel("logs")),
       adapter: logsAdapter(deps.logs),
       eventSource: "logs.amazonaws.com",
+    },
+    {
+      signingName: "ecr",
+      codec: new EcrJsonCodec(loadServiceModel("ecr")),
+      adapter: ecrAdapter(new EcrRegistry(deps.images ?? {}, deps.env.clock()), deps.env),
+      eventSource: "ecr.amazonaws.com",
+    },
+    {
+      signingName: "iam",
+      codec: new AwsQueryCodec(loadServiceModel("iam")),
+      adapter: iamAdapter(deps.iam),
+      eventSource: "iam.amazonaws.com",
+      eventRegion: IAM_EVENT_REGION,
+    },
+    {
+      signingName: "sts",
+      codec: new AwsQueryCodec(loadServiceModel("sts")),
+      adapter: stsAdapter(),
+      eventSource: "sts.amazonaws.com",
     },
   ];
 }

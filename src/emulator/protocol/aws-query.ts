@@ -1,0 +1,299 @@
+import { randomUUID } from "node:crypto";
+import type { MatchedOperation, ProtocolCodec, WireRequest, WireResponse } from "./codec.js";
+import { AwsError } from "./errors.js";
+import { parseTimestamp } from "./json-values.js";
+import { escapeXml, formParams, indexedChildren, type ParamNode, paramTree } from "./query-form.js";
+import type { Operation, ServiceModel, Shape, ShapeRef, StructureShape } from "./service-model.js";
+import { findViolations } from "./validate.js";
+
+/** botocore's `flattened` trait: on a list or map shape, or on the member that refers to it. */
+type QueryRef = ShapeRef & { flattened?: boolean };
+type QueryShape = Shape & { flattened?: boolean };
+/** awsQuery outputs name the element that wraps the result (`CreateRoleResult`). */
+type QueryOperation = Operation & { output?: { shape: string; resultWrapper?: string } };
+
+const CONTENT_TYPE = "text/xml";
+
+/** Codes the shared handler chain throws, renamed to what awsQuery services answer in their place. */
+const QUERY_CODE: Record<string, { code: string; status: number; message?: string }> = {
+  ValidationException: { code: "ValidationError", status: 400 },
+  InternalServerException: {
+    code: "InternalFailure",
+    status: 500,
+    message: "The request processing has failed because of an unknown error, exception or failure.",
+  },
+  UnknownOperationException: {
+    code: "InvalidAction",
+    status: 400,
+    message: "The action or operation requested is invalid. Verify that the action is typed correctly.",
+  },
+};
+
+/** `RoleName` → `roleName`: how AWS's Query services name a member in validation messages. */
+function lowerFirst(name: string): string {
+  return name.length > 0 ? name[0]!.toLowerCase() + name.slice(1) : name;
+}
+
+/** ISO 8601 in seconds, as IAM and STS write their dates (`2026-01-02T03:04:05Z`). */
+function isoSeconds(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/**
+ * The AWS Query protocol (IAM, STS), both ways, driven by the model:
+ * `POST /` form bodies `Action=…&Version=…` whose lists are `Name.member.N`
+ * and maps `Name.entry.N.key/value` (or `Name.N…` where the model says
+ * `flattened`), answered with `<{Op}Response><{Op}Result>…` XML and
+ * `ResponseMetadata/RequestId`; errors are `ErrorResponse/Error{Type,Code,Message}`
+ * with the code and status of the model's error shape.
+ */
+export class AwsQueryCodec implements ProtocolCodec {
+  private readonly namespace: string;
+  /** Wire error code (`NoSuchEntity`) → its error shape; shape names are looked up directly. */
+  private readonly errorShapes = new Map<string, StructureShape>();
+
+  constructor(readonly model: ServiceModel) {
+    this.namespace =
+      model.metadata.xmlNamespace ??
+      `https://${model.metadata.endpointPrefix}.amazonaws.com/doc/${model.metadata.apiVersion}/`;
+    for (const [name, shape] of Object.entries(model.shapes)) {
+      if (shape.type === "structure" && shape.error) this.errorShapes.set(shape.error.code ?? name, shape);
+    }
+  }
+
+  claims(request: WireRequest): boolean {
+    const params = formParams(request);
+    return params.has("Action") && params.get("Version") === this.model.metadata.apiVersion;
+  }
+
+  match(request: WireRequest): MatchedOperation | undefined {
+    if (request.method !== "POST" && request.method !== "GET") return undefined;
+    const params = formParams(request);
+    if (params.get("Version") !== this.model.metadata.apiVersion) return undefined;
+    const name = params.get("Action") ?? "";
+    const operation = Object.hasOwn(this.model.operations, name) ? this.model.operations[name] : undefined;
+    return operation ? { operation: { ...operation, name }, labels: {} } : undefined;
+  }
+
+  private shape(name: string): QueryShape {
+    return this.model.shapes[name]!;
+  }
+
+  parseInput({ operation }: MatchedOperation, request: WireRequest): Record<string, unknown> {
+    if (!operation.input) return {};
+    const tree = paramTree(formParams(request));
+    const input = (this.bind(operation.input, tree, "") ?? {}) as Record<string, unknown>;
+    this.check(operation.input.shape, input);
+    return input;
+  }
+
+  /** One tree node as the value the shape describes; `path` is the wire name, for error messages. */
+  private bind(ref: QueryRef, node: ParamNode, path: string): unknown {
+    const shape = this.shape(ref.shape);
+    const flattened = ref.flattened === true || shape.flattened === true;
+    switch (shape.type) {
+      case "structure": {
+        const out: Record<string, unknown> = {};
+        for (const [name, member] of Object.entries(shape.members)) {
+          const key = member.locationName ?? name;
+          const child = node.children.get(key);
+          if (!child) continue;
+          const value = this.bind(member, child, path ? `${path}.${key}` : key);
+          if (value !== undefined) out[name] = value;
+        }
+        return out;
+      }
+      case "list": {
+        // The SDKs send an empty list as the bare name with an empty value (`Tags=`).
+        if (node.children.size === 0) return node.value === "" ? [] : undefined;
+        const items = flattened ? node : node.children.get(shape.member.locationName ?? "member");
+        return items
+          ? indexedChildren(items).map((item, i) => this.bind(shape.member, item, `${path}.${i + 1}`))
+          : [];
+      }
+      case "map": {
+        if (node.children.size === 0) return node.value === "" ? {} : undefined;
+        const entries = flattened ? node : node.children.get("entry");
+        const keyName = shape.key.locationName ?? "key";
+        const valueName = shape.value.locationName ?? "value";
+        const out: Record<string, unknown> = {};
+        for (const entry of entries ? indexedChildren(entries) : []) {
+          const key = entry.children.get(keyName)?.value;
+          const value = entry.children.get(valueName);
+          if (key !== undefined && value) out[key] = this.bind(shape.value, value, `${path}.${key}`);
+        }
+        return out;
+      }
+      default:
+        return node.value === undefined ? undefined : this.scalar(shape, node.value, path);
+    }
+  }
+
+  private scalar(shape: Shape, text: string, path: string): unknown {
+    const invalid = (expected: string) =>
+      new AwsError(
+        "ValidationError",
+        `1 validation error detected: Value '${text}' at '${lowerFirst(path)}' failed to satisfy constraint: Member must be ${expected}`,
+        {},
+        400,
+      );
+    switch (shape.type) {
+      case "integer":
+      case "long": {
+        if (!/^-?\d+$/.test(text.trim())) throw invalid("an integer");
+        return Number(text);
+      }
+      case "float":
+      case "double": {
+        const n = Number(text);
+        if (text.trim() === "" || !Number.isFinite(n)) throw invalid("a number");
+        return n;
+      }
+      case "boolean": {
+        const lower = text.toLowerCase();
+        if (lower !== "true" && lower !== "false") throw invalid("a boolean");
+        return lower === "true";
+      }
+      case "timestamp": {
+        const date = parseTimestamp(text);
+        if (!(date instanceof Date)) throw invalid("an ISO 8601 timestamp");
+        return date;
+      }
+      case "blob":
+        return Buffer.from(text, "base64");
+      default:
+        return text;
+    }
+  }
+
+  /**
+   * The model's constraints, answered as IAM and STS answer them: every
+   * violation in one ValidationError, members named lowerCamel
+   * (`Value null at 'roleName' failed to satisfy constraint: Member must not be null`).
+   */
+  private check(shapeName: string, input: Record<string, unknown>): void {
+    const violations = findViolations(this.model, shapeName, input);
+    if (violations.length === 0) return;
+    const details = violations.map((v) => {
+      const value = v.value === undefined || v.value === null ? "null" : `'${String(v.value)}'`;
+      const at = v.path.split(".").map(lowerFirst).join(".");
+      return `Value ${value} at '${at}' failed to satisfy constraint: ${v.constraint}`;
+    });
+    const count = violations.length;
+    throw new AwsError(
+      "ValidationError",
+      `${count} validation error${count > 1 ? "s" : ""} detected: ${details.join("; ")}`,
+      {},
+      400,
+    );
+  }
+
+  /** A value as XML elements, walking the shape: members by locationName, lists of `<member>`s, maps of `<entry>`s. */
+  private xml(ref: QueryRef, value: unknown, element: string): string {
+    if (value === undefined || value === null) return "";
+    const shape = this.shape(ref.shape);
+    const flattened = ref.flattened === true || shape.flattened === true;
+    switch (shape.type) {
+      case "structure": {
+        const record = value as Record<string, unknown>;
+        return `<${element}>${this.members(shape, record)}</${element}>`;
+      }
+      case "list": {
+        const items = value as unknown[];
+        if (flattened) {
+          const name = shape.member.locationName ?? element;
+          return items.map((item) => this.xml(shape.member, item, name)).join("");
+        }
+        if (items.length === 0) return `<${element}/>`;
+        const itemName = shape.member.locationName ?? "member";
+        return `<${element}>${items.map((item) => this.xml(shape.member, item, itemName)).join("")}</${element}>`;
+      }
+      case "map": {
+        const keyName = shape.key.locationName ?? "key";
+        const valueName = shape.value.locationName ?? "value";
+        const entries = Object.entries(value as Record<string, unknown>).map(
+          ([k, v]) => `${this.xml(shape.key, k, keyName)}${this.xml(shape.value, v, valueName)}`,
+        );
+        if (flattened) return entries.map((entry) => `<${element}>${entry}</${element}>`).join("");
+        if (entries.length === 0) return `<${element}/>`;
+        return `<${element}>${entries.map((entry) => `<entry>${entry}</entry>`).join("")}</${element}>`;
+      }
+      case "timestamp": {
+        const date = value instanceof Date ? value : new Date(value as string);
+        const format = ref.timestampFormat ?? shape.timestampFormat ?? "iso8601";
+        const text =
+          format === "iso8601"
+            ? isoSeconds(date)
+            : format === "rfc822"
+              ? date.toUTCString()
+              : String(date.getTime() / 1000);
+        return `<${element}>${text}</${element}>`;
+      }
+      case "blob":
+        return `<${element}>${Buffer.from(value as Uint8Array).toString("base64")}</${element}>`;
+      default:
+        return `<${element}>${escapeXml(String(value))}</${element}>`;
+    }
+  }
+
+  private members(shape: StructureShape, record: Record<string, unknown>): string {
+    let inner = "";
+    for (const [name, member] of Object.entries(shape.members)) {
+      inner += this.xml(member, record[name], member.locationName ?? name);
+    }
+    return inner;
+  }
+
+  serializeOutput(
+    operation: QueryOperation,
+    output: Record<string, unknown>,
+    requestId: string = randomUUID(),
+  ): WireResponse {
+    let result = "";
+    if (operation.output) {
+      const shape = this.shape(operation.output.shape);
+      const wrapper = operation.output.resultWrapper ?? `${operation.name}Result`;
+      if (shape.type === "structure") result = `<${wrapper}>${this.members(shape, output)}</${wrapper}>`;
+    }
+    const root = `${operation.name}Response`;
+    const body =
+      `<${root} xmlns="${escapeXml(this.namespace)}">${result}` +
+      `<ResponseMetadata><RequestId>${escapeXml(requestId)}</RequestId></ResponseMetadata></${root}>`;
+    return { status: 200, headers: { "content-type": CONTENT_TYPE }, body: Buffer.from(body) };
+  }
+
+  /** The code, status and fault AWS puts on the wire for an error: the model's error shape decides. */
+  private wireError(error: AwsError): { code: string; status: number; sender: boolean; message: string } {
+    const renamed = QUERY_CODE[error.code];
+    if (renamed) {
+      return {
+        code: renamed.code,
+        status: renamed.status,
+        sender: renamed.status < 500,
+        message: renamed.message ?? error.message,
+      };
+    }
+    const named = this.model.shapes[error.code];
+    const shape = named?.type === "structure" && named.error ? named : this.errorShapes.get(error.code);
+    if (shape?.type === "structure" && shape.error) {
+      return {
+        code: shape.error.code ?? error.code,
+        status: error.status ?? shape.error.httpStatusCode,
+        sender: shape.error.senderFault === true,
+        message: error.message,
+      };
+    }
+    const status = error.status ?? 400;
+    return { code: error.code, status, sender: status < 500, message: error.message };
+  }
+
+  serializeError(error: AwsError, requestId: string = randomUUID()): WireResponse {
+    const wire = this.wireError(error);
+    const body =
+      `<ErrorResponse xmlns="${escapeXml(this.namespace)}"><Error>` +
+      `<Type>${wire.sender ? "Sender" : "Receiver"}</Type><Code>${escapeXml(wire.code)}</Code>` +
+      `<Message>${escapeXml(wire.message)}</Message></Error>` +
+      `<RequestId>${escapeXml(requestId)}</RequestId></ErrorResponse>`;
+    return { status: wire.status, headers: { "content-type": CONTENT_TYPE }, body: Buffer.from(body) };
+  }
+}
