@@ -21,6 +21,8 @@ export interface ServiceBinding {
   transactional?: boolean;
   /** CloudTrail's eventSource for management calls (e.g. bedrock-agentcore.amazonaws.com); unset: not recorded (data events). */
   eventSource?: string;
+  /** Where CloudTrail records the service's calls when not in the caller's region (IAM, a global service: us-east-1). */
+  eventRegion?: string;
   /** EC2's CloudTrail error codes say who was at fault: `Client.InvalidSubnetID.NotFound`, `Server.InternalError`. */
   faultPrefixedErrors?: boolean;
 }
@@ -152,13 +154,13 @@ export function createEmulatorServer(options: ServerOptions): Server {
         if (!trail) return;
         const readOnly = isReadOnly(operation.name);
         trail.trail.append(
-          { account: ctx.account, region: ctx.region },
+          { account: ctx.account, region: service.eventRegion ?? ctx.region },
           {
             userIdentity: callerIdentity(ctx.accessKeyId, ctx.account),
             eventTime: ctx.now.toISOString(),
             eventSource: trail.eventSource,
             eventName: operation.name,
-            awsRegion: ctx.region,
+            awsRegion: service.eventRegion ?? ctx.region,
             sourceIPAddress: request.socket.remoteAddress ?? "127.0.0.1",
             userAgent: headers["user-agent"] ?? "",
             ...(outcome.error

@@ -76,7 +76,7 @@ export function iamArn(account: string, type: "role" | "policy", path: string, n
   return `arn:aws:iam::${account}:${type}${path}${name}`;
 }
 
-/** IAM returns policy documents URL-encoded (RFC 3986), as stored; the JavaScript SDK does not decode them. */
+/** IAM returns policy documents percent-encoded as stored (`*` left as is, as in its examples); the JavaScript SDK does not decode them, botocore does. */
 export function encodeDocument(document: string): string {
   return encodeURIComponent(document);
 }
