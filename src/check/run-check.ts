@@ -17,7 +17,7 @@ import {
   waitForHealth,
 } from "../agent/probe.js";
 import { PROTOCOL_PORTS, type Protocol } from "../agent/types.js";
-import { type Finding, sortFindings } from "../findings/index.js";
+import { type Finding, mergeFindings, sortFindings } from "../findings/index.js";
 import { TOOL_VERSION } from "../version.js";
 import { type LiveRun, liveFindings } from "./live-findings.js";
 import { CHECK_REPORT_SCHEMA_VERSION, type CheckReport, type ReportExchange } from "./report.js";
@@ -159,7 +159,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     await agent.stop();
   }
 
-  const findings = sortFindings([...staticFindings, ...liveFindings(run, agent.startedAt)]);
+  const findings = sortFindings(mergeFindings([...staticFindings, ...liveFindings(run, agent.startedAt)]));
   return buildReport({
     options,
     protocol,

@@ -30,3 +30,13 @@ const SEVERITY_RANK = { error: 0, warning: 1, info: 2 } as const;
 export function sortFindings(findings: readonly Finding[]): Finding[] {
   return [...findings].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
 }
+
+/** One finding per id: the same cause seen by two checks (static and live) keeps the first's fix and both evidences. */
+export function mergeFindings(findings: readonly Finding[]): Finding[] {
+  const byId = new Map<string, Finding>();
+  for (const finding of findings) {
+    const seen = byId.get(finding.id);
+    byId.set(finding.id, seen ? { ...seen, evidence: [...seen.evidence, ...finding.evidence] } : finding);
+  }
+  return [...byId.values()];
+}

@@ -5,6 +5,7 @@ import { checkExposedPort } from "./expose.js";
 import { checkOtelInstrumentation } from "./otel.js";
 import { checkImagePlatform } from "./platform.js";
 import { checkPythonSdkHostDefault } from "./python-host.js";
+import { checkServerStarted } from "./server-started.js";
 
 export type { StaticContext } from "./context.js";
 
@@ -14,6 +15,7 @@ export const STATIC_CHECKS: readonly StaticCheck[] = [
   checkImagePlatform,
   checkExposedPort,
   checkPythonSdkHostDefault,
+  checkServerStarted,
   checkOtelInstrumentation,
 ];
 

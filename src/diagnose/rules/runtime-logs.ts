@@ -1,5 +1,6 @@
 import { makeFinding } from "../../findings/index.js";
 import type { Rule } from "../analysis-input.js";
+import { exceptionAfterListening } from "./contract-from-logs.js";
 
 const LOOPBACK = /^(127\.|::1$|localhost$)/;
 
@@ -13,7 +14,9 @@ export const runtimeLogs: Rule = ({ runtime, logs }) => {
   if (!logs) return [];
   const l = logs.value;
   const findings = [];
-  if (!l.group || l.streams.length === 0 || l.lines.length === 0) {
+  // A runtime that never turned READY never ran a container: no logs is expected, not evidence.
+  const ran = runtime.value.status === "READY" || runtime.value.status.startsWith("UPDAT");
+  if (ran && (!l.group || l.streams.length === 0 || l.lines.length === 0)) {
     const fact = !l.group
       ? `no log group ${`/aws/bedrock-agentcore/runtimes/${runtime.value.runtimeId}-${runtime.value.endpoint.name}`} exists${l.groups.length > 0 ? ` (the runtime has ${l.groups.join(", ")})` : ""}`
       : l.streams.length === 0
@@ -21,7 +24,7 @@ export const runtimeLogs: Rule = ({ runtime, logs }) => {
         : `the newest stream of ${l.group} has no events`;
     findings.push(makeFinding("NO_RUNTIME_LOGS", [{ fact, source: logs.source }]));
   }
-  if (l.exception) {
+  if (l.exception && !exceptionAfterListening(l)) {
     const { parsed, source } = l.exception;
     findings.push(
       makeFinding(
