@@ -1,3 +1,4 @@
+import type { AwsServiceUse } from "../agent/aws-service-usage.js";
 import type { ProjectConfig } from "../agent/project-config.js";
 import type { Finding } from "../findings/index.js";
 import type { TimelineEvent } from "./collect/cloudtrail.js";
@@ -5,6 +6,7 @@ import type { IamEvidence } from "./collect/iam.js";
 import type { ImageEvidence } from "./collect/image.js";
 import type { InvokeEvidence } from "./collect/invoke.js";
 import type { LogsEvidence } from "./collect/logs.js";
+import type { NetworkEvidence } from "./collect/network.js";
 import type { RuntimeEvidence } from "./collect/runtime.js";
 import type { EvidenceGap, Sourced } from "./evidence.js";
 
@@ -22,6 +24,13 @@ export interface DiagnoseEvidence {
   iam?: IamEvidence;
   logs?: Sourced<LogsEvidence>;
   image?: Sourced<ImageEvidence>;
+  /** VPC mode only: the runtime's interfaces, subnets, groups, routes, gateways, endpoints, DNS. */
+  network?: Sourced<NetworkEvidence>;
+  /**
+   * The AWS services the agent's source (--source) calls, each at a file and
+   * line (paths relative to the working directory), at start-up or in a handler.
+   */
+  awsServices?: AwsServiceUse[];
   /** The one invocation --invoke makes. */
   invoke?: Sourced<InvokeEvidence>;
   gaps: EvidenceGap[];

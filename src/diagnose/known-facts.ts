@@ -1,5 +1,8 @@
 import type { Evidence } from "../findings/index.js";
+import { routeTableOf } from "../net/reachability.js";
 import type { DiagnoseEvidence } from "./analysis-input.js";
+import { otherManagedInterfaces, runtimeInterfaces } from "./collect/network.js";
+import { pathTo, sourceServices, TELEMETRY_SERVICES } from "./network-paths.js";
 
 export interface KnownFacts {
   topic: string;
@@ -103,6 +106,111 @@ export function knownFacts(e: DiagnoseEvidence): KnownFacts[] {
         source: e.image.source,
       },
     ]);
+  }
+
+  if (e.network) {
+    const n = e.network.value;
+    const facts: Evidence[] = [];
+    if (n.vpcId) facts.push({ fact: `VPC ${n.vpcId}`, source: e.network.source });
+    for (const s of n.subnets?.value ?? []) {
+      facts.push({
+        fact: `subnet ${s.SubnetId} ${s.CidrBlock} in ${s.AvailabilityZone} (zone id ${s.AvailabilityZoneId}), ${s.AvailableIpAddressCount} free address(es)`,
+        source: n.subnets!.source,
+      });
+    }
+    if (n.managedInterfaces) {
+      const own = runtimeInterfaces(n);
+      facts.push(
+        ...own.map((eni) => ({
+          fact: `the runtime's interface ${eni.NetworkInterfaceId} in ${eni.SubnetId} at ${eni.PrivateIpAddress}: ${eni.Status}${eni.Attachment ? `, attached at device index ${eni.Attachment.DeviceIndex} to an instance owned by ${eni.Attachment.InstanceOwnerId ?? "?"}` : ", not attached"}${eni.InterfaceType ? `, type ${eni.InterfaceType}` : ""}`,
+          source: n.managedInterfaces!.source,
+        })),
+        ...(own.length === 0
+          ? [
+              {
+                fact: "no interface of the runtime (tagged, with its groups) in its subnets",
+                source: n.managedInterfaces.source,
+              },
+            ]
+          : []),
+        ...otherManagedInterfaces(n).map((eni) => ({
+          fact: `another AgentCore interface ${eni.NetworkInterfaceId} in ${eni.SubnetId}: ${eni.Status}, groups ${(eni.Groups ?? []).map((g) => g.GroupId).join(", ")} (another runtime's, or a deleted one's)`,
+          source: n.managedInterfaces!.source,
+        })),
+      );
+    }
+    facts.push(...n.notes);
+    for (const g of (n.securityGroups?.value ?? []).filter((g) => n.groupIds.includes(g.GroupId ?? ""))) {
+      const rules = (g.IpPermissionsEgress ?? []).map(
+        (p) =>
+          `${p.IpProtocol === "-1" ? "all" : `${p.IpProtocol} ${p.FromPort}-${p.ToPort}`} to ${[...(p.IpRanges ?? []).map((r) => r.CidrIp), ...(p.UserIdGroupPairs ?? []).map((u) => u.GroupId), ...(p.PrefixListIds ?? []).map((l) => l.PrefixListId)].join(", ")}`,
+      );
+      facts.push({
+        fact: `security group ${g.GroupId} egress: ${rules.length > 0 ? rules.join("; ") : "none"}`,
+        source: n.securityGroups!.source,
+      });
+    }
+    if (n.routeTables && n.vpcId) {
+      for (const subnetId of n.subnetIds) {
+        const table = routeTableOf(n.routeTables.value, subnetId, n.vpcId);
+        const explicit = table?.Associations?.some((a) => a.SubnetId === subnetId);
+        const out = table?.Routes?.find((r) => r.DestinationCidrBlock === "0.0.0.0/0");
+        facts.push({
+          fact: `${subnetId} is routed by ${table?.RouteTableId ?? "no table"}${table ? (explicit ? " (explicit association)" : " (the VPC's main table)") : ""}; 0.0.0.0/0 → ${out ? (out.NatGatewayId ?? out.GatewayId ?? out.TransitGatewayId ?? out.NetworkInterfaceId ?? "another target") + (out.State === "blackhole" ? " (blackhole)" : "") : "none"}`,
+          source: n.routeTables.source,
+        });
+      }
+    }
+    if (n.natGateways) {
+      facts.push({
+        fact:
+          n.natGateways.value.length > 0
+            ? `NAT gateways: ${n.natGateways.value.map((g) => `${g.NatGatewayId} ${g.State} ${g.ConnectivityType ?? ""} in ${g.SubnetId}`).join("; ")}`
+            : "no NAT gateway in the VPC",
+        source: n.natGateways.source,
+      });
+    }
+    if (n.endpoints) {
+      facts.push({
+        fact:
+          n.endpoints.value.length > 0
+            ? `VPC endpoints: ${n.endpoints.value.map((x) => `${x.ServiceName} (${x.VpcEndpointType}, ${x.State}${x.VpcEndpointType?.toLowerCase() === "interface" ? `, private DNS ${x.PrivateDnsEnabled ? "on" : "off"}, groups ${(x.Groups ?? []).map((g) => g.GroupId).join(", ")}` : ""})`).join("; ")}`
+            : "no VPC endpoint in the VPC",
+        source: n.endpoints.source,
+      });
+    }
+    if (n.dnsSupport || n.dnsHostnames) {
+      facts.push({
+        fact: `enableDnsSupport ${n.dnsSupport?.value ?? "unknown"}, enableDnsHostnames ${n.dnsHostnames?.value ?? "unknown"}`,
+        source: (n.dnsSupport ?? n.dnsHostnames)!.source,
+      });
+    }
+    const judged = [...sourceServices(e).map((u) => u.service), ...TELEMETRY_SERVICES];
+    const verdicts = [...new Set(judged)].flatMap((service) => {
+      const path = pathTo(e, service);
+      if (!path) return [];
+      const v = path.verdict;
+      return [
+        `${service} ${v.status === "reachable" ? `reachable via ${v.via}` : v.status === "blocked" ? `blocked (${v.reason})` : `unknown (beyond ${v.target})`}`,
+      ];
+    });
+    if (verdicts.length > 0) {
+      facts.push({
+        fact: `paths from the runtime's subnets: ${verdicts.join(", ")}`,
+        source: { kind: "tool", detail: "reachability judged from the EC2 descriptions above" },
+      });
+    }
+    add("Network", facts);
+  }
+
+  if (e.awsServices) {
+    add(
+      "AWS services the source calls",
+      e.awsServices.map((use) => ({
+        fact: `${use.service} ${use.phase === "startup" ? "at start-up" : "in a handler"}: ${use.detail}`,
+        source: { kind: "file" as const, path: use.file, line: use.line },
+      })),
+    );
   }
 
   if (e.timeline) {

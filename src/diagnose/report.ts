@@ -153,7 +153,8 @@ export function renderDiagnoseText(d: Diagnosis, color: boolean): string {
         `could not read ${gap.service}:${gap.operation}: ${gap.errorCode}${gap.action ? ` (grant ${gap.action})` : ""}`,
       ),
     );
-  lines.push(c.dim(`not collected yet by this version: ${NOT_YET_COLLECTED.join("; ")}`));
+  if (NOT_YET_COLLECTED.length > 0)
+    lines.push(c.dim(`not collected yet by this version: ${NOT_YET_COLLECTED.join("; ")}`));
   lines.push(
     c.dim(
       `${Object.entries(d.apiCalls)
@@ -244,7 +245,12 @@ export function renderDiagnoseMarkdown(d: Diagnosis): string {
     "",
     "## Limits of this report",
     "",
-    `Not collected by this version: ${NOT_YET_COLLECTED.join("; ")}.`,
+    ...(NOT_YET_COLLECTED.length > 0
+      ? [`Not collected by this version: ${NOT_YET_COLLECTED.join("; ")}.`]
+      : []),
+    ...(NOT_YET_COLLECTED.length === 0 && d.gaps.length === 0
+      ? ["Every collector read what it needed."]
+      : []),
     ...d.gaps.map(
       (g) =>
         `- Could not read ${g.service}:${g.operation} (${g.errorCode})${g.action ? `: grant \`${g.action}\`` : ""}.`,

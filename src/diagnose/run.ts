@@ -1,4 +1,6 @@
 import { readFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { type AwsServiceUse, scanAwsServiceUsage } from "../agent/aws-service-usage.js";
 import { resolveLaunchPlan } from "../agent/plan.js";
 import { findProjectConfig, type ProjectConfig, parseProjectConfigText } from "../agent/project-config.js";
 import { runStaticChecks } from "../check/static/index.js";
@@ -10,6 +12,7 @@ import { collectIam } from "./collect/iam.js";
 import { collectImage, parseEcrUri } from "./collect/image.js";
 import { probeInvoke } from "./collect/invoke.js";
 import { collectLogs } from "./collect/logs.js";
+import { collectNetwork } from "./collect/network.js";
 import { collectRuntime, resolveRuntimeId } from "./collect/runtime.js";
 import { type ComparisonRow, compareRuntimes } from "./compare.js";
 import { type EvidenceGap, gapFrom } from "./evidence.js";
@@ -36,8 +39,8 @@ export interface DiagnoseOptions extends ClientOptions {
   onProgress?: (step: string) => void;
 }
 
-/** What the collectors could not cover yet, said plainly in every report. */
-export const NOT_YET_COLLECTED = ["network (ENIs, subnets, security groups, routes, VPC endpoints)"];
+/** What the collectors could not cover yet, said plainly in every report (nothing, as of the network collector). */
+export const NOT_YET_COLLECTED: readonly string[] = [];
 
 export interface Diagnosis {
   evidence: DiagnoseEvidence;
@@ -55,6 +58,12 @@ async function loadConfig(
 ): Promise<ProjectConfig | undefined> {
   if (file) return parseProjectConfigText(file, await readFile(file, "utf8"));
   return sourceDir ? findProjectConfig(sourceDir) : undefined;
+}
+
+/** The AWS services the source calls, with paths relative to the working directory (as file evidence is shown). */
+async function scanSource(dir: string): Promise<AwsServiceUse[]> {
+  const uses = await scanAwsServiceUsage(dir);
+  return uses.map((use) => ({ ...use, file: relative(process.cwd(), join(dir, use.file)) || use.file }));
 }
 
 /**
@@ -94,12 +103,12 @@ async function diagnoseOne(options: DiagnoseOptions): Promise<Diagnosis> {
     const since = new Date(Date.now() - (options.sinceMs ?? 24 * 3600 * 1000));
 
     const r = runtime.value;
-    const [, , region, account] = r.runtimeArn.split(":");
+    const [, , , region, account] = r.runtimeArn.split(":");
     const qualifier = options.qualifier ?? "DEFAULT";
     progress(
       options.invoke
-        ? "invoking once on a new session; CloudTrail, IAM, image, project config, source"
-        : "CloudTrail, IAM, logs, image, project config, source",
+        ? `invoking once on a new session; CloudTrail, IAM, image,${r.networkMode === "VPC" ? " network," : ""} project config, source`
+        : `CloudTrail, IAM, logs, image,${r.networkMode === "VPC" ? " network," : ""} project config, source`,
     );
     // The invocation's own output is the freshest log there is: read the logs after it.
     const invokeThenLogs = (async () => {
@@ -121,35 +130,46 @@ async function diagnoseOne(options: DiagnoseOptions): Promise<Diagnosis> {
         ? { repositoryArn: parseEcrUri(r.containerUri)!.repositoryArn }
         : {}),
     };
-    const [timeline, config, sourceFindings, iam, image, { invoke, logs }] = await Promise.all([
-      collectTimeline(
-        clients.cloudtrail,
-        { runtimeId, runtimeName: runtime.value.name, subnets: runtime.value.subnets, since },
-        options.cloudTrailPerSecond ?? 2,
-      ).catch((error: unknown) => {
-        gaps.push(gapFrom("timeline", "cloudtrail", "LookupEvents", "cloudtrail", error));
-        return undefined;
-      }),
-      loadConfig(options.configFile, options.sourceDir),
-      options.sourceDir
-        ? resolveLaunchPlan(options.sourceDir).then(({ plan, protocol, config: projectConfig }) =>
-            runStaticChecks({
-              dir: plan.dir,
-              protocol,
-              ...(plan.image ? { image: plan.image } : {}),
-              ...(projectConfig ? { config: projectConfig } : {}),
-            }),
-          )
-        : undefined,
-      collectIam(clients.iam, iamScope, gaps),
-      r.containerUri ? collectImage(clients.ecr, r.containerUri, gaps) : undefined,
-      invokeThenLogs,
-    ]);
+    const [timeline, config, sourceFindings, iam, image, network, awsServices, { invoke, logs }] =
+      await Promise.all([
+        collectTimeline(
+          clients.cloudtrail,
+          { runtimeId, runtimeName: runtime.value.name, subnets: runtime.value.subnets, since },
+          options.cloudTrailPerSecond ?? 2,
+        ).catch((error: unknown) => {
+          gaps.push(gapFrom("timeline", "cloudtrail", "LookupEvents", "cloudtrail", error));
+          return undefined;
+        }),
+        loadConfig(options.configFile, options.sourceDir),
+        options.sourceDir
+          ? resolveLaunchPlan(options.sourceDir).then(({ plan, protocol, config: projectConfig }) =>
+              runStaticChecks({
+                dir: plan.dir,
+                protocol,
+                ...(plan.image ? { image: plan.image } : {}),
+                ...(projectConfig ? { config: projectConfig } : {}),
+              }),
+            )
+          : undefined,
+        collectIam(clients.iam, iamScope, gaps),
+        r.containerUri ? collectImage(clients.ecr, r.containerUri, gaps) : undefined,
+        r.networkMode === "VPC" && r.subnets.length > 0
+          ? collectNetwork(
+              clients.ec2,
+              { region: region!, subnetIds: r.subnets, groupIds: r.securityGroups },
+              gaps,
+            )
+          : undefined,
+        options.sourceDir ? scanSource(options.sourceDir) : undefined,
+        invokeThenLogs,
+      ]);
     const evidence: DiagnoseEvidence = {
       runtime,
       ...(timeline ? { timeline } : {}),
       iam,
       ...(image ? { image } : {}),
+      ...(network ? { network } : {}),
+      ...(awsServices ? { awsServices } : {}),
       ...(logs ? { logs } : {}),
       ...(invoke ? { invoke } : {}),
       ...(config ? { config } : {}),

@@ -1,3 +1,5 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { RuntimeLogDelivery } from "./bedrock-agentcore/runtime-logs.js";
 import { type SessionDriver, SessionManager } from "./bedrock-agentcore/sessions.js";
 import { AgentRuntimes, type ControlPlaneTiming, DEFAULT_TIMING } from "./bedrock-agentcore-control/model.js";
@@ -21,6 +23,8 @@ export interface EmulatorOptions {
   timing?: Partial<ControlPlaneTiming>;
   /** containerUri (with or without tag) → the local agent directory standing in for that image. */
   images?: Record<string, string>;
+  /** Where the CA for the stand-in AWS endpoints lives; default: `ca/` under the state directory, else under ~/.cache/agentcore-doctor. */
+  caDir?: string;
   /** Default: netns where this runs as root on Linux, else process. */
   driver?: SessionDriver;
   /** How long a new session's instance may take to answer its health check. */
@@ -41,6 +45,20 @@ export interface RunningEmulator {
 
 export const DEFAULT_EMULATOR_PORT = 4599;
 export const DEFAULT_ACCOUNT = "123456789012";
+
+/** A persistent place for the CA when state is in memory: its certificate stays trusted across runs. */
+function defaultCacheDir(): string {
+  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "agentcore-doctor");
+}
+
+/** Temporary credentials of the execution role, shaped as STS issues them (the emulator does not verify signatures). */
+function executionRoleCredentials(env: Environment): Record<string, string> {
+  return {
+    AWS_ACCESS_KEY_ID: `ASIA${env.randomAlphanumeric(16).toUpperCase()}`,
+    AWS_SECRET_ACCESS_KEY: env.randomAlphanumeric(40),
+    AWS_SESSION_TOKEN: env.randomAlphanumeric(120),
+  };
+}
 
 /** Starts the local AgentCore Runtime on one HTTP endpoint; `stop()` closes it and its state. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
@@ -63,8 +81,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     },
   );
   const logDelivery = new RuntimeLogDelivery(store, logs, iam);
+  let upstreamUrl = "";
   const sessions = new SessionManager({
     onOutput: (source, line) => logDelivery.accept(source, line),
+    instanceEnvironment: (spec) => {
+      store.transaction(() => iam.markRoleUsed(spec.account, spec.roleArn, spec.region, env.clock()));
+      return executionRoleCredentials(env);
+    },
+    network: {
+      ec2,
+      caDir: options.caDir ?? join(options.stateDir ?? defaultCacheDir(), "ca"),
+      upstream: () => ({ url: upstreamUrl }),
+    },
     images: options.images ?? {},
     startupTimeoutMs: options.startupTimeoutMs ?? 30_000,
     ...(options.driver ? { driver: options.driver } : {}),
@@ -93,6 +121,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   });
   const host = options.host ?? "127.0.0.1";
   const address = await listen(server, host, options.port ?? DEFAULT_EMULATOR_PORT);
+  upstreamUrl = `http://${host === "0.0.0.0" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host}:${address.port}`;
   const driver = await sessions.resolveDriver();
   return {
     driver,

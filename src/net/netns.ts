@@ -1,11 +1,16 @@
 import { execFile } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { promisify } from "node:util";
 
 const execFileAsync = promisify(execFile);
 
 /** Every namespace, veth and nftables table this tool makes starts with this, so leftovers can be found and reaped. */
 export const NET_PREFIX = "acd-";
+
+/** Per-namespace files `ip netns exec` binds over /etc (resolv.conf). */
+const ETC_NETNS = "/etc/netns";
 
 export async function sh(command: string, args: readonly string[], input?: string): Promise<string> {
   if (input === undefined) return (await execFileAsync(command, args)).stdout;
@@ -72,6 +77,55 @@ async function pickLinkAddresses(): Promise<{ host: string; instance: string }> 
   }
 }
 
+/** Which process made each namespace, so a later start can tell a crashed run's leftovers from a live run's. */
+const OWNERS = "/run/acd-netns";
+
+async function processStart(pid: number): Promise<string | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined);
+  // Field 22 (starttime), counted after the parenthesised command name.
+  return stat?.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+}
+
+/** `ip netns add`, recording this process as the namespace's owner. */
+export async function addNamespace(name: string): Promise<void> {
+  await sh("ip", ["netns", "add", name]);
+  await mkdir(OWNERS, { recursive: true }).catch(() => {});
+  await writeFile(join(OWNERS, name), `${process.pid} ${await processStart(process.pid)}\n`).catch(() => {});
+}
+
+/** `ip netns del` (its links, routes and nftables tables go with it) and the namespace's files. */
+export async function deleteNamespace(name: string): Promise<void> {
+  await sh("ip", ["netns", "del", name]).catch(() => {});
+  await rm(join(OWNERS, name), { force: true });
+  await rm(join(ETC_NETNS, name), { recursive: true, force: true });
+}
+
+/**
+ * Removes what crashed runs left: namespaces whose recorded owner process
+ * is gone, and owner records and /etc/netns entries of namespaces that no
+ * longer exist. Safe while other runs are active: their namespaces have
+ * live owners.
+ */
+export async function reapOrphans(): Promise<string[]> {
+  const { namespaces, etcNetns } = await leftovers();
+  const owners = await readdir(OWNERS).catch(() => [] as string[]);
+  const reaped: string[] = [];
+  for (const name of namespaces) {
+    const record = await readFile(join(OWNERS, name), "utf8").catch(() => undefined);
+    if (!record) continue;
+    const [pid, start] = record.trim().split(" ");
+    if (start !== undefined && (await processStart(Number(pid))) === start) continue;
+    await deleteNamespace(name);
+    reaped.push(name);
+  }
+  const present = new Set(namespaces);
+  for (const name of owners) if (!present.has(name)) await rm(join(OWNERS, name), { force: true });
+  for (const name of etcNetns) {
+    if (!present.has(name)) await rm(join(ETC_NETNS, name), { recursive: true, force: true });
+  }
+  return reaped;
+}
+
 /** Runs a command inside the namespace. */
 export function nsExec(
   ns: string,
@@ -95,10 +149,10 @@ export async function createNamespace(purpose: string): Promise<Namespace> {
   const { host, instance } = await pickLinkAddresses();
   const destroy = async () => {
     await sh("ip", ["link", "del", hostInterface]).catch(() => {});
-    await sh("ip", ["netns", "del", name]).catch(() => {});
+    await deleteNamespace(name);
   };
   try {
-    await sh("ip", ["netns", "add", name]);
+    await addNamespace(name);
     await sh("ip", ["link", "add", hostInterface, "type", "veth", "peer", "name", peer]);
     await sh("ip", ["link", "set", peer, "netns", name]);
     await sh("ip", ["addr", "add", `${host}/30`, "dev", hostInterface]);
@@ -113,8 +167,17 @@ export async function createNamespace(purpose: string): Promise<Namespace> {
   return { name, hostInterface, hostAddress: host, address: instance, destroy };
 }
 
-/** Lists this tool's namespaces and host-side links still present. */
-export async function leftovers(): Promise<{ namespaces: string[]; links: string[] }> {
+/**
+ * Lists what this tool made and has not removed: namespaces, host-side
+ * links, host nftables tables, and the per-namespace files under
+ * /etc/netns (resolv.conf) that `ip netns exec` binds into a namespace.
+ */
+export async function leftovers(): Promise<{
+  namespaces: string[];
+  links: string[];
+  tables: string[];
+  etcNetns: string[];
+}> {
   const namespaces = (await sh("ip", ["netns", "list"]).catch(() => ""))
     .split("\n")
     .map((line) => line.split(" ")[0]!)
@@ -122,12 +185,24 @@ export async function leftovers(): Promise<{ namespaces: string[]; links: string
   const links = [...(await sh("ip", ["-o", "link", "show"]).catch(() => "")).matchAll(/^\d+: ([^:@]+)[@:]/gm)]
     .map((m) => m[1]!)
     .filter((name) => name.startsWith(NET_PREFIX));
-  return { namespaces, links };
+  const tables = [...(await sh("nft", ["list", "tables"]).catch(() => "")).matchAll(/^table (\S+) (\S+)$/gm)]
+    .filter((m) => m[2]!.startsWith(NET_PREFIX))
+    .map((m) => `${m[1]} ${m[2]}`);
+  const etcNetns = (await readdir(ETC_NETNS).catch(() => [] as string[])).filter((name) =>
+    name.startsWith(NET_PREFIX),
+  );
+  return { namespaces, links, tables, etcNetns };
 }
 
 /** Removes what a crashed run left behind. Call only when no other run of this tool is active on the machine. */
 export async function reapLeftovers(): Promise<void> {
-  const { namespaces, links } = await leftovers();
+  const { namespaces, links, tables, etcNetns } = await leftovers();
   for (const link of links) await sh("ip", ["link", "del", link]).catch(() => {});
+  // A namespace takes its links, routes and nftables tables with it.
   for (const ns of namespaces) await sh("ip", ["netns", "del", ns]).catch(() => {});
+  for (const table of tables) await sh("nft", ["delete", "table", ...table.split(" ")]).catch(() => {});
+  for (const name of etcNetns) await rm(join(ETC_NETNS, name), { recursive: true, force: true });
+  for (const name of await readdir(OWNERS).catch(() => [] as string[])) {
+    if (name.startsWith(NET_PREFIX)) await rm(join(OWNERS, name), { force: true });
+  }
 }

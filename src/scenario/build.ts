@@ -82,7 +82,10 @@ async function useUpAddresses(ec2: EC2Client, subnetId: string): Promise<void> {
   for (let made = 0; made < 4096; made++) {
     try {
       await ec2.send(
-        new CreateNetworkInterfaceCommand({ SubnetId: subnetId, Description: "another workload's interface" }),
+        new CreateNetworkInterfaceCommand({
+          SubnetId: subnetId,
+          Description: "another workload's interface",
+        }),
       );
     } catch (error) {
       if ((error as { name?: string }).name === "InsufficientFreeAddressesInSubnet") return;

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nextSteps } from "../../src/diagnose/next-steps.js";
 import { diagnose } from "../../src/diagnose/run.js";
@@ -11,6 +11,19 @@ function awsCli(): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Runs a command line in sh without blocking the event loop: its exit status and standard error. */
+function shell(command: string, env: NodeJS.ProcessEnv): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("sh", ["-c", command], { env, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stderr }));
+  });
 }
 
 const cli = awsCli();
@@ -50,15 +63,13 @@ describe.skipIf(!cli)("next steps", () => {
       .filter((c) => c.startsWith("aws "));
     expect(commands.length).toBeGreaterThanOrEqual(4);
     for (const command of commands) {
-      const run = spawnSync("sh", ["-c", command], {
-        encoding: "utf8",
-        env: {
-          ...process.env,
-          AWS_ENDPOINT_URL: emulator.url,
-          AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-          AWS_MAX_ATTEMPTS: "1",
-        },
+      // Asynchronously: the emulator answers from this process's event loop, which spawnSync would block.
+      const run = await shell(command, {
+        ...process.env,
+        AWS_ENDPOINT_URL: emulator.url,
+        AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+        AWS_MAX_ATTEMPTS: "1",
       });
       // A missing log group is the service's answer, not a malformed command.
       const accepted = run.status === 0 || /ResourceNotFoundException/.test(run.stderr);

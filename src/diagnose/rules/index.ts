@@ -1,9 +1,12 @@
 import type { Finding } from "../../findings/index.js";
 import type { DiagnoseEvidence, Rule } from "../analysis-input.js";
 import { configDrift } from "./config-drift.js";
+import { contractFromLogs } from "./contract-from-logs.js";
 import { executionRole } from "./execution-role.js";
 import { imagePlatform } from "./image-platform.js";
 import { invocation } from "./invocation.js";
+import { egressPaths, startupBlockedOnNetwork, telemetryExport, vpcDns } from "./network-egress.js";
+import { eniCreateFailed, lingeringInterfaces, runtimeInterface, subnets } from "./network-placement.js";
 import { runtimeLogs } from "./runtime-logs.js";
 import { runtimeNotReady } from "./runtime-not-ready.js";
 import { serviceLinkedRole } from "./service-linked-role.js";
@@ -15,8 +18,17 @@ export const RULES: readonly Rule[] = [
   executionRole,
   serviceLinkedRole,
   runtimeLogs,
+  contractFromLogs,
   imagePlatform,
   invocation,
+  subnets,
+  eniCreateFailed,
+  runtimeInterface,
+  lingeringInterfaces,
+  vpcDns,
+  egressPaths,
+  startupBlockedOnNetwork,
+  telemetryExport,
 ];
 
 export function applyRules(evidence: DiagnoseEvidence): Finding[] {

@@ -65,6 +65,11 @@ function createCa(): { certPem: string; keyPem: string } {
   return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.privatePem };
 }
 
+/** Where the CA certificate of `dir` is (or will be): the file the trust variables name. */
+export function caBundlePath(dir: string): string {
+  return join(dir, CA_CERT);
+}
+
 /** Loads the CA from `dir`, creating it there on first use. */
 export function loadCertificateAuthority(dir: string): CertificateAuthority {
   mkdirSync(dir, { recursive: true });

@@ -41,6 +41,7 @@ function specFor(
     region: ctx.region,
     idleTimeoutSeconds: view.lifecycleConfiguration.idleRuntimeSessionTimeout,
     maxLifetimeSeconds: view.lifecycleConfiguration.maxLifetime,
+    network: view.networkConfiguration,
   };
 }
 

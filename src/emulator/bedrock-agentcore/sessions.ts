@@ -5,7 +5,17 @@ import { type LaunchedAgent, launchAgent, type OutputLine } from "../../agent/la
 import { resolveLaunchPlan } from "../../agent/plan.js";
 import { getPing, readPing, waitForHealth } from "../../agent/probe.js";
 import { PROTOCOL_INVOKE_PATHS, PROTOCOL_PORTS, type Protocol } from "../../agent/types.js";
-import { createNamespace, type Namespace, netnsSupport } from "../../net/netns.js";
+import { createNamespace, type Namespace, netnsSupport, reapOrphans } from "../../net/netns.js";
+import { analyticReachability, type ReachVerdict, sessionReachability } from "../../net/vpc/decide.js";
+import {
+  fabricSupport,
+  type SessionAttachment,
+  SessionFabric,
+  type SessionNetwork,
+  type Upstream,
+} from "../../net/vpc/fabric.js";
+import { caBundlePath, trustVariables } from "../aws-public/ca.js";
+import type { Ec2 } from "../ec2/model/ec2.js";
 import { AwsError } from "../protocol/errors.js";
 import type { OutputSource } from "./runtime-logs.js";
 
@@ -31,6 +41,11 @@ export interface SessionSpec {
   region: string;
   idleTimeoutSeconds: number;
   maxLifetimeSeconds: number;
+  /** The runtime's networkConfiguration; absent means PUBLIC. */
+  network?: {
+    networkMode: "PUBLIC" | "VPC";
+    networkModeConfig?: { subnets: string[]; securityGroups: string[] };
+  };
 }
 
 interface Session {
@@ -38,6 +53,9 @@ interface Session {
   agent: LaunchedAgent;
   address: string;
   namespace?: Namespace;
+  /** The session's network (ENI or internet link) when the session network is real. */
+  attachment?: SessionAttachment;
+  network: SessionNetwork;
   startedAt: number;
   idleTimer?: NodeJS.Timeout;
   lifetimeTimer?: NodeJS.Timeout;
@@ -51,9 +69,30 @@ export interface SessionManagerOptions {
   images: Readonly<Record<string, string>>;
   startupTimeoutMs: number;
   driver?: SessionDriver;
+  /**
+   * What the platform gives a new instance besides the runtime's variables:
+   * the execution role's credentials (AgentCore serves them from its
+   * microVM metadata service; here they arrive as the standard variables).
+   */
+  instanceEnvironment?: (spec: SessionSpec) => Record<string, string>;
   /** Every line the instance writes, with the instance it came from. */
   onOutput?: (source: OutputSource, line: OutputLine) => void;
   log?: (line: string) => void;
+  /**
+   * The session network (netns driver with nftables): PUBLIC sessions reach
+   * the public endpoints stand-in, VPC sessions get their runtime's ENI with
+   * its security groups, routes and endpoints enforced. Without it, or
+   * without nftables or root, sessions have no outbound network and
+   * reachability is judged analytically.
+   */
+  network?: {
+    /** The in-process EC2 model (VPC mode reads it; it is re-read every half second). */
+    ec2?: Ec2;
+    /** The CA directory (aws-public/ca.ts); its bundle is handed to instances through the standard variables. */
+    caDir: string;
+    /** The emulator as the stand-in reaches it: its URL (served through a Unix socket) or a Unix socket. */
+    upstream: Upstream | (() => Upstream);
+  };
 }
 
 export interface Forwarded {
@@ -77,12 +116,98 @@ export class SessionManager {
   private readonly sessions = new Map<string, Session>();
   private readonly starting = new Map<string, Promise<Session>>();
   private driver: SessionDriver | undefined;
+  private fabric: SessionFabric | undefined;
 
   constructor(private readonly options: SessionManagerOptions) {}
 
   async resolveDriver(): Promise<SessionDriver> {
-    if (!this.driver) this.driver = this.options.driver ?? ((await netnsSupport()).ok ? "netns" : "process");
+    if (!this.driver) {
+      this.driver = this.options.driver ?? ((await netnsSupport()).ok ? "netns" : "process");
+      if (this.driver === "netns") await reapOrphans();
+      await this.resolveFabric();
+    }
     return this.driver;
+  }
+
+  /** The session network, when it can be real here; says once why not. */
+  private async resolveFabric(): Promise<void> {
+    const network = this.options.network;
+    if (!network) return;
+    const support =
+      this.driver === "netns"
+        ? await fabricSupport()
+        : { ok: false, reason: "the process driver runs sessions on this host" };
+    if (!support.ok) {
+      this.options.log?.(
+        `session network: not enforced (${support.reason}); VPC reachability is judged analytically from EC2's state`,
+      );
+      return;
+    }
+    this.fabric = new SessionFabric({
+      caDir: network.caDir,
+      upstream: network.upstream,
+      ...(network.ec2 ? { ec2: network.ec2 } : {}),
+      ...(this.options.log ? { log: this.options.log } : {}),
+    });
+    // The stand-in for the internet takes a second to start: not on the first session's clock.
+    void this.fabric
+      .prepare()
+      .catch((error) => this.options.log?.(`session network: ${(error as Error).message.split("\n")[0]}`));
+  }
+
+  /** The session's network as the fabric and the analytic judge see it: PUBLIC, or VPC with the runtime's ENI. */
+  private networkOf(spec: SessionSpec): SessionNetwork {
+    const base = { account: spec.account, region: spec.region };
+    const vpc = spec.network?.networkMode === "VPC" ? spec.network.networkModeConfig : undefined;
+    if (!vpc) return { ...base, mode: "PUBLIC" };
+    const eni = this.options.network?.ec2?.findManagedInterface(
+      { account: spec.account, region: spec.region },
+      vpc.subnets,
+      vpc.securityGroups,
+    );
+    if (!eni?.NetworkInterfaceId || !eni.PrivateIpAddress || !eni.SubnetId) return { ...base, mode: "VPC" };
+    return {
+      ...base,
+      mode: "VPC",
+      eni: {
+        id: eni.NetworkInterfaceId,
+        privateIp: eni.PrivateIpAddress,
+        subnetId: eni.SubnetId,
+        groupIds: (eni.Groups ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : [])),
+      },
+    };
+  }
+
+  /** Applies EC2 changes to running sessions now rather than at the next poll. */
+  async syncVpc(): Promise<void> {
+    await this.fabric?.syncVpc();
+  }
+
+  /**
+   * Whether a running session can open a connection to an AWS service's
+   * regional endpoint (`sts`, `logs`, `ecr.api`): by packets from its
+   * namespace when the session network is real, else analytically.
+   */
+  async reachability(
+    runtimeId: string,
+    sessionId: string,
+    service: string,
+    port = 443,
+  ): Promise<ReachVerdict> {
+    const session = this.sessions.get(key({ runtimeId, sessionId }));
+    if (!session) throw new AwsError("ResourceNotFoundException", `No running session ${sessionId}`);
+    if (session.attachment) {
+      return sessionReachability(
+        {
+          network: session.network,
+          namespace: session.attachment.namespace,
+          ...(this.options.network?.ec2 ? { ec2: this.options.network.ec2 } : {}),
+        },
+        service,
+        { port },
+      );
+    }
+    return analyticReachability(this.options.network?.ec2, session.network, service, port);
   }
 
   private imageDir(containerUri: string): string {
@@ -106,6 +231,8 @@ export class SessionManager {
     }
     const { plan } = await resolveLaunchPlan(this.imageDir(spec.containerUri));
     const namespace = driver === "netns" ? await createNamespace("s") : undefined;
+    const network = this.networkOf(spec);
+    let attachment: SessionAttachment | undefined;
     const port = PROTOCOL_PORTS[spec.protocol];
     const source: OutputSource = {
       scope: { account: spec.account, region: spec.region },
@@ -117,11 +244,27 @@ export class SessionManager {
       roleArn: spec.roleArn,
     };
     try {
+      if (namespace && this.fabric && (network.mode === "PUBLIC" || network.eni)) {
+        attachment = await this.fabric.attachSession(namespace.name, network);
+      } else if (this.fabric && network.mode === "VPC") {
+        this.options.log?.(
+          `session ${spec.sessionId}: VPC mode, but EC2 has no AgentCore interface for its subnets and groups: no network`,
+        );
+      }
       const agent = await launchAgent({
         plan,
         ...(namespace ? { netns: namespace.name } : {}),
         inheritAwsEnv: false,
-        env: { ...spec.environmentVariables, AWS_REGION: spec.region, AWS_DEFAULT_REGION: spec.region },
+        env: {
+          ...this.options.instanceEnvironment?.(spec),
+          ...spec.environmentVariables,
+          // Regional AWS host names, unchanged, served over TLS by the emulator's CA.
+          ...(attachment && this.options.network
+            ? trustVariables(caBundlePath(this.options.network.caDir))
+            : {}),
+          AWS_REGION: spec.region,
+          AWS_DEFAULT_REGION: spec.region,
+        },
         ...(this.options.onOutput
           ? { onOutput: (line: OutputLine) => this.options.onOutput!(source, line) }
           : {}),
@@ -147,7 +290,9 @@ export class SessionManager {
         address: health.address,
         startedAt: Date.now(),
         inFlight: 0,
+        network,
         ...(namespace ? { namespace } : {}),
+        ...(attachment ? { attachment } : {}),
       };
       session.lifetimeTimer = setTimeout(
         () => void this.stopSession(session, "maximum lifetime reached"),
@@ -159,6 +304,7 @@ export class SessionManager {
       });
       return session;
     } catch (error) {
+      await attachment?.detach();
       await namespace?.destroy();
       throw error;
     }
@@ -260,6 +406,8 @@ export class SessionManager {
 
   async stopAll(): Promise<void> {
     await Promise.all([...this.sessions.values()].map((s) => this.stopSession(s, "emulator stopping")));
+    await this.fabric?.stop();
+    this.fabric = undefined;
   }
 
   private async stopSession(session: Session, reason: string): Promise<void> {
@@ -270,6 +418,7 @@ export class SessionManager {
     this.options.log?.(`session ${session.spec.sessionId}: stopped (${reason})`);
     session.connections.destroy();
     await session.agent.stop();
+    await session.attachment?.detach();
     await session.namespace?.destroy();
   }
 }

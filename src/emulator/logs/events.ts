@@ -86,7 +86,12 @@ export function appendEvents(
   let sequence = group.nextSequence;
   let lastKey: bigint | undefined;
   for (const event of events) {
-    const stored: StoredEvent = { timestamp: event.timestamp, message: event.message, ingestionTime, sequence };
+    const stored: StoredEvent = {
+      timestamp: event.timestamp,
+      message: event.message,
+      ingestionTime,
+      sequence,
+    };
     call.store.put(KIND.events(groupName, streamName), call.scope, String(sequence), stored);
     lastKey = eventKey(stored);
     sequence++;
@@ -199,7 +204,11 @@ export function getLogEvents(call: LogsCall, input: GetLogEventsCommandInput) {
       const after = inRange.filter((e) => eventKey(e) > key);
       const taken = after.slice(0, pageLength(after, limit));
       if (taken.length === 0) {
-        return { events: [], nextForwardToken: input.nextToken, nextBackwardToken: streamToken("b", key + 1n) };
+        return {
+          events: [],
+          nextForwardToken: input.nextToken,
+          nextBackwardToken: streamToken("b", key + 1n),
+        };
       }
       return page(taken);
     }

@@ -34,7 +34,8 @@ export class Logs {
   ): void {
     const call = this.call(scope);
     if (!this.store.get(KIND.group, scope, groupName)) putNewGroup(call, groupName);
-    if (!this.store.get(KIND.streams(groupName), scope, streamName)) putNewStream(call, groupName, streamName);
+    if (!this.store.get(KIND.streams(groupName), scope, streamName))
+      putNewStream(call, groupName, streamName);
     const ordered = [...events].sort((a, b) => a.timestamp - b.timestamp);
     appendEvents(call, groupName, streamName, ordered);
   }

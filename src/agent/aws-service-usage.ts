@@ -1,0 +1,392 @@
+import { readdir, readFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+
+/**
+ * Which AWS services an agent calls, read statically from its source: the
+ * Python SDK (`boto3.client("x")`, `boto3.resource("x")`, `session.client("x")`),
+ * model providers that imply Bedrock (Strands, LangChain, the AI SDK), and
+ * the JavaScript SDK v3 (`@aws-sdk/client-x` imports, `new XClient`).
+ *
+ * Each use says whether the service is called while the agent starts (at
+ * module top level, or in a function called there) or only inside a
+ * handler: a start-up call that hangs in a private subnet keeps the server
+ * from ever answering /ping, a handler call fails only its invocation.
+ * Creating a client makes no connection; calling it does, so a client made
+ * at import but called only in handlers counts as a handler use.
+ *
+ * Services are named by their endpoint prefix as VPC endpoint service names
+ * spell it (`com.amazonaws.<region>.<service>`): `sts`, `bedrock-runtime`,
+ * `ecr.api`, `monitoring` for CloudWatch metrics.
+ */
+export type UsePhase = "startup" | "handler";
+
+export interface AwsServiceUse {
+  service: string;
+  /** Relative to the scanned directory, with forward slashes. */
+  file: string;
+  line: number;
+  phase: UsePhase;
+  /** What in the code shows it: `boto3.client("sts") then sts.get_caller_identity() at import`. */
+  detail: string;
+}
+
+/** boto3 client names and JS SDK package names whose endpoint prefix differs from the name. */
+const ENDPOINT_PREFIX: Readonly<Record<string, string>> = {
+  cloudwatch: "monitoring",
+  ecr: "ecr.api",
+  "cloudwatch-logs": "logs",
+  sfn: "states",
+  stepfunctions: "states",
+  eventbridge: "events",
+  "secrets-manager": "secretsmanager",
+  "cognito-identity-provider": "cognito-idp",
+  opensearch: "es",
+  "elastic-load-balancing-v2": "elasticloadbalancing",
+  elbv2: "elasticloadbalancing",
+  "sagemaker-runtime": "sagemaker.runtime",
+  "api-gateway": "apigateway",
+};
+
+export function endpointPrefixOf(name: string): string {
+  const key = name.toLowerCase();
+  return ENDPOINT_PREFIX[key] ?? key;
+}
+
+const SKIP_DIRS = new Set([
+  "node_modules",
+  ".git",
+  ".venv",
+  "venv",
+  "__pycache__",
+  "dist",
+  "build",
+  ".bedrock_agentcore",
+  "site-packages",
+]);
+const MAX_FILES = 400;
+
+async function sourceFiles(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (at: string): Promise<void> => {
+    let entries: import("node:fs").Dirent[];
+    try {
+      entries = await readdir(at, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (found.length >= MAX_FILES) return;
+      const path = join(at, entry.name);
+      if (entry.isDirectory()) {
+        if (!SKIP_DIRS.has(entry.name) && !entry.name.startsWith(".")) await walk(path);
+      } else if (
+        entry.isFile() &&
+        /\.(py|[cm]?[jt]s|tsx?)$/.test(entry.name) &&
+        !entry.name.endsWith(".d.ts")
+      ) {
+        found.push(path);
+      }
+    }
+  };
+  await walk(dir);
+  return found;
+}
+
+/** Every AWS service use in the agent's source directory, file by file, in file and line order. */
+export async function scanAwsServiceUsage(dir: string): Promise<AwsServiceUse[]> {
+  const uses: AwsServiceUse[] = [];
+  for (const path of await sourceFiles(dir)) {
+    const text = await readFile(path, "utf8").catch(() => undefined);
+    if (text === undefined || text.length > 1_000_000) continue;
+    const file = relative(dir, path).split("\\").join("/");
+    uses.push(...(path.endsWith(".py") ? scanPython(text, file) : scanJavaScript(text, file)));
+  }
+  return uses;
+}
+
+/** One entry per service: its start-up use if it has one, else its first use. */
+export function servicesUsed(uses: readonly AwsServiceUse[]): AwsServiceUse[] {
+  const byService = new Map<string, AwsServiceUse>();
+  for (const use of uses) {
+    const known = byService.get(use.service);
+    if (!known || (known.phase === "handler" && use.phase === "startup")) byService.set(use.service, use);
+  }
+  return [...byService.values()].sort((a, b) => a.service.localeCompare(b.service));
+}
+
+// --- Python ---------------------------------------------------------------------------------------
+
+interface PyLine {
+  number: number;
+  indent: number;
+  text: string;
+  /** The enclosing `def`s, innermost last. */
+  functions: string[];
+}
+
+/** Lines with their indentation and enclosing functions; comments and blank lines dropped. */
+function pythonLines(text: string): PyLine[] {
+  const out: PyLine[] = [];
+  const blocks: { indent: number; name?: string }[] = [];
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const code = raw.replace(/(^|\s)#.*$/, "");
+    if (code.trim() === "") return;
+    const indent = code.length - code.trimStart().length;
+    while (blocks.length > 0 && blocks.at(-1)!.indent >= indent) blocks.pop();
+    const functions = blocks.flatMap((b) => (b.name ? [b.name] : []));
+    out.push({ number: index + 1, indent, text: code.trim(), functions });
+    const def = /^(?:async\s+)?def\s+(\w+)/.exec(code.trim());
+    if (def) blocks.push({ indent, name: def[1]! });
+    else if (/:\s*$/.test(code)) blocks.push({ indent });
+  });
+  return out;
+}
+
+const STRANDS_OTHER_MODELS =
+  /\b(OpenAIModel|AnthropicModel|LiteLLMModel|OllamaModel|LlamaAPIModel|MistralModel|GeminiModel|WriterModel|LlamaCppModel)\b/;
+const BEDROCK_PROVIDERS =
+  /\b(BedrockModel|ChatBedrock|ChatBedrockConverse|BedrockLLM|BedrockEmbeddings)\s*\(/;
+
+function scanPython(text: string, file: string): AwsServiceUse[] {
+  const lines = pythonLines(text);
+  // Functions called at module level run at start-up too (one level deep).
+  const calledAtImport = new Set<string>();
+  for (const line of lines) {
+    if (line.functions.length > 0 || /^(?:async\s+def|def|class|@)/.test(line.text)) continue;
+    for (const m of line.text.matchAll(/(?:^|[=\s(,])(\w+)\s*\(/g)) calledAtImport.add(m[1]!);
+  }
+  const phaseOf = (line: PyLine): { phase: UsePhase; via?: string } => {
+    if (line.functions.length === 0) return { phase: "startup" };
+    const outer = line.functions[0]!;
+    return calledAtImport.has(outer) ? { phase: "startup", via: outer } : { phase: "handler" };
+  };
+  const where = (line: PyLine, phase: { via?: string }) =>
+    phase.via
+      ? `in ${phase.via}(), called at import`
+      : line.functions.length === 0
+        ? "at import"
+        : `in ${line.functions.at(-1)}()`;
+
+  const sessions = new Set<string>(["boto3"]);
+  for (const line of lines) {
+    const s = /^(\w+)\s*=\s*(?:boto3\.(?:session\.)?Session|Session|aioboto3\.Session)\s*\(/.exec(line.text);
+    if (s) sessions.add(s[1]!);
+  }
+  const sessionNames = [...sessions].join("|");
+  const clientCall = new RegExp(
+    `\\b(${sessionNames}|boto3|aioboto3)\\.(client|resource)\\(\\s*(?:service_name\\s*=\\s*)?["']([\\w.-]+)["']`,
+  );
+  const uses: AwsServiceUse[] = [];
+  const variables: { name: string; service: string; created: PyLine; how: string }[] = [];
+  for (const line of lines) {
+    const m = clientCall.exec(line.text);
+    if (!m) continue;
+    const service = endpointPrefixOf(m[3]!);
+    const how = `${m[1]}.${m[2]}("${m[3]}")`;
+    const assigned = /^(?:self\.)?(\w+)\s*(?::[^=]+)?=\s*/.exec(line.text);
+    const chained = new RegExp(`${how.replace(/[.()"]/g, "\\$&")}\\s*\\.\\s*\\w+\\(`).test(
+      line.text.replaceAll("'", '"'),
+    );
+    if (chained || !assigned) {
+      const phase = phaseOf(line);
+      uses.push({
+        service,
+        file,
+        line: line.number,
+        phase: phase.phase,
+        detail: `${how} called ${where(line, phase)}`,
+      });
+    } else {
+      variables.push({ name: assigned[1]!, service, created: line, how });
+    }
+  }
+
+  // Strands' Agent uses Bedrock unless another model provider is given; LangChain's Bedrock classes likewise.
+  const usesStrands = /^\s*from\s+strands\s+import\b.*\bAgent\b|^\s*import\s+strands\b/m.test(text);
+  const otherModel = STRANDS_OTHER_MODELS.test(text);
+  for (const line of lines) {
+    const provider = BEDROCK_PROVIDERS.exec(line.text);
+    const agent = usesStrands && !otherModel && /(?:^|[=\s(])(?:strands\.)?Agent\s*\(/.test(line.text);
+    if (!provider && !agent) continue;
+    const how = provider ? `${provider[1]}(...)` : "strands Agent(...) (default model: Amazon Bedrock)";
+    const assigned = /^(\w+)\s*(?::[^=]+)?=\s*/.exec(line.text);
+    if (assigned) variables.push({ name: assigned[1]!, service: "bedrock-runtime", created: line, how });
+    else {
+      const phase = phaseOf(line);
+      uses.push({
+        service: "bedrock-runtime",
+        file,
+        line: line.number,
+        phase: phase.phase,
+        detail: `${how} ${where(line, phase)}`,
+      });
+    }
+  }
+
+  for (const v of variables) {
+    const called = new RegExp(
+      `(?:^|[^\\w.])(?:self\\.)?${v.name}(?:\\.\\w+|\\[[^\\]]*\\])*\\s*(?:\\.\\s*\\w+\\s*)?\\(`,
+    );
+    const calls = lines.filter(
+      (l) => l.number > v.created.number && called.test(l.text) && !/^\s*(?:async\s+)?def\b/.test(l.text),
+    );
+    const atStartup = calls.find((l) => phaseOf(l).phase === "startup");
+    if (atStartup) {
+      const phase = phaseOf(atStartup);
+      uses.push({
+        service: v.service,
+        file,
+        line: atStartup.number,
+        phase: "startup",
+        detail: `${v.how} (line ${v.created.number}) called ${where(atStartup, phase)}: ${atStartup.text.slice(0, 80)}`,
+      });
+    } else {
+      const first = calls[0];
+      uses.push({
+        service: v.service,
+        file,
+        line: first?.number ?? v.created.number,
+        phase: "handler",
+        detail: first
+          ? `${v.how} (line ${v.created.number}) called ${where(first, phaseOf(first))}`
+          : `${v.how} created ${where(v.created, phaseOf(v.created))}, not called at import`,
+      });
+    }
+  }
+  return uses.sort((a, b) => a.line - b.line || a.service.localeCompare(b.service));
+}
+
+// --- JavaScript / TypeScript --------------------------------------------------------------------
+
+/** Brace depth at the start of each line, ignoring strings and comments (an approximation good for top level vs inside a function). */
+function braceDepths(text: string): number[] {
+  const depths: number[] = [0];
+  let depth = 0;
+  let quote: string | undefined;
+  let blockComment = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    const next = text[i + 1];
+    if (ch === "\n") {
+      depths.push(depth);
+      if (quote && quote !== "`") quote = undefined;
+      continue;
+    }
+    if (blockComment) {
+      if (ch === "*" && next === "/") {
+        blockComment = false;
+        i++;
+      }
+      continue;
+    }
+    if (quote) {
+      if (ch === "\\") i++;
+      else if (ch === quote) quote = undefined;
+      continue;
+    }
+    if (ch === "/" && next === "/") {
+      const end = text.indexOf("\n", i);
+      i = (end === -1 ? text.length : end) - 1;
+      continue;
+    }
+    if (ch === "/" && next === "*") {
+      blockComment = true;
+      i++;
+      continue;
+    }
+    if (ch === '"' || ch === "'" || ch === "`") quote = ch;
+    else if (ch === "{") depth++;
+    else if (ch === "}") depth = Math.max(0, depth - 1);
+  }
+  return depths;
+}
+
+const JS_BEDROCK = /["'](@strands-agents\/sdk|@ai-sdk\/amazon-bedrock|@langchain\/aws)["']/;
+
+function scanJavaScript(text: string, file: string): AwsServiceUse[] {
+  const rawLines = text.split(/\r?\n/);
+  const depths = braceDepths(text);
+  const uses: AwsServiceUse[] = [];
+  /** Client class name → service, from the imports. */
+  const classes = new Map<string, { service: string; line: number; pkg: string }>();
+  rawLines.forEach((line, index) => {
+    const pkg = /["']@aws-sdk\/(client|lib)-([\w-]+)["']/.exec(line);
+    if (pkg) {
+      const service = endpointPrefixOf(pkg[1] === "lib" && pkg[2] === "dynamodb" ? "dynamodb" : pkg[2]!);
+      if (pkg[1] === "lib" && pkg[2] !== "dynamodb") return;
+      const names = /\{([^}]*)\}/.exec(line)?.[1] ?? "";
+      for (const spec of names.split(",")) {
+        const [imported, alias] = spec.trim().split(/\s+as\s+/);
+        if (imported && /Client$/.test(imported))
+          classes.set((alias ?? imported).trim(), {
+            service,
+            line: index + 1,
+            pkg: `@aws-sdk/${pkg[1]}-${pkg[2]}`,
+          });
+      }
+      if (!/Client\b/.test(names)) {
+        uses.push({
+          service,
+          file,
+          line: index + 1,
+          phase: "handler",
+          detail: `imports @aws-sdk/${pkg[1]}-${pkg[2]}`,
+        });
+      }
+    }
+    const bedrock = JS_BEDROCK.exec(line);
+    if (bedrock)
+      classes.set(bedrock[1] === "@strands-agents/sdk" ? "Agent" : "__provider", {
+        service: "bedrock-runtime",
+        line: index + 1,
+        pkg: bedrock[1]!,
+      });
+  });
+  const provider = classes.get("__provider");
+  if (provider) {
+    uses.push({
+      service: "bedrock-runtime",
+      file,
+      line: provider.line,
+      phase: "handler",
+      detail: `imports ${provider.pkg} (Amazon Bedrock models)`,
+    });
+  }
+  for (const [name, info] of classes) {
+    if (name === "__provider") continue;
+    let found = false;
+    rawLines.forEach((line, index) => {
+      const created = new RegExp(`new\\s+${name}\\s*\\(`).exec(line);
+      if (!created) return;
+      found = true;
+      const assigned = /(?:const|let|var)\s+(\w+)\s*(?::[^=]+)?=|(\w+)\s*=\s*new/.exec(line);
+      const variable = assigned?.[1] ?? assigned?.[2];
+      const calls = variable
+        ? rawLines
+            .map((l, i) => ({ l, i }))
+            .filter(({ l, i }) => i > index && new RegExp(`\\b${variable}\\s*(\\.\\s*\\w+\\s*)?\\(`).test(l))
+        : [];
+      const atStartup = calls.find(({ i }) => depths[i] === 0);
+      const first = atStartup ?? calls[0];
+      uses.push({
+        service: info.service,
+        file,
+        line: (first?.i ?? index) + 1,
+        phase: atStartup ? "startup" : "handler",
+        detail: first
+          ? `new ${name}() (line ${index + 1}) called ${depths[first.i] === 0 ? "at module top level" : "inside a function"}: ${first.l.trim().slice(0, 80)}`
+          : `new ${name}() ${depths[index] === 0 ? "created at module top level" : "created inside a function"}, not called at top level`,
+      });
+    });
+    if (!found) {
+      uses.push({
+        service: info.service,
+        file,
+        line: info.line,
+        phase: "handler",
+        detail: `imports ${name} from ${info.pkg}`,
+      });
+    }
+  }
+  return uses.sort((a, b) => a.line - b.line || a.service.localeCompare(b.service));
+}

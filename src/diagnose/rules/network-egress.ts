@@ -1,0 +1,216 @@
+import type { AwsServiceUse } from "../../agent/aws-service-usage.js";
+import { type Evidence, type Finding, makeFinding } from "../../findings/index.js";
+import { serviceNameOf } from "../../net/reachability.js";
+import type { DiagnoseEvidence, Rule } from "../analysis-input.js";
+import type { NetworkEvidence } from "../collect/network.js";
+import {
+  healthCheckSymptom,
+  pathEvidence,
+  pathTo,
+  type ServicePath,
+  sourceServices,
+  TELEMETRY_SERVICES,
+  useEvidence,
+} from "../network-paths.js";
+
+/**
+ * The ways out of the runtime's subnets to the AWS services it needs, judged
+ * by the reachability model on the EC2 evidence: which services the agent's
+ * source calls (--source), and the telemetry services. Each blocked path is
+ * reported under the one cause that blocks it.
+ */
+
+const vpc = (e: DiagnoseEvidence) => (e.runtime.value.networkMode === "VPC" ? e.network?.value : undefined);
+
+const hasInterfaceEndpoints = (n: NetworkEvidence) =>
+  (n.endpoints?.value ?? []).some((x) => x.VpcEndpointType?.toLowerCase() === "interface");
+
+/** The service a path is judged for, and why it is needed. */
+interface Need {
+  path: ServicePath;
+  use?: AwsServiceUse;
+}
+
+/** Without --source the agent's services are unknown: STS stands for "a service with no endpoint here". */
+const STAND_IN = "sts";
+
+function needs(e: DiagnoseEvidence): Need[] {
+  const services = sourceServices(e);
+  if (services.length > 0) {
+    return services.flatMap((use) => {
+      const path = pathTo(e, use.service);
+      return path ? [{ path, use }] : [];
+    });
+  }
+  const n = vpc(e);
+  const standIn = pathTo(e, STAND_IN);
+  const hasOwnEndpoint = (n?.endpoints?.value ?? []).some(
+    (x) => x.ServiceName === serviceNameOf(n!.region, STAND_IN),
+  );
+  return standIn && !hasOwnEndpoint ? [{ path: standIn }] : [];
+}
+
+const blockedBy = (list: Need[], reason: string) =>
+  list.filter(
+    (x) => x.path.verdict.status === "blocked" && (x.path.verdict as { reason: string }).reason === reason,
+  );
+
+const needEvidence = (n: NetworkEvidence, x: Need): Evidence[] => [
+  ...(x.use
+    ? [useEvidence(x.use)]
+    : [
+        {
+          fact: `the agent's source was not given (--source): judged for any AWS service with no VPC endpoint here, such as ${x.path.service}`,
+          source: { kind: "tool" as const, detail: "diagnose" },
+        },
+      ]),
+  ...pathEvidence(n, x.path),
+];
+
+/** The same fact from the same call once: paths to several services often share a route table. */
+function unique(evidence: Evidence[]): Evidence[] {
+  const seen = new Set<string>();
+  return evidence.filter((x) => {
+    const key = `${x.fact}\u0000${JSON.stringify(x.source)}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+const what = (x: Need) => (x.use ? x.path.service : "AWS services without a VPC endpoint here");
+
+/** SG_EGRESS_BLOCKED, VPC_NO_EGRESS_PATH, VPC_ENDPOINT_MISSING, VPC_ENDPOINT_PRIVATE_DNS_DISABLED, VPC_ENDPOINT_SG_BLOCKS_RUNTIME. */
+export const egressPaths: Rule = (e) => {
+  const n = vpc(e);
+  if (!n) return [];
+  const list = needs(e);
+  const findings: Finding[] = [];
+
+  const egress = blockedBy(list, "sg-egress");
+  if (egress.length > 0) {
+    findings.push(
+      makeFinding("SG_EGRESS_BLOCKED", unique(egress.flatMap((x) => needEvidence(n, x))), {
+        groupId: n.groupIds[0],
+      }),
+    );
+  }
+
+  const noRoute = blockedBy(list, "no-route");
+  // A VPC that already reaches services through interface endpoints lacks one more; one with none lacks a way out.
+  const missing = hasInterfaceEndpoints(n) ? noRoute.filter((x) => x.use) : [];
+  const noPath = noRoute.filter((x) => !missing.includes(x));
+  for (const x of missing) {
+    const reusable = (n.endpoints?.value ?? [])
+      .filter((ep) => ep.VpcEndpointType?.toLowerCase() === "interface")
+      .flatMap((ep) => (ep.Groups ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : [])));
+    findings.push(
+      makeFinding("VPC_ENDPOINT_MISSING", needEvidence(n, x), {
+        vpcId: n.vpcId,
+        serviceName: serviceNameOf(n.region, x.path.service),
+        subnetIds: n.subnetIds.join(" "),
+        groupIds: [...new Set(reusable.length > 0 ? reusable : n.groupIds)].join(" "),
+      }),
+    );
+  }
+  if (noPath.length > 0) {
+    const routeTableId = noPath
+      .map((x) => (x.path.verdict as { routeTableId?: string }).routeTableId)
+      .find((id) => id);
+    findings.push(
+      makeFinding("VPC_NO_EGRESS_PATH", unique(noPath.flatMap((x) => needEvidence(n, x))), {
+        routeTableId,
+        service: noPath.map(what).join(", "),
+      }),
+    );
+  }
+
+  for (const x of blockedBy(list, "endpoint-private-dns-off")) {
+    findings.push(
+      makeFinding("VPC_ENDPOINT_PRIVATE_DNS_DISABLED", needEvidence(n, x), {
+        endpointId: (x.path.verdict as { endpointId?: string }).endpointId,
+      }),
+    );
+  }
+  for (const x of blockedBy(list, "endpoint-sg-ingress")) {
+    const v = x.path.verdict as { groupIds?: string[] };
+    findings.push(
+      makeFinding("VPC_ENDPOINT_SG_BLOCKS_RUNTIME", needEvidence(n, x), {
+        endpointGroupId: v.groupIds?.[0],
+        runtimeGroupId: n.groupIds[0],
+      }),
+    );
+  }
+  return findings;
+};
+
+/** The VPC's own DNS: support off breaks every name; hostnames off voids interface endpoints' private DNS. */
+export const vpcDns: Rule = (e) => {
+  const n = vpc(e);
+  if (!n) return [];
+  const facts: Evidence[] = [];
+  if (n.dnsSupport?.value === false) {
+    facts.push({
+      fact: `${n.vpcId} has enableDnsSupport false: the VPC resolver answers no name, AWS service names included`,
+      source: n.dnsSupport.source,
+    });
+  }
+  const privateDns = (n.endpoints?.value ?? []).filter(
+    (x) => x.VpcEndpointType?.toLowerCase() === "interface" && x.PrivateDnsEnabled,
+  );
+  if (n.dnsHostnames?.value === false && privateDns.length > 0) {
+    facts.push({
+      fact: `${n.vpcId} has enableDnsHostnames false, so the private DNS of ${privateDns.map((x) => x.VpcEndpointId).join(", ")} does not apply: service names resolve to public addresses`,
+      source: n.dnsHostnames.source,
+    });
+  }
+  return facts.length > 0 ? [makeFinding("VPC_DNS_DISABLED", facts, { vpcId: n.vpcId })] : [];
+};
+
+/** Traces and logs exported from inside the VPC (OpenTelemetry → X-Ray, CloudWatch Logs). */
+export const telemetryExport: Rule = (e) => {
+  const n = vpc(e);
+  if (!n || e.config?.observability?.value === false) return [];
+  const blocked = TELEMETRY_SERVICES.flatMap((service) => {
+    const path = pathTo(e, service);
+    return path && path.verdict.status === "blocked" ? [path] : [];
+  });
+  if (blocked.length === 0) return [];
+  return [
+    makeFinding(
+      "TELEMETRY_EXPORT_BLOCKED",
+      unique(
+        blocked.flatMap((path) => [
+          {
+            fact: `${path.service}: ${(path.verdict as { reason: string }).reason}`,
+            source: { kind: "tool" as const, detail: "reachability of the runtime's subnets" },
+          },
+          ...pathEvidence(n, path),
+        ]),
+      ),
+      { vpcId: n.vpcId },
+    ),
+  ];
+};
+
+/** The symptom (the health check never passed) and a start-up call to a service with no path: the start-up hangs on it. */
+export const startupBlockedOnNetwork: Rule = (e) => {
+  const n = vpc(e);
+  const symptom = healthCheckSymptom(e);
+  if (!n || !symptom) return [];
+  const stuck = sourceServices(e).flatMap((use) => {
+    if (use.phase !== "startup") return [];
+    const path = pathTo(e, use.service);
+    return path && path.verdict.status === "blocked" ? [{ use, path }] : [];
+  });
+  if (stuck.length === 0) return [];
+  return [
+    makeFinding(
+      "STARTUP_BLOCKED_ON_NETWORK",
+      [symptom, ...stuck.flatMap(({ use, path }) => [useEvidence(use), ...pathEvidence(n, path)])],
+      {
+        destinations: stuck.map(({ use }) => `${use.service}.${n.region}.amazonaws.com:443`).join(", "),
+      },
+    ),
+  ];
+};

@@ -1,0 +1,473 @@
+import type {
+  IpPermission,
+  NetworkInterface,
+  RouteTable,
+  SecurityGroup,
+  Subnet,
+  VpcEndpoint,
+} from "@aws-sdk/client-ec2";
+import { describe, expect, it } from "vitest";
+import type { AwsServiceUse } from "../../src/agent/aws-service-usage.js";
+import type { DiagnoseEvidence } from "../../src/diagnose/analysis-input.js";
+import type { TimelineEvent } from "../../src/diagnose/collect/cloudtrail.js";
+import type { NetworkEvidence } from "../../src/diagnose/collect/network.js";
+import type { RuntimeEvidence } from "../../src/diagnose/collect/runtime.js";
+import { rankHypotheses, symptomOf } from "../../src/diagnose/hypotheses.js";
+import { knownFacts } from "../../src/diagnose/known-facts.js";
+import { nextSteps } from "../../src/diagnose/next-steps.js";
+import { applyRules } from "../../src/diagnose/rules/index.js";
+import { type Finding, makeFinding } from "../../src/findings/index.js";
+
+const VPC = "vpc-0a1b2c3d4e5f60718";
+const SUBNET = "subnet-0aaa1111bbbb22223";
+const SUBNET_2 = "subnet-0ccc3333dddd44445";
+const PUBLIC_SUBNET = "subnet-0eee5555ffff66667";
+const SG = "sg-0123456789abcdef0";
+const ENDPOINT_SG = "sg-0fedcba9876543210";
+const api = (operation: string) => ({ kind: "api" as const, service: "ec2", operation });
+
+function runtime(overrides: Partial<RuntimeEvidence> = {}): DiagnoseEvidence["runtime"] {
+  return {
+    source: { kind: "api", service: "bedrock-agentcore-control", operation: "GetAgentRuntime" },
+    value: {
+      runtimeId: "vpc_agent-AbCdE12345",
+      runtimeArn: "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/vpc_agent-AbCdE12345",
+      name: "vpc_agent",
+      version: "1",
+      status: "READY",
+      networkMode: "VPC",
+      subnets: [SUBNET],
+      securityGroups: [SG],
+      protocol: "HTTP",
+      roleArn: "arn:aws:iam::123456789012:role/AgentRole",
+      environmentVariableNames: [],
+      versions: [{ version: "1", status: "READY" }],
+      endpoint: { name: "DEFAULT", status: "READY", liveVersion: "1" },
+      ...overrides,
+    },
+  };
+}
+
+const ALL_OUT: IpPermission = { IpProtocol: "-1", IpRanges: [{ CidrIp: "0.0.0.0/0" }] };
+const group = (id: string, egress: IpPermission[], ingress: IpPermission[] = []): SecurityGroup => ({
+  GroupId: id,
+  VpcId: VPC,
+  IpPermissions: ingress,
+  IpPermissionsEgress: egress,
+});
+const subnet = (id: string, azId: string, free: number, cidr = "10.0.1.0/24"): Subnet => ({
+  SubnetId: id,
+  VpcId: VPC,
+  CidrBlock: cidr,
+  AvailabilityZone: `us-east-1${azId.slice(-1)}`,
+  AvailabilityZoneId: azId,
+  AvailableIpAddressCount: free,
+});
+const eni = (id: string, groups: string[], status: "in-use" | "available"): NetworkInterface => ({
+  NetworkInterfaceId: id,
+  SubnetId: SUBNET,
+  VpcId: VPC,
+  Description: "",
+  Status: status,
+  PrivateIpAddress: "10.0.1.10",
+  // What AWS answers for AgentCore's interfaces; the SDK's enum does not list it yet.
+  InterfaceType: "agentic_ai" as NetworkInterface["InterfaceType"],
+  Groups: groups.map((GroupId) => ({ GroupId })),
+  TagSet: [{ Key: "AmazonBedrockAgentCoreManaged", Value: "true" }],
+  ...(status === "in-use"
+    ? { Attachment: { Status: "attached", DeviceIndex: 1, InstanceOwnerId: "amazon-aws" } }
+    : {}),
+});
+const mainTable = (routes: RouteTable["Routes"] = []): RouteTable => ({
+  RouteTableId: "rtb-0main",
+  VpcId: VPC,
+  Routes: [{ DestinationCidrBlock: "10.0.0.0/16", GatewayId: "local", State: "active" }, ...(routes ?? [])],
+  Associations: [{ Main: true }],
+});
+const interfaceEndpoint = (service: string, overrides: Partial<VpcEndpoint> = {}): VpcEndpoint => ({
+  VpcEndpointId: `vpce-0${service.replace(".", "")}`,
+  VpcEndpointType: "Interface",
+  VpcId: VPC,
+  ServiceName: `com.amazonaws.us-east-1.${service}`,
+  State: "Available",
+  PrivateDnsEnabled: true,
+  SubnetIds: [SUBNET],
+  Groups: [{ GroupId: ENDPOINT_SG }],
+  ...overrides,
+});
+const admitsRuntime = group(
+  ENDPOINT_SG,
+  [],
+  [{ IpProtocol: "tcp", FromPort: 443, ToPort: 443, UserIdGroupPairs: [{ GroupId: SG }] }],
+);
+
+/** A private subnet: no NAT, no endpoint, the runtime's interface in use, DNS on. */
+function network(overrides: Partial<NetworkEvidence> = {}): DiagnoseEvidence["network"] {
+  const sourced = <T>(value: T, operation: string) => ({ value, source: api(operation) });
+  return {
+    source: api("DescribeSubnets"),
+    value: {
+      region: "us-east-1",
+      vpcId: VPC,
+      subnetIds: [SUBNET],
+      groupIds: [SG],
+      subnets: sourced([subnet(SUBNET, "use1-az1", 250)], "DescribeSubnets"),
+      managedInterfaces: sourced([eni("eni-0runtime", [SG], "in-use")], "DescribeNetworkInterfaces"),
+      securityGroups: sourced([group(SG, [ALL_OUT]), admitsRuntime], "DescribeSecurityGroups"),
+      routeTables: sourced([mainTable()], "DescribeRouteTables"),
+      natGateways: sourced([], "DescribeNatGateways"),
+      internetGateways: sourced([], "DescribeInternetGateways"),
+      endpoints: sourced([], "DescribeVpcEndpoints"),
+      dnsSupport: sourced(true, "DescribeVpcAttribute"),
+      dnsHostnames: sourced(true, "DescribeVpcAttribute"),
+      notes: [],
+      ...overrides,
+    },
+  };
+}
+
+const withNat = (egress: IpPermission[]): Partial<NetworkEvidence> => ({
+  subnets: {
+    value: [subnet(SUBNET, "use1-az1", 250), subnet(PUBLIC_SUBNET, "use1-az2", 250, "10.0.0.0/24")],
+    source: api("DescribeSubnets"),
+  },
+  routeTables: {
+    value: [
+      mainTable([{ DestinationCidrBlock: "0.0.0.0/0", NatGatewayId: "nat-01", State: "active" }]),
+      {
+        RouteTableId: "rtb-0public",
+        VpcId: VPC,
+        Routes: [{ DestinationCidrBlock: "0.0.0.0/0", GatewayId: "igw-01", State: "active" }],
+        Associations: [{ SubnetId: PUBLIC_SUBNET }],
+      },
+    ],
+    source: api("DescribeRouteTables"),
+  },
+  natGateways: {
+    value: [
+      { NatGatewayId: "nat-01", SubnetId: PUBLIC_SUBNET, State: "available", ConnectivityType: "public" },
+    ],
+    source: api("DescribeNatGateways"),
+  },
+  internetGateways: {
+    value: [{ InternetGatewayId: "igw-01", Attachments: [{ VpcId: VPC, State: "attached" }] }],
+    source: api("DescribeInternetGateways"),
+  },
+  securityGroups: { value: [group(SG, egress)], source: api("DescribeSecurityGroups") },
+});
+
+const healthCheckFailed: DiagnoseEvidence["invoke"] = {
+  source: { kind: "api", service: "bedrock-agentcore", operation: "InvokeAgentRuntime" },
+  value: {
+    sessionId: "s",
+    ok: false,
+    elapsedMs: 60_000,
+    statusCode: 424,
+    errorCode: "RuntimeClientError",
+    errorMessage:
+      "Runtime health check failed or timed out. Please make sure that health check is implemented according to the requirements.",
+  },
+};
+const noLogs: DiagnoseEvidence["logs"] = {
+  source: { kind: "api", service: "logs", operation: "DescribeLogGroups" },
+  value: { groups: [], streams: [], lines: [], pings: [] },
+};
+const use = (service: string, phase: "startup" | "handler", line: number): AwsServiceUse => ({
+  service,
+  file: "agent/app.py",
+  line,
+  phase,
+  detail: `boto3.client("${service}") called ${phase === "startup" ? "at import" : "in handler()"}`,
+});
+
+function diagnoseOf(evidence: DiagnoseEvidence, extra: Finding[] = []) {
+  const findings = [...applyRules(evidence), ...extra];
+  return { findings, ids: findings.map((f) => f.id), ranked: rankHypotheses(evidence, findings) };
+}
+
+describe("network rules and hypotheses: the health check in VPC mode", () => {
+  it("the headline case: no NAT, no endpoint, no logs, no --source → VPC_NO_EGRESS_PATH is the root cause, not the symptom", () => {
+    const e: DiagnoseEvidence = {
+      runtime: runtime(),
+      network: network(),
+      invoke: healthCheckFailed,
+      logs: noLogs,
+      gaps: [],
+    };
+    const { findings, ids, ranked } = diagnoseOf(e);
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        "HEALTH_CHECK_FAILING",
+        "NO_RUNTIME_LOGS",
+        "VPC_NO_EGRESS_PATH",
+        "TELEMETRY_EXPORT_BLOCKED",
+      ]),
+    );
+    expect(ids).not.toContain("ENI_MISSING");
+    expect(ids).not.toContain("STARTUP_BLOCKED_ON_NETWORK");
+    const noPath = findings.find((f) => f.id === "VPC_NO_EGRESS_PATH")!;
+    expect(noPath.fix).toContain("rtb-0main");
+    expect(noPath.evidence.map((x) => x.fact).join("\n")).toContain("has no active 0.0.0.0/0 route");
+    expect(ranked[0]).toMatchObject({ cause: "VPC_NO_EGRESS_PATH", verdict: "confirmed" });
+    expect(ranked.map((h) => h.cause)).not.toContain("HEALTH_CHECK_FAILING");
+    expect(ranked.find((h) => h.cause === "VPC_ENDPOINT_MISSING")!.verdict).toBe("unknown");
+  });
+
+  it("with --source: a start-up call to a service without its endpoint → VPC_ENDPOINT_MISSING first, STARTUP_BLOCKED_ON_NETWORK supporting", () => {
+    const e: DiagnoseEvidence = {
+      runtime: runtime(),
+      network: network({
+        endpoints: { value: [interfaceEndpoint("logs")], source: api("DescribeVpcEndpoints") },
+      }),
+      awsServices: [use("sts", "startup", 7), use("bedrock-runtime", "handler", 20)],
+      invoke: healthCheckFailed,
+      gaps: [],
+    };
+    const { findings, ranked } = diagnoseOf(e);
+    const missing = findings.filter((f) => f.id === "VPC_ENDPOINT_MISSING");
+    expect(missing.map((f) => /service-name (\S+)/.exec(f.fix)![1])).toEqual([
+      "com.amazonaws.us-east-1.bedrock-runtime",
+      "com.amazonaws.us-east-1.sts",
+    ]);
+    expect(missing[1]!.fix).toBe(
+      `\`aws ec2 create-vpc-endpoint --vpc-id ${VPC} --vpc-endpoint-type Interface --service-name com.amazonaws.us-east-1.sts --subnet-ids ${SUBNET} --security-group-ids ${ENDPOINT_SG} --private-dns-enabled\``,
+    );
+    const blocked = findings.find((f) => f.id === "STARTUP_BLOCKED_ON_NETWORK")!;
+    expect(blocked.fix).toContain("sts.us-east-1.amazonaws.com:443");
+    expect(blocked.evidence[1]!.source).toEqual({ kind: "file", path: "agent/app.py", line: 7 });
+    // logs has its endpoint, xray none: traces cannot leave.
+    const telemetry = findings.find((f) => f.id === "TELEMETRY_EXPORT_BLOCKED")!;
+    expect(telemetry.evidence[0]!.fact).toBe("xray: no-route");
+    expect(ranked[0]).toMatchObject({ cause: "VPC_ENDPOINT_MISSING", verdict: "confirmed" });
+    expect(ranked[0]!.for.map((x) => x.fact).join("\n")).toContain("at start-up");
+    const steps = nextSteps(e, ranked).map((s) => s.command);
+    expect(steps).toContain(
+      `aws ec2 create-vpc-endpoint --vpc-id ${VPC} --vpc-endpoint-type Interface --service-name com.amazonaws.us-east-1.sts --subnet-ids ${SUBNET} --security-group-ids ${ENDPOINT_SG} --private-dns-enabled --region us-east-1`,
+    );
+    expect(steps).toContain(
+      `aws ec2 describe-network-interfaces --filters Name=tag:AmazonBedrockAgentCoreManaged,Values=true Name=subnet-id,Values=${SUBNET} --region us-east-1`,
+    );
+  });
+
+  it("ranks the loopback default first when --source shows it and the blocked service is called only in a handler", () => {
+    const loopback = makeFinding("PYTHON_SDK_LOOPBACK_DEFAULT", [
+      { fact: "app.run() passes no host", source: { kind: "file", path: "app.py", line: 9 } },
+      { fact: "the Dockerfile sets no DOCKER_CONTAINER", source: { kind: "file", path: "Dockerfile" } },
+    ]);
+    const e: DiagnoseEvidence = {
+      runtime: runtime(),
+      network: network({
+        endpoints: { value: [interfaceEndpoint("logs")], source: api("DescribeVpcEndpoints") },
+      }),
+      awsServices: [use("bedrock-runtime", "handler", 20)],
+      sourceFindings: [loopback],
+      invoke: healthCheckFailed,
+      gaps: [],
+    };
+    const { ids, ranked } = diagnoseOf(e, [loopback]);
+    expect(ids).toContain("VPC_ENDPOINT_MISSING");
+    expect(ranked[0]).toMatchObject({ cause: "PYTHON_SDK_LOOPBACK_DEFAULT", verdict: "confirmed" });
+    const endpoint = ranked.find((h) => h.cause === "VPC_ENDPOINT_MISSING")!;
+    expect(endpoint.verdict).toBe("possible");
+    expect(endpoint.against[0]!.fact).toContain("not the health check");
+  });
+
+  it("SG_EGRESS_BLOCKED through a NAT gateway when egress allows only the VPC's range; silent when 443 is open", () => {
+    const narrow = [{ IpProtocol: "tcp", FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: "10.0.0.0/16" }] }];
+    const e: DiagnoseEvidence = {
+      runtime: runtime(),
+      network: network(withNat(narrow)),
+      invoke: healthCheckFailed,
+      gaps: [],
+    };
+    const { findings, ranked } = diagnoseOf(e);
+    const sg = findings.find((f) => f.id === "SG_EGRESS_BLOCKED")!;
+    expect(sg.fix).toContain(`--group-id ${SG}`);
+    expect(sg.evidence.at(-1)!.source).toEqual(api("DescribeSecurityGroups"));
+    expect(ranked[0]!.cause).toBe("SG_EGRESS_BLOCKED");
+    const open: DiagnoseEvidence = { runtime: runtime(), network: network(withNat([ALL_OUT])), gaps: [] };
+    expect(applyRules(open).map((f) => f.id)).toEqual([]);
+  });
+
+  it("VPC_ENDPOINT_PRIVATE_DNS_DISABLED, VPC_ENDPOINT_SG_BLOCKS_RUNTIME and VPC_DNS_DISABLED name the endpoint, the groups and the VPC", () => {
+    const dnsOff = network({
+      endpoints: {
+        value: [interfaceEndpoint("sts", { PrivateDnsEnabled: false })],
+        source: api("DescribeVpcEndpoints"),
+      },
+    });
+    const idsOf = (n: DiagnoseEvidence["network"]) =>
+      applyRules({ runtime: runtime(), network: n, awsServices: [use("sts", "startup", 3)], gaps: [] });
+    const privateDns = idsOf(dnsOff).find((f) => f.id === "VPC_ENDPOINT_PRIVATE_DNS_DISABLED")!;
+    expect(privateDns.fix).toContain("--vpc-endpoint-id vpce-0sts --private-dns-enabled");
+    const closed = network({
+      endpoints: { value: [interfaceEndpoint("sts")], source: api("DescribeVpcEndpoints") },
+      securityGroups: {
+        value: [group(SG, [ALL_OUT]), group(ENDPOINT_SG, [])],
+        source: api("DescribeSecurityGroups"),
+      },
+    });
+    const sgBlocks = idsOf(closed).find((f) => f.id === "VPC_ENDPOINT_SG_BLOCKS_RUNTIME")!;
+    expect(sgBlocks.fix).toContain(
+      `--group-id ${ENDPOINT_SG} --protocol tcp --port 443 --source-group ${SG}`,
+    );
+    const hostnamesOff = network({
+      endpoints: { value: [interfaceEndpoint("sts")], source: api("DescribeVpcEndpoints") },
+      dnsHostnames: { value: false, source: api("DescribeVpcAttribute") },
+    });
+    const dns = idsOf(hostnamesOff).find((f) => f.id === "VPC_DNS_DISABLED")!;
+    expect(dns.fix).toContain(`--vpc-id ${VPC}`);
+    expect(dns.evidence[0]!.fact).toContain("enableDnsHostnames false");
+    // Hostnames off matters only to private DNS: with no endpoint it is not a finding.
+    const noEndpoints = network({ dnsHostnames: { value: false, source: api("DescribeVpcAttribute") } });
+    expect(applyRules({ runtime: runtime(), network: noEndpoints, gaps: [] }).map((f) => f.id)).not.toContain(
+      "VPC_DNS_DISABLED",
+    );
+  });
+
+  it("judges nothing it could not read: a denied DescribeVpcEndpoints leaves every path unknown", () => {
+    const e: DiagnoseEvidence = {
+      runtime: runtime(),
+      network: network({ endpoints: undefined }),
+      awsServices: [use("sts", "startup", 3)],
+      invoke: healthCheckFailed,
+      gaps: [],
+    };
+    const { ids, ranked } = diagnoseOf(e);
+    expect(ids).toEqual(["HEALTH_CHECK_FAILING"]);
+    expect(ranked.find((h) => h.cause === "VPC_NO_EGRESS_PATH")!.verdict).toBe("unknown");
+  });
+});
+
+describe("network rules and hypotheses: placement and CREATE_FAILED", () => {
+  const eniFailure = (code: string, message: string): TimelineEvent => ({
+    eventId: "e1",
+    time: new Date("2026-11-25T01:00:00Z"),
+    name: "CreateNetworkInterface",
+    source: "ec2.amazonaws.com",
+    actor:
+      "arn:aws:iam::123456789012:role/aws-service-role/network.bedrock-agentcore.amazonaws.com/AWSServiceRoleForBedrockAgentCoreNetwork",
+    actorType: "AssumedRole",
+    errorCode: code,
+    errorMessage: message,
+    dryRun: false,
+    requestParameters: { subnetId: SUBNET_2 },
+    responseElements: {},
+  });
+
+  it("a full subnet: SUBNET_NO_FREE_IPS is the root cause of CREATE_FAILED, CloudTrail's ENI_CREATE_FAILED supporting it", () => {
+    const e: DiagnoseEvidence = {
+      runtime: runtime({
+        status: "CREATE_FAILED",
+        failureReason: "Failed to create network interface: InsufficientFreeAddressesInSubnet",
+        subnets: [SUBNET, SUBNET_2],
+      }),
+      network: network({
+        subnetIds: [SUBNET, SUBNET_2],
+        subnets: {
+          value: [subnet(SUBNET, "use1-az1", 250), subnet(SUBNET_2, "use1-az2", 0, "10.0.2.0/28")],
+          source: api("DescribeSubnets"),
+        },
+        managedInterfaces: { value: [], source: api("DescribeNetworkInterfaces") },
+      }),
+      timeline: {
+        value: [
+          eniFailure(
+            "Client.InsufficientFreeAddressesInSubnet",
+            "There are not enough free addresses in subnet.",
+          ),
+        ],
+        source: { kind: "api", service: "cloudtrail", operation: "LookupEvents" },
+      },
+      gaps: [],
+    };
+    expect(symptomOf(e)).toBe("create-failed");
+    const { findings, ranked } = diagnoseOf(e);
+    expect(findings.map((f) => f.id)).toEqual(
+      expect.arrayContaining(["RUNTIME_NOT_READY", "SUBNET_NO_FREE_IPS", "ENI_CREATE_FAILED", "ENI_MISSING"]),
+    );
+    expect(findings.find((f) => f.id === "ENI_CREATE_FAILED")!.fix).toContain(
+      "InsufficientFreeAddressesInSubnet (There are not enough free addresses in subnet.)",
+    );
+    expect(findings.find((f) => f.id === "SUBNET_NO_FREE_IPS")!.fix).toContain(SUBNET_2);
+    expect(ranked[0]).toMatchObject({ cause: "SUBNET_NO_FREE_IPS", verdict: "confirmed" });
+    expect(ranked.map((h) => h.cause)).not.toContain("RUNTIME_NOT_READY");
+    expect(ranked.map((h) => h.cause)).not.toContain("PYTHON_SDK_LOOPBACK_DEFAULT");
+  });
+
+  it("an unsupported zone id: SUBNET_AZ_UNSUPPORTED names the subnet, its zone id and the supported ones", () => {
+    const e: DiagnoseEvidence = {
+      runtime: runtime({
+        status: "CREATE_FAILED",
+        failureReason: "Subnet is in an unsupported availability zone",
+      }),
+      network: network({
+        subnets: { value: [subnet(SUBNET, "use1-az3", 250)], source: api("DescribeSubnets") },
+        managedInterfaces: { value: [], source: api("DescribeNetworkInterfaces") },
+      }),
+      gaps: [],
+    };
+    const { findings, ranked } = diagnoseOf(e);
+    expect(findings.find((f) => f.id === "SUBNET_AZ_UNSUPPORTED")!.fix).toBe(
+      `Use subnets in use1-az1, use1-az2, use1-az4 (subnet ${SUBNET} is in use1-az3).`,
+    );
+    expect(ranked[0]!.cause).toBe("SUBNET_AZ_UNSUPPORTED");
+  });
+
+  it("the service-linked role missing is the root cause over the failed ENI creation it causes", () => {
+    const e: DiagnoseEvidence = {
+      runtime: runtime({ status: "CREATE_FAILED", failureReason: "Unable to create network interface" }),
+      network: network({ managedInterfaces: { value: [], source: api("DescribeNetworkInterfaces") } }),
+      iam: {
+        serviceLinkedRole: {
+          value: { exists: false },
+          source: { kind: "api", service: "iam", operation: "GetRole" },
+        },
+      } as DiagnoseEvidence["iam"],
+      gaps: [],
+    };
+    const { ranked } = diagnoseOf(e);
+    expect(ranked[0]).toMatchObject({ cause: "SERVICE_LINKED_ROLE_MISSING", verdict: "confirmed" });
+  });
+
+  it("ENI_NOT_ATTACHED for the runtime's own detached interface; ENI_LINGERING for another one left available", () => {
+    const e: DiagnoseEvidence = {
+      runtime: runtime(),
+      network: network({
+        managedInterfaces: {
+          value: [eni("eni-0runtime", [SG], "available"), eni("eni-0old", ["sg-0old"], "available")],
+          source: api("DescribeNetworkInterfaces"),
+        },
+        securityGroups: { value: [group(SG, [ALL_OUT])], source: api("DescribeSecurityGroups") },
+        ...withNat([ALL_OUT]),
+      }),
+      gaps: [],
+    };
+    const findings = applyRules(e);
+    expect(findings.map((f) => f.id)).toEqual(["ENI_NOT_ATTACHED", "ENI_LINGERING"]);
+    expect(findings[0]!.fix).toContain("eni-0runtime");
+    expect(findings[1]!.fix).toContain("eni-0old");
+    const facts = knownFacts(e)
+      .find((t) => t.topic === "Network")!
+      .facts.map((f) => f.fact);
+    expect(facts).toContain(`${SUBNET} is routed by rtb-0main (the VPC's main table); 0.0.0.0/0 → nat-01`);
+    expect(facts.join("\n")).toContain(
+      "paths from the runtime's subnets: xray reachable via nat, logs reachable via nat",
+    );
+  });
+
+  it("ENI_MISSING when no tagged interface has the runtime's groups, quoting CloudTrail", () => {
+    const e: DiagnoseEvidence = {
+      runtime: runtime(),
+      network: network({ managedInterfaces: { value: [], source: api("DescribeNetworkInterfaces") } }),
+      timeline: { value: [], source: { kind: "api", service: "cloudtrail", operation: "LookupEvents" } },
+      gaps: [],
+    };
+    const missing = applyRules(e).find((f) => f.id === "ENI_MISSING")!;
+    expect(missing.evidence.map((x) => x.fact)).toEqual([
+      `no interface tagged AmazonBedrockAgentCoreManaged=true in ${SUBNET} has the runtime's security groups (${SG})`,
+      "CloudTrail has no CreateNetworkInterface event for these subnets in the period read",
+    ]);
+    expect(missing.fix).toContain("--region us-east-1");
+  });
+});

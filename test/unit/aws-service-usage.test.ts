@@ -1,0 +1,100 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { endpointPrefixOf, scanAwsServiceUsage, servicesUsed } from "../../src/agent/aws-service-usage.js";
+
+const fixture = resolve(import.meta.dirname, "../fixtures/agents/py-boto3-startup-calls");
+
+describe("scanAwsServiceUsage on a Python fixture", () => {
+  it("finds each service with file:line, start-up calls (top level, or a function called there) apart from handler calls", async () => {
+    const uses = await scanAwsServiceUsage(fixture);
+    const brief = uses.map((u) => [u.service, u.file, u.line, u.phase]);
+    expect(brief).toEqual([
+      ["sts", "app.py", 8, "startup"],
+      ["secretsmanager", "app.py", 14, "startup"],
+      ["s3", "app.py", 22, "handler"],
+      ["bedrock-runtime", "app.py", 24, "handler"],
+    ]);
+    expect(uses[0]!.detail).toContain('boto3.client("sts") (line 7) called at import');
+    expect(uses[1]!.detail).toContain("in load_settings(), called at import");
+    expect(servicesUsed(uses).map((u) => `${u.service}:${u.phase}`)).toEqual([
+      "bedrock-runtime:handler",
+      "s3:handler",
+      "secretsmanager:startup",
+      "sts:startup",
+    ]);
+  });
+});
+
+describe("scanAwsServiceUsage on inline sources", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "aws-usage-"));
+    await writeFile(
+      join(dir, "agent.py"),
+      [
+        "from strands import Agent",
+        "from bedrock_agentcore.runtime import BedrockAgentCoreApp",
+        "import boto3",
+        "",
+        "session = boto3.Session(region_name='us-east-1')",
+        "ddb = session.resource('dynamodb')",
+        "agent = Agent(system_prompt='hi')",
+        "metrics = boto3.client(service_name='cloudwatch')",
+        "",
+        "@app.entrypoint",
+        "def handler(payload):",
+        "    ddb.Table('t').get_item(Key={})",
+        "    boto3.client('ecr').describe_images()  # a chained call",
+        "    return agent(payload['prompt'])",
+        "",
+      ].join("\n"),
+    );
+    await writeFile(
+      join(dir, "server.ts"),
+      [
+        'import { S3Client, GetObjectCommand } from "@aws-sdk/client-s3";',
+        'import { STSClient as Sts, GetCallerIdentityCommand } from "@aws-sdk/client-sts";',
+        'import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";',
+        "",
+        "const sts = new Sts({});",
+        "const who = await sts.send(new GetCallerIdentityCommand({}));",
+        "const s3 = new S3Client({ region: 'us-east-1' });",
+        "",
+        "export async function handler(event: { key: string }) {",
+        "  return s3.send(new GetObjectCommand({ Bucket: 'b', Key: event.key }));",
+        "}",
+      ].join("\n"),
+    );
+    await writeFile(
+      join(dir, "model.mjs"),
+      'import { Agent } from "@strands-agents/sdk";\nconst agent = new Agent();\n',
+    );
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("reads boto3 sessions, Strands' default Bedrock model, and the JS SDK's imports and clients", async () => {
+    const uses = await scanAwsServiceUsage(dir);
+    const brief = uses.map((u) => `${u.file}:${u.line} ${u.service} ${u.phase}`);
+    expect(brief).toEqual([
+      "agent.py:8 monitoring handler",
+      "agent.py:12 dynamodb handler",
+      "agent.py:13 ecr.api handler",
+      "agent.py:14 bedrock-runtime handler",
+      "model.mjs:2 bedrock-runtime handler",
+      "server.ts:3 logs handler",
+      "server.ts:6 sts startup",
+      "server.ts:10 s3 handler",
+    ]);
+    expect(uses.find((u) => u.service === "monitoring")!.detail).toContain("not called at import");
+  });
+
+  it("maps client names to the endpoint prefixes VPC endpoints use", () => {
+    expect(
+      ["cloudwatch", "ecr", "cloudwatch-logs", "sfn", "bedrock-runtime", "S3"].map(endpointPrefixOf),
+    ).toEqual(["monitoring", "ecr.api", "logs", "states", "bedrock-runtime", "s3"]);
+  });
+});
