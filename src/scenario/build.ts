@@ -98,10 +98,9 @@ async function buildVpc(ec2: EC2Client, region: string, spec: ScenarioVpc, refs:
   const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: spec.cidr }));
   const vpcId = Vpc!.VpcId!;
   refs.set(`vpc:${spec.name}`, vpcId);
-  if (!spec.enableDnsSupport)
-    await ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsSupport: { Value: false } }));
-  if (!spec.enableDnsHostnames)
-    await ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsHostnames: { Value: false } }));
+  // A new VPC has DNS hostnames off (only default VPCs have them on): a script that wants them sets them.
+  if (spec.enableDnsHostnames)
+    await ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsHostnames: { Value: true } }));
   for (const subnet of spec.subnets) {
     const { Subnet } = await ec2.send(
       new CreateSubnetCommand({
@@ -205,6 +204,9 @@ async function buildVpc(ec2: EC2Client, region: string, spec: ScenarioVpc, refs:
       }),
     );
   }
+  // Last, as it happens in the field: DNS support switched off after the endpoints were made.
+  if (!spec.enableDnsSupport)
+    await ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsSupport: { Value: false } }));
 }
 
 /**

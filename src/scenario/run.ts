@@ -115,7 +115,11 @@ export async function runScenario(
   const config = { endpoint: emulator.url, region: scenario.region, credentials: CREDENTIALS };
   try {
     progress("building the account through the AWS API");
-    const { refs, runtimeIds } = await buildScenario(scenario, config);
+    const { refs, runtimeIds } = await buildScenario(scenario, config).catch((error: Error) => {
+      throw new UsageError(
+        `${loaded.name}: building the scenario through the AWS API failed: ${error.name}: ${error.message}`,
+      );
+    });
     const data = new BedrockAgentCoreClient({ ...config, maxAttempts: 1 });
     const invocations: InvocationOutcome[] = [];
     for (const invocation of scenario.invocations) {
