@@ -1,7 +1,7 @@
 /**
  * Writes docs/findings.md (the finding catalog), docs/check-report.schema.json
- * (the JSON report's schema) and the IAM policies of `diagnose` (from its
- * allow-list) from their one source in code. `--check` fails
+ * and docs/diagnose-report.schema.json (the JSON reports' schemas) and the IAM
+ * policies of `diagnose` (from its allow-list) from their one source in code. `--check` fails
  * when a checked-in file differs, so CI catches a catalog change without docs.
  */
 import { readFileSync, writeFileSync } from "node:fs";
@@ -9,6 +9,7 @@ import { resolve } from "node:path";
 import { z } from "zod";
 import { checkReportSchema } from "../src/check/report.js";
 import { diagnosePolicy } from "../src/diagnose/allow-list.js";
+import { diagnoseReportSchema } from "../src/diagnose/report-schema.js";
 import { CATALOG, FINDING_IDS } from "../src/findings/catalog.js";
 import { scenarioSchema } from "../src/scenario/schema.js";
 
@@ -55,6 +56,12 @@ function reportSchema(): string {
   return `${JSON.stringify({ title: "agentcore-doctor check report, schemaVersion 1", ...schema }, null, 2)}\n`;
 }
 
+function diagnoseReportSchemaJson(): string {
+  const schema = z.toJSONSchema(diagnoseReportSchema, { target: "draft-2020-12" });
+  const title = `agentcore-doctor diagnose report, schemaVersion ${diagnoseReportSchema.shape.schemaVersion.value}`;
+  return `${JSON.stringify({ title, ...schema }, null, 2)}\n`;
+}
+
 function scenarioSchemaJson(): string {
   const schema = z.toJSONSchema(scenarioSchema, { target: "draft-2020-12", io: "input" });
   return `${JSON.stringify({ title: "agentcore-doctor scenario (scenarios/<name>/scenario.yaml)", ...schema }, null, 2)}\n`;
@@ -64,6 +71,7 @@ const outputs: Record<string, string> = {
   "docs/scenario.schema.json": scenarioSchemaJson(),
   "docs/findings.md": findingsPage(),
   "docs/check-report.schema.json": reportSchema(),
+  "docs/diagnose-report.schema.json": diagnoseReportSchemaJson(),
   "docs/diagnose-iam-policy.json": `${JSON.stringify(diagnosePolicy(false), null, 2)}\n`,
   "docs/diagnose-iam-policy-with-invoke.json": `${JSON.stringify(diagnosePolicy(true), null, 2)}\n`,
 };

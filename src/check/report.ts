@@ -1,42 +1,11 @@
 import { z } from "zod";
-import { FINDING_IDS } from "../findings/catalog.js";
+import { findingSchema } from "../findings/schema.js";
 
 /**
  * The JSON report of `check`: a public, versioned interface. Add optional
  * fields freely; removing or changing one bumps `schemaVersion`.
  */
 export const CHECK_REPORT_SCHEMA_VERSION = 1;
-
-const evidenceSource = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("file"), path: z.string(), line: z.number().int().optional() }),
-  z.object({ kind: z.literal("probe"), request: z.string() }),
-  z.object({ kind: z.literal("process"), detail: z.string() }),
-  z.object({ kind: z.literal("socket"), table: z.string() }),
-  z.object({
-    kind: z.literal("api"),
-    service: z.string(),
-    operation: z.string(),
-    parameters: z.record(z.string(), z.unknown()).optional(),
-  }),
-  z.object({
-    kind: z.literal("log"),
-    group: z.string(),
-    stream: z.string().optional(),
-    line: z.number().int().optional(),
-  }),
-  z.object({ kind: z.literal("tool"), detail: z.string() }),
-]);
-
-export const findingSchema = z.object({
-  id: z
-    .enum(FINDING_IDS as [string, ...string[]])
-    .describe("Stable id from the finding catalog (docs/findings.md)"),
-  severity: z.enum(["error", "warning", "info"]),
-  title: z.string(),
-  evidence: z.array(z.object({ fact: z.string(), source: evidenceSource })),
-  fix: z.string(),
-  docs: z.string(),
-});
 
 const socketSchema = z.object({
   address: z.string(),

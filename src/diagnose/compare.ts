@@ -1,9 +1,12 @@
+import type { Finding } from "../findings/index.js";
 import type { DiagnoseEvidence } from "./analysis-input.js";
 import type { Hypothesis } from "./hypotheses.js";
+import { verdictOf } from "./verdict.js";
 
 export interface ComparedSide {
   evidence: DiagnoseEvidence;
   hypotheses: readonly Hypothesis[];
+  findings: readonly Finding[];
 }
 
 export interface ComparisonRow {
@@ -27,11 +30,9 @@ function logs(e: DiagnoseEvidence): string {
   return l.group ? `${l.streams.length} stream(s), ${l.lines.length} recent line(s)` : "no log group";
 }
 
-function verdict(h: readonly Hypothesis[]): string {
-  const top = h[0];
-  return top && (top.verdict === "confirmed" || top.verdict === "likely")
-    ? `${top.cause} (${top.verdict})`
-    : "undetermined";
+function verdict(s: ComparedSide): string {
+  const v = verdictOf(s.hypotheses, s.findings);
+  return v.rootCause ? `${v.rootCause} (${v.verdict})` : v.verdict;
 }
 
 /**
@@ -53,7 +54,7 @@ export function compareRuntimes(a: ComparedSide, b: ComparedSide): ComparisonRow
       "execution role": r.roleArn,
       invocation: invocation(s.evidence),
       logs: logs(s.evidence),
-      verdict: verdict(s.hypotheses),
+      verdict: verdict(s),
     };
   };
   const left = side(a);

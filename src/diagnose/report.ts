@@ -4,27 +4,16 @@ import { TOOL_VERSION } from "../version.js";
 import { knownFacts } from "./known-facts.js";
 import { nextSteps, supportCaseText } from "./next-steps.js";
 import { type Diagnosis, NOT_YET_COLLECTED } from "./run.js";
+import { verdictOf } from "./verdict.js";
 
 /** The JSON report of `diagnose`; removing or changing a field bumps the version. */
 export const DIAGNOSE_REPORT_SCHEMA_VERSION = 1;
 
 export type DiagnoseFormat = "text" | "markdown" | "json";
 
-/** The top hypothesis when the evidence establishes it, else "undetermined". */
-function verdictOf(hypotheses: Diagnosis["hypotheses"]) {
-  const top = hypotheses[0];
-  return top && (top.verdict === "confirmed" || top.verdict === "likely")
-    ? { rootCause: top.cause, verdict: top.verdict, title: top.title }
-    : {
-        rootCause: null,
-        verdict: "undetermined",
-        title: "No cause is established by the evidence collected",
-      };
-}
-
 export function diagnoseReport(d: Diagnosis) {
   const r = d.evidence.runtime.value;
-  const verdict = verdictOf(d.hypotheses);
+  const verdict = verdictOf(d.hypotheses, d.findings);
   return {
     schemaVersion: DIAGNOSE_REPORT_SCHEMA_VERSION,
     tool: { name: "agentcore-doctor", version: TOOL_VERSION },
@@ -58,7 +47,7 @@ export function diagnoseReport(d: Diagnosis) {
           comparison: {
             other: {
               id: d.comparison.other.evidence.runtime.value.runtimeId,
-              verdict: verdictOf(d.comparison.other.hypotheses),
+              verdict: verdictOf(d.comparison.other.hypotheses, d.comparison.other.findings),
             },
             rows: d.comparison.rows,
           },
@@ -97,9 +86,13 @@ export function renderDiagnoseText(d: Diagnosis, color: boolean): string {
   const c = pc.createColors(color);
   const report = diagnoseReport(d);
   const lines = [
-    report.verdict.rootCause
-      ? `${c.red(c.bold("ROOT CAUSE"))} ${c.bold(report.verdict.rootCause)} (${report.verdict.verdict}): ${report.verdict.title}`
-      : `${c.yellow(c.bold("UNDETERMINED"))} ${report.verdict.title}`,
+    report.verdict.verdict === "finding"
+      ? `${c.yellow(c.bold("NO FAILURE SEEN, BUT"))} ${c.bold(report.verdict.rootCause ?? "")}: ${report.verdict.title}`
+      : report.verdict.rootCause
+        ? `${c.red(c.bold("ROOT CAUSE"))} ${c.bold(report.verdict.rootCause)} (${report.verdict.verdict}): ${report.verdict.title}`
+        : report.verdict.verdict === "healthy"
+          ? `${c.green(c.bold("HEALTHY"))} ${report.verdict.title}`
+          : `${c.yellow(c.bold("UNDETERMINED"))} ${report.verdict.title}`,
     c.dim(
       `runtime ${report.runtime.name} (${report.runtime.id}) v${report.runtime.version} ${report.runtime.status}, ${report.runtime.networkMode}, ${report.runtime.protocol}`,
     ),
@@ -173,9 +166,11 @@ export function renderDiagnoseMarkdown(d: Diagnosis): string {
     "",
     "## Summary",
     "",
-    report.verdict.rootCause
-      ? `**Root cause (${report.verdict.verdict}):** \`${report.verdict.rootCause}\`: ${report.verdict.title}.`
-      : `**Undetermined:** ${report.verdict.title}.`,
+    report.verdict.verdict === "finding"
+      ? `**No failure seen, but:** \`${report.verdict.rootCause}\`: ${report.verdict.title}.`
+      : report.verdict.rootCause
+        ? `**Root cause (${report.verdict.verdict}):** \`${report.verdict.rootCause}\`: ${report.verdict.title}.`
+        : `**${report.verdict.verdict === "healthy" ? "Healthy" : "Undetermined"}:** ${report.verdict.title}.`,
     "",
     "| | |",
     "|---|---|",

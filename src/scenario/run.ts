@@ -4,6 +4,7 @@ import { basename, join, resolve } from "node:path";
 import { BedrockAgentCoreClient, InvokeAgentRuntimeCommand } from "@aws-sdk/client-bedrock-agentcore";
 import { parse } from "yaml";
 import { type Diagnosis, diagnose } from "../diagnose/run.js";
+import { verdictOf } from "../diagnose/verdict.js";
 import { startEmulator } from "../emulator/index.js";
 import { UsageError } from "../util/errors.js";
 import { buildScenario, resolveReferences } from "./build.js";
@@ -180,13 +181,11 @@ export async function runScenario(
       ...(target.projectConfig ? { configFile: resolve(dir, target.projectConfig) } : {}),
     });
     const ranked = diagnosis.hypotheses;
-    const top = ranked[0];
-    const rootCause =
-      top && (top.verdict === "confirmed" || top.verdict === "likely") ? top.cause : undefined;
+    const rootCause = verdictOf(ranked, diagnosis.findings).rootCause ?? undefined;
     const expected = scenario.expect.rootCause;
     const found = new Set(diagnosis.findings.map((f) => f.id));
     const top1 = rootCause === expected;
-    const top3 = ranked.slice(0, 3).some((h) => h.cause === expected && h.verdict !== "ruled-out");
+    const top3 = top1 || ranked.slice(0, 3).some((h) => h.cause === expected && h.verdict !== "ruled-out");
     const missingFindings = scenario.expect.findings.filter((id) => !found.has(id));
     return {
       name: loaded.name,

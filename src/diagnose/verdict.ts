@@ -1,0 +1,44 @@
+import type { Finding, FindingId } from "../findings/index.js";
+import type { Hypothesis } from "./hypotheses.js";
+
+/** Findings that describe the failure, or follow from it, rather than cause it. */
+const CONSEQUENCES: ReadonlySet<FindingId> = new Set([
+  "HEALTH_CHECK_FAILING",
+  "RUNTIME_NOT_READY",
+  "NO_RUNTIME_LOGS",
+]);
+const SEVERITY = { error: 0, warning: 1, info: 2 } as const;
+
+export interface DiagnoseVerdict {
+  rootCause: FindingId | null;
+  /**
+   * confirmed/likely: the best-ranked cause of the observed failure;
+   * finding: no failure was observed, and this is the most severe problem found;
+   * healthy: no failure and no problem; undetermined: a failure nothing explains.
+   */
+  verdict: "confirmed" | "likely" | "finding" | "healthy" | "undetermined";
+  title: string;
+}
+
+/** The one verdict of a diagnosis: every report, the comparison and the scenarios read it from here. */
+export function verdictOf(hypotheses: readonly Hypothesis[], findings: readonly Finding[]): DiagnoseVerdict {
+  const top = hypotheses[0];
+  if (top && (top.verdict === "confirmed" || top.verdict === "likely")) {
+    return { rootCause: top.cause as FindingId, verdict: top.verdict, title: top.title };
+  }
+  const failureSeen = findings.some((f) => f.id === "HEALTH_CHECK_FAILING" || f.id === "RUNTIME_NOT_READY");
+  const problems = findings
+    .filter((f) => !CONSEQUENCES.has(f.id as FindingId) && f.severity !== "info")
+    .sort((a, b) => SEVERITY[a.severity] - SEVERITY[b.severity]);
+  if (!failureSeen && problems[0]) {
+    return { rootCause: problems[0].id as FindingId, verdict: "finding", title: problems[0].title };
+  }
+  if (!failureSeen && !findings.some((f) => f.severity === "error")) {
+    return { rootCause: null, verdict: "healthy", title: "No failure observed and no problem found" };
+  }
+  return {
+    rootCause: null,
+    verdict: "undetermined",
+    title: "No cause is established by the evidence collected",
+  };
+}
