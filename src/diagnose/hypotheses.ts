@@ -176,6 +176,12 @@ const HEALTH_CHECK_CAUSES: readonly Cause[] = [
     toConfirm: "run `agentcore-doctor check`: it reads which port the agent listens on",
   },
   {
+    id: "NOT_LISTENING",
+    kind: "code",
+    answeredBy: source,
+    toConfirm: "run `agentcore-doctor check`: it reads which sockets the agent's processes listen on",
+  },
+  {
     id: "IMAGE_NOT_ARM64",
     kind: "code",
     answeredBy: (e) => ({

@@ -2,6 +2,7 @@ import type { Finding } from "../../findings/index.js";
 import { checkProjectConfig } from "./config.js";
 import type { StaticCheck, StaticContext } from "./context.js";
 import { checkExposedPort } from "./expose.js";
+import { checkLoopbackBind } from "./loopback-bind.js";
 import { checkOtelInstrumentation } from "./otel.js";
 import { checkImagePlatform } from "./platform.js";
 import { checkPythonSdkHostDefault } from "./python-host.js";
@@ -15,6 +16,7 @@ export const STATIC_CHECKS: readonly StaticCheck[] = [
   checkImagePlatform,
   checkExposedPort,
   checkPythonSdkHostDefault,
+  checkLoopbackBind,
   checkServerStarted,
   checkOtelInstrumentation,
 ];

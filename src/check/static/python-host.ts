@@ -5,10 +5,11 @@ import { type Evidence, makeFinding } from "../../findings/index.js";
 import type { StaticCheck } from "./context.js";
 
 /**
- * Blanks out comments and string literals, keeping every newline, so a call
- * found in what remains is code and its offset still gives the right line.
+ * Blanks out comments and string literals (or only comments, with
+ * `keepStrings`), keeping every newline, so a call found in what remains is
+ * code and its offset still gives the right line.
  */
-export function blankPythonNonCode(source: string): string {
+export function blankPythonNonCode(source: string, options: { keepStrings?: boolean } = {}): string {
   let out = "";
   let i = 0;
   while (i < source.length) {
@@ -23,18 +24,15 @@ export function blankPythonNonCode(source: string): string {
     if (ch === '"' || ch === "'") {
       const triple = source.startsWith(ch.repeat(3), i);
       const close = triple ? ch.repeat(3) : ch;
-      out += " ".repeat(close.length);
+      const start = i;
       i += close.length;
       while (i < source.length && !source.startsWith(close, i) && (triple || source[i] !== "\n")) {
-        if (source[i] === "\\") {
-          out += " ";
-          i++;
-        }
-        out += source[i] === "\n" ? "\n" : " ";
+        if (source[i] === "\\") i++;
         i++;
       }
-      out += " ".repeat(Math.min(close.length, source.length - i));
-      i += close.length;
+      i = Math.min(i + close.length, source.length);
+      const literal = source.slice(start, i);
+      out += options.keepStrings ? literal : literal.replace(/[^\n]/g, " ");
       continue;
     }
     out += ch;

@@ -81,6 +81,8 @@ function neverListened(evidence: DiagnoseEvidence): Finding[] {
   const logs = evidence.logs?.value;
   if (!invoke || !isHealthCheckFailure(invoke.value) || !logs || logs.lines.length === 0) return [];
   if (logs.listening || logs.exception || logs.pings.length > 0) return [];
+  // The source already says why it never listened: nothing starts the server.
+  if (evidence.sourceFindings?.some((f) => f.id === "NOT_LISTENING")) return [];
   const last = logs.lines.at(-1)!;
   return [
     makeFinding(
