@@ -327,7 +327,7 @@ export const CATALOG = {
       "A session that always reports HealthyBusy never idles out and keeps costing until its maximum lifetime.",
     fix: "Mark background tasks complete (`app.complete_async_task(id)`), and report Healthy when nothing runs.",
     docs: LONG_RUN,
-    emittedBy: ["check", "diagnose"],
+    emittedBy: ["check"],
   },
   ENI_LINGERING: {
     severity: "info",

@@ -1,4 +1,5 @@
-import { relative } from "node:path";
+import { dirname, relative } from "node:path";
+import { projectConfigFindings } from "../../check/static/config.js";
 import { makeFinding } from "../../findings/index.js";
 import type { Rule } from "../analysis-input.js";
 
@@ -11,9 +12,14 @@ interface Difference {
 
 const show = (values: readonly string[]) => (values.length > 0 ? [...values].sort().join(", ") : "(none)");
 
-/** Field by field, what the project config says against what the runtime runs. */
-export const configDrift: Rule = ({ runtime, config }) => {
+/**
+ * Field by field, what the project config says against what the runtime
+ * runs; a config the deploy tools would reject is reported as check reports
+ * it (the same static check), unless --source already ran it.
+ */
+export const configDrift: Rule = ({ runtime, config, sourceFindings }) => {
   if (!config) return [];
+  const invalid = sourceFindings ? [] : projectConfigFindings(dirname(config.path), config);
   const r = runtime.value;
   const differences: Difference[] = [];
   if (config.networkMode && config.networkMode.value !== r.networkMode) {
@@ -54,9 +60,10 @@ export const configDrift: Rule = ({ runtime, config }) => {
       config: show(configuredVars),
       deployed: show(r.environmentVariableNames),
     });
-  if (differences.length === 0) return [];
+  if (differences.length === 0) return [...invalid];
   const file = relative(process.cwd(), config.path) || config.path;
   return [
+    ...invalid,
     makeFinding(
       "CONFIG_DRIFT",
       differences.flatMap((d) => [

@@ -1,0 +1,59 @@
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { listScenarios, loadScenario, runScenario } from "../../src/scenario/run.js";
+import { namespaceSkipReason } from "../helpers/netns.js";
+
+const ROOT = resolve(import.meta.dirname, "../../scenarios");
+const skip = await namespaceSkipReason();
+if (skip) console.log(`scenario tests that need the session network skip: ${skip}`);
+
+/** The cases `diagnose` must get right end to end (its issue's bar), each a shipped scenario. */
+const BAR = [
+  "python-sdk-loopback",
+  "ping-not-found",
+  "crash-on-import",
+  "vpc-loopback-no-logs",
+  "unsupported-az",
+  "full-subnet",
+  "config-drift",
+];
+
+describe("shipped scenarios", () => {
+  it("all load, and every finding diagnose can name is covered by one", async () => {
+    const all = await listScenarios(ROOT);
+    expect(all.length).toBeGreaterThanOrEqual(15);
+    for (const s of all) expect(s.scenario.story.length).toBeGreaterThan(80);
+  });
+
+  for (const name of BAR) {
+    it.skipIf(skip !== undefined)(`${name}: diagnose ranks the expected root cause first`, async () => {
+      const result = await runScenario(await loadScenario(resolve(ROOT, name)));
+      expect(result.rootCause).toBe(result.expected);
+      expect(result.missingFindings).toEqual([]);
+    });
+  }
+
+  it.skipIf(skip !== undefined)(
+    "seed-incident: READY, the health-check error, the ENI by tag not by description, the SLR's CreateNetworkInterface, then the verdict naming STS",
+    async () => {
+      const result = await runScenario(await loadScenario(resolve(ROOT, "seed-incident")), { observe: true });
+      const seen = result.observations!.map((o) => `${o.call} → ${o.saw}`).join("\n");
+      expect(seen).toMatch(/GetAgentRuntime .* → status READY, network mode VPC/);
+      expect(seen).toMatch(
+        /InvokeAgentRuntime → RuntimeClientError: Runtime health check failed or timed out/,
+      );
+      expect(seen).toMatch(/description=\*AgentCore\* → 0 interfaces/);
+      expect(seen).toMatch(/tag:AmazonBedrockAgentCoreManaged=true → eni-\w+ in-use/);
+      expect(seen).toMatch(/by AWSServiceRoleForBedrockAgentCoreNetwork → Client\.DryRunOperation/);
+      expect(seen).toMatch(/by AWSServiceRoleForBedrockAgentCoreNetwork → created/);
+      expect(result.rootCause).toBe("VPC_ENDPOINT_MISSING");
+      const verdict = result.diagnosis.findings.find((f) => f.id === "VPC_ENDPOINT_MISSING")!;
+      expect(verdict.fix).toMatch(/sts/);
+      expect(result.missingFindings).toEqual([]);
+      const rows = Object.fromEntries(result.diagnosis.comparison!.rows.map((r) => [r.field, r]));
+      expect(rows["network mode"]).toMatchObject({ a: "VPC", b: "PUBLIC", differs: true });
+      expect(rows.invocation!.b).toMatch(/^OK/);
+      expect(result.elapsedMs).toBeLessThan(30_000);
+    },
+  );
+});
