@@ -89,7 +89,7 @@ export function registerScenario(program: Command): void {
         }).finally(progress.done);
         for (const invocation of result.invocations) {
           process.stderr.write(
-            `invoke ${invocation.runtime}: ${invocation.ok ? "OK" : "FAILED"} ${invocation.detail}\n`,
+            `invoke ${invocation.runtime}: ${invocation.ok ? "OK" : "FAILED"} ${invocation.detail.replace(/\s+/g, " ").slice(0, 160)}\n`,
           );
         }
         if (result.observations) {

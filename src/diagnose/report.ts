@@ -11,6 +11,12 @@ export const DIAGNOSE_REPORT_SCHEMA_VERSION = 1;
 
 export type DiagnoseFormat = "text" | "markdown" | "json";
 
+/** The findings as a reader wants them: the verdict's first, then the rest by severity. */
+function rootCauseFirst(d: Diagnosis): Finding[] {
+  const { rootCause } = verdictOf(d.hypotheses, d.findings);
+  return [...d.findings.filter((f) => f.id === rootCause), ...d.findings.filter((f) => f.id !== rootCause)];
+}
+
 export function diagnoseReport(d: Diagnosis) {
   const r = d.evidence.runtime.value;
   const verdict = verdictOf(d.hypotheses, d.findings);
@@ -30,7 +36,7 @@ export function diagnoseReport(d: Diagnosis) {
     },
     verdict,
     knownFacts: knownFacts(d.evidence),
-    findings: d.findings,
+    findings: rootCauseFirst(d),
     hypotheses: d.hypotheses,
     nextSteps: nextSteps(d.evidence, d.hypotheses),
     supportCase: supportCaseText(d.evidence, d.findings, d.hypotheses),
@@ -116,7 +122,8 @@ export function renderDiagnoseText(d: Diagnosis, color: boolean): string {
       "",
     );
   }
-  if (d.findings.length > 0) lines.push(c.bold("Findings"), ...d.findings.flatMap((f) => findingLines(f, c)));
+  if (d.findings.length > 0)
+    lines.push(c.bold("Findings"), ...rootCauseFirst(d).flatMap((f) => findingLines(f, c)));
   lines.push(
     c.bold("What we know"),
     ...report.knownFacts.flatMap((t) => [
@@ -201,7 +208,7 @@ export function renderDiagnoseMarkdown(d: Diagnosis): string {
     "## Findings",
     "",
     ...(d.findings.length === 0 ? ["None."] : []),
-    ...d.findings.flatMap((f) => [
+    ...rootCauseFirst(d).flatMap((f) => [
       `### ${f.severity.toUpperCase()} \`${f.id}\`: ${f.title}`,
       "",
       ...f.evidence.map((e) => `- ${e.fact} (${describeSource(e.source)})`),

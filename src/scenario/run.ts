@@ -6,6 +6,7 @@ import { parse } from "yaml";
 import { type Diagnosis, diagnose } from "../diagnose/run.js";
 import { verdictOf } from "../diagnose/verdict.js";
 import { startEmulator } from "../emulator/index.js";
+import { fabricSupport } from "../net/vpc/fabric.js";
 import { UsageError } from "../util/errors.js";
 import { buildScenario, resolveReferences } from "./build.js";
 import { type Observation, observeIncident } from "./incident-view.js";
@@ -106,6 +107,17 @@ export async function runScenario(
   const images = Object.fromEntries(
     Object.values(scenario.runtimes).map((r) => [containerUriOf(r.request), resolve(dir, r.agent)]),
   );
+  const needsNetwork = Object.values(scenario.runtimes).some(
+    (r) => (r.request.networkConfiguration as { networkMode?: string } | undefined)?.networkMode === "VPC",
+  );
+  if (needsNetwork && (scenario.invocations.length > 0 || scenario.diagnose.invoke)) {
+    const support = await fabricSupport();
+    if (!support.ok) {
+      throw new UsageError(
+        `${loaded.name} runs a VPC runtime's sessions, which needs the session network (network namespaces and nftables, as root on Linux): ${support.reason}. Run it as root on Linux (CI does), or pick a scenario without VPC invocations.`,
+      );
+    }
+  }
   const emulator = await startEmulator({
     port: 0,
     region: scenario.region,
