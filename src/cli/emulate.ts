@@ -17,9 +17,11 @@ interface EmulateFlags {
 
 /** What the emulator serves today, said plainly at start-up so nobody mistakes a gap for a bug. */
 const COVERAGE = [
-  "serving: bedrock-agentcore-control (Create/Get/Update/Delete/List AgentRuntime(s), ListAgentRuntimeVersions,",
-  "         Create/Get/Update/Delete/List AgentRuntimeEndpoint(s)); bedrock-agentcore (InvokeAgentRuntime, StopRuntimeSession)",
-  "not yet: EC2, IAM, STS, CloudTrail, CloudWatch Logs, ECR and VPC-mode networking: requests to them get an error naming the gap",
+  "serving: bedrock-agentcore-control (runtimes, versions, endpoints), bedrock-agentcore (InvokeAgentRuntime, StopRuntimeSession),",
+  "         EC2 (VPCs, subnets, security groups, routes, NAT and internet gateways, VPC endpoints, network interfaces),",
+  "         IAM (roles, policies, service-linked roles, SimulatePrincipalPolicy), STS (GetCallerIdentity), CloudTrail (LookupEvents),",
+  "         CloudWatch Logs (groups, streams, events), ECR (repositories and images of the mapped directories)",
+  "not served: any other service or operation gets UnknownOperationException naming what was asked",
 ];
 
 export function registerEmulate(program: Command): void {
@@ -75,7 +77,7 @@ export function registerEmulate(program: Command): void {
           `agentcore-doctor emulator on ${emulator.url} (state: ${flags.stateDir ?? "in memory"}; sessions: ${emulator.driver} driver)`,
           ...Object.entries(images).map(([uri, dir]) => `image ${uri} -> ${dir}`),
           ...COVERAGE,
-          `use it: export AWS_ENDPOINT_URL=${emulator.url} AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test`,
+          `use it: export AWS_ENDPOINT_URL=${emulator.url} AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test`,
           "signatures are parsed for region and service, not verified. Ctrl-C stops.",
           "",
         ].join("\n"),

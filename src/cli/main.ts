@@ -11,6 +11,8 @@ import { registerScenario } from "./scenario.js";
 const EXIT_TOOL_FAILURE = 2;
 
 async function main(argv: string[]): Promise<void> {
+  // The SDK warns on Node 20 that its releases after January 2027 need Node 22: not this tool's locked versions.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const program = new Command()
     .name("agentcore-doctor")
     .description(
