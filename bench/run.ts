@@ -375,6 +375,8 @@ interface DiagnoseRun {
   wallMs: number;
   apiCalls: Record<string, number>;
   findings: string[];
+  /** What diagnose could not collect (a throttled CloudTrail drops the timeline): a run with gaps is cheaper and worth less. */
+  gaps: string[];
 }
 
 function median(runs: DiagnoseRun[]): DiagnoseRun {
@@ -413,12 +415,18 @@ async function measureDiagnose(): Promise<Record<string, unknown>> {
         wallMs: performance.now() - started,
         apiCalls: diagnosis.apiCalls,
         findings: diagnosis.findings.map((f) => f.id),
+        gaps: diagnosis.gaps.map((g) => `${g.service}:${g.operation}:${g.errorCode}`),
       };
     };
     const without: DiagnoseRun[] = [];
     const withInvoke: DiagnoseRun[] = [];
+    // CloudTrail's limit is a 1 s window per account and region: each run starts after a quiet second, as a
+    // user's would; back to back, the next run's first lookups are throttled (see gaps).
+    const quiet = () => new Promise((r) => setTimeout(r, 1_100));
     for (let i = 0; i < DIAGNOSE_RUNS; i++) {
+      await quiet();
       without.push(await once(false));
+      await quiet();
       withInvoke.push(await once(true));
     }
     const summary = (runs: DiagnoseRun[]) => {
@@ -430,6 +438,8 @@ async function measureDiagnose(): Promise<Record<string, unknown>> {
         apiCalls: m.apiCalls,
         apiCallsTotal: Object.values(m.apiCalls).reduce((a, b) => a + b, 0),
         findings: m.findings,
+        gaps: m.gaps,
+        runsWithGaps: runs.filter((r) => r.gaps.length > 0).length,
       };
     };
     return {
@@ -534,11 +544,13 @@ async function main() {
       `cold session start to first byte, VPC vs PUBLIC (netns, session network, ${c.vpc.n} each, interleaved): PUBLIC p50 ${f(c.public.p50)} p99 ${f(c.public.p99)} | VPC p50 ${f(c.vpc.p50)} p99 ${f(c.vpc.p99)} | overhead p50 ${f(c.overheadP50Ms)} p99 ${f(c.overheadP99Ms)} (x${c.ratioP50.toFixed(2)}; target < 150 ms)`,
     );
   }
-  const d = diagnoseVpc as {
-    driver: string;
-    withoutInvoke: { medianMs: number; apiCalls: Record<string, number>; apiCallsTotal: number };
-    withInvoke: { medianMs: number; apiCalls: Record<string, number>; apiCallsTotal: number };
+  type DiagnoseSummary = {
+    medianMs: number;
+    apiCalls: Record<string, number>;
+    apiCallsTotal: number;
+    runsWithGaps: number;
   };
+  const d = diagnoseVpc as { driver: string; withoutInvoke: DiagnoseSummary; withInvoke: DiagnoseSummary };
   const calls = (c: Record<string, number>) =>
     Object.entries(c)
       .sort(([a], [b]) => a.localeCompare(b))
@@ -552,6 +564,12 @@ async function main() {
     `  API calls without --invoke (${d.withoutInvoke.apiCallsTotal}): ${calls(d.withoutInvoke.apiCalls)}`,
   );
   console.log(`  API calls with --invoke (${d.withInvoke.apiCallsTotal}): ${calls(d.withInvoke.apiCalls)}`);
+  for (const [label, run] of [
+    ["without --invoke", d.withoutInvoke],
+    ["with --invoke", d.withInvoke],
+  ] as const)
+    if (run.runsWithGaps > 0)
+      console.log(`  ${label}: ${run.runsWithGaps} run(s) had evidence gaps (see gaps)`);
   console.log("wrote bench/results/latest.json");
 }
 
