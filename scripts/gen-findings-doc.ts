@@ -12,6 +12,7 @@ import { diagnosePolicy } from "../src/diagnose/allow-list.js";
 import { diagnoseReportSchema } from "../src/diagnose/report-schema.js";
 import { CATALOG, FINDING_IDS } from "../src/findings/catalog.js";
 import { scenarioSchema } from "../src/scenario/schema.js";
+import { readmeWithTables } from "./readme-tables.js";
 
 const root = resolve(import.meta.dirname, "..");
 
@@ -74,6 +75,7 @@ const outputs: Record<string, string> = {
   "docs/diagnose-report.schema.json": diagnoseReportSchemaJson(),
   "docs/diagnose-iam-policy.json": `${JSON.stringify(diagnosePolicy(false), null, 2)}\n`,
   "docs/diagnose-iam-policy-with-invoke.json": `${JSON.stringify(diagnosePolicy(true), null, 2)}\n`,
+  "README.md": readmeWithTables(readFileSync(resolve(root, "README.md"), "utf8")),
 };
 
 const check = process.argv.includes("--check");

@@ -61,7 +61,16 @@ export function registerDiagnose(program: Command): void {
         ...(flags.config ? { configFile: resolve(flags.config) } : {}),
         ...(flags.source ? { sourceDir: resolve(flags.source) } : {}),
         onProgress: (step) => progress.update("collect", step),
-      }).finally(progress.done);
+      })
+        .catch((error: Error) => {
+          // The SDK's own words for an unset region are no guide to what to do.
+          if (error.message === "Region is missing")
+            throw new UsageError(
+              "No AWS region: pass --region, or set AWS_REGION (or a region in your profile).",
+            );
+          throw error;
+        })
+        .finally(progress.done);
       const format = flags.format as DiagnoseFormat;
       const text = renderDiagnosis(
         result,

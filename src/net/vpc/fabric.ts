@@ -507,12 +507,7 @@ export class SessionFabric {
             sharing.port.ifname,
           ]).catch(() => {});
         }
-        if (router.sessions.size === 0 && this.routers.get(router.key) === router) {
-          this.routers.delete(router.key);
-          await deleteNamespace(router.name);
-          router.free();
-          router.free();
-        }
+        // The router stays for the VPC's next session (a new one costs ~150 ms); stop() removes it.
         this.pushViews();
       },
     };

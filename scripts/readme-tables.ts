@@ -1,0 +1,110 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { accuracyTable, type ScenarioSummary } from "../src/scenario/accuracy.js";
+
+/**
+ * The README's measured tables, generated from the JSON that `npm run
+ * scenarios` and `npm run bench` write, between `<!-- name:start -->` and
+ * `<!-- name:end -->` markers: the README quotes exactly what was measured.
+ */
+const root = resolve(import.meta.dirname, "..");
+
+function scenariosSection(): string {
+  const json = JSON.parse(readFileSync(resolve(root, "bench/results/scenarios.json"), "utf8")) as {
+    date: string;
+    rows: ScenarioSummary[];
+  };
+  return accuracyTable(json.rows, new Date(json.date)).text.trimEnd();
+}
+
+interface Stats {
+  n: number;
+  p50: number;
+  p99: number;
+}
+
+interface BenchResults {
+  date: string;
+  node: string;
+  cpus: number;
+  warm: { direct: Stats; viaEmulator: Stats; overheadP50Ms: number; overheadP99Ms: number; ratioP50: number };
+  coldStartToFirstByte: { process: Stats; netns: Stats };
+  createToReadyMs: number;
+  coldStartVpcVsPublic?: {
+    public: Stats;
+    vpc: Stats;
+    overheadP50Ms: number;
+    overheadP99Ms: number;
+    ratioP50: number;
+    skipped?: string;
+  };
+  diagnoseVpc?: {
+    cloudTrailLookupsPerSecond: number;
+    withoutInvoke: { n: number; medianMs: number; apiCalls: Record<string, number>; apiCallsTotal: number };
+    withInvoke: { n: number; medianMs: number; apiCalls: Record<string, number>; apiCallsTotal: number };
+    skipped?: string;
+  };
+}
+
+const ms = (value: number) => (value < 10 ? `${value.toFixed(2)} ms` : `${Math.round(value)} ms`);
+const seconds = (value: number) => `${(value / 1000).toFixed(1)} s`;
+const calls = (byService: Record<string, number>) =>
+  Object.entries(byService)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([service, n]) => `${service} ${n}`)
+    .join(", ");
+
+function benchSection(): string {
+  const b = JSON.parse(readFileSync(resolve(root, "bench/results/latest.json"), "utf8")) as BenchResults;
+  const lines = [
+    `Measured ${b.date.slice(0, 10)} on this project's ${b.cpus}-core machine (Node ${b.node}).`,
+    "",
+    "| measure | direct to the agent | through the emulator | overhead |",
+    "|---|---|---|---|",
+    `| warm invoke, p50 (${b.warm.direct.n} interleaved) | ${ms(b.warm.direct.p50)} | ${ms(b.warm.viaEmulator.p50)} | ${ms(b.warm.overheadP50Ms)} (x${b.warm.ratioP50.toFixed(2)}) |`,
+    `| warm invoke, p99 | ${ms(b.warm.direct.p99)} | ${ms(b.warm.viaEmulator.p99)} | ${ms(b.warm.overheadP99Ms)} |`,
+    "",
+  ];
+  const vpc = b.coldStartVpcVsPublic;
+  if (vpc && !vpc.skipped) {
+    lines.push(
+      "| cold session start to first byte (netns, session network on) | PUBLIC | VPC | VPC overhead |",
+      "|---|---|---|---|",
+      `| p50 (${vpc.public.n} each, interleaved) | ${ms(vpc.public.p50)} | ${ms(vpc.vpc.p50)} | ${ms(vpc.overheadP50Ms)} (x${vpc.ratioP50.toFixed(2)}) |`,
+      `| p99 | ${ms(vpc.public.p99)} | ${ms(vpc.vpc.p99)} | ${ms(vpc.overheadP99Ms)} |`,
+      "",
+    );
+  }
+  lines.push(
+    "| measure | p50 |",
+    "|---|---|",
+    `| cold session start to first byte, process driver (${b.coldStartToFirstByte.process.n} runs) | ${ms(b.coldStartToFirstByte.process.p50)} |`,
+    `| cold session start to first byte, netns driver (${b.coldStartToFirstByte.netns.n} runs) | ${ms(b.coldStartToFirstByte.netns.p50)} |`,
+    `| CreateAgentRuntime → READY (readyAfter 0, through the SDK) | ${ms(b.createToReadyMs)} |`,
+  );
+  const d = b.diagnoseVpc;
+  if (d && !d.skipped) {
+    lines.push(
+      "",
+      `| diagnose of a VPC runtime, CloudTrail at ${d.cloudTrailLookupsPerSecond} lookups/s | median wall time | API calls |`,
+      "|---|---|---|",
+      `| read-only (${d.withoutInvoke.n} runs) | ${seconds(d.withoutInvoke.medianMs)} | ${d.withoutInvoke.apiCallsTotal}: ${calls(d.withoutInvoke.apiCalls)} |`,
+      `| with --invoke (${d.withInvoke.n} runs) | ${seconds(d.withInvoke.medianMs)} | ${d.withInvoke.apiCallsTotal}: ${calls(d.withInvoke.apiCalls)} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+const sections: Record<string, () => string> = { scenarios: scenariosSection, bench: benchSection };
+
+/** The README with every generated section filled from its JSON. */
+export function readmeWithTables(readme: string): string {
+  let out = readme;
+  for (const [name, render] of Object.entries(sections)) {
+    const pattern = new RegExp(`<!-- ${name}:start -->[\\s\\S]*?<!-- ${name}:end -->`);
+    if (!pattern.test(out))
+      throw new Error(`README.md has no <!-- ${name}:start --> ... <!-- ${name}:end --> markers`);
+    out = out.replace(pattern, () => `<!-- ${name}:start -->\n\n${render()}\n\n<!-- ${name}:end -->`);
+  }
+  return out;
+}
