@@ -4,18 +4,13 @@ import {
   BedrockAgentCoreControlClient,
   GetAgentRuntimeCommand,
 } from "@aws-sdk/client-bedrock-agentcore-control";
-import {
-  CreateNetworkInterfaceCommand,
-  CreateSecurityGroupCommand,
-  CreateSubnetCommand,
-  CreateVpcCommand,
-  EC2Client,
-} from "@aws-sdk/client-ec2";
+import { CreateNetworkInterfaceCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { knownFacts } from "../../src/diagnose/known-facts.js";
 import { nextSteps } from "../../src/diagnose/next-steps.js";
 import { diagnose } from "../../src/diagnose/run.js";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
+import { createAgentNetwork } from "../helpers/ec2.js";
 import {
   TEST_CREDENTIALS as credentials,
   runtimeRequest,
@@ -40,29 +35,8 @@ afterAll(async () => {
   await emulator?.stop();
 });
 
-/** A VPC with one private subnet per zone id (no NAT, no endpoint) and a group allowing all egress (the default). */
-async function network(cidr: string, azs: string[], subnetPrefix = 24) {
-  const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: `${cidr}.0.0/16` }));
-  const subnets: string[] = [];
-  for (const [i, az] of azs.entries()) {
-    const { Subnet } = await ec2.send(
-      new CreateSubnetCommand({
-        VpcId: Vpc!.VpcId!,
-        CidrBlock: `${cidr}.${i + 1}.0/${subnetPrefix}`,
-        AvailabilityZoneId: az,
-      }),
-    );
-    subnets.push(Subnet!.SubnetId!);
-  }
-  const { GroupId } = await ec2.send(
-    new CreateSecurityGroupCommand({
-      VpcId: Vpc!.VpcId!,
-      GroupName: `agents-${cidr}`,
-      Description: "agents",
-    }),
-  );
-  return { vpcId: Vpc!.VpcId!, subnets, group: GroupId! };
-}
+const network = (cidr: string, azs: string[], subnetPrefix = 24) =>
+  createAgentNetwork(ec2, cidr, azs, subnetPrefix);
 
 async function vpcRuntime(name: string, net: { subnets: string[]; group: string }): Promise<string> {
   const [created] = await seedRuntimes(

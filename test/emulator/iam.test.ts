@@ -30,14 +30,9 @@ import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js
 import { loadServiceModel } from "../../src/emulator/protocol/service-model.js";
 import { SqliteStore } from "../../src/emulator/store/sqlite-store.js";
 import { sdkConfig } from "../helpers/emulator.js";
+import { AGENTCORE_TRUST } from "../helpers/iam.js";
 
 const ACCOUNT = "123456789012";
-const TRUST = JSON.stringify({
-  Version: "2012-10-17",
-  Statement: [
-    { Effect: "Allow", Principal: { Service: "bedrock-agentcore.amazonaws.com" }, Action: "sts:AssumeRole" },
-  ],
-});
 const LOGS_POLICY = JSON.stringify({
   Version: "2012-10-17",
   Statement: [{ Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: "*" }],
@@ -67,7 +62,7 @@ async function failure(
   throw new Error("expected the call to fail");
 }
 
-async function createRole(name: string, document = TRUST) {
+async function createRole(name: string, document = AGENTCORE_TRUST) {
   return iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: document }));
 }
 
@@ -84,7 +79,7 @@ describe("IAM roles through the AWS SDK", () => {
       new CreateRoleCommand({
         RoleName: "LifecycleRole",
         Path: "/agents/",
-        AssumeRolePolicyDocument: TRUST,
+        AssumeRolePolicyDocument: AGENTCORE_TRUST,
         Description: "for a test",
         Tags: [{ Key: "team", Value: "a" }],
       }),
@@ -97,13 +92,15 @@ describe("IAM roles through the AWS SDK", () => {
     });
     expect(created.Role!.RoleId).toMatch(/^AROA[A-Z0-9]{17}$/);
     expect(created.Role!.CreateDate).toBeInstanceOf(Date);
-    expect(created.Role!.AssumeRolePolicyDocument).toBe(encodeURIComponent(TRUST));
+    expect(created.Role!.AssumeRolePolicyDocument).toBe(encodeURIComponent(AGENTCORE_TRUST));
 
     const got = await iam.send(new GetRoleCommand({ RoleName: "lifecycleROLE" }));
     expect(got.Role).toMatchObject({ RoleName: "LifecycleRole", MaxSessionDuration: 3600 });
     expect(got.Role!.Tags).toEqual([{ Key: "team", Value: "a" }]);
     expect(got.Role!.RoleLastUsed).toEqual({});
-    expect(JSON.parse(decodeURIComponent(got.Role!.AssumeRolePolicyDocument!))).toEqual(JSON.parse(TRUST));
+    expect(JSON.parse(decodeURIComponent(got.Role!.AssumeRolePolicyDocument!))).toEqual(
+      JSON.parse(AGENTCORE_TRUST),
+    );
 
     const listed = await iam.send(new ListRolesCommand({ PathPrefix: "/agents/" }));
     expect(listed.Roles?.map((r) => r.RoleName)).toEqual(["LifecycleRole"]);
@@ -127,7 +124,7 @@ describe("IAM roles through the AWS SDK", () => {
   it("pages ListRoles with MaxItems and Marker", async () => {
     for (const name of ["PageA", "PageB", "PageC"]) {
       await iam.send(
-        new CreateRoleCommand({ RoleName: name, Path: "/paged/", AssumeRolePolicyDocument: TRUST }),
+        new CreateRoleCommand({ RoleName: name, Path: "/paged/", AssumeRolePolicyDocument: AGENTCORE_TRUST }),
       );
     }
     const first = await iam.send(new ListRolesCommand({ PathPrefix: "/paged/", MaxItems: 2 }));
@@ -493,7 +490,9 @@ describe("CloudTrail", () => {
     const elsewhere = new IAMClient({ ...sdkConfig(emulator), region: "eu-west-1" });
     const trail = new CloudTrailClient(sdkConfig(emulator));
     try {
-      await elsewhere.send(new CreateRoleCommand({ RoleName: "TrailRole", AssumeRolePolicyDocument: TRUST }));
+      await elsewhere.send(
+        new CreateRoleCommand({ RoleName: "TrailRole", AssumeRolePolicyDocument: AGENTCORE_TRUST }),
+      );
       const events = await trail.send(
         new LookupEventsCommand({
           LookupAttributes: [{ AttributeKey: "EventName", AttributeValue: "CreateRole" }],
@@ -590,14 +589,14 @@ describe.skipIf(!awsCliInstalled())("the AWS CLI (botocore) against IAM and STS"
       "--role-name",
       "CliRole",
       "--assume-role-policy-document",
-      TRUST,
+      AGENTCORE_TRUST,
     );
     expect(created.status, created.stderr).toBe(0);
     const got = await aws("iam", "get-role", "--role-name", "CliRole");
     expect(got.status, got.stderr).toBe(0);
     const role = JSON.parse(got.stdout).Role;
     expect(role.Arn).toBe(`arn:aws:iam::${ACCOUNT}:role/CliRole`);
-    expect(role.AssumeRolePolicyDocument).toEqual(JSON.parse(TRUST));
+    expect(role.AssumeRolePolicyDocument).toEqual(JSON.parse(AGENTCORE_TRUST));
 
     const missing = await aws("iam", "get-role", "--role-name", "CliMissing");
     expect(missing.status).not.toBe(0);

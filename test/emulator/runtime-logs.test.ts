@@ -10,14 +10,9 @@ import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from "@aws-sdk/cli
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import { runtimeRequest, sdkConfig, seedRuntimes } from "../helpers/emulator.js";
+import { AGENTCORE_TRUST } from "../helpers/iam.js";
 
 const IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/healthy:1";
-const TRUST = JSON.stringify({
-  Version: "2012-10-17",
-  Statement: [
-    { Effect: "Allow", Principal: { Service: "bedrock-agentcore.amazonaws.com" }, Action: "sts:AssumeRole" },
-  ],
-});
 const LOGS_POLICY = JSON.stringify({
   Version: "2012-10-17",
   Statement: [
@@ -51,7 +46,9 @@ afterAll(async () => {
 });
 
 async function role(name: string, logsPolicy: boolean): Promise<string> {
-  const { Role } = await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: TRUST }));
+  const { Role } = await iam.send(
+    new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: AGENTCORE_TRUST }),
+  );
   if (logsPolicy) {
     await iam.send(
       new PutRolePolicyCommand({ RoleName: name, PolicyName: "logs", PolicyDocument: LOGS_POLICY }),

@@ -7,15 +7,13 @@ import {
 import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import {
   CreateNetworkInterfaceCommand,
-  CreateSecurityGroupCommand,
-  CreateSubnetCommand,
-  CreateVpcCommand,
   DescribeNetworkInterfacesCommand,
   EC2Client,
 } from "@aws-sdk/client-ec2";
 import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
+import { createAgentNetwork } from "../helpers/ec2.js";
 import { runtimeRequest, sdkConfig, seedRuntimes } from "../helpers/emulator.js";
 
 let emulator: RunningEmulator;
@@ -36,28 +34,8 @@ afterAll(async () => {
   await emulator?.stop();
 });
 
-async function network(cidr: string, azs: string[], subnetPrefix = 24) {
-  const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: `${cidr}.0.0/16` }));
-  const subnets: string[] = [];
-  for (const [i, az] of azs.entries()) {
-    const { Subnet } = await ec2.send(
-      new CreateSubnetCommand({
-        VpcId: Vpc!.VpcId!,
-        CidrBlock: `${cidr}.${i + 1}.0/${subnetPrefix}`,
-        AvailabilityZoneId: az,
-      }),
-    );
-    subnets.push(Subnet!.SubnetId!);
-  }
-  const { GroupId } = await ec2.send(
-    new CreateSecurityGroupCommand({
-      VpcId: Vpc!.VpcId!,
-      GroupName: `agents-${cidr}`,
-      Description: "agents",
-    }),
-  );
-  return { vpcId: Vpc!.VpcId!, subnets, group: GroupId! };
-}
+const network = (cidr: string, azs: string[], subnetPrefix = 24) =>
+  createAgentNetwork(ec2, cidr, azs, subnetPrefix);
 
 async function settled(id: string): Promise<GetAgentRuntimeCommandOutput> {
   for (;;) {

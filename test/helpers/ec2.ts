@@ -1,4 +1,9 @@
-import { EC2Client } from "@aws-sdk/client-ec2";
+import {
+  CreateSecurityGroupCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  EC2Client,
+} from "@aws-sdk/client-ec2";
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import { sdkConfig } from "./emulator.js";
 
@@ -31,4 +36,33 @@ export async function errorOf(
     return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
   }
   throw new Error("expected the call to fail");
+}
+
+/** A VPC `${cidr}.0.0/16` with one subnet per zone id (no NAT, no endpoint) and a group allowing all egress (the default). */
+export async function createAgentNetwork(
+  ec2: EC2Client,
+  cidr: string,
+  azs: readonly string[],
+  subnetPrefix = 24,
+): Promise<{ vpcId: string; subnets: string[]; group: string }> {
+  const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: `${cidr}.0.0/16` }));
+  const subnets: string[] = [];
+  for (const [i, az] of azs.entries()) {
+    const { Subnet } = await ec2.send(
+      new CreateSubnetCommand({
+        VpcId: Vpc!.VpcId!,
+        CidrBlock: `${cidr}.${i + 1}.0/${subnetPrefix}`,
+        AvailabilityZoneId: az,
+      }),
+    );
+    subnets.push(Subnet!.SubnetId!);
+  }
+  const { GroupId } = await ec2.send(
+    new CreateSecurityGroupCommand({
+      VpcId: Vpc!.VpcId!,
+      GroupName: `agents-${cidr}`,
+      Description: "agents",
+    }),
+  );
+  return { vpcId: Vpc!.VpcId!, subnets, group: GroupId! };
 }
