@@ -1,5 +1,6 @@
-import { readdir, readFile } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { readFile } from "node:fs/promises";
+import { relative, sep } from "node:path";
+import { listSources } from "./plan.js";
 
 /**
  * Which AWS services an agent calls, read statically from its source: the
@@ -52,44 +53,26 @@ export function endpointPrefixOf(name: string): string {
   return ENDPOINT_PREFIX[key] ?? key;
 }
 
-const SKIP_DIRS = new Set([
-  "node_modules",
-  ".git",
-  ".venv",
-  "venv",
-  "__pycache__",
-  "dist",
-  "build",
-  ".bedrock_agentcore",
-  "site-packages",
-]);
+/** The Python, JavaScript and TypeScript sources scanned; declaration files (`.d.ts`) are left out. */
+const SOURCE_EXTENSIONS = [".py", ".js", ".cjs", ".mjs", ".ts", ".cts", ".mts", ".tsx"];
 const MAX_FILES = 400;
 
+/** The first MAX_FILES sources at any depth, directory by directory with each one's entries in name order. */
 async function sourceFiles(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (at: string): Promise<void> => {
-    let entries: import("node:fs").Dirent[];
-    try {
-      entries = await readdir(at, { withFileTypes: true });
-    } catch {
-      return;
+  const files = await listSources(dir, SOURCE_EXTENSIONS, Number.POSITIVE_INFINITY);
+  const segments = (path: string) => relative(dir, path).split(sep);
+  const inWalkOrder = (a: string, b: string): number => {
+    const [x, y] = [segments(a), segments(b)];
+    for (let i = 0; i < Math.min(x.length, y.length); i++) {
+      const order = x[i]!.localeCompare(y[i]!);
+      if (order !== 0) return order;
     }
-    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-      if (found.length >= MAX_FILES) return;
-      const path = join(at, entry.name);
-      if (entry.isDirectory()) {
-        if (!SKIP_DIRS.has(entry.name) && !entry.name.startsWith(".")) await walk(path);
-      } else if (
-        entry.isFile() &&
-        /\.(py|[cm]?[jt]s|tsx?)$/.test(entry.name) &&
-        !entry.name.endsWith(".d.ts")
-      ) {
-        found.push(path);
-      }
-    }
+    return x.length - y.length;
   };
-  await walk(dir);
-  return found;
+  return files
+    .filter((path) => !path.endsWith(".d.ts"))
+    .sort(inWalkOrder)
+    .slice(0, MAX_FILES);
 }
 
 /** Every AWS service use in the agent's source directory, file by file, in file and line order. */

@@ -43,6 +43,7 @@ const SKIP_DIRS = new Set([
   "__pycache__",
   "dist",
   "build",
+  "site-packages",
   ".aws-sam",
 ]);
 

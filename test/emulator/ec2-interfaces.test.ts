@@ -263,7 +263,10 @@ describe("EC2 network interfaces through the AWS SDK", () => {
         }),
       );
       const records = Events!.map((e) => JSON.parse(e.CloudTrailEvent!));
-      expect(records[0]).toMatchObject({ eventSource: "ec2.amazonaws.com", errorCode: "MissingParameter" });
+      expect(records[0]).toMatchObject({
+        eventSource: "ec2.amazonaws.com",
+        errorCode: "Client.MissingParameter",
+      });
       expect(records.some((r) => r.errorCode === "DryRunOperation")).toBe(true);
       expect(records.some((r) => !r.errorCode && r.requestParameters?.SubnetId === subnetId)).toBe(true);
     } finally {

@@ -1,18 +1,16 @@
 import { randomUUID } from "node:crypto";
-import type { MatchedOperation, ProtocolCodec, WireRequest, WireResponse } from "./codec.js";
+import type { WireResponse } from "./codec.js";
 import { AwsError } from "./errors.js";
-import { parseTimestamp } from "./json-values.js";
-import { escapeXml, formParams, indexedChildren, type ParamNode, paramTree } from "./query-form.js";
+import { type ListShape, type MapShape, QueryCodecBase, type ScalarKind } from "./query-common.js";
+import { escapeXml, indexedChildren, type ParamNode } from "./query-form.js";
 import type { Operation, ServiceModel, Shape, ShapeRef, StructureShape } from "./service-model.js";
-import { findViolations } from "./validate.js";
+import type { Violation } from "./validate.js";
 
 /** botocore's `flattened` trait: on a list or map shape, or on the member that refers to it. */
 type QueryRef = ShapeRef & { flattened?: boolean };
 type QueryShape = Shape & { flattened?: boolean };
 /** awsQuery outputs name the element that wraps the result (`CreateRoleResult`). */
 type QueryOperation = Operation & { output?: { shape: string; resultWrapper?: string } };
-
-const CONTENT_TYPE = "text/xml";
 
 /** Codes the shared handler chain throws, renamed to what awsQuery services answer in their place. */
 const QUERY_CODE: Record<string, { code: string; status: number; message?: string }> = {
@@ -34,6 +32,19 @@ function lowerFirst(name: string): string {
   return name.length > 0 ? name[0]!.toLowerCase() + name.slice(1) : name;
 }
 
+/** How awsQuery words what a scalar must be. */
+const SCALAR_KIND: Record<ScalarKind, string> = {
+  integer: "an integer",
+  number: "a number",
+  boolean: "a boolean",
+  timestamp: "an ISO 8601 timestamp",
+};
+
+/** Whether a list or map is flattened, by its shape or by the member that refers to it. */
+function flattenedIn(ref: QueryRef, shape: QueryShape): boolean {
+  return ref.flattened === true || shape.flattened === true;
+}
+
 /** ISO 8601 in seconds, as IAM and STS write their dates (`2026-01-02T03:04:05Z`). */
 function isoSeconds(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -47,12 +58,14 @@ function isoSeconds(date: Date): string {
  * `ResponseMetadata/RequestId`; errors are `ErrorResponse/Error{Type,Code,Message}`
  * with the code and status of the model's error shape.
  */
-export class AwsQueryCodec implements ProtocolCodec {
+export class AwsQueryCodec extends QueryCodecBase {
+  protected readonly contentType = "text/xml";
   private readonly namespace: string;
   /** Wire error code (`NoSuchEntity`) → its error shape; shape names are looked up directly. */
   private readonly errorShapes = new Map<string, StructureShape>();
 
-  constructor(readonly model: ServiceModel) {
+  constructor(model: ServiceModel) {
+    super(model);
     this.namespace =
       model.metadata.xmlNamespace ??
       `https://${model.metadata.endpointPrefix}.amazonaws.com/doc/${model.metadata.apiVersion}/`;
@@ -61,109 +74,45 @@ export class AwsQueryCodec implements ProtocolCodec {
     }
   }
 
-  claims(request: WireRequest): boolean {
-    const params = formParams(request);
-    return params.has("Action") && params.get("Version") === this.model.metadata.apiVersion;
+  protected override shape(name: string): QueryShape {
+    return super.shape(name);
   }
 
-  match(request: WireRequest): MatchedOperation | undefined {
-    if (request.method !== "POST" && request.method !== "GET") return undefined;
-    const params = formParams(request);
-    if (params.get("Version") !== this.model.metadata.apiVersion) return undefined;
-    const name = params.get("Action") ?? "";
-    const operation = Object.hasOwn(this.model.operations, name) ? this.model.operations[name] : undefined;
-    return operation ? { operation: { ...operation, name }, labels: {} } : undefined;
+  /** awsQuery names a member by its locationName, else its own name. */
+  protected memberKey(name: string, ref: ShapeRef): string {
+    return ref.locationName ?? name;
   }
 
-  private shape(name: string): QueryShape {
-    return this.model.shapes[name]!;
+  /** `Name.member.N` (the member's locationName in place of `member`), or `Name.N` where flattened. */
+  protected listItems(ref: QueryRef, shape: ListShape, node: ParamNode): [string, ParamNode][] | undefined {
+    // The SDKs send an empty list as the bare name with an empty value (`Tags=`).
+    if (node.children.size === 0) return node.value === "" ? [] : undefined;
+    const items = flattenedIn(ref, shape) ? node : node.children.get(shape.member.locationName ?? "member");
+    return items ? indexedChildren(items).map((item, i) => [String(i + 1), item]) : [];
   }
 
-  parseInput({ operation }: MatchedOperation, request: WireRequest): Record<string, unknown> {
-    if (!operation.input) return {};
-    const tree = paramTree(formParams(request));
-    const input = (this.bind(operation.input, tree, "") ?? {}) as Record<string, unknown>;
-    this.check(operation.input.shape, input);
-    return input;
-  }
-
-  /** One tree node as the value the shape describes; `path` is the wire name, for error messages. */
-  private bind(ref: QueryRef, node: ParamNode, path: string): unknown {
-    const shape = this.shape(ref.shape);
-    const flattened = ref.flattened === true || shape.flattened === true;
-    switch (shape.type) {
-      case "structure": {
-        const out: Record<string, unknown> = {};
-        for (const [name, member] of Object.entries(shape.members)) {
-          const key = member.locationName ?? name;
-          const child = node.children.get(key);
-          if (!child) continue;
-          const value = this.bind(member, child, path ? `${path}.${key}` : key);
-          if (value !== undefined) out[name] = value;
-        }
-        return out;
-      }
-      case "list": {
-        // The SDKs send an empty list as the bare name with an empty value (`Tags=`).
-        if (node.children.size === 0) return node.value === "" ? [] : undefined;
-        const items = flattened ? node : node.children.get(shape.member.locationName ?? "member");
-        return items
-          ? indexedChildren(items).map((item, i) => this.bind(shape.member, item, `${path}.${i + 1}`))
-          : [];
-      }
-      case "map": {
-        if (node.children.size === 0) return node.value === "" ? {} : undefined;
-        const entries = flattened ? node : node.children.get("entry");
-        const keyName = shape.key.locationName ?? "key";
-        const valueName = shape.value.locationName ?? "value";
-        const out: Record<string, unknown> = {};
-        for (const entry of entries ? indexedChildren(entries) : []) {
-          const key = entry.children.get(keyName)?.value;
-          const value = entry.children.get(valueName);
-          if (key !== undefined && value) out[key] = this.bind(shape.value, value, `${path}.${key}`);
-        }
-        return out;
-      }
-      default:
-        return node.value === undefined ? undefined : this.scalar(shape, node.value, path);
+  /** `Name.entry.N.key/value` (or the key and value locationNames), or `Name.N…` where flattened. */
+  protected bindMap(ref: QueryRef, shape: MapShape, node: ParamNode, path: string): unknown {
+    if (node.children.size === 0) return node.value === "" ? {} : undefined;
+    const entries = flattenedIn(ref, shape) ? node : node.children.get("entry");
+    const keyName = shape.key.locationName ?? "key";
+    const valueName = shape.value.locationName ?? "value";
+    const out: Record<string, unknown> = {};
+    for (const entry of entries ? indexedChildren(entries) : []) {
+      const key = entry.children.get(keyName)?.value;
+      const value = entry.children.get(valueName);
+      if (key !== undefined && value) out[key] = this.bind(shape.value, value, `${path}.${key}`);
     }
+    return out;
   }
 
-  private scalar(shape: Shape, text: string, path: string): unknown {
-    const invalid = (expected: string) =>
-      new AwsError(
-        "ValidationError",
-        `1 validation error detected: Value '${text}' at '${lowerFirst(path)}' failed to satisfy constraint: Member must be ${expected}`,
-        {},
-        400,
-      );
-    switch (shape.type) {
-      case "integer":
-      case "long": {
-        if (!/^-?\d+$/.test(text.trim())) throw invalid("an integer");
-        return Number(text);
-      }
-      case "float":
-      case "double": {
-        const n = Number(text);
-        if (text.trim() === "" || !Number.isFinite(n)) throw invalid("a number");
-        return n;
-      }
-      case "boolean": {
-        const lower = text.toLowerCase();
-        if (lower !== "true" && lower !== "false") throw invalid("a boolean");
-        return lower === "true";
-      }
-      case "timestamp": {
-        const date = parseTimestamp(text);
-        if (!(date instanceof Date)) throw invalid("an ISO 8601 timestamp");
-        return date;
-      }
-      case "blob":
-        return Buffer.from(text, "base64");
-      default:
-        return text;
-    }
+  protected invalidScalar(text: string, path: string, kind: ScalarKind): AwsError {
+    return new AwsError(
+      "ValidationError",
+      `1 validation error detected: Value '${text}' at '${lowerFirst(path)}' failed to satisfy constraint: Member must be ${SCALAR_KIND[kind]}`,
+      {},
+      400,
+    );
   }
 
   /**
@@ -171,16 +120,14 @@ export class AwsQueryCodec implements ProtocolCodec {
    * violation in one ValidationError, members named lowerCamel
    * (`Value null at 'roleName' failed to satisfy constraint: Member must not be null`).
    */
-  private check(shapeName: string, input: Record<string, unknown>): void {
-    const violations = findViolations(this.model, shapeName, input);
-    if (violations.length === 0) return;
+  protected invalidInput(_shapeName: string, violations: Violation[]): AwsError {
     const details = violations.map((v) => {
       const value = v.value === undefined || v.value === null ? "null" : `'${String(v.value)}'`;
       const at = v.path.split(".").map(lowerFirst).join(".");
       return `Value ${value} at '${at}' failed to satisfy constraint: ${v.constraint}`;
     });
     const count = violations.length;
-    throw new AwsError(
+    return new AwsError(
       "ValidationError",
       `${count} validation error${count > 1 ? "s" : ""} detected: ${details.join("; ")}`,
       {},
@@ -192,7 +139,7 @@ export class AwsQueryCodec implements ProtocolCodec {
   private xml(ref: QueryRef, value: unknown, element: string): string {
     if (value === undefined || value === null) return "";
     const shape = this.shape(ref.shape);
-    const flattened = ref.flattened === true || shape.flattened === true;
+    const flattened = flattenedIn(ref, shape);
     switch (shape.type) {
       case "structure": {
         const record = value as Record<string, unknown>;
@@ -244,11 +191,7 @@ export class AwsQueryCodec implements ProtocolCodec {
     return inner;
   }
 
-  serializeOutput(
-    operation: QueryOperation,
-    output: Record<string, unknown>,
-    requestId: string = randomUUID(),
-  ): WireResponse {
+  protected outputXml(operation: QueryOperation, output: Record<string, unknown>, requestId: string): string {
     let result = "";
     if (operation.output) {
       const shape = this.shape(operation.output.shape);
@@ -256,10 +199,10 @@ export class AwsQueryCodec implements ProtocolCodec {
       if (shape.type === "structure") result = `<${wrapper}>${this.members(shape, output)}</${wrapper}>`;
     }
     const root = `${operation.name}Response`;
-    const body =
+    return (
       `<${root} xmlns="${escapeXml(this.namespace)}">${result}` +
-      `<ResponseMetadata><RequestId>${escapeXml(requestId)}</RequestId></ResponseMetadata></${root}>`;
-    return { status: 200, headers: { "content-type": CONTENT_TYPE }, body: Buffer.from(body) };
+      `<ResponseMetadata><RequestId>${escapeXml(requestId)}</RequestId></ResponseMetadata></${root}>`
+    );
   }
 
   /** The code, status and fault AWS puts on the wire for an error: the model's error shape decides. */
@@ -294,6 +237,6 @@ export class AwsQueryCodec implements ProtocolCodec {
       `<Type>${wire.sender ? "Sender" : "Receiver"}</Type><Code>${escapeXml(wire.code)}</Code>` +
       `<Message>${escapeXml(wire.message)}</Message></Error>` +
       `<RequestId>${escapeXml(requestId)}</RequestId></ErrorResponse>`;
-    return { status: wire.status, headers: { "content-type": CONTENT_TYPE }, body: Buffer.from(body) };
+    return this.xmlResponse(wire.status, body);
   }
 }

@@ -1,15 +1,14 @@
 import { randomUUID } from "node:crypto";
-import type { MatchedOperation, ProtocolCodec, WireRequest, WireResponse } from "./codec.js";
+import type { WireResponse } from "./codec.js";
 import { AwsError } from "./errors.js";
-import { formatTimestamp, parseTimestamp } from "./json-values.js";
-import { escapeXml, formParams, type ParamNode, paramTree } from "./query-form.js";
+import { formatTimestamp } from "./json-values.js";
+import { type ListShape, type MapShape, QueryCodecBase, type ScalarKind } from "./query-common.js";
+import { escapeXml, indexedEntries, type ParamNode } from "./query-form.js";
 import type { Operation, ServiceModel, Shape, ShapeRef } from "./service-model.js";
-import { findViolations } from "./validate.js";
+import type { Violation } from "./validate.js";
 
 /** botocore traits the EC2 serializer reads besides locationName. */
 type Ec2Ref = ShapeRef & { queryName?: string };
-
-const CONTENT_TYPE = "text/xml;charset=UTF-8";
 
 /** HTTP statuses of EC2 codes that are not 400 (EC2's model has no error shapes to say so). */
 const STATUS: Record<string, number> = {
@@ -38,6 +37,14 @@ function queryKey(name: string, ref: Ec2Ref): string {
   return name;
 }
 
+/** How EC2 words what a scalar must be. */
+const SCALAR_KIND: Record<ScalarKind, string> = {
+  integer: "Expected an integer.",
+  number: "Expected a number.",
+  boolean: "Expected true or false.",
+  timestamp: "Expected an ISO 8601 timestamp.",
+};
+
 function invalidValue(value: string, parameter: string, why: string): AwsError {
   return new AwsError(
     "InvalidParameterValue",
@@ -52,107 +59,40 @@ function invalidValue(value: string, parameter: string, why: string): AwsError {
  * `<{Op}Response>` XML whose members carry their lowerCamel locationName and
  * whose lists wrap `<item>`s; errors are `Response/Errors/Error` with `RequestID`.
  */
-export class Ec2QueryCodec implements ProtocolCodec {
+export class Ec2QueryCodec extends QueryCodecBase {
+  protected readonly contentType = "text/xml;charset=UTF-8";
   private readonly namespace: string;
 
-  constructor(readonly model: ServiceModel) {
+  constructor(model: ServiceModel) {
+    super(model);
     const ns = model.metadata.xmlNamespace ?? `http://ec2.amazonaws.com/doc/${model.metadata.apiVersion}`;
     // EC2 answers with the namespace's trailing slash; botocore's metadata leaves it off.
     this.namespace = ns.endsWith("/") ? ns : `${ns}/`;
   }
 
-  claims(request: WireRequest): boolean {
-    const params = formParams(request);
-    return params.has("Action") && params.get("Version") === this.model.metadata.apiVersion;
+  protected memberKey(name: string, ref: Ec2Ref): string {
+    return queryKey(name, ref);
   }
 
-  match(request: WireRequest): MatchedOperation | undefined {
-    if (request.method !== "POST" && request.method !== "GET") return undefined;
-    const params = formParams(request);
-    if (params.get("Version") !== this.model.metadata.apiVersion) return undefined;
-    const name = params.get("Action") ?? "";
-    const operation = Object.hasOwn(this.model.operations, name) ? this.model.operations[name] : undefined;
-    return operation ? { operation: { ...operation, name }, labels: {} } : undefined;
+  /** EC2 flattens every list: Name.1, Name.2, ... in index order, whatever gaps the caller left. */
+  protected listItems(_ref: ShapeRef, _shape: ListShape, node: ParamNode): [string, ParamNode][] {
+    return indexedEntries(node);
   }
 
-  private shape(name: string): Shape {
-    return this.model.shapes[name]!;
+  protected bindMap(_ref: ShapeRef, _shape: MapShape, _node: ParamNode, path: string): never {
+    throw new AwsError("InvalidParameterValue", `The emulator does not bind map parameters (${path}).`);
   }
 
-  parseInput({ operation }: MatchedOperation, request: WireRequest): Record<string, unknown> {
-    if (!operation.input) return {};
-    const tree = paramTree(formParams(request));
-    const input = (this.bind(operation.input, tree, "") ?? {}) as Record<string, unknown>;
-    this.check(operation.input.shape, input);
-    return input;
-  }
-
-  /** One tree node as the value the shape describes; `path` is the wire name, for error messages. */
-  private bind(ref: ShapeRef, node: ParamNode, path: string): unknown {
-    const shape = this.shape(ref.shape);
-    switch (shape.type) {
-      case "structure": {
-        const out: Record<string, unknown> = {};
-        for (const [name, member] of Object.entries(shape.members)) {
-          const key = queryKey(name, member);
-          const child = node.children.get(key);
-          if (!child) continue;
-          const value = this.bind(member, child, path ? `${path}.${key}` : key);
-          if (value !== undefined) out[name] = value;
-        }
-        return out;
-      }
-      case "list": {
-        // EC2 flattens every list: Name.1, Name.2, ... in index order, whatever gaps the caller left.
-        const indices = [...node.children.keys()]
-          .filter((k) => /^[1-9][0-9]*$/.test(k))
-          .sort((a, b) => Number(a) - Number(b));
-        return indices.map((i) => this.bind(shape.member, node.children.get(i)!, `${path}.${i}`));
-      }
-      case "map":
-        throw new AwsError("InvalidParameterValue", `The emulator does not bind map parameters (${path}).`);
-      default:
-        return node.value === undefined ? undefined : this.scalar(shape, node.value, path);
-    }
-  }
-
-  private scalar(shape: Shape, text: string, path: string): unknown {
-    switch (shape.type) {
-      case "integer":
-      case "long": {
-        if (!/^-?\d+$/.test(text.trim())) throw invalidValue(text, path, "Expected an integer.");
-        return Number(text);
-      }
-      case "float":
-      case "double": {
-        const n = Number(text);
-        if (text.trim() === "" || !Number.isFinite(n)) throw invalidValue(text, path, "Expected a number.");
-        return n;
-      }
-      case "boolean": {
-        const lower = text.toLowerCase();
-        if (lower !== "true" && lower !== "false") throw invalidValue(text, path, "Expected true or false.");
-        return lower === "true";
-      }
-      case "timestamp": {
-        const date = parseTimestamp(text);
-        if (!(date instanceof Date)) throw invalidValue(text, path, "Expected an ISO 8601 timestamp.");
-        return date;
-      }
-      case "blob":
-        return Buffer.from(text, "base64");
-      default:
-        return text;
-    }
+  protected invalidScalar(text: string, path: string, kind: ScalarKind): AwsError {
+    return invalidValue(text, path, SCALAR_KIND[kind]);
   }
 
   /** The model's constraints, answered as EC2 answers them: MissingParameter, else InvalidParameterValue. */
-  private check(shapeName: string, input: Record<string, unknown>): void {
-    const [first] = findViolations(this.model, shapeName, input);
-    if (!first) return;
+  protected invalidInput(shapeName: string, violations: Violation[]): AwsError {
+    const first = violations[0]!;
     const parameter = this.wirePath(shapeName, first.path);
     if (first.constraint === "Member must not be null") {
-      throw new AwsError("MissingParameter", `The request must contain the parameter ${parameter}`);
+      return new AwsError("MissingParameter", `The request must contain the parameter ${parameter}`);
     }
     const range = /value (greater|less) than or equal to (-?\d+)/.exec(first.constraint);
     if (range) {
@@ -160,7 +100,7 @@ export class Ec2QueryCodec implements ProtocolCodec {
       const min = shape && "min" in shape ? shape.min : undefined;
       const max = shape && "max" in shape ? shape.max : undefined;
       const lowerName = parameter[0]!.toLowerCase() + parameter.slice(1);
-      throw new AwsError(
+      return new AwsError(
         "InvalidParameterValue",
         `Value ( ${String(first.value)} ) for parameter ${lowerName} is invalid. ` +
           (min !== undefined && max !== undefined
@@ -169,7 +109,7 @@ export class Ec2QueryCodec implements ProtocolCodec {
       );
     }
     const enumMatch = /enum value set: \[(.*)\]/.exec(first.constraint);
-    throw invalidValue(
+    return invalidValue(
       String(first.value),
       parameter,
       enumMatch
@@ -237,11 +177,7 @@ export class Ec2QueryCodec implements ProtocolCodec {
     }
   }
 
-  serializeOutput(
-    operation: Operation,
-    output: Record<string, unknown>,
-    requestId: string = randomUUID(),
-  ): WireResponse {
+  protected outputXml(operation: Operation, output: Record<string, unknown>, requestId: string): string {
     let members = "";
     if (operation.output) {
       const shape = this.shape(operation.output.shape);
@@ -255,10 +191,10 @@ export class Ec2QueryCodec implements ProtocolCodec {
       members = "<return>true</return>";
     }
     const root = `${operation.name}Response`;
-    const body =
+    return (
       `<?xml version="1.0" encoding="UTF-8"?>\n<${root} xmlns="${this.namespace}">` +
-      `<requestId>${escapeXml(requestId)}</requestId>${members}</${root}>`;
-    return { status: 200, headers: { "content-type": CONTENT_TYPE }, body: Buffer.from(body) };
+      `<requestId>${escapeXml(requestId)}</requestId>${members}</${root}>`
+    );
   }
 
   serializeError(error: AwsError, requestId: string = randomUUID()): WireResponse {
@@ -270,6 +206,6 @@ export class Ec2QueryCodec implements ProtocolCodec {
       `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${escapeXml(code)}</Code>` +
       `<Message>${escapeXml(message)}</Message></Error></Errors>` +
       `<RequestID>${escapeXml(requestId)}</RequestID></Response>`;
-    return { status, headers: { "content-type": CONTENT_TYPE }, body: Buffer.from(body) };
+    return this.xmlResponse(status, body);
   }
 }

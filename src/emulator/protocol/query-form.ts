@@ -51,10 +51,15 @@ export function paramTree(params: URLSearchParams): ParamNode {
   return root;
 }
 
-/** The children of a node that are list positions (`1`, `2`, ...), in index order whatever gaps the caller left. */
-export function indexedChildren(node: ParamNode): ParamNode[] {
+/** The children of a node that are list positions (`1`, `2`, ...) with their index, in index order whatever gaps the caller left. */
+export function indexedEntries(node: ParamNode): [string, ParamNode][] {
   return [...node.children.keys()]
     .filter((k) => /^[1-9][0-9]*$/.test(k))
     .sort((a, b) => Number(a) - Number(b))
-    .map((k) => node.children.get(k)!);
+    .map((k) => [k, node.children.get(k)!]);
+}
+
+/** The children of a node that are list positions, in index order. */
+export function indexedChildren(node: ParamNode): ParamNode[] {
+  return indexedEntries(node).map(([, child]) => child);
 }
