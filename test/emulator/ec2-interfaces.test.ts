@@ -267,7 +267,7 @@ describe("EC2 network interfaces through the AWS SDK", () => {
         eventSource: "ec2.amazonaws.com",
         errorCode: "Client.MissingParameter",
       });
-      expect(records.some((r) => r.errorCode === "DryRunOperation")).toBe(true);
+      expect(records.some((r) => r.errorCode === "Client.DryRunOperation")).toBe(true);
       expect(records.some((r) => !r.errorCode && r.requestParameters?.SubnetId === subnetId)).toBe(true);
     } finally {
       trail.destroy();
