@@ -52,7 +52,7 @@ try:
     with urllib.request.urlopen(req, timeout=3) as r:
         outcome = "ok %d %s" % (r.status, r.read().decode()[:40])
 except urllib.error.HTTPError as e:
-    outcome = "ok %d" % e.code
+    outcome = "ok %d %s" % (e.code, e.read().decode()[:160])
 except urllib.error.URLError as e:
     r = e.reason
     outcome = "timeout" if isinstance(r, (socket.timeout, TimeoutError)) else "refused" if isinstance(r, ConnectionRefusedError) else "unresolved" if isinstance(r, socket.gaierror) else "error %r" % (r,)

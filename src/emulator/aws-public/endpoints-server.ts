@@ -1,4 +1,4 @@
-import { request as httpRequest } from "node:http";
+import { Agent, request as httpRequest } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { createSecureContext, type SecureContext } from "node:tls";
@@ -25,6 +25,9 @@ export function createPublicEndpointsServer(ca: CertificateAuthority, upstream: 
     return context;
   };
   const fallback = ca.issue("amazonaws.com");
+  // A fresh local connection per call: a kept-alive one can be closed by the emulator's idle timeout
+  // just as a call is sent on it, which would surface as a spurious 502.
+  const agent = new Agent({ keepAlive: false });
   return createServer(
     {
       ...fallback,
@@ -42,7 +45,7 @@ export function createPublicEndpointsServer(ca: CertificateAuthority, upstream: 
           ? { socketPath: upstream.socketPath }
           : { host: new URL(upstream.url).hostname, port: Number(new URL(upstream.url).port) };
       const forwarded = httpRequest(
-        { ...target, method: incoming.method, path: incoming.url, headers: incoming.headers },
+        { ...target, agent, method: incoming.method, path: incoming.url, headers: incoming.headers },
         (answer) => {
           outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(outgoing);
