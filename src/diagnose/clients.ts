@@ -45,7 +45,9 @@ export function createClients(options: ClientOptions): DiagnoseClients {
     control: guardClient(new BedrockAgentCoreControlClient(config), guard),
     data: guardClient(new BedrockAgentCoreClient(config), guard),
     ec2: guardClient(new EC2Client(config), guard),
-    cloudtrail: guardClient(new CloudTrailClient(config), guard),
+    // LookupEvents is limited to 2 per second per account and region, shared with every other caller:
+    // more patience than the SDK's default 3 attempts before the timeline is given up as a gap.
+    cloudtrail: guardClient(new CloudTrailClient({ ...config, maxAttempts: 6 }), guard),
     // IAM is global: its endpoint is in us-east-1 whatever the runtime's region.
     iam: guardClient(
       new IAMClient({ ...config, ...(options.endpointUrl ? {} : { region: "us-east-1" }) }),

@@ -83,8 +83,9 @@ function concerns(event: TimelineEvent, scope: TimelineScope): boolean {
 /**
  * The runtime's CloudTrail timeline: one LookupEvents query per event name
  * (CloudTrail takes one lookup attribute at a time), paged to the end,
- * paced at CloudTrail's 2 requests per second; the SDK's retry backs off
- * on throttling. Oldest first.
+ * paced at CloudTrail's 2 requests per second; the client's retry (six
+ * attempts, see clients.ts) backs off when other callers share the limit.
+ * Oldest first.
  */
 export async function collectTimeline(
   cloudtrail: CloudTrailClient,
