@@ -4,7 +4,7 @@ import { type AwsServiceUse, scanAwsServiceUsage } from "../agent/aws-service-us
 import { resolveLaunchPlan } from "../agent/plan.js";
 import { findProjectConfig, type ProjectConfig, parseProjectConfigText } from "../agent/project-config.js";
 import { runStaticChecks } from "../check/static/index.js";
-import { type Finding, sortFindings } from "../findings/index.js";
+import { type Finding, mergeFindings, sortFindings } from "../findings/index.js";
 import type { DiagnoseEvidence } from "./analysis-input.js";
 import { type ClientOptions, createClients } from "./clients.js";
 import { collectTimeline } from "./collect/cloudtrail.js";
@@ -176,7 +176,7 @@ async function diagnoseOne(options: DiagnoseOptions): Promise<Diagnosis> {
       ...(sourceFindings ? { sourceFindings } : {}),
       gaps,
     };
-    const findings = sortFindings([...applyRules(evidence), ...(sourceFindings ?? [])]);
+    const findings = sortFindings(mergeFindings([...applyRules(evidence), ...(sourceFindings ?? [])]));
     return {
       evidence,
       findings,

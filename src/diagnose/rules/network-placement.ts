@@ -18,6 +18,8 @@ export const runtimeInterface: Rule = (e) => {
   if (!n?.managedInterfaces) return [];
   const source = n.managedInterfaces.source;
   const own = runtimeInterfaces(n);
+  // A runtime that failed to be placed has no interface by definition: its placement findings say why.
+  if (own.length === 0 && e.runtime.value.status.endsWith("FAILED")) return [];
   if (own.length === 0) {
     const others = otherManagedInterfaces(n);
     const creations = (e.timeline?.value ?? []).filter((ev) => ev.name === "CreateNetworkInterface");
