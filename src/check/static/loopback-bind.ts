@@ -3,7 +3,7 @@ import { extname, relative } from "node:path";
 import { listSources } from "../../agent/plan.js";
 import { type Evidence, makeFinding } from "../../findings/index.js";
 import type { StaticCheck } from "./context.js";
-import { blankPythonNonCode } from "./python-host.js";
+import { blankPythonNonCode, lineAt } from "./python-host.js";
 
 const LOOPBACK = String.raw`(?:127(?:\.\d{1,3}){3}|localhost|::1)`;
 /** A host given as a loopback literal: `host="127.0.0.1"`, `host: 'localhost'`, `hostname: "::1"`. */
@@ -35,7 +35,7 @@ export const checkLoopbackBind: StaticCheck = async ({ dir }) => {
     const source = await readFile(file, "utf8");
     if (!/127\.|localhost|::1/.test(source)) continue;
     const code = codeOf(source, extname(file));
-    const line = (offset: number) => code.slice(0, offset).split("\n").length;
+    const line = (offset: number) => lineAt(code, offset);
     for (const m of code.matchAll(HOST_ARGUMENT)) {
       const statement = code.slice(m.index, code.indexOf("\n", m.index));
       port ??= Number(/\bport\s*[=:]\s*(\d{2,5})/.exec(statement)?.[1] ?? Number.NaN) || undefined;

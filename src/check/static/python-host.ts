@@ -66,7 +66,8 @@ function passesHost(args: string, hostPosition: number | undefined): boolean {
   return positional - keywordArgs > hostPosition;
 }
 
-const lineAt = (code: string, offset: number) => code.slice(0, offset).split("\n").length;
+/** The 1-based line of an offset in a source text. */
+export const lineAt = (code: string, offset: number) => code.slice(0, offset).split("\n").length;
 
 export interface HostlessCall {
   file: string;
@@ -74,14 +75,19 @@ export interface HostlessCall {
   call: string;
 }
 
+/** The AgentCore SDK apps a module creates (`app = BedrockAgentCoreApp()`), with the 1-based line of each. */
+export function sdkApps(code: string): { name: string; line: number }[] {
+  return [
+    ...code.matchAll(
+      /\b([A-Za-z_]\w*)\s*(?::[^=\n]+)?=\s*(?:[\w.]+\.)?(?:BedrockAgentCoreApp|AGUIApp)\s*\(/g,
+    ),
+  ].map((m) => ({ name: m[1]!, line: lineAt(code, m.index) }));
+}
+
 /** Calls that start an AgentCore SDK server with the SDK's host default. */
 export function findHostlessRuns(code: string, file: string): HostlessCall[] {
   const calls: HostlessCall[] = [];
-  const apps = new Set<string>();
-  for (const m of code.matchAll(
-    /\b([A-Za-z_]\w*)\s*(?::[^=\n]+)?=\s*(?:[\w.]+\.)?(?:BedrockAgentCoreApp|AGUIApp)\s*\(/g,
-  ))
-    apps.add(m[1]!);
+  const apps = new Set(sdkApps(code).map((app) => app.name));
   for (const app of apps) {
     for (const m of code.matchAll(new RegExp(`\\b${app}\\s*\\.\\s*run\\s*\\(`, "g"))) {
       const open = m.index + m[0].length - 1;

@@ -3,9 +3,8 @@ import { relative } from "node:path";
 import { listSources } from "../../agent/plan.js";
 import { makeFinding } from "../../findings/index.js";
 import type { StaticCheck } from "./context.js";
-import { blankPythonNonCode } from "./python-host.js";
+import { blankPythonNonCode, sdkApps } from "./python-host.js";
 
-const APP = /\b([A-Za-z_]\w*)\s*(?::[^=\n]+)?=\s*(?:[\w.]+\.)?(?:BedrockAgentCoreApp|AGUIApp)\s*\(/g;
 /** Ways a Python project starts a server for an app other than `app.run()`. */
 const OTHER_SERVERS = /\buvicorn\s*\.\s*run\s*\(|\bserve_a2a\s*\(|\bweb\.run_app\s*\(|\.serve_forever\s*\(/;
 
@@ -21,9 +20,7 @@ export const checkServerStarted: StaticCheck = async ({ dir }) => {
   );
   const apps: { name: string; file: string; line: number }[] = [];
   for (const { file, code } of codes) {
-    for (const m of code.matchAll(APP)) {
-      apps.push({ name: m[1]!, file: relative(dir, file), line: code.slice(0, m.index).split("\n").length });
-    }
+    for (const app of sdkApps(code)) apps.push({ ...app, file: relative(dir, file) });
   }
   if (apps.length === 0) return [];
   if (codes.some(({ code }) => OTHER_SERVERS.test(code))) return [];

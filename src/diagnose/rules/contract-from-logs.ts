@@ -1,16 +1,21 @@
+import { isLoopback } from "../../agent/proc.js";
 import { PROTOCOL_INVOKE_PATHS, PROTOCOL_PORTS, type Protocol } from "../../agent/types.js";
 import { type Finding, makeFinding } from "../../findings/index.js";
 import type { DiagnoseEvidence, Rule } from "../analysis-input.js";
 import { isHealthCheckFailure } from "../collect/invoke.js";
 import type { LogsEvidence } from "../collect/logs.js";
 
-const LOOPBACK = /^(127\.|::1$|localhost$)/;
 /** AgentCore's wording when the container answered an invocation with an HTTP error. */
 const RUNTIME_HTTP_ERROR = /Received error \((\d{3})\) from runtime/;
 
 function protocolOf(evidence: DiagnoseEvidence): Protocol {
   const protocol = evidence.runtime.value.protocol;
   return protocol === "MCP" || protocol === "A2A" ? protocol : "HTTP";
+}
+
+/** Whether a server's announced host is loopback only: an address, or the name `localhost` a log line may print. */
+export function announcesLoopback(host: string): boolean {
+  return host === "localhost" || isLoopback(host);
 }
 
 /** Whether the exception came after the server announced it was listening: a handler's error, not a crash at start. */
@@ -24,7 +29,7 @@ export function exceptionAfterListening(logs: LogsEvidence): boolean {
 /** The server announced an address AgentCore reaches, on a port AgentCore does not use for the protocol. */
 function wrongPort(evidence: DiagnoseEvidence): Finding[] {
   const listening = evidence.logs?.value.listening;
-  if (!listening || LOOPBACK.test(listening.host)) return [];
+  if (!listening || announcesLoopback(listening.host)) return [];
   const protocol = protocolOf(evidence);
   const expected = PROTOCOL_PORTS[protocol];
   if (listening.port === expected) return [];

@@ -1,8 +1,6 @@
 import { makeFinding } from "../../findings/index.js";
 import type { Rule } from "../analysis-input.js";
-import { exceptionAfterListening } from "./contract-from-logs.js";
-
-const LOOPBACK = /^(127\.|::1$|localhost$)/;
+import { announcesLoopback, exceptionAfterListening } from "./contract-from-logs.js";
 
 /**
  * What the container's own output says: nothing at all (NO_RUNTIME_LOGS),
@@ -42,7 +40,7 @@ export const runtimeLogs: Rule = ({ runtime, logs }) => {
       ),
     );
   }
-  if (l.listening && LOOPBACK.test(l.listening.host)) {
+  if (l.listening && announcesLoopback(l.listening.host)) {
     findings.push(
       makeFinding(
         "BIND_LOOPBACK",
