@@ -12,9 +12,8 @@ export const DIAGNOSE_REPORT_SCHEMA_VERSION = 1;
 export type DiagnoseFormat = "text" | "markdown" | "json";
 
 /** The findings as a reader wants them: the verdict's first, then the rest by severity. */
-function rootCauseFirst(d: Diagnosis): Finding[] {
-  const { rootCause } = verdictOf(d.hypotheses, d.findings);
-  return [...d.findings.filter((f) => f.id === rootCause), ...d.findings.filter((f) => f.id !== rootCause)];
+function rootCauseFirst(findings: readonly Finding[], rootCause: string | null): Finding[] {
+  return [...findings.filter((f) => f.id === rootCause), ...findings.filter((f) => f.id !== rootCause)];
 }
 
 export function diagnoseReport(d: Diagnosis) {
@@ -36,7 +35,7 @@ export function diagnoseReport(d: Diagnosis) {
     },
     verdict,
     knownFacts: knownFacts(d.evidence),
-    findings: rootCauseFirst(d),
+    findings: rootCauseFirst(d.findings, verdict.rootCause),
     hypotheses: d.hypotheses,
     nextSteps: nextSteps(d.evidence, d.hypotheses),
     supportCase: supportCaseText(d.evidence, d.findings, d.hypotheses),
@@ -123,7 +122,7 @@ export function renderDiagnoseText(d: Diagnosis, color: boolean): string {
     );
   }
   if (d.findings.length > 0)
-    lines.push(c.bold("Findings"), ...rootCauseFirst(d).flatMap((f) => findingLines(f, c)));
+    lines.push(c.bold("Findings"), ...report.findings.flatMap((f) => findingLines(f, c)));
   lines.push(
     c.bold("What we know"),
     ...report.knownFacts.flatMap((t) => [
@@ -208,7 +207,7 @@ export function renderDiagnoseMarkdown(d: Diagnosis): string {
     "## Findings",
     "",
     ...(d.findings.length === 0 ? ["None."] : []),
-    ...rootCauseFirst(d).flatMap((f) => [
+    ...report.findings.flatMap((f) => [
       `### ${f.severity.toUpperCase()} \`${f.id}\`: ${f.title}`,
       "",
       ...f.evidence.map((e) => `- ${e.fact} (${describeSource(e.source)})`),
