@@ -29,6 +29,7 @@ export const evidenceSourceSchema = z
       line: z.number().int().optional().describe("1-based among the log events read"),
     }),
     z.strictObject({ kind: z.literal("tool"), detail: z.string() }),
+    z.strictObject({ kind: z.literal("replay"), observation: z.string(), at: z.number().optional() }),
   ])
   .describe(
     "Where the fact came from (a file, a probe, an AWS API call, a log line...), so it can be checked",

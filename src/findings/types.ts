@@ -11,7 +11,9 @@ export type EvidenceSource =
   | { kind: "api"; service: string; operation: string; parameters?: Record<string, unknown> }
   /** `line`: 1-based among the events read. */
   | { kind: "log"; group: string; stream?: string; line?: number }
-  | { kind: "tool"; detail: string };
+  | { kind: "tool"; detail: string }
+  /** Seen while the agent ran in a twin of its deployed network (see src/replay/observations.ts). */
+  | { kind: "replay"; observation: string; at?: number };
 
 export interface Evidence {
   fact: string;
@@ -44,5 +46,7 @@ export function describeSource(source: EvidenceSource): string {
       return `${source.group}${source.stream ? ` / ${source.stream}` : ""}${source.line ? ` event ${source.line}` : ""}`;
     case "tool":
       return source.detail;
+    case "replay":
+      return `replay: ${source.observation}`;
   }
 }
