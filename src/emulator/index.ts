@@ -6,6 +6,9 @@ import { AgentRuntimes, type ControlPlaneTiming, DEFAULT_TIMING } from "./bedroc
 import { Trail } from "./cloudtrail/model.js";
 import { type Environment, systemEnvironment } from "./context.js";
 import { Ec2 } from "./ec2/model/ec2.js";
+import { BlobStore } from "./ecr/blob-store.js";
+import { MappedImages } from "./ecr/mapped-images.js";
+import { Ecr } from "./ecr/model.js";
 import { Iam } from "./iam/model/iam.js";
 import { Logs } from "./logs/model.js";
 import { createEmulatorServer, listen } from "./server.js";
@@ -68,6 +71,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const ec2 = new Ec2(store, env);
   const logs = new Logs(store, env);
   const iam = new Iam(store, env);
+  // Registry blobs beside the state (ecr/ in the state directory), or in a temporary directory removed on stop.
+  const blobs = options.stateDir ? BlobStore.at(join(options.stateDir, "ecr")) : BlobStore.temporary();
+  const ecr = new Ecr(store, env, blobs, new MappedImages(options.images ?? {}, env.clock()));
+  ecr.recover();
   // AgentCore's service side: VPC placement by its service-linked role, container output by the execution role.
   const runtimes = new AgentRuntimes(
     store,
@@ -115,7 +122,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       ec2,
       logs,
       iam,
-      images: options.images ?? {},
+      ecr,
+      ...(options.log ? { log: options.log } : {}),
     }),
     ...(options.log ? { log: options.log } : {}),
   });
@@ -135,6 +143,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         server.closeAllConnections();
       });
       store.close();
+      blobs.close();
     },
   };
 }

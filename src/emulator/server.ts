@@ -7,6 +7,7 @@ import { forTrail } from "./cloudtrail/redact.js";
 import type { Environment, RequestContext } from "./context.js";
 import { callerIdentity } from "./identity.js";
 import { INTERNAL_PREFIX, internalRoute } from "./internal-api.js";
+import { findPathRoute, type PathRoute } from "./path-route.js";
 import type { ProtocolCodec, WireRequest, WireResponse } from "./protocol/codec.js";
 import { AwsError } from "./protocol/errors.js";
 import { validateInput } from "./protocol/validate.js";
@@ -25,6 +26,8 @@ export interface ServiceBinding {
   eventRegion?: string;
   /** EC2's CloudTrail error codes say who was at fault: `Client.InvalidSubnetID.NotFound`, `Server.InternalError`. */
   faultPrefixedErrors?: boolean;
+  /** Plain HTTP the service serves under a path prefix besides its API (ECR's registry, `/v2/`). */
+  pathRoutes?: readonly PathRoute[];
 }
 
 export interface ServerOptions {
@@ -72,7 +75,9 @@ function send(response: ServerResponse, wire: WireResponse, requestId: string): 
 }
 
 /**
- * The emulator's one endpoint. The handler chain, in order: read the request,
+ * The emulator's one endpoint. The handler chain, in order: a service's path
+ * route (the ECR registry's `/v2/`) takes its requests as they stream in;
+ * otherwise read the request,
  * pick the service (SigV4 signing name, then path), match the operation,
  * bind and validate its input, run the adapter in one store transaction,
  * render the output; any AwsError becomes the protocol's error envelope and
@@ -87,6 +92,24 @@ export function createEmulatorServer(options: ServerOptions): Server {
     const headers = Object.fromEntries(
       Object.entries(request.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : (v ?? "")]),
     );
+    const pathRoute = findPathRoute(
+      options.services,
+      url.pathname,
+      credentialScope(headers.authorization)?.service,
+    );
+    if (pathRoute) {
+      const streaming = {
+        method: request.method ?? "GET",
+        path: url.pathname,
+        query: url.searchParams,
+        headers,
+        body: request,
+        remoteAddress: request.socket.remoteAddress ?? "127.0.0.1",
+        requestId,
+      };
+      send(response, await pathRoute.handle(streaming), requestId);
+      return;
+    }
     const wire: WireRequest = {
       method: request.method ?? "GET",
       path: url.pathname,

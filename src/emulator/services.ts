@@ -10,7 +10,8 @@ import { ec2Adapter } from "./ec2/adapter.js";
 import type { Ec2 } from "./ec2/model/ec2.js";
 import { ecrAdapter } from "./ecr/adapter.js";
 import { EcrJsonCodec } from "./ecr/codec.js";
-import { EcrRegistry } from "./ecr/model.js";
+import { distributionApi } from "./ecr/distribution-api.js";
+import type { Ecr } from "./ecr/model.js";
 import { iamAdapter } from "./iam/adapter.js";
 import type { Iam } from "./iam/model/iam.js";
 import { logsAdapter } from "./logs/adapter.js";
@@ -38,8 +39,9 @@ export interface ServiceDeps {
   logs: Logs;
   /** Shared with AgentCore: its network service-linked role, and whether an execution role may write logs. */
   iam: Iam;
-  /** containerUri → agent directory (agentcore-emulator.yaml's `images`): what ECR serves. Default: none. */
-  images?: Record<string, string>;
+  /** ECR's registry: what was pushed, and the image map's directories. Shared with sessions, which run its images. */
+  ecr: Ecr;
+  log?: (line: string) => void;
 }
 
 /**
@@ -83,8 +85,18 @@ export function buildServices(deps: ServiceDeps): ServiceBinding[] {
     {
       signingName: "ecr",
       codec: new EcrJsonCodec(loadServiceModel("ecr")),
-      adapter: ecrAdapter(new EcrRegistry(deps.images ?? {}, deps.env.clock()), deps.env),
+      adapter: ecrAdapter(deps.ecr),
       eventSource: "ecr.amazonaws.com",
+      pathRoutes: [
+        distributionApi({
+          ecr: deps.ecr,
+          store: deps.store,
+          env: deps.env,
+          model: loadServiceModel("ecr"),
+          trail,
+          ...(deps.log ? { log: deps.log } : {}),
+        }),
+      ],
     },
     {
       signingName: "iam",

@@ -127,9 +127,9 @@ export function buildxManifests(content: BuiltContent): {
       },
     ],
   });
-  // An index has no blobs of its own: its size is what pulling it fetches.
+  // ECR reports a manifest list's size as the largest image it lists.
   return {
-    index: { ...index, sizeInBytes: image.sizeInBytes + attestation.sizeInBytes },
+    index: { ...index, sizeInBytes: Math.max(image.sizeInBytes, attestation.sizeInBytes) },
     image,
     attestation,
   };
