@@ -20,7 +20,7 @@ const COVERAGE = [
   "serving: bedrock-agentcore-control (runtimes, versions, endpoints), bedrock-agentcore (InvokeAgentRuntime, StopRuntimeSession),",
   "         EC2 (VPCs, subnets, security groups, routes, NAT and internet gateways, VPC endpoints, network interfaces),",
   "         IAM (roles, policies, service-linked roles, SimulatePrincipalPolicy), STS (GetCallerIdentity), CloudTrail (LookupEvents),",
-  "         CloudWatch Logs (groups, streams, events), ECR (repositories and images of the mapped directories)",
+  "         CloudWatch Logs (groups, streams, events), ECR (repositories, images pushed to its registry at /v2/ or mapped from directories)",
   "not served: any other service or operation gets UnknownOperationException naming what was asked",
 ];
 
@@ -77,6 +77,7 @@ export function registerEmulate(program: Command): void {
           `agentcore-doctor emulator on ${emulator.url} (state: ${flags.stateDir ?? "in memory"}; sessions: ${emulator.driver} driver)`,
           ...Object.entries(images).map(([uri, dir]) => `image ${uri} -> ${dir}`),
           ...COVERAGE,
+          `registry: aws ecr get-login-password | docker login -u AWS --password-stdin ${emulator.url.replace(/^http:\/\//, "")} (plain HTTP; skopeo: --dest-tls-verify=false)`,
           `use it: export AWS_ENDPOINT_URL=${emulator.url} AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test`,
           "signatures are parsed for region and service, not verified. Ctrl-C stops.",
           "",

@@ -1,5 +1,6 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
+import type { Platform } from "../agent/image-platform.js";
 import { RuntimeLogDelivery } from "./bedrock-agentcore/runtime-logs.js";
 import { type SessionDriver, SessionManager } from "./bedrock-agentcore/sessions.js";
 import { AgentRuntimes, type ControlPlaneTiming, DEFAULT_TIMING } from "./bedrock-agentcore-control/model.js";
@@ -9,6 +10,7 @@ import { Ec2 } from "./ec2/model/ec2.js";
 import { BlobStore } from "./ecr/blob-store.js";
 import { MappedImages } from "./ecr/mapped-images.js";
 import { Ecr } from "./ecr/model.js";
+import { type ResolvedImage, resolveImage } from "./ecr/resolve-image.js";
 import { Iam } from "./iam/model/iam.js";
 import { Logs } from "./logs/model.js";
 import { createEmulatorServer, listen } from "./server.js";
@@ -43,6 +45,8 @@ export interface RunningEmulator {
   /** How sessions run: each in its own network namespace, or one at a time on this host. */
   driver: SessionDriver;
   port: number;
+  /** What a containerUri names in this emulator's ECR (pushed image files, a mapped directory, or why neither), for `platform` (default linux/arm64). */
+  resolveImage(uri: string, platform?: Platform): ResolvedImage;
   stop(): Promise<void>;
 }
 
@@ -135,6 +139,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     driver,
     url: `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`,
     port: address.port,
+    resolveImage: (uri, platform) => resolveImage(ecr, options.images ?? {}, uri, platform),
     stop: async () => {
       await sessions.stopAll();
       logDelivery.flush();
