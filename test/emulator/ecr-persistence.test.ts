@@ -1,13 +1,18 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { RunningEmulator } from "../../src/emulator/index.js";
-import { repoRoot } from "../helpers/cli.js";
+import { startEmulatorProcess as startProcess, stopped } from "../helpers/emulator-process.js";
 import { blobOf, imageOf } from "../helpers/oci-layout.js";
-import { createRepository, pushImage, registryCall, registryLogin } from "../helpers/registry.js";
+import {
+  createRepository,
+  type EmulatorAddress,
+  pushImage,
+  registryCall,
+  registryLogin,
+} from "../helpers/registry.js";
 
 const stateDir = mkdtempSync(join(tmpdir(), "acd-ecr-state-"));
 const children: ChildProcess[] = [];
@@ -16,41 +21,11 @@ afterAll(() => {
   rmSync(stateDir, { recursive: true, force: true });
 });
 
-/** `agentcore-doctor emulate --state-dir`, as its own process so it can be killed with SIGKILL. */
-async function startEmulatorProcess(): Promise<{ child: ChildProcess; emulator: RunningEmulator }> {
-  const child = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      resolve(repoRoot, "src/cli/main.ts"),
-      "emulate",
-      "--port",
-      "0",
-      "--state-dir",
-      stateDir,
-    ],
-    { cwd: repoRoot },
-  );
-  children.push(child);
-  let stderr = "";
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    child.stderr!.on("data", (chunk: Buffer) => {
-      stderr += chunk;
-      const match = /emulator on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
-      if (match) resolveUrl(match[1]!);
-    });
-    child.once("exit", () => reject(new Error(`emulate exited early: ${stderr}`)));
-  });
-  const port = Number(new URL(url).port);
-  return { child, emulator: { url, port } as RunningEmulator };
-}
-
-function stopped(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  return new Promise((resolveStop) => {
-    child.once("exit", () => resolveStop());
-    child.kill(signal);
-  });
+/** The emulator as a process with the state directory; the process driver, as no session runs here and a killed run must leave no namespace behind. */
+async function startEmulatorProcess(): Promise<{ child: ChildProcess; emulator: EmulatorAddress }> {
+  const started = await startProcess(stateDir, ["--driver", "process"]);
+  children.push(started.child);
+  return { child: started.child, emulator: { url: started.url, port: started.port } };
 }
 
 describe("the registry's state directory", () => {

@@ -1,7 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import {
   BedrockAgentCoreControlClient,
   CreateAgentRuntimeCommand,
@@ -10,7 +10,7 @@ import {
   ListAgentRuntimesCommand,
 } from "@aws-sdk/client-bedrock-agentcore-control";
 import { afterAll, describe, expect, it } from "vitest";
-import { repoRoot } from "../helpers/cli.js";
+import { startEmulatorProcess as startProcess } from "../helpers/emulator-process.js";
 
 const stateDir = mkdtempSync(join(tmpdir(), "acd-state-"));
 const children: ChildProcess[] = [];
@@ -23,30 +23,8 @@ async function startEmulatorProcess(): Promise<{
   child: ChildProcess;
   client: BedrockAgentCoreControlClient;
 }> {
-  const child = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      resolve(repoRoot, "src/cli/main.ts"),
-      "emulate",
-      "--port",
-      "0",
-      "--state-dir",
-      stateDir,
-    ],
-    { cwd: repoRoot },
-  );
+  const { child, url } = await startProcess(stateDir);
   children.push(child);
-  let stderr = "";
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    child.stderr!.on("data", (chunk: Buffer) => {
-      stderr += chunk;
-      const match = /emulator on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
-      if (match) resolveUrl(match[1]!);
-    });
-    child.once("exit", () => reject(new Error(`emulate exited early: ${stderr}`)));
-  });
   return {
     child,
     client: new BedrockAgentCoreControlClient({

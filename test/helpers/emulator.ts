@@ -9,7 +9,7 @@ import type { RunningEmulator } from "../../src/emulator/index.js";
 export const TEST_CREDENTIALS = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" };
 
 /** SDK client configuration for the emulator: its endpoint, static credentials, no retries to hide errors. */
-export function sdkConfig(emulator: RunningEmulator) {
+export function sdkConfig(emulator: Pick<RunningEmulator, "url">) {
   return { endpoint: emulator.url, region: "us-east-1", credentials: TEST_CREDENTIALS, maxAttempts: 1 };
 }
 

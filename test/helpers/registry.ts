@@ -1,6 +1,10 @@
 import { request } from "node:http";
 import { CreateRepositoryCommand, ECRClient, GetAuthorizationTokenCommand } from "@aws-sdk/client-ecr";
 import type { RunningEmulator } from "../../src/emulator/index.js";
+
+/** Where the emulator listens: an in-process one, or one started as a process. */
+export type EmulatorAddress = Pick<RunningEmulator, "url" | "port">;
+
 import { sdkConfig } from "./emulator.js";
 import type { Blob, ImageBlobs } from "./oci-layout.js";
 
@@ -13,7 +17,7 @@ export interface RegistryAnswer {
 
 /** One raw HTTP call to the emulator's registry, with any headers (a Host naming a registry included). */
 export function registryCall(
-  emulator: RunningEmulator,
+  emulator: EmulatorAddress,
   method: string,
   path: string,
   options: { headers?: Record<string, string>; body?: Buffer | string } = {},
@@ -47,7 +51,7 @@ export function registryCall(
 
 /** `docker login` as a deploy script does it: GetAuthorizationToken through the SDK, `AWS:<password>`. */
 export async function registryLogin(
-  emulator: RunningEmulator,
+  emulator: EmulatorAddress,
   region = "us-east-1",
 ): Promise<{ password: string; basic: string }> {
   const ecr = new ECRClient({ ...sdkConfig(emulator), region });
@@ -62,7 +66,7 @@ export async function registryLogin(
 }
 
 export async function createRepository(
-  emulator: RunningEmulator,
+  emulator: EmulatorAddress,
   repositoryName: string,
   extra: Record<string, unknown> = {},
 ) {
@@ -75,7 +79,7 @@ export async function createRepository(
 }
 
 /** Pushes one blob monolithically (POST with ?digest=), as crane and buildkit can. */
-export function pushBlob(emulator: RunningEmulator, auth: string, repository: string, blob: Blob) {
+export function pushBlob(emulator: EmulatorAddress, auth: string, repository: string, blob: Blob) {
   return registryCall(emulator, "POST", `/v2/${repository}/blobs/uploads/?digest=${blob.digest}`, {
     headers: {
       authorization: auth,
@@ -87,7 +91,7 @@ export function pushBlob(emulator: RunningEmulator, auth: string, repository: st
 }
 
 export function pushManifest(
-  emulator: RunningEmulator,
+  emulator: EmulatorAddress,
   auth: string,
   repository: string,
   reference: string,
@@ -101,7 +105,7 @@ export function pushManifest(
 
 /** Pushes an image's blobs and manifest, tagged. */
 export async function pushImage(
-  emulator: RunningEmulator,
+  emulator: EmulatorAddress,
   auth: string,
   repository: string,
   tag: string | undefined,
