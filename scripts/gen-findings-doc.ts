@@ -54,7 +54,8 @@ function findingsPage(): string {
 
 function reportSchema(): string {
   const schema = z.toJSONSchema(checkReportSchema, { target: "draft-2020-12" });
-  return `${JSON.stringify({ title: "agentcore-doctor check report, schemaVersion 1", ...schema }, null, 2)}\n`;
+  const title = `agentcore-doctor check report, schemaVersion ${checkReportSchema.shape.schemaVersion.value}`;
+  return `${JSON.stringify({ title, ...schema }, null, 2)}\n`;
 }
 
 function diagnoseReportSchemaJson(): string {

@@ -21,6 +21,8 @@ export interface ProjectConfig {
   /** agentcore.json: where the agent's code lives, relative to `root`. */
   codeLocation?: string;
   build?: "CodeZip" | "Container";
+  /** agentcore.json: the managed runtime of a CodeZip build (`PYTHON_3_12`, `NODE_22`). */
+  runtimeVersion?: Located<string>;
   dockerfile?: string;
   protocol?: Located<Protocol>;
   networkMode?: Located<"PUBLIC" | "VPC">;
@@ -93,6 +95,7 @@ const jsonRuntime = z.looseObject({
     ),
   codeLocation: z.string().min(1),
   dockerfile: z.string().optional(),
+  runtimeVersion: z.string().optional(),
   envVars: z
     .array(z.object({ name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), value: z.string() }))
     .optional(),
@@ -258,12 +261,14 @@ function fromJson(path: string, text: string, agentDir: string): ProjectConfig {
   }
   const protocol = at(runtime.protocol, map, [...p, "protocol"]);
   const networkMode = at(runtime.networkMode, map, [...p, "networkMode"]);
+  const runtimeVersion = at(runtime.runtimeVersion, map, [...p, "runtimeVersion"]);
   return {
     ...base,
     agentName: runtime.name,
     entrypoint: { value: runtime.entrypoint, line: map.lineOf([...p, "entrypoint"]) },
     codeLocation: runtime.codeLocation,
     build: runtime.build,
+    ...(runtimeVersion ? { runtimeVersion } : {}),
     ...(runtime.dockerfile ? { dockerfile: runtime.dockerfile } : {}),
     ...(protocol ? { protocol } : {}),
     ...(networkMode ? { networkMode } : {}),

@@ -31,7 +31,21 @@ function startupLine(report: CheckReport): string {
       return `not healthy within ${s.limitMs / 1000} s`;
     case "unreachable":
       return `listens on port ${report.target.port} only on loopback, where the health check never arrives`;
+    case "not-run":
+      return "not run: the code zip was read, not started";
   }
+}
+
+/** The code zip lines of the header: what was judged, for which runtime and entry point. */
+function codeZipLines(report: CheckReport): string[] {
+  const z = report.codeZip;
+  if (!z) return [];
+  const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+  return [
+    `code zip  ${z.source === "zip" ? z.path : `${z.path} (${z.packaging})`}`,
+    `          ${z.runtime}, entry point ${JSON.stringify(z.entryPoint)} [${z.origin}]; ${z.entries} entries, ${mib(z.zipBytes)} zipped, ${mib(z.unzippedBytes)} unzipped, made by ${z.madeBy.join(", ") || "nothing"}`,
+    ...z.notes.map((n) => `note      ${n}`),
+  ];
 }
 
 export function renderText(report: CheckReport, color: boolean): string {
@@ -43,6 +57,7 @@ export function renderText(report: CheckReport, color: boolean): string {
   lines.push(`${verdict}  ${t.dir}  (${t.protocol} on port ${t.port})`);
   lines.push(c.dim(`  command   ${t.argv.join(" ")}   [${t.origin}]`));
   lines.push(c.dim(`  start-up  ${startupLine(report)}`));
+  for (const line of codeZipLines(report)) lines.push(c.dim(`  ${line}`));
   if (report.startup.listening) {
     const listening = report.startup.listening.map(
       (l) => `${l.family === 6 ? `[${l.address}]` : l.address}:${l.port}`,
@@ -90,7 +105,13 @@ export function renderMarkdown(report: CheckReport): string {
     `| Command | \`${mdEscape(t.argv.join(" "))}\` (${mdEscape(t.origin)}) |`,
     `| Start-up | ${startupLine(report)} |`,
     `| /.dockerenv | ${report.environment.dockerenv} |`,
+    ...(report.codeZip
+      ? [
+          `| Code zip | \`${mdEscape(report.codeZip.path)}\`: ${report.codeZip.runtime}, entry point \`${mdEscape(JSON.stringify(report.codeZip.entryPoint))}\` (${mdEscape(report.codeZip.origin)}) |`,
+        ]
+      : []),
     "",
+    ...(report.codeZip?.notes.length ? [...report.codeZip.notes.map((n) => `- ${mdEscape(n)}`), ""] : []),
     `## Findings (${report.summary.errors} errors, ${report.summary.warnings} warnings)`,
     "",
   ];

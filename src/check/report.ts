@@ -5,7 +5,7 @@ import { findingSchema } from "../findings/schema.js";
  * The JSON report of `check`: a public, versioned interface. Add optional
  * fields freely; removing or changing one bumps `schemaVersion`.
  */
-export const CHECK_REPORT_SCHEMA_VERSION = 1;
+export const CHECK_REPORT_SCHEMA_VERSION = 2;
 
 const socketSchema = z.object({
   address: z.string(),
@@ -22,6 +22,25 @@ const exchangeSchema = z.object({
   bodyExcerpt: z.string().optional(),
 });
 
+const codeZipSchema = z
+  .object({
+    source: z.enum(["zip", "directory"]),
+    path: z.string(),
+    packaging: z
+      .string()
+      .optional()
+      .describe("for a directory: how it was zipped (the AgentCore CLI's rules)"),
+    runtime: z.string().describe("codeConfiguration.runtime judged against (PYTHON_3_12, NODE_22)"),
+    entryPoint: z.array(z.string()),
+    origin: z.string().describe("where the runtime and entry point came from: flags or agentcore.json"),
+    zipBytes: z.number().int(),
+    unzippedBytes: z.number().int(),
+    entries: z.number().int(),
+    madeBy: z.array(z.string()).describe("host systems named by the entries' 'version made by'"),
+    notes: z.array(z.string()).describe("what could not be judged, said plainly"),
+  })
+  .describe("the code zip judged statically (direct code deployment)");
+
 export const checkReportSchema = z.object({
   schemaVersion: z.literal(CHECK_REPORT_SCHEMA_VERSION),
   tool: z.object({ name: z.literal("agentcore-doctor"), version: z.string() }),
@@ -37,14 +56,16 @@ export const checkReportSchema = z.object({
     config: z.string().optional().describe("the project config file read, if any"),
   }),
   environment: z.object({
-    dockerenv: z.enum(["absent-on-host", "hidden", "visible"]),
+    dockerenv: z.enum(["absent-on-host", "hidden", "visible", "not-run"]),
     dockerenvDetail: z.string().optional(),
     network: z.string().describe("'host' or the network namespace the agent ran in"),
     socketsRead: z.boolean(),
     notes: z.array(z.string()),
   }),
   startup: z.object({
-    outcome: z.enum(["healthy", "exited", "unhealthy", "wrong-port", "unreachable", "timeout"]),
+    outcome: z
+      .enum(["healthy", "exited", "unhealthy", "wrong-port", "unreachable", "timeout", "not-run"])
+      .describe("not-run: the target was only read (a code zip), never started"),
     limitMs: z.number(),
     elapsedMs: z.number().optional(),
     healthyAfterMs: z.number().optional(),
@@ -60,9 +81,11 @@ export const checkReportSchema = z.object({
   output: z
     .array(z.object({ stream: z.enum(["stdout", "stderr"]), text: z.string() }))
     .describe("last lines the agent printed"),
+  codeZip: codeZipSchema.optional(),
   findings: z.array(findingSchema),
   summary: z.object({ errors: z.number().int(), warnings: z.number().int(), infos: z.number().int() }),
 });
 
 export type CheckReport = z.infer<typeof checkReportSchema>;
 export type ReportExchange = z.infer<typeof exchangeSchema>;
+export type CodeZipSection = z.infer<typeof codeZipSchema>;

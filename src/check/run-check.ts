@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { relative } from "node:path";
 import { parseException } from "../agent/crash.js";
 import type { HttpExchange } from "../agent/http.js";
@@ -19,14 +20,23 @@ import {
 import { PROTOCOL_PORTS, type Protocol } from "../agent/types.js";
 import { type Finding, mergeFindings, sortFindings } from "../findings/index.js";
 import { TOOL_VERSION } from "../version.js";
+import { type CodeZipOptions, checkCodeZipFile, directoryZipFindings } from "./code-zip.js";
 import { type LiveRun, liveFindings } from "./live-findings.js";
-import { CHECK_REPORT_SCHEMA_VERSION, type CheckReport, type ReportExchange } from "./report.js";
+import {
+  CHECK_REPORT_SCHEMA_VERSION,
+  type CheckReport,
+  type CodeZipSection,
+  type ReportExchange,
+} from "./report.js";
 import { runStaticChecks } from "./static/index.js";
 
 export type CheckStage = "plan" | "static" | "launch" | "startup" | "probe" | "stop";
 
 export interface CheckOptions {
+  /** The agent's directory, or a code zip file. */
   dir: string;
+  /** A code zip's runtime and entry point (else read from agentcore.json), and size limits. */
+  codeZip?: CodeZipOptions;
   cmd?: string;
   protocol?: Protocol;
   /** AgentCore documents no start-up limit; users report 30 to 120 s. */
@@ -67,6 +77,14 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   const limitMs = options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS;
   const pingTimeoutMs = options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
 
+  if (statSync(options.dir, { throwIfNoEntry: false })?.isFile()) {
+    progress("static", `reading the code zip ${options.dir}`);
+    return checkCodeZipFile(options.dir, {
+      ...options.codeZip,
+      ...(options.protocol ? { protocol: options.protocol } : {}),
+    });
+  }
+
   progress("plan", `reading ${options.dir}`);
   const { plan, protocol, config } = await resolveLaunchPlan(options.dir, {
     ...(options.cmd !== undefined ? { cmd: options.cmd } : {}),
@@ -81,6 +99,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     ...(plan.image ? { image: plan.image } : {}),
     ...(config ? { config } : {}),
   });
+  const zip = await directoryZipFindings(plan.dir, options.codeZip ?? {}, config, options.dir);
 
   await reapStaleRoots();
   progress("launch", plan.argv.join(" "));
@@ -159,7 +178,9 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     await agent.stop();
   }
 
-  const findings = sortFindings(mergeFindings([...staticFindings, ...liveFindings(run, agent.startedAt)]));
+  const findings = sortFindings(
+    mergeFindings([...staticFindings, ...zip.findings, ...liveFindings(run, agent.startedAt)]),
+  );
   return buildReport({
     options,
     protocol,
@@ -169,7 +190,8 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     run,
     findings,
     probes,
-    notes: agent.notes,
+    notes: [...agent.notes, ...(zip.note ? [zip.note] : [])],
+    ...(zip.section ? { codeZip: zip.section } : {}),
   });
 }
 
@@ -183,6 +205,7 @@ interface ReportInput {
   findings: Finding[];
   probes: HttpExchange[];
   notes: readonly string[];
+  codeZip?: CodeZipSection;
 }
 
 function buildReport({
@@ -195,6 +218,7 @@ function buildReport({
   findings,
   probes,
   notes,
+  codeZip,
 }: ReportInput): CheckReport {
   const { startup } = run;
   const count = (severity: Finding["severity"]) => findings.filter((f) => f.severity === severity).length;
@@ -253,6 +277,7 @@ function buildReport({
     },
     probes: probes.map(toReportExchange),
     output: run.output.slice(-40).map((l) => ({ stream: l.stream, text: l.text })),
+    ...(codeZip ? { codeZip } : {}),
     findings,
     summary: { errors: count("error"), warnings: count("warning"), infos: count("info") },
   };

@@ -14,13 +14,40 @@ interface CheckFlags {
   protocol?: string;
   startupTimeout: string;
   format: string;
+  runtime?: string;
+  entryPoint?: string;
+  maxZipMb?: string;
+  maxUnzippedMb?: string;
+}
+
+/** `--entry-point "opentelemetry-instrument main.py"` or a JSON array, as codeConfiguration.entryPoint. */
+function entryPointItems(value: string): string[] {
+  if (value.trim().startsWith("[")) {
+    let items: unknown;
+    try {
+      items = JSON.parse(value);
+    } catch {
+      items = undefined;
+    }
+    if (Array.isArray(items) && items.every((i) => typeof i === "string")) return items;
+    throw new UsageError(`--entry-point must be a JSON array of strings or words (got ${value}).`);
+  }
+  return value.trim().split(/\s+/);
+}
+
+function mebibytes(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new UsageError(`${flag} must be a positive number of MiB (got ${value}).`);
+  return n * 1024 * 1024;
 }
 
 export function registerCheck(program: Command): void {
   program
     .command("check")
     .description("run an agent locally as AgentCore would and probe its runtime contract")
-    .argument("[dir]", "the agent's directory (its Docker build context)", ".")
+    .argument("[dir]", "the agent's directory (its Docker build context), or a code zip", ".")
     .option("--cmd <command>", "override the entry command (the Dockerfile's ENV still applies)")
     .option("--protocol <protocol>", "http | mcp | a2a | agui (default: from the project config, else http)")
     .option(
@@ -29,6 +56,16 @@ export function registerCheck(program: Command): void {
       String(DEFAULT_STARTUP_TIMEOUT_MS / 1000),
     )
     .option("--format <format>", "text | json | markdown", "text")
+    .option(
+      "--runtime <runtime>",
+      "a code zip's runtime: PYTHON_3_10 .. PYTHON_3_14, NODE_22 (default: agentcore.json)",
+    )
+    .option(
+      "--entry-point <items>",
+      'a code zip\'s entry point: "main.py" or "opentelemetry-instrument main.py"',
+    )
+    .option("--max-zip-mb <MiB>", "the zipped size limit (default: the documented 250)")
+    .option("--max-unzipped-mb <MiB>", "the unzipped size limit (default: the documented 750)")
     .action(async (dir: string, flags: CheckFlags) => {
       const format = flags.format;
       if (!FORMATS.includes(format))
@@ -45,12 +82,23 @@ export function registerCheck(program: Command): void {
           `--startup-timeout must be a positive number of seconds (got ${flags.startupTimeout}).`,
         );
       }
+      const zipBytes = mebibytes("--max-zip-mb", flags.maxZipMb);
+      const unzippedBytes = mebibytes("--max-unzipped-mb", flags.maxUnzippedMb);
+      const codeZip = {
+        ...(flags.runtime !== undefined ? { runtime: flags.runtime } : {}),
+        ...(flags.entryPoint !== undefined ? { entryPoint: entryPointItems(flags.entryPoint) } : {}),
+        limits: {
+          ...(zipBytes !== undefined ? { zipBytes } : {}),
+          ...(unzippedBytes !== undefined ? { unzippedBytes } : {}),
+        },
+      };
       const progress = progressReporter<CheckStage>(process.stderr);
       const report = await runCheck({
         dir: resolve(dir),
         ...(flags.cmd !== undefined ? { cmd: flags.cmd } : {}),
         ...(protocol ? { protocol } : {}),
         startupTimeoutMs: seconds * 1000,
+        codeZip,
         onProgress: progress.update,
       }).finally(progress.done);
       process.stdout.write(

@@ -24,6 +24,10 @@ const PERMISSIONS = `${DEVGUIDE}/runtime-permissions.html`;
 const TROUBLESHOOTING = `${DEVGUIDE}/runtime-troubleshooting.html`;
 const OBSERVABILITY = `${DEVGUIDE}/observability-configure.html`;
 const LONG_RUN = `${DEVGUIDE}/runtime-long-run.html`;
+const CODE_DEPLOY = `${DEVGUIDE}/runtime-get-started-code-deploy.html`;
+const CODE_DEPLOY_PYTHON = `${DEVGUIDE}/runtime-get-started-code-deploy-python.html`;
+const CODE_DEPLOY_ISSUES = `${DEVGUIDE}/runtime-code-deploy-common-issues.html`;
+const QUOTAS = `${DEVGUIDE}/bedrock-agentcore-limits.html`;
 
 export const CATALOG = {
   BIND_LOOPBACK: {
@@ -391,6 +395,78 @@ export const CATALOG = {
     fix: "Run `check` as root on Linux (it then hides /.dockerenv in a private mount namespace), or on a machine without /.dockerenv. Reason: {reason}.",
     docs: CONTRACT,
     emittedBy: ["check"],
+  },
+  CODE_ZIP_DEPS_MISSING: {
+    severity: "error",
+    title: "A module imported at start-up is not in the code zip",
+    explanation:
+      "Direct code deployment has no install step: the managed runtime runs the zip as it is, with only the language's standard library beside it. A module the entry point imports while starting (directly or through the zip's own modules) that is neither in the zip nor in the runtime's standard library stops the agent with ModuleNotFoundError (Node: Cannot find module), and AgentCore reports only 'Runtime initialization time exceeded'; the traceback is in the runtime's logs.",
+    fix: "Put {modules} into the zip: {install}",
+    docs: CODE_DEPLOY_PYTHON,
+    emittedBy: ["check", "diagnose"],
+  },
+  CODE_ZIP_NATIVE_ARCH: {
+    severity: "error",
+    title: "Native code in the zip is built for another platform",
+    explanation:
+      "The managed runtime is linux/arm64 (AArch64) with glibc and one CPython (or Node) version. A shared library or extension module built for x86-64, macOS or Windows, for another CPython ABI (a cp311 module under PYTHON_3_12), for musl, or for a newer glibc cannot be loaded: the import fails at start-up even though the package is in the zip. This is what a zip built by `pip install` on an x86-64 laptop carries.",
+    fix: "Reinstall {packages} for the runtime and zip again: {install}",
+    docs: CODE_DEPLOY_PYTHON,
+    emittedBy: ["check", "diagnose"],
+  },
+  CODE_ZIP_PERMISSIONS: {
+    severity: "error",
+    title: "Files in the zip cannot be read or executed by the runtime",
+    explanation:
+      "AgentCore unpacks the zip with the POSIX permissions it stores, and the agent does not run as the files' owner: a file without read permission for others (600, as Python's zipfile.writestr gives by default), a directory without execute permission, or an executable without execute permission fails with '[Errno 13] Permission denied' at start-up.",
+    fix: "Before zipping, run `chmod -R a+rX .` in the package directory (and `chmod a+x {executables}`), then zip with a tool that keeps permissions (`zip -r`). Affected: {files}.",
+    docs: CODE_DEPLOY_ISSUES,
+    emittedBy: ["check", "diagnose"],
+  },
+  CODE_ZIP_NO_POSIX_MODES: {
+    severity: "info",
+    title: "The zip stores no POSIX permissions",
+    explanation:
+      "AgentCore uses the zip's POSIX permissions, but this zip stores none (it was made on Windows, or by a writer that sets none, as the AgentCore CLI's own packager does). Which permissions AgentCore then gives the files is not documented, so whether an executable among them can be run cannot be judged from the zip.",
+    fix: "To be sure, zip on Linux or macOS (or WSL) with `zip -r` after `chmod -R a+rX .`{executables}.",
+    docs: CODE_DEPLOY,
+    emittedBy: ["check", "diagnose"],
+  },
+  CODE_ZIP_ENTRY_POINT_MISSING: {
+    severity: "error",
+    title: "The entry point is not in the code zip, or cannot start from it",
+    explanation:
+      'AgentCore runs `codeConfiguration.entryPoint` (one or two items, such as ["main.py"] or ["opentelemetry-instrument", "main.py"]) against the unpacked zip. A file it names that the zip does not hold (often because the zip was made from the parent directory, so everything sits one folder down), or a script whose interpreter exists only on the machine that built it, means nothing starts.',
+    fix: "Make the entry point start from the zip: {remedy}",
+    docs: CODE_DEPLOY,
+    emittedBy: ["check", "diagnose"],
+  },
+  CODE_ZIP_TOO_LARGE: {
+    severity: "error",
+    title: "The code zip is over the direct code deployment size limit",
+    explanation:
+      "AgentCore's quotas cap a direct code deployment package at 250 MB zipped and 750 MB unzipped, and neither can be raised. A larger package cannot be deployed as a code zip.",
+    fix: "Bring the package under {limit}: leave out tests, caches, data and packages the agent does not import, or deploy it as a container image (up to 2 GB). Measured: {measured}.",
+    docs: QUOTAS,
+    emittedBy: ["check", "diagnose"],
+  },
+  CODE_ZIP_HOST_PATHS: {
+    severity: "warning",
+    title: "Installed files point at paths on the machine that built the zip",
+    explanation:
+      "Installing into a folder bakes that machine's paths into some files: console scripts in bin/ start with `#!/home/me/project/.venv/bin/python`, editable installs leave .pth files and direct_url.json pointing at the source checkout. None of those paths exist in the runtime, so such a script cannot start and an editable package is simply absent.",
+    fix: "Rewrite the shebangs to `#!/usr/bin/env python3` (as the AgentCore CLI does), install without `-e`/`--editable`, and rebuild the zip. Files: {files}.",
+    docs: CODE_DEPLOY_PYTHON,
+    emittedBy: ["check", "diagnose"],
+  },
+  CODE_ZIP_ENTRIES_REFUSED: {
+    severity: "warning",
+    title: "The zip holds entries a careful unpacker refuses",
+    explanation:
+      "Entries with absolute names, `..` segments or encryption cannot be unpacked safely; an unpacker skips or rejects them, so what runs may lack them (or the deployment fails).",
+    fix: "Rebuild the zip from inside the package directory, without absolute paths or encryption: {entries}.",
+    docs: CODE_DEPLOY,
+    emittedBy: ["check", "diagnose"],
   },
 } as const satisfies Record<string, CatalogEntry>;
 
