@@ -100,6 +100,15 @@ describe("coverage of the catalog by check tests", () => {
       "STARTUP_BLOCKED_ON_NETWORK", // test/check/network.test.ts (needs a namespace)
       "PROBE_DOCKERENV_VISIBLE", // test/check/cli.test.ts (runs unprivileged)
       "PROJECT_CONFIG_INVALID", // test/unit/static-checks.test.ts
+      // test/unit/code-zip.test.ts: each fired by a real zip, with a silent case beside it
+      "CODE_ZIP_DEPS_MISSING",
+      "CODE_ZIP_NATIVE_ARCH",
+      "CODE_ZIP_PERMISSIONS",
+      "CODE_ZIP_NO_POSIX_MODES",
+      "CODE_ZIP_ENTRY_POINT_MISSING",
+      "CODE_ZIP_TOO_LARGE",
+      "CODE_ZIP_HOST_PATHS",
+      "CODE_ZIP_ENTRIES_REFUSED",
     ]);
     const fired = new Set([...DEFECTS.flatMap((c) => c.expect), ...firedElsewhere]);
     const emitted = FINDING_IDS.filter((id) =>
