@@ -1,4 +1,5 @@
 import pc from "picocolors";
+import { formatMiB } from "../codezip/index.js";
 import { describeSource, type Finding } from "../findings/index.js";
 import type { CheckReport } from "./report.js";
 
@@ -40,10 +41,9 @@ function startupLine(report: CheckReport): string {
 function codeZipLines(report: CheckReport): string[] {
   const z = report.codeZip;
   if (!z) return [];
-  const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
   return [
     `code zip  ${z.source === "zip" ? z.path : `${z.path} (${z.packaging})`}`,
-    `          ${z.runtime}, entry point ${JSON.stringify(z.entryPoint)} [${z.origin}]; ${z.entries} entries, ${mib(z.zipBytes)} zipped, ${mib(z.unzippedBytes)} unzipped, made by ${z.madeBy.join(", ") || "nothing"}`,
+    `          ${z.runtime}, entry point ${JSON.stringify(z.entryPoint)} [${z.origin}]; ${z.entries} entries, ${formatMiB(z.zipBytes)} zipped, ${formatMiB(z.unzippedBytes)} unzipped, made by ${z.madeBy.join(", ") || "nothing"}`,
     ...z.notes.map((n) => `note      ${n}`),
   ];
 }

@@ -63,4 +63,6 @@ export function firstOf(items: readonly string[], max = 8): string {
     : `${items.slice(0, max).join(", ")} and ${items.length - max} more`;
 }
 
-export const formatMiB = (bytes: number) => `${(bytes / MIB).toFixed(1)} MiB`;
+/** Sizes as a reader compares them with the quota: MiB, or KiB below one MiB. */
+export const formatMiB = (bytes: number) =>
+  bytes >= MIB ? `${(bytes / MIB).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;

@@ -6,7 +6,7 @@ import { type CodeZipTarget, runtimeLanguage } from "./runtime.js";
 
 export { type AnalyzeOptions, analyzeCodeZip, type CodeZipAnalysis, ZIP_CHECKS } from "./analyze.js";
 export { type CodeZip, readCodeZip, readCodeZipBuffer, type ZipEntry, type ZipSource } from "./archive.js";
-export { type CodeZipLimits, DOCUMENTED_LIMITS } from "./context.js";
+export { type CodeZipLimits, DOCUMENTED_LIMITS, formatMiB } from "./context.js";
 export { packageDirectory } from "./directory.js";
 export {
   type CodeZipTarget,

@@ -53,9 +53,17 @@ const DEFECTS: Case[] = [
   { fixture: "a2a-no-agent-card", expect: ["A2A_AGENT_CARD_MISSING"] },
   { fixture: "py-otel-not-instrumented", expect: ["OTEL_NOT_INSTRUMENTED"] },
   { fixture: "py-amd64-image", expect: ["IMAGE_NOT_ARM64"] },
+  { fixture: "py-codezip-missing-dep", expect: ["CODE_ZIP_DEPS_MISSING", "STARTUP_CRASH"] },
 ];
 
-const HEALTHY = ["ts-sdk-healthy", "py-healthy", "py-sdk-docker-container-env", "mcp-healthy", "a2a-healthy"];
+const HEALTHY = [
+  "ts-sdk-healthy",
+  "py-healthy",
+  "py-sdk-docker-container-env",
+  "mcp-healthy",
+  "a2a-healthy",
+  "py-codezip-healthy",
+];
 
 afterAll(async () => {
   expect(await leftoverAgentProcesses()).toEqual([]);
@@ -101,7 +109,6 @@ describe("coverage of the catalog by check tests", () => {
       "PROBE_DOCKERENV_VISIBLE", // test/check/cli.test.ts (runs unprivileged)
       "PROJECT_CONFIG_INVALID", // test/unit/static-checks.test.ts
       // test/unit/code-zip.test.ts: each fired by a real zip, with a silent case beside it
-      "CODE_ZIP_DEPS_MISSING",
       "CODE_ZIP_NATIVE_ARCH",
       "CODE_ZIP_PERMISSIONS",
       "CODE_ZIP_NO_POSIX_MODES",

@@ -287,7 +287,7 @@ describe("CODE_ZIP_TOO_LARGE", () => {
     const zip = await unixZip(HEALTHY);
     expect(ids(await analyze(zip))).not.toContain("CODE_ZIP_TOO_LARGE");
     const analysis = await analyze(zip, PY312, { zipBytes: 1000, unzippedBytes: 500 });
-    expect(facts(analysis, "CODE_ZIP_TOO_LARGE")).toMatch(/the zip is .* MiB; the limit is 0\.0 MiB/);
+    expect(facts(analysis, "CODE_ZIP_TOO_LARGE")).toMatch(/the zip is .* KiB; the limit is 1\.0 KiB/);
     expect(facts(analysis, "CODE_ZIP_TOO_LARGE")).toContain("unzipped");
   });
 });
