@@ -11,8 +11,7 @@ import {
 } from "../codezip/index.js";
 import type { Finding } from "../findings/index.js";
 import { UsageError } from "../util/errors.js";
-import { TOOL_VERSION } from "../version.js";
-import { CHECK_REPORT_SCHEMA_VERSION, type CheckReport, type CodeZipSection } from "./report.js";
+import { type CheckReport, type CodeZipSection, reportVerdict } from "./report.js";
 
 /** What `check` is told about a code zip: the codeConfiguration values, and the size limits. */
 export interface CodeZipOptions {
@@ -130,12 +129,9 @@ export async function checkCodeZipFile(
   const analysis = await checkCodeZip(path, target, options.limits ? { limits: options.limits } : {});
   const protocol = options.protocol ?? config?.protocol?.value ?? "HTTP";
   const findings = analysis.findings;
-  const count = (severity: Finding["severity"]) => findings.filter((f) => f.severity === severity).length;
+  const { summary, ...header } = reportVerdict(findings);
   return {
-    schemaVersion: CHECK_REPORT_SCHEMA_VERSION,
-    tool: { name: "agentcore-doctor", version: TOOL_VERSION },
-    command: "check",
-    verdict: count("error") > 0 ? "unhealthy" : "healthy",
+    ...header,
     target: {
       dir: path,
       protocol,
@@ -157,6 +153,6 @@ export async function checkCodeZipFile(
     output: [],
     codeZip: codeZipSection(analysis),
     findings,
-    summary: { errors: count("error"), warnings: count("warning"), infos: count("info") },
+    summary,
   };
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { findingSchema } from "../findings/schema.js";
+import { TOOL_VERSION } from "../version.js";
 
 /**
  * The JSON report of `check`: a public, versioned interface. Add optional
@@ -89,3 +90,18 @@ export const checkReportSchema = z.object({
 export type CheckReport = z.infer<typeof checkReportSchema>;
 export type ReportExchange = z.infer<typeof exchangeSchema>;
 export type CodeZipSection = z.infer<typeof codeZipSchema>;
+
+/** The parts every check report shares: who wrote it, and the verdict and counts its findings give. */
+export function reportVerdict(
+  findings: readonly { severity: "error" | "warning" | "info" }[],
+): Pick<CheckReport, "schemaVersion" | "tool" | "command" | "verdict" | "summary"> {
+  const count = (severity: "error" | "warning" | "info") =>
+    findings.filter((f) => f.severity === severity).length;
+  return {
+    schemaVersion: CHECK_REPORT_SCHEMA_VERSION,
+    tool: { name: "agentcore-doctor", version: TOOL_VERSION },
+    command: "check",
+    verdict: count("error") > 0 ? "unhealthy" : "healthy",
+    summary: { errors: count("error"), warnings: count("warning"), infos: count("info") },
+  };
+}

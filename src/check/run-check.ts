@@ -19,15 +19,9 @@ import {
 } from "../agent/probe.js";
 import { PROTOCOL_PORTS, type Protocol } from "../agent/types.js";
 import { type Finding, mergeFindings, sortFindings } from "../findings/index.js";
-import { TOOL_VERSION } from "../version.js";
 import { type CodeZipOptions, checkCodeZipFile, directoryZipFindings } from "./code-zip.js";
 import { type LiveRun, liveFindings } from "./live-findings.js";
-import {
-  CHECK_REPORT_SCHEMA_VERSION,
-  type CheckReport,
-  type CodeZipSection,
-  type ReportExchange,
-} from "./report.js";
+import { type CheckReport, type CodeZipSection, type ReportExchange, reportVerdict } from "./report.js";
 import { runStaticChecks } from "./static/index.js";
 
 export type CheckStage = "plan" | "static" | "launch" | "startup" | "probe" | "stop";
@@ -221,12 +215,9 @@ function buildReport({
   codeZip,
 }: ReportInput): CheckReport {
   const { startup } = run;
-  const count = (severity: Finding["severity"]) => findings.filter((f) => f.severity === severity).length;
+  const { summary, ...header } = reportVerdict(findings);
   return {
-    schemaVersion: CHECK_REPORT_SCHEMA_VERSION,
-    tool: { name: "agentcore-doctor", version: TOOL_VERSION },
-    command: "check",
-    verdict: count("error") > 0 ? "unhealthy" : "healthy",
+    ...header,
     target: {
       dir: options.dir,
       protocol,
@@ -279,6 +270,6 @@ function buildReport({
     output: run.output.slice(-40).map((l) => ({ stream: l.stream, text: l.text })),
     ...(codeZip ? { codeZip } : {}),
     findings,
-    summary: { errors: count("error"), warnings: count("warning"), infos: count("info") },
+    summary,
   };
 }

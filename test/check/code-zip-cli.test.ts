@@ -22,22 +22,17 @@ beforeAll(async () => {
   );
 });
 
+/** `check` of the fixture zip as a Python 3.12 runtime with main.py as its entry point. */
+const checkZip = (...extra: string[]) =>
+  runCli(["check", zip, "--runtime", "PYTHON_3_12", "--entry-point", "main.py", ...extra]);
+
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
 describe("check of a code zip file", () => {
   it("reads the zip without running it, reports the findings as JSON and exits 1", async () => {
-    const result = await runCli([
-      "check",
-      zip,
-      "--runtime",
-      "PYTHON_3_12",
-      "--entry-point",
-      "main.py",
-      "--format",
-      "json",
-    ]);
+    const result = await checkZip("--format", "json");
     expect(result.code, result.stderr).toBe(1);
     const report = checkReportSchema.parse(JSON.parse(result.stdout));
     expect(report.startup.outcome).toBe("not-run");
@@ -95,16 +90,7 @@ describe("check of a code zip file", () => {
   });
 
   it("prints the zip in the text report", async () => {
-    const result = await runCli([
-      "check",
-      zip,
-      "--runtime",
-      "PYTHON_3_12",
-      "--entry-point",
-      "main.py",
-      "--max-zip-mb",
-      "0.0001",
-    ]);
+    const result = await checkZip("--max-zip-mb", "0.0001");
     expect(result.stdout).toContain("not run: the code zip was read, not started");
     expect(result.stdout).toContain("CODE_ZIP_TOO_LARGE");
   });
