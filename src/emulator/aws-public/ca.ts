@@ -1,17 +1,22 @@
-import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import forge from "node-forge";
+import { ensurePrivateDir, tightenIfPresent } from "../../util/private-files.js";
 
 /**
  * The emulator's certificate authority: agents call the regional AWS host
  * names unchanged, over TLS, and trust this CA through the standard
  * variables (AWS_CA_BUNDLE, SSL_CERT_FILE, REQUESTS_CA_BUNDLE,
  * NODE_EXTRA_CA_CERTS). Kept in the state directory so a restarted emulator
- * keeps the same CA; certificates for host names are issued on demand.
+ * keeps the same CA; certificates for host names are issued on demand. The
+ * directory is 0700 and its files 0600 (whoever holds the key can answer as
+ * any AWS endpoint to the agents); agents read a public copy of the
+ * certificate, since they may run as another user (a Dockerfile's USER).
  */
 export interface CertificateAuthority {
-  /** The CA certificate as a PEM file, for the agents' trust variables. */
+  /** A copy of the CA certificate that any user can read, for the agents' trust variables. */
   bundlePath: string;
   certPem: string;
   /** A certificate and key for one host name (SNI), signed by the CA; cached. */
@@ -65,21 +70,55 @@ function createCa(): { certPem: string; keyPem: string } {
   return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.privatePem };
 }
 
-/** Where the CA certificate of `dir` is (or will be): the file the trust variables name. */
-export function caBundlePath(dir: string): string {
-  return join(dir, CA_CERT);
+/** Published copies of CA certificates, by the certificate's digest: one per process, removed when it exits. */
+const published = new Map<string, string>();
+
+function removePublished(): void {
+  for (const path of published.values()) rmSync(dirname(path), { recursive: true, force: true });
 }
 
-/** Loads the CA from `dir`, creating it there on first use. */
-export function loadCertificateAuthority(dir: string): CertificateAuthority {
-  mkdirSync(dir, { recursive: true });
+/**
+ * The certificate where any user can read it: a directory of this process's
+ * own under the temporary directory (0755, its name random, so no other user
+ * can have planted it), holding the PEM as 0644. It is public: only the key is secret.
+ */
+function publishCertificate(certPem: string): string {
+  const digest = createHash("sha256").update(certPem).digest("hex");
+  const known = published.get(digest);
+  if (known && existsSync(known)) return known;
+  const dir = mkdtempSync(join(tmpdir(), "acd-trust-"));
+  chmodSync(dir, 0o755);
+  const path = join(dir, CA_CERT);
+  writeFileSync(path, certPem, { mode: 0o644 });
+  chmodSync(path, 0o644);
+  if (published.size === 0) process.once("exit", removePublished);
+  published.set(digest, path);
+  return path;
+}
+
+/** The CA's files in `dir`, created on first use: the directory 0700, the key and certificate 0600. */
+function caFiles(dir: string): { certPath: string; keyPath: string } {
+  ensurePrivateDir(dir, "The CA directory", (name) => name.startsWith("acd-ca"));
   const certPath = join(dir, CA_CERT);
   const keyPath = join(dir, CA_KEY);
   if (!existsSync(certPath) || !existsSync(keyPath)) {
     const created = createCa();
     writeFileSync(keyPath, created.keyPem, { mode: 0o600 });
-    writeFileSync(certPath, created.certPem);
+    writeFileSync(certPath, created.certPem, { mode: 0o600 });
   }
+  tightenIfPresent(keyPath);
+  tightenIfPresent(certPath);
+  return { certPath, keyPath };
+}
+
+/** The file the agents' trust variables name for the CA of `dir` (created on first use): a public copy of its certificate. */
+export function caBundlePath(dir: string): string {
+  return publishCertificate(readFileSync(caFiles(dir).certPath, "utf8"));
+}
+
+/** Loads the CA from `dir`, creating it there on first use. */
+export function loadCertificateAuthority(dir: string): CertificateAuthority {
+  const { certPath, keyPath } = caFiles(dir);
   const certPem = readFileSync(certPath, "utf8");
   const caCert = forge.pki.certificateFromPem(certPem);
   const caKey = forge.pki.privateKeyFromPem(readFileSync(keyPath, "utf8")) as forge.pki.rsa.PrivateKey;
@@ -87,7 +126,7 @@ export function loadCertificateAuthority(dir: string): CertificateAuthority {
   const leafKeys = rsaKeys();
   const issued = new Map<string, { cert: string; key: string }>();
   return {
-    bundlePath: certPath,
+    bundlePath: publishCertificate(certPem),
     certPem,
     issue(hostname) {
       const cached = issued.get(hostname);

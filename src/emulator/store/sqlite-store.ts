@@ -1,6 +1,7 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { ensurePrivateFile, tightenIfPresent } from "../../util/private-files.js";
+import { ensureStateDir, STATE_DATABASE } from "./state-dir.js";
 import type { Scope, Store } from "./store.js";
 
 interface Row {
@@ -14,14 +15,22 @@ interface Row {
  * The Store on SQLite: in memory by default, or a file under `stateDir`.
  * WAL with synchronous=FULL makes a committed transaction survive a kill -9
  * (and a power cut); SQLite's atomic commit means a killed write never half-lands.
+ * The state holds environment variable values: the directory is 0700 and
+ * every file in it 0600 (SQLite gives its -wal, -shm and -journal files the
+ * database file's mode).
  */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly statements;
 
   constructor(stateDir?: string) {
-    if (stateDir) mkdirSync(stateDir, { recursive: true });
-    this.db = new Database(stateDir ? join(stateDir, "emulator.sqlite") : ":memory:");
+    const file = stateDir ? join(stateDir, STATE_DATABASE) : undefined;
+    if (stateDir && file) {
+      ensureStateDir(stateDir);
+      ensurePrivateFile(file);
+      for (const suffix of ["-wal", "-shm", "-journal"]) tightenIfPresent(`${file}${suffix}`);
+    }
+    this.db = new Database(file ?? ":memory:");
     if (stateDir) {
       this.db.pragma("journal_mode = WAL");
       this.db.pragma("synchronous = FULL");
