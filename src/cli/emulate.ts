@@ -19,7 +19,8 @@ interface EmulateFlags {
 const COVERAGE = [
   "serving: bedrock-agentcore-control (runtimes, versions, endpoints), bedrock-agentcore (InvokeAgentRuntime, StopRuntimeSession),",
   "         EC2 (VPCs, subnets, security groups, routes, NAT and internet gateways, VPC endpoints, network interfaces),",
-  "         IAM (roles, policies, service-linked roles, SimulatePrincipalPolicy), STS (GetCallerIdentity), CloudTrail (LookupEvents),",
+  "         IAM (roles, policies, service-linked roles, SimulatePrincipalPolicy), CloudTrail (LookupEvents),",
+  "         STS (GetCallerIdentity, AssumeRole, AssumeRoleWithWebIdentity, GetSessionToken),",
   "         CloudWatch Logs (groups, streams, events), ECR (repositories, images pushed to its registry at /v2/ or mapped from directories)",
   "not served: any other service or operation gets UnknownOperationException naming what was asked",
 ];

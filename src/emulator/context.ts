@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import type { UserIdentity } from "./cloudtrail/model.js";
 
 /** Who is calling, where, and when: what every model operation needs besides its input. */
 export interface RequestContext {
@@ -7,6 +8,13 @@ export interface RequestContext {
   requestId: string;
   /** The caller's access key id, from the SigV4 credential scope. */
   accessKeyId: string;
+  /**
+   * Who the access key stands for (the emulator's IAM user, or a session STS
+   * issued): what GetCallerIdentity answers and CloudTrail records. An
+   * operation authenticated by its input instead (AssumeRoleWithWebIdentity,
+   * unsigned) names the caller here itself.
+   */
+  caller: UserIdentity;
   now: Date;
 }
 

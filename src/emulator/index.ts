@@ -16,6 +16,7 @@ import { Logs } from "./logs/model.js";
 import { createEmulatorServer, listen } from "./server.js";
 import { buildServices } from "./services.js";
 import { SqliteStore } from "./store/sqlite-store.js";
+import { Sts } from "./sts/model.js";
 
 export interface EmulatorOptions {
   host?: string;
@@ -58,12 +59,24 @@ function defaultCacheDir(): string {
   return join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "agentcore-doctor");
 }
 
-/** Temporary credentials of the execution role, shaped as STS issues them (the emulator does not verify signatures). */
-function executionRoleCredentials(env: Environment): Record<string, string> {
+/**
+ * The execution role's temporary credentials for one instance, issued by the
+ * emulated STS so that the agent's calls are attributed to the role's
+ * session (CloudTrail, GetCallerIdentity). The session is named after the
+ * runtime session id (AgentCore's own naming is not documented) and lasts the
+ * session's maximum lifetime, since an instance cannot refresh variables.
+ */
+function executionRoleCredentials(
+  sts: Sts,
+  spec: { account: string; roleArn: string; sessionId: string; maxLifetimeSeconds: number },
+  now: Date,
+): Record<string, string> {
+  const duration = Math.min(Math.max(spec.maxLifetimeSeconds, 900), 43_200);
+  const credentials = sts.issueForService(spec.account, spec.roleArn, spec.sessionId, duration, now);
   return {
-    AWS_ACCESS_KEY_ID: `ASIA${env.randomAlphanumeric(16).toUpperCase()}`,
-    AWS_SECRET_ACCESS_KEY: env.randomAlphanumeric(40),
-    AWS_SESSION_TOKEN: env.randomAlphanumeric(120),
+    AWS_ACCESS_KEY_ID: credentials.AccessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.SecretAccessKey,
+    AWS_SESSION_TOKEN: credentials.SessionToken,
   };
 }
 
@@ -79,6 +92,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const blobs = options.stateDir ? BlobStore.at(join(options.stateDir, "ecr")) : BlobStore.temporary();
   const ecr = new Ecr(store, env, blobs, new MappedImages(options.images ?? {}, env.clock()));
   ecr.recover();
+  const sts = new Sts(store, env, iam);
   // AgentCore's service side: VPC placement by its service-linked role, container output by the execution role.
   const runtimes = new AgentRuntimes(
     store,
@@ -95,10 +109,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   let upstreamUrl = "";
   const sessions = new SessionManager({
     onOutput: (source, line) => logDelivery.accept(source, line),
-    instanceEnvironment: (spec) => {
-      store.transaction(() => iam.markRoleUsed(spec.account, spec.roleArn, spec.region, env.clock()));
-      return executionRoleCredentials(env);
-    },
+    instanceEnvironment: (spec) =>
+      store.transaction(() => {
+        const now = env.clock();
+        iam.markRoleUsed(spec.account, spec.roleArn, spec.region, now);
+        return executionRoleCredentials(sts, spec, now);
+      }),
     network: {
       ec2,
       caDir: options.caDir ?? join(options.stateDir ?? defaultCacheDir(), "ca"),
@@ -117,6 +133,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     store,
     env,
     trail,
+    identify: (accessKeyId, account) => sts.identify(accessKeyId, account),
     services: buildServices({
       store,
       env,
@@ -127,6 +144,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       logs,
       iam,
       ecr,
+      sts,
       ...(options.log ? { log: options.log } : {}),
     }),
     ...(options.log ? { log: options.log } : {}),

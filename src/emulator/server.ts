@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import type { Adapter } from "./adapter.js";
-import { isReadOnly, resourceTypeOf, type Trail } from "./cloudtrail/model.js";
+import { isReadOnly, resourceTypeOf, type Trail, type UserIdentity } from "./cloudtrail/model.js";
 import { forTrail } from "./cloudtrail/redact.js";
 import type { Environment, RequestContext } from "./context.js";
 import { callerIdentity } from "./identity.js";
@@ -39,6 +39,8 @@ export interface ServerOptions {
   store: Store;
   env: Environment;
   trail?: Trail;
+  /** Who an access key stands for (STS's sessions); default: the emulator's one IAM user. */
+  identify?: (accessKeyId: string, account: string) => UserIdentity;
   log?: (line: string) => void;
 }
 
@@ -162,11 +164,13 @@ export function createEmulatorServer(options: ServerOptions): Server {
           501,
         );
       }
+      const accessKeyId = scope?.accessKeyId ?? "anonymous";
       const ctx: RequestContext = {
         account: options.account,
         region: scope?.region ?? options.defaultRegion,
         requestId,
-        accessKeyId: scope?.accessKeyId ?? "anonymous",
+        accessKeyId,
+        caller: (options.identify ?? callerIdentity)(accessKeyId, options.account),
         now: options.env.clock(),
       };
       const trail =
@@ -179,7 +183,7 @@ export function createEmulatorServer(options: ServerOptions): Server {
         trail.trail.append(
           { account: ctx.account, region: service.eventRegion ?? ctx.region },
           {
-            userIdentity: callerIdentity(ctx.accessKeyId, ctx.account),
+            userIdentity: ctx.caller,
             eventTime: ctx.now.toISOString(),
             eventSource: trail.eventSource,
             eventName: operation.name,

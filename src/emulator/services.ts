@@ -25,6 +25,7 @@ import { loadServiceModel } from "./protocol/service-model.js";
 import type { ServiceBinding } from "./server.js";
 import type { Store } from "./store/store.js";
 import { stsAdapter } from "./sts/adapter.js";
+import type { Sts } from "./sts/model.js";
 
 /** What service models share: the state, time and randomness, the event history, the AgentCore models. */
 export interface ServiceDeps {
@@ -42,6 +43,8 @@ export interface ServiceDeps {
   /** ECR's registry: what was pushed, and the image map's directories. Shared with sessions, which run its images. */
   ecr: Ecr;
   log?: (line: string) => void;
+  /** Shared with the server (who an access key stands for) and the sessions (the execution role's credentials). */
+  sts: Sts;
 }
 
 /**
@@ -108,7 +111,7 @@ export function buildServices(deps: ServiceDeps): ServiceBinding[] {
     {
       signingName: "sts",
       codec: new AwsQueryCodec(loadServiceModel("sts")),
-      adapter: stsAdapter(),
+      adapter: stsAdapter(deps.sts),
       eventSource: "sts.amazonaws.com",
     },
   ];

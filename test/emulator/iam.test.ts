@@ -26,6 +26,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemEnvironment } from "../../src/emulator/context.js";
 import { iamAdapter } from "../../src/emulator/iam/adapter.js";
 import { Iam } from "../../src/emulator/iam/model/iam.js";
+import { callerIdentity } from "../../src/emulator/identity.js";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import { loadServiceModel } from "../../src/emulator/protocol/service-model.js";
 import { SqliteStore } from "../../src/emulator/store/sqlite-store.js";
@@ -543,6 +544,7 @@ describe("the Iam model in process", () => {
           region: "us-east-1",
           requestId: "r",
           accessKeyId: "k",
+          caller: callerIdentity("k", ACCOUNT),
           now: call.now,
         },
       ) as { Role: { RoleLastUsed: unknown } };

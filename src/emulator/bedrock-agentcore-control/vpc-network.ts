@@ -5,7 +5,6 @@ import { assumedRoleIdentity, IAM_EVENT_REGION, recordServiceCall } from "../clo
 import type { Environment, RequestContext } from "../context.js";
 import type { Ec2 } from "../ec2/model/ec2.js";
 import { AGENTCORE_MANAGED_TAG } from "../ec2/model/network-interfaces.js";
-import { callerIdentity } from "../identity.js";
 import { AwsError } from "../protocol/errors.js";
 import type { Scope } from "../store/store.js";
 
@@ -130,7 +129,7 @@ export function placeInVpc(
       deps.env,
       { account: ctx.account, region: IAM_EVENT_REGION },
       {
-        identity: { ...callerIdentity(ctx.accessKeyId, ctx.account), invokedBy: CONTROL_PLANE_SERVICE },
+        identity: { ...ctx.caller, invokedBy: CONTROL_PLANE_SERVICE },
         eventSource: "iam.amazonaws.com",
         eventName: "CreateServiceLinkedRole",
         invokedBy: CONTROL_PLANE_SERVICE,

@@ -5,6 +5,12 @@ import type { Scope, Store } from "../store/store.js";
 const EVENT = "cloudtrail.event";
 const NINETY_DAYS_MS = 90 * 24 * 3600 * 1000;
 
+/** When temporary credentials were issued, and whether with MFA ("true"/"false", as CloudTrail writes it). */
+export interface SessionAttributes {
+  creationDate: string;
+  mfaAuthenticated: string;
+}
+
 /** Who made a call, as CloudTrail's `userIdentity` says it. */
 export type UserIdentity =
   | {
@@ -14,6 +20,8 @@ export type UserIdentity =
       accountId: string;
       accessKeyId: string;
       userName: string;
+      /** Set for calls made with GetSessionToken's credentials. */
+      sessionContext?: { attributes: SessionAttributes };
       /** Set when a service acted for the user (AgentCore creating its service-linked role). */
       invokedBy?: string;
     }
@@ -31,7 +39,18 @@ export type UserIdentity =
           accountId: string;
           userName: string;
         };
+        /** The identity provider and its claims, for credentials from AssumeRoleWithWebIdentity. */
+        webIdFederationData?: { federatedProvider: string; attributes: Record<string, string> };
+        attributes?: SessionAttributes;
       };
+      invokedBy?: string;
+    }
+  | {
+      /** A caller known only by a web identity token (AssumeRoleWithWebIdentity is not signed). */
+      type: "WebIdentityUser";
+      principalId: string;
+      userName: string;
+      identityProvider: string;
       invokedBy?: string;
     }
   | { type: "AWSService"; invokedBy: string };

@@ -1,17 +1,20 @@
+import type {
+  AssumeRoleCommandInput,
+  AssumeRoleWithWebIdentityCommandInput,
+  GetSessionTokenCommandInput,
+} from "@aws-sdk/client-sts";
 import type { Adapter } from "../adapter.js";
 import type { RequestContext } from "../context.js";
-import { callerIdentity } from "../identity.js";
+import type { Sts } from "./model.js";
 
-/**
- * STS: who the caller is. Every access key stands for the emulator's one
- * IAM user in the emulator's account (signatures are not verified), the
- * same identity CloudTrail records for the call.
- */
-export function stsAdapter(): Adapter {
+/** STS's operations over its model: who the caller is, and temporary credentials. */
+export function stsAdapter(sts: Sts): Adapter {
   return {
-    GetCallerIdentity: (_input: unknown, ctx: RequestContext) => {
-      const identity = callerIdentity(ctx.accessKeyId, ctx.account);
-      return { UserId: identity.principalId, Account: identity.accountId, Arn: identity.arn };
-    },
+    GetCallerIdentity: (_input: unknown, ctx: RequestContext) => sts.getCallerIdentity(ctx),
+    AssumeRole: (input: AssumeRoleCommandInput, ctx: RequestContext) => sts.assumeRole(ctx, input),
+    AssumeRoleWithWebIdentity: (input: AssumeRoleWithWebIdentityCommandInput, ctx: RequestContext) =>
+      sts.assumeRoleWithWebIdentity(ctx, input),
+    GetSessionToken: (input: GetSessionTokenCommandInput, ctx: RequestContext) =>
+      sts.getSessionToken(ctx, input),
   };
 }

@@ -1,5 +1,7 @@
 import type { Environment } from "../../context.js";
 import type { Store } from "../../store/store.js";
+import { parsePolicyDocument } from "../policy-document.js";
+import { type Decision, type EvaluationRequest, evaluate } from "../policy-evaluation.js";
 import { type IamCall, putRole, roleByArn } from "./common.js";
 import { ensureServiceLinkedRole } from "./service-linked-roles.js";
 import { evaluateRole } from "./simulate.js";
@@ -41,6 +43,57 @@ export class Iam {
     const call = this.call(account);
     const role = roleByArn(call, roleArn);
     return role !== undefined && evaluateRole(call, role, action, resourceArn).decision === "allowed";
+  }
+
+  /** A role of the account by ARN: what STS names a session after. */
+  roleSummary(
+    account: string,
+    roleArn: string,
+  ): { RoleName: string; RoleId: string; Arn: string; MaxSessionDuration: number } | undefined {
+    const role = roleByArn(this.call(account), roleArn);
+    if (!role) return undefined;
+    const { RoleName, RoleId, Arn, MaxSessionDuration } = role;
+    return { RoleName, RoleId, Arn, MaxSessionDuration };
+  }
+
+  /**
+   * What the role's trust policy decides when one of `principals` (the
+   * caller under each name a policy may give it: its ARN, its role's ARN,
+   * its account) asks to take `action` (sts:AssumeRole, sts:TagSession, ...)
+   * with the request's context keys: an explicit Deny for any name wins,
+   * else an Allow for any. Undefined when the role does not exist.
+   */
+  trustDecision(
+    account: string,
+    roleArn: string,
+    action: string,
+    principals: readonly NonNullable<EvaluationRequest["principal"]>[],
+    context: Record<string, readonly string[]>,
+  ):
+    | {
+        role: { RoleName: string; RoleId: string; Arn: string; MaxSessionDuration: number };
+        decision: Decision;
+      }
+    | undefined {
+    const role = roleByArn(this.call(account), roleArn);
+    const summary = this.roleSummary(account, roleArn);
+    if (!role || !summary) return undefined;
+    const trust = [
+      {
+        id: "trust",
+        type: "resource" as const,
+        document: parsePolicyDocument(role.AssumeRolePolicyDocument, "trust"),
+      },
+    ];
+    const decisions = principals.map(
+      (principal) => evaluate(trust, { action, resource: role.Arn, context, principal }).decision,
+    );
+    const decision: Decision = decisions.includes("explicitDeny")
+      ? "explicitDeny"
+      : decisions.includes("allowed")
+        ? "allowed"
+        : "implicitDeny";
+    return { role: summary, decision };
   }
 
   /** Records a use of the role by a service (GetRole's RoleLastUsed). */
