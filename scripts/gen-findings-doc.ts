@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
 import { checkReportSchema } from "../src/check/report.js";
-import { diagnosePolicy } from "../src/diagnose/allow-list.js";
+import { diagnosePolicy, sourceProfilePolicy } from "../src/diagnose/allow-list.js";
 import { diagnoseReportSchema } from "../src/diagnose/report-schema.js";
 import { CATALOG, FINDING_IDS } from "../src/findings/catalog.js";
 import { scenarioSchema } from "../src/scenario/schema.js";
@@ -76,6 +76,7 @@ const outputs: Record<string, string> = {
   "docs/diagnose-report.schema.json": diagnoseReportSchemaJson(),
   "docs/diagnose-iam-policy.json": `${JSON.stringify(diagnosePolicy(false), null, 2)}\n`,
   "docs/diagnose-iam-policy-with-invoke.json": `${JSON.stringify(diagnosePolicy(true), null, 2)}\n`,
+  "docs/diagnose-iam-policy-source-profile.json": `${JSON.stringify(sourceProfilePolicy(), null, 2)}\n`,
   "README.md": readmeWithTables(readFileSync(resolve(root, "README.md"), "utf8")),
 };
 

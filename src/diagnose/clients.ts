@@ -6,6 +6,7 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import { ECRClient } from "@aws-sdk/client-ecr";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { STSClient } from "@aws-sdk/client-sts";
+import { diagnoseCredentials } from "./credentials.js";
 import { guardClient } from "./guard.js";
 
 export interface ClientOptions {
@@ -20,7 +21,12 @@ export interface ClientOptions {
   onCall?: (service: string, operation: string) => void;
 }
 
-/** Every client `diagnose` uses, each behind the read-only guard; credentials and region from the SDK's standard chain. */
+/**
+ * Every client `diagnose` uses, each behind the read-only guard; region from
+ * the SDK's standard chain, credentials from one resolution of its standard
+ * credential chain shared by all (src/diagnose/credentials.ts), whose own
+ * STS calls pass the guard too.
+ */
 export interface DiagnoseClients {
   control: BedrockAgentCoreControlClient;
   data: BedrockAgentCoreClient;
@@ -34,13 +40,20 @@ export interface DiagnoseClients {
 }
 
 export function createClients(options: ClientOptions): DiagnoseClients {
+  const guard = { allowInvoke: options.allowInvoke, ...(options.onCall ? { onCall: options.onCall } : {}) };
   const config = {
     ...(options.region ? { region: options.region } : {}),
     ...(options.profile ? { profile: options.profile } : {}),
     ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
-    ...(options.credentials ? { credentials: options.credentials } : {}),
+    credentials:
+      options.credentials ??
+      diagnoseCredentials({
+        ...(options.profile ? { profile: options.profile } : {}),
+        ...(options.region ? { region: options.region } : {}),
+        ...(options.endpointUrl ? { endpointUrl: options.endpointUrl } : {}),
+        guard,
+      }),
   };
-  const guard = { allowInvoke: options.allowInvoke, ...(options.onCall ? { onCall: options.onCall } : {}) };
   const clients = {
     control: guardClient(new BedrockAgentCoreControlClient(config), guard),
     data: guardClient(new BedrockAgentCoreClient(config), guard),
