@@ -16,6 +16,7 @@ import { Logs } from "./logs/model.js";
 import { createEmulatorServer, listen } from "./server.js";
 import { buildServices } from "./services.js";
 import { SqliteStore } from "./store/sqlite-store.js";
+import { STATE_ECR_DIR } from "./store/state-dir.js";
 import { Sts } from "./sts/model.js";
 
 export interface EmulatorOptions {
@@ -89,7 +90,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const logs = new Logs(store, env);
   const iam = new Iam(store, env);
   // Registry blobs beside the state (ecr/ in the state directory), or in a temporary directory removed on stop.
-  const blobs = options.stateDir ? BlobStore.at(join(options.stateDir, "ecr")) : BlobStore.temporary();
+  const blobs = options.stateDir
+    ? BlobStore.at(join(options.stateDir, STATE_ECR_DIR))
+    : BlobStore.temporary();
   const ecr = new Ecr(store, env, blobs, new MappedImages(options.images ?? {}, env.clock()));
   ecr.recover();
   const sts = new Sts(store, env, iam);

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { caBundlePath, loadCertificateAuthority } from "../../src/emulator/aws-public/ca.js";
+import { BlobStore } from "../../src/emulator/ecr/blob-store.js";
 import { SqliteStore } from "../../src/emulator/store/sqlite-store.js";
 import { UsageError } from "../../src/util/errors.js";
 
@@ -68,6 +69,21 @@ describe("state files are private", () => {
     for (const name of readdirSync(dir).filter((n) => n.startsWith("emulator.sqlite")))
       expect([name, mode(join(dir, name))]).toEqual([name, 0o600]);
     second.close();
+  });
+
+  it("keeps the registry's blobs and uploads private too", () => {
+    const dir = scratch();
+    new SqliteStore(dir).close();
+    const blobs = BlobStore.at(join(dir, "ecr"));
+    const uuid = "0f8fad5b-d9cb-469f-a165-70867728950e";
+    blobs.startUpload(uuid);
+    for (const sub of ["ecr", "ecr/blobs", "ecr/blobs/sha256", "ecr/uploads"])
+      expect([sub, mode(join(dir, sub))]).toEqual([sub, 0o700]);
+    expect(mode(join(dir, "ecr", "uploads", uuid))).toBe(0o600);
+    // A state directory holding the registry is still the emulator's own: tightened, not refused.
+    chmodSync(dir, 0o755);
+    new SqliteStore(dir).close();
+    expect(mode(dir)).toBe(0o700);
   });
 
   it("refuses a wide directory holding files that are not the emulator's, and says what to do", () => {

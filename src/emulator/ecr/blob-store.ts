@@ -60,8 +60,9 @@ export class BlobStore {
   ) {
     this.blobs = join(root, "blobs", "sha256");
     this.uploads = join(root, "uploads");
-    mkdirSync(this.blobs, { recursive: true });
-    mkdirSync(this.uploads, { recursive: true });
+    // Private as the rest of the state directory: 0700 directories, 0600 files (a blob is a renamed upload).
+    mkdirSync(this.blobs, { recursive: true, mode: 0o700 });
+    mkdirSync(this.uploads, { recursive: true, mode: 0o700 });
   }
 
   /** Blobs kept in `dir` (the state directory's `ecr/`): they outlive the emulator. */
@@ -106,7 +107,7 @@ export class BlobStore {
   }
 
   startUpload(uuid: string): void {
-    closeSync(openSync(this.uploadPath(uuid), "w"));
+    closeSync(openSync(this.uploadPath(uuid), "w", 0o600));
   }
 
   /**
