@@ -43,13 +43,18 @@ export function recordServiceCall(trail: Trail, env: Environment, scope: Scope, 
   });
 }
 
-/** A role assumed by a service for a call: `userIdentity` of type AssumedRole with `invokedBy`. */
+/**
+ * A role's session as CloudTrail's `userIdentity` names it (type
+ * AssumedRole): for a call a service made with the role (`invokedBy`), or
+ * for any call signed with credentials STS issued for the role.
+ */
 export function assumedRoleIdentity(
   account: string,
   role: { RoleName: string; RoleId: string; Arn: string },
   sessionName: string,
-  invokedBy: string,
+  invokedBy: string | undefined,
   accessKeyId: string,
+  session: Omit<Extract<UserIdentity, { type: "AssumedRole" }>["sessionContext"], "sessionIssuer"> = {},
 ): UserIdentity {
   return {
     type: "AssumedRole",
@@ -65,7 +70,8 @@ export function assumedRoleIdentity(
         accountId: account,
         userName: role.RoleName,
       },
+      ...session,
     },
-    invokedBy,
+    ...(invokedBy ? { invokedBy } : {}),
   };
 }

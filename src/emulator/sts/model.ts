@@ -6,6 +6,7 @@ import type {
 } from "@aws-sdk/client-sts";
 import { decodeJwt } from "jose";
 import type { SessionAttributes, UserIdentity } from "../cloudtrail/model.js";
+import { assumedRoleIdentity } from "../cloudtrail/service-events.js";
 import type { Environment, RequestContext } from "../context.js";
 import type { Iam } from "../iam/model/iam.js";
 import { parsePolicyDocument } from "../iam/policy-document.js";
@@ -105,31 +106,17 @@ export class Sts {
     const attributes: SessionAttributes = { creationDate: session.issuedAt, mfaAuthenticated: "false" };
     if (!session.role) return { ...user, sessionContext: { attributes } };
     const { role } = session;
-    return {
-      type: "AssumedRole",
-      principalId: `${role.RoleId}:${role.sessionName}`,
-      arn: assumedRoleArn(session.account, role.RoleName, role.sessionName),
-      accountId: session.account,
-      accessKeyId,
-      sessionContext: {
-        sessionIssuer: {
-          type: "Role",
-          principalId: role.RoleId,
-          arn: role.Arn,
-          accountId: session.account,
-          userName: role.RoleName,
-        },
-        ...(session.webIdentity
-          ? {
-              webIdFederationData: {
-                federatedProvider: session.webIdentity.provider,
-                attributes: session.webIdentity.claims,
-              },
-            }
-          : {}),
-        attributes,
-      },
-    };
+    return assumedRoleIdentity(session.account, role, role.sessionName, undefined, accessKeyId, {
+      ...(session.webIdentity
+        ? {
+            webIdFederationData: {
+              federatedProvider: session.webIdentity.provider,
+              attributes: session.webIdentity.claims,
+            },
+          }
+        : {}),
+      attributes,
+    });
   }
 
   /** The caller under every name a trust policy may give it: its ARN, its role's ARN, its account. */
