@@ -19,10 +19,10 @@ import {
 } from "../agent/probe.js";
 import { PROTOCOL_PORTS, type Protocol } from "../agent/types.js";
 import { type Finding, mergeFindings, sortFindings } from "../findings/index.js";
+import { runStaticChecks } from "../static-checks/index.js";
 import { type CodeZipOptions, checkCodeZipFile, directoryZipFindings } from "./code-zip.js";
 import { type LiveRun, liveFindings } from "./live-findings.js";
 import { type CheckReport, type CodeZipSection, type ReportExchange, reportVerdict } from "./report.js";
-import { runStaticChecks } from "./static/index.js";
 
 export type CheckStage = "plan" | "static" | "launch" | "startup" | "probe" | "stop";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { blankPythonNonCode, findHostlessRuns } from "../../src/check/static/python-host.js";
+import { blankPythonNonCode, findHostlessRuns } from "../../src/static-checks/python-host.js";
 
 const scan = (source: string) => findHostlessRuns(blankPythonNonCode(source), "app.py");
 

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { resolveLaunchPlan } from "../../src/agent/plan.js";
-import { runStaticChecks } from "../../src/check/static/index.js";
 import type { Finding } from "../../src/findings/index.js";
+import { runStaticChecks } from "../../src/static-checks/index.js";
 
 const dirs: string[] = [];
 afterEach(() => {

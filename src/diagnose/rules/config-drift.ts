@@ -1,6 +1,6 @@
 import { dirname, relative } from "node:path";
-import { projectConfigFindings } from "../../check/static/config.js";
 import { makeFinding } from "../../findings/index.js";
+import { projectConfigFindings } from "../../static-checks/config.js";
 import type { Rule } from "../analysis-input.js";
 
 interface Difference {

@@ -1,6 +1,6 @@
-import type { ProjectConfig } from "../../agent/project-config.js";
-import type { ImageSpec, Protocol } from "../../agent/types.js";
-import type { Finding } from "../../findings/index.js";
+import type { ProjectConfig } from "../agent/project-config.js";
+import type { ImageSpec, Protocol } from "../agent/types.js";
+import type { Finding } from "../findings/index.js";
 
 /** What every static check reads: the agent's directory, its image and its project config. */
 export interface StaticContext {

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { relative } from "node:path";
-import { listSources } from "../../agent/plan.js";
-import { type Evidence, makeFinding } from "../../findings/index.js";
+import { listSources } from "../agent/plan.js";
+import { type Evidence, makeFinding } from "../findings/index.js";
 import type { StaticCheck } from "./context.js";
 
 /**

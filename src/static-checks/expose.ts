@@ -1,6 +1,6 @@
 import { relative } from "node:path";
-import { PROTOCOL_PORTS } from "../../agent/types.js";
-import { makeFinding } from "../../findings/index.js";
+import { PROTOCOL_PORTS } from "../agent/types.js";
+import { makeFinding } from "../findings/index.js";
 import type { StaticCheck } from "./context.js";
 
 /** EXPOSE is documentation, but one naming another port usually means the server listens there. */

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { type Evidence, makeFinding } from "../../findings/index.js";
+import { type Evidence, makeFinding } from "../findings/index.js";
 import type { StaticCheck } from "./context.js";
 
 const DEPENDENCY_FILES = ["requirements.txt", "pyproject.toml", "uv.lock", "poetry.lock", "Pipfile"];

@@ -1,4 +1,4 @@
-import type { Finding } from "../../findings/index.js";
+import type { Finding } from "../findings/index.js";
 import { checkProjectConfig } from "./config.js";
 import type { StaticCheck, StaticContext } from "./context.js";
 import { checkExposedPort } from "./expose.js";

@@ -1,5 +1,5 @@
 import { relative } from "node:path";
-import { makeFinding } from "../../findings/index.js";
+import { makeFinding } from "../findings/index.js";
 import type { StaticCheck } from "./context.js";
 
 /** AgentCore runs linux/arm64 only: an image pinned to another platform cannot start there. */

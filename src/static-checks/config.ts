@@ -1,6 +1,6 @@
 import { relative } from "node:path";
-import type { ProjectConfig } from "../../agent/project-config.js";
-import { type Finding, makeFinding } from "../../findings/index.js";
+import type { ProjectConfig } from "../agent/project-config.js";
+import { type Finding, makeFinding } from "../findings/index.js";
 import type { StaticCheck } from "./context.js";
 
 /** A project config the deploy tools reject or misread. */
