@@ -1,17 +1,9 @@
 import pc from "picocolors";
 import { formatMiB } from "../codezip/index.js";
-import { describeSource, type Finding } from "../findings/index.js";
+import { findingMarkdownLines, findingTextLines, markdownCell } from "../findings/render.js";
 import type { CheckReport } from "./report.js";
 
 export type CheckFormat = "text" | "json" | "markdown";
-
-type Colors = ReturnType<typeof pc.createColors>;
-
-function severityLabel(severity: Finding["severity"], c: Colors): string {
-  if (severity === "error") return c.red(c.bold("ERROR  "));
-  if (severity === "warning") return c.yellow(c.bold("WARNING"));
-  return c.cyan("INFO   ");
-}
 
 function startupLine(report: CheckReport): string {
   const s = report.startup;
@@ -75,22 +67,10 @@ export function renderText(report: CheckReport, color: boolean): string {
   if (report.findings.length === 0) {
     lines.push(c.green("No findings: the agent honours the runtime contract as far as this probe can see."));
   }
-  for (const finding of report.findings) {
-    lines.push(`${severityLabel(finding.severity, c)} ${c.bold(finding.id)}  ${finding.title}`);
-    for (const e of finding.evidence) {
-      lines.push(`  ${c.dim("-")} ${e.fact}  ${c.dim(`(${describeSource(e.source)})`)}`);
-    }
-    lines.push(`  ${c.bold("fix:")} ${finding.fix}`);
-    lines.push(`  ${c.dim(`docs: ${finding.docs}`)}`);
-    lines.push("");
-  }
+  for (const finding of report.findings) lines.push(...findingTextLines(finding, c));
   const s = report.summary;
   lines.push(`${s.errors} error(s), ${s.warnings} warning(s), ${s.infos} info`);
   return `${lines.join("\n")}\n`;
-}
-
-function mdEscape(text: string): string {
-  return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 }
 
 export function renderMarkdown(report: CheckReport): string {
@@ -102,30 +82,21 @@ export function renderMarkdown(report: CheckReport): string {
     "|---|---|",
     `| Agent | \`${t.dir}\` |`,
     `| Protocol | ${t.protocol} (port ${t.port}) |`,
-    `| Command | \`${mdEscape(t.argv.join(" "))}\` (${mdEscape(t.origin)}) |`,
+    `| Command | \`${markdownCell(t.argv.join(" "))}\` (${markdownCell(t.origin)}) |`,
     `| Start-up | ${startupLine(report)} |`,
     `| /.dockerenv | ${report.environment.dockerenv} |`,
     ...(report.codeZip
       ? [
-          `| Code zip | \`${mdEscape(report.codeZip.path)}\`: ${report.codeZip.runtime}, entry point \`${mdEscape(JSON.stringify(report.codeZip.entryPoint))}\` (${mdEscape(report.codeZip.origin)}) |`,
+          `| Code zip | \`${markdownCell(report.codeZip.path)}\`: ${report.codeZip.runtime}, entry point \`${markdownCell(JSON.stringify(report.codeZip.entryPoint))}\` (${markdownCell(report.codeZip.origin)}) |`,
         ]
       : []),
     "",
-    ...(report.codeZip?.notes.length ? [...report.codeZip.notes.map((n) => `- ${mdEscape(n)}`), ""] : []),
+    ...(report.codeZip?.notes.length ? [...report.codeZip.notes.map((n) => `- ${markdownCell(n)}`), ""] : []),
     `## Findings (${report.summary.errors} errors, ${report.summary.warnings} warnings)`,
     "",
   ];
   if (report.findings.length === 0) lines.push("None.", "");
-  for (const f of report.findings) {
-    lines.push(
-      `### ${f.severity.toUpperCase()} \`${f.id}\`: ${f.title}`,
-      "",
-      "| Evidence | Source |",
-      "|---|---|",
-    );
-    for (const e of f.evidence) lines.push(`| ${mdEscape(e.fact)} | ${mdEscape(describeSource(e.source))} |`);
-    lines.push("", `**Fix:** ${f.fix}`, "", `Docs: ${f.docs}`, "");
-  }
+  for (const f of report.findings) lines.push(...findingMarkdownLines(f));
   if (report.output.length > 0) {
     lines.push("## Last output", "", "```", ...report.output.slice(-15).map((l) => l.text), "```", "");
   }
