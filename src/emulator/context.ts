@@ -16,6 +16,8 @@ export interface RequestContext {
    */
   caller: UserIdentity;
   now: Date;
+  /** The Host the request was sent to (`127.0.0.1:4599`, or `api.ecr.us-east-1.amazonaws.com` through the stand-in): where URLs handed back must point. */
+  host?: string;
 }
 
 /** Time and randomness, injectable so tests can be deterministic. */

@@ -172,6 +172,7 @@ export function createEmulatorServer(options: ServerOptions): Server {
         accessKeyId,
         caller: (options.identify ?? callerIdentity)(accessKeyId, options.account),
         now: options.env.clock(),
+        ...(headers.host ? { host: headers.host } : {}),
       };
       const trail =
         options.trail && service.eventSource

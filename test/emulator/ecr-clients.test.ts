@@ -264,15 +264,18 @@ describe.skipIf(skopeoSkip !== undefined)("skopeo against the emulator's ECR", (
     },
   );
 
+  const aws = (...args: string[]) =>
+    run("aws", [...args, "--endpoint-url", emulator.url], {
+      AWS_ACCESS_KEY_ID: "AKIDCLI",
+      AWS_SECRET_ACCESS_KEY: "secret",
+      AWS_DEFAULT_REGION: "us-east-1",
+      AWS_MAX_ATTEMPTS: "1",
+    });
+
   it.skipIf(awsSkip !== undefined)(
     "takes the AWS CLI's `aws ecr get-login-password` as skopeo's password",
     async () => {
-      const login = await run("aws", ["ecr", "get-login-password", "--endpoint-url", emulator.url], {
-        AWS_ACCESS_KEY_ID: "AKIDCLI",
-        AWS_SECRET_ACCESS_KEY: "secret",
-        AWS_DEFAULT_REGION: "us-east-1",
-        AWS_MAX_ATTEMPTS: "1",
-      });
+      const login = await aws("ecr", "get-login-password");
       expect(login.code, login.stderr).toBe(0);
       const push = await skopeo(
         "copy",
@@ -283,6 +286,46 @@ describe.skipIf(skopeoSkip !== undefined)("skopeo against the emulator's ECR", (
         `docker://${registry}/agents/cli:from-cli`,
       );
       expect(push.code, push.stderr).toBe(0);
+    },
+  );
+
+  it.skipIf(awsSkip !== undefined)(
+    "answers the AWS CLI's describe, list and delete calls in shapes botocore parses",
+    async () => {
+      const described = await aws(
+        "ecr",
+        "describe-images",
+        "--repository-name",
+        "agents/cli",
+        "--output",
+        "json",
+      );
+      expect(described.code, described.stderr).toBe(0);
+      expect(JSON.parse(described.stdout).imageDetails).toMatchObject([
+        {
+          imageDigest: amd64.manifest.digest,
+          imageTags: ["from-cli"],
+          imageManifestMediaType: "application/vnd.oci.image.manifest.v1+json",
+        },
+      ]);
+      const listed = await aws("ecr", "list-images", "--repository-name", "agents/cli", "--output", "json");
+      expect(JSON.parse(listed.stdout).imageIds).toEqual([
+        { imageDigest: amd64.manifest.digest, imageTag: "from-cli" },
+      ]);
+      const refused = await aws("ecr", "delete-repository", "--repository-name", "agents/cli");
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain("RepositoryNotEmptyException");
+      const deleted = await aws(
+        "ecr",
+        "delete-repository",
+        "--repository-name",
+        "agents/cli",
+        "--force",
+        "--output",
+        "json",
+      );
+      expect(deleted.code, deleted.stderr).toBe(0);
+      expect(JSON.parse(deleted.stdout).repository.repositoryName).toBe("agents/cli");
     },
   );
 });

@@ -86,7 +86,7 @@ interface StoredEvent {
   resources: { type: string; name: string }[];
 }
 
-const READ_ONLY = /^(Get|List|Describe|Lookup|Simulate|BatchGet|Filter|Search)/;
+const READ_ONLY = /^(Get|List|Describe|Lookup|Simulate|BatchGet|BatchCheck|Filter|Search)/;
 
 export function isReadOnly(operation: string): boolean {
   return READ_ONLY.test(operation);

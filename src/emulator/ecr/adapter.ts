@@ -1,17 +1,58 @@
 import type {
+  BatchCheckLayerAvailabilityCommandInput,
+  BatchDeleteImageCommandInput,
   BatchGetImageCommandInput,
   CreateRepositoryCommandInput,
+  DeleteRepositoryCommandInput,
   DescribeImagesCommandInput,
   DescribeRepositoriesCommandInput,
   GetAuthorizationTokenCommandInput,
+  GetDownloadUrlForLayerCommandInput,
   ImageIdentifier,
+  ListImagesCommandInput,
+  ListTagsForResourceCommandInput,
+  PutImageCommandInput,
+  TagResourceCommandInput,
+  UntagResourceCommandInput,
 } from "@aws-sdk/client-ecr";
 import type { Adapter } from "../adapter.js";
 import type { RequestContext } from "../context.js";
 import type { Scope } from "../store/store.js";
-import { imageNotFound, invalidParameter, repositoryNotFound } from "./errors.js";
-import { registryHost } from "./image-uri.js";
+import { isSha256Digest } from "./blob-store.js";
+import { imageNotFound, invalidParameter, layerNotFound, repositoryNotFound } from "./errors.js";
+import { parseRegistryHost, registryHost } from "./image-uri.js";
 import type { Ecr, EcrImage, RepositoryRecord } from "./model.js";
+import { DOWNLOAD_TOKEN_PARAMETER } from "./registry-auth.js";
+
+/** `arn:aws:ecr:<region>:<account>:repository/<name>`: TagResource's and ListTagsForResource's resourceArn. */
+const REPOSITORY_ARN = /^arn:aws[a-z-]*:ecr:([a-z0-9-]+):(\d{12}):repository\/(.+)$/;
+
+/** Where a URL the API hands back must point: the registry host through the stand-in, else the address the call came to. */
+function registryOrigin(ctx: RequestContext, account: string): string {
+  const host = ctx.host ?? "";
+  if (!host || /\.amazonaws\.com(\.cn)?(:\d+)?$/i.test(host) || parseRegistryHost(host)) {
+    return `https://${registryHost(account, ctx.region)}`;
+  }
+  return `http://${host}`;
+}
+
+/** An imageId as ECR checks it in batch calls: a failure entry, or undefined when it names something. */
+function idProblem(id: ImageIdentifier): { failureCode: string; failureReason: string } | undefined {
+  if (!id.imageDigest && !id.imageTag) {
+    return {
+      failureCode: "MissingDigestAndTag",
+      failureReason: "Invalid request parameters: both tag and digest cannot be null",
+    };
+  }
+  if (id.imageDigest && !/^[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+$/.test(id.imageDigest)) {
+    return {
+      failureCode: "InvalidImageDigest",
+      failureReason:
+        "Invalid request parameters: image digest should satisfy the regex '[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+'",
+    };
+  }
+  return undefined;
+}
 
 /** Page size when the caller sets no maxResults (DescribeRepositories and DescribeImages). */
 const DEFAULT_PAGE_SIZE = 100;
@@ -100,6 +141,19 @@ export function ecrAdapter(ecr: Ecr): Adapter {
     return scopeOf(ctx, registryId);
   };
 
+  /** The repository a resourceArn names, in this region and the caller's account. */
+  const repositoryOfArn = (ctx: RequestContext, arn: string): { scope: Scope; name: string } => {
+    const match = REPOSITORY_ARN.exec(arn);
+    if (!match || match[1] !== ctx.region) {
+      throw invalidParameter(
+        "Invalid parameter at 'resourceArn' failed to satisfy constraint: 'Invalid ARN'",
+      );
+    }
+    const scope = ownScope(ctx, match[2]);
+    ecr.mustRepository(scope, match[3]!);
+    return { scope, name: match[3]! };
+  };
+
   const repositoryView = (scope: Scope, repository: RepositoryRecord) => ({
     repositoryArn: `arn:aws:ecr:${scope.region}:${scope.account}:repository/${repository.repositoryName}`,
     registryId: scope.account,
@@ -148,6 +202,7 @@ export function ecrAdapter(ecr: Ecr): Adapter {
             ? { encryptionType: input.encryptionConfiguration.encryptionType }
             : {}),
           ...(input.encryptionConfiguration?.kmsKey ? { kmsKey: input.encryptionConfiguration.kmsKey } : {}),
+          ...(input.tags ? { tags: input.tags.map((t) => ({ Key: t.Key!, Value: t.Value ?? "" })) } : {}),
         },
         ctx.now,
       );
@@ -218,6 +273,158 @@ export function ecrAdapter(ecr: Ecr): Adapter {
         }
       }
       return { images, failures };
+    },
+
+    DeleteRepository: (input: DeleteRepositoryCommandInput, ctx) => {
+      const scope = ownScope(ctx, input.registryId);
+      const repository = ecr.deleteRepository(scope, input.repositoryName!, input.force ?? false);
+      return { repository: repositoryView(scope, repository) };
+    },
+
+    /** One id per tag, and one for each untagged image, as ECR lists them. */
+    ListImages: (input: ListImagesCommandInput, ctx) => {
+      const { scope, repository } = mustRepository(ctx, input.registryId, input.repositoryName!);
+      const tagStatus = input.filter?.tagStatus ?? "ANY";
+      const ids = ecr
+        .images(scope, repository.repositoryName)
+        .flatMap((image) =>
+          image.tags.length === 0
+            ? tagStatus === "TAGGED"
+              ? []
+              : [{ imageDigest: image.digest }]
+            : tagStatus === "UNTAGGED"
+              ? []
+              : image.tags.map((imageTag) => ({ imageDigest: image.digest, imageTag })),
+        );
+      const { items, next } = page(ids, input);
+      return { imageIds: items, ...(next ? { nextToken: next } : {}) };
+    },
+
+    /** By digest: the image and all its tags. By tag: the tag; an image left with no tag goes with it. */
+    BatchDeleteImage: (input: BatchDeleteImageCommandInput, ctx) => {
+      const scope = ownScope(ctx, input.registryId);
+      const name = mustRepository(ctx, input.registryId, input.repositoryName!).repository.repositoryName;
+      const imageIds: Record<string, unknown>[] = [];
+      const failures: Record<string, unknown>[] = [];
+      for (const id of input.imageIds ?? []) {
+        const problem = idProblem(id);
+        if (problem) {
+          failures.push({ imageId: id, ...problem });
+          continue;
+        }
+        if (id.imageDigest && id.imageTag) {
+          const tagged = ecr.findImage(scope, name, { tag: id.imageTag });
+          if (tagged && tagged.digest !== id.imageDigest) {
+            failures.push({
+              imageId: id,
+              failureCode: "ImageTagDoesNotMatchDigest",
+              failureReason: "Invalid request parameters: image tag does not match digest",
+            });
+            continue;
+          }
+        }
+        const outcome = id.imageDigest
+          ? ecr.deleteImage(scope, name, id.imageDigest)
+          : ecr.untag(scope, name, id.imageTag!);
+        if ("deleted" in outcome) imageIds.push(...outcome.deleted);
+        else failures.push({ imageId: id, ...outcome });
+      }
+      return { imageIds, failures };
+    },
+
+    PutImage: (input: PutImageCommandInput, ctx) => {
+      const scope = ownScope(ctx, input.registryId);
+      const { image } = ecr.putImage(
+        scope,
+        {
+          repositoryName: input.repositoryName!,
+          manifest: input.imageManifest!,
+          ...(input.imageManifestMediaType ? { mediaType: input.imageManifestMediaType } : {}),
+          ...(input.imageTag ? { tag: input.imageTag } : {}),
+          ...(input.imageDigest ? { digest: input.imageDigest } : {}),
+        },
+        ctx.now,
+        false,
+      );
+      return {
+        image: {
+          registryId: scope.account,
+          repositoryName: image.repositoryName,
+          imageId: { imageDigest: image.digest, ...(input.imageTag ? { imageTag: input.imageTag } : {}) },
+          imageManifest: image.manifest,
+          imageManifestMediaType: image.mediaType,
+        },
+      };
+    },
+
+    /** A URL that reads the layer without a login for an hour, as ECR's presigned URL does; it points where this call came from. */
+    GetDownloadUrlForLayer: (input: GetDownloadUrlForLayerCommandInput, ctx) => {
+      const { scope, repository } = mustRepository(ctx, input.registryId, input.repositoryName!);
+      const digest = input.layerDigest!;
+      if (!isSha256Digest(digest) || !ecr.layer(scope, repository.repositoryName, digest)) {
+        throw layerNotFound(digest, repository.repositoryName, scope.account);
+      }
+      const { password } = ecr.issueToken(scope, ctx.accessKeyId, ctx.now, {
+        repositoryName: repository.repositoryName,
+        digest,
+      });
+      const query = new URLSearchParams({ [DOWNLOAD_TOKEN_PARAMETER]: password });
+      return {
+        downloadUrl: `${registryOrigin(ctx, scope.account)}/v2/${repository.repositoryName}/blobs/${digest}?${query}`,
+        layerDigest: digest,
+      };
+    },
+
+    BatchCheckLayerAvailability: (input: BatchCheckLayerAvailabilityCommandInput, ctx) => {
+      const { scope, repository } = mustRepository(ctx, input.registryId, input.repositoryName!);
+      const layers: Record<string, unknown>[] = [];
+      const failures: Record<string, unknown>[] = [];
+      for (const digest of input.layerDigests ?? []) {
+        if (!digest) {
+          failures.push({
+            layerDigest: digest,
+            failureCode: "MissingLayerDigest",
+            failureReason: "Missing layer digest",
+          });
+          continue;
+        }
+        const layer = isSha256Digest(digest)
+          ? ecr.layer(scope, repository.repositoryName, digest)
+          : undefined;
+        if (!/^[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+$/.test(digest)) {
+          failures.push({
+            layerDigest: digest,
+            failureCode: "InvalidLayerDigest",
+            failureReason: "Invalid layer digest",
+          });
+        } else if (layer) {
+          layers.push({ layerDigest: digest, layerAvailability: "AVAILABLE", layerSize: layer.size });
+        } else {
+          layers.push({ layerDigest: digest, layerAvailability: "UNAVAILABLE" });
+        }
+      }
+      return { layers, failures };
+    },
+
+    ListTagsForResource: (input: ListTagsForResourceCommandInput, ctx) => {
+      const { scope, name } = repositoryOfArn(ctx, input.resourceArn!);
+      return { tags: ecr.repositoryTags(scope, name) };
+    },
+
+    TagResource: (input: TagResourceCommandInput, ctx) => {
+      const { scope, name } = repositoryOfArn(ctx, input.resourceArn!);
+      ecr.tagRepository(
+        scope,
+        name,
+        (input.tags ?? []).map((t) => ({ Key: t.Key!, Value: t.Value ?? "" })),
+      );
+      return {};
+    },
+
+    UntagResource: (input: UntagResourceCommandInput, ctx) => {
+      const { scope, name } = repositoryOfArn(ctx, input.resourceArn!);
+      ecr.untagRepository(scope, name, input.tagKeys ?? []);
+      return {};
     },
 
     /** A login for `docker login -u AWS` (and skopeo, buildx, crane): accepted by this emulator's registry for 12 hours. */

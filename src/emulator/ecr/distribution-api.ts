@@ -561,13 +561,16 @@ export function distributionApi(deps: DistributionApiDeps): PathRoute {
         );
       }
       if (request.method === "HEAD") return ok(200, { ...base, "content-length": `${size}` });
-      recorded(
-        request,
-        caller,
-        "GetDownloadUrlForLayer",
-        { repositoryName: name, layerDigest: digest },
-        () => undefined,
-      );
+      // A pull's blob read is ECR's GetDownloadUrlForLayer; the fetch of a URL it handed out is S3's, not ECR's.
+      if (!caller.claims.only) {
+        recorded(
+          request,
+          caller,
+          "GetDownloadUrlForLayer",
+          { repositoryName: name, layerDigest: digest },
+          () => undefined,
+        );
+      }
       if (range) {
         return ok(
           206,
@@ -720,6 +723,16 @@ export function distributionApi(deps: DistributionApiDeps): PathRoute {
     }
     const { method } = request;
     const read = method === "GET" || method === "HEAD";
+    const only = caller.claims.only;
+    if (
+      only &&
+      !(read && route.kind === "blob" && route.name === only.repositoryName && route.digest === only.digest)
+    ) {
+      request.body.resume();
+      return registryError(403, [
+        { code: "DENIED", message: "A layer download URL reads only the layer it was issued for." },
+      ]);
+    }
     switch (route.kind) {
       case "base":
         return read ? json({}) : unsupported(request);

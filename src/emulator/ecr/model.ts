@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Environment } from "../context.js";
-import type { AwsError } from "../protocol/errors.js";
+import { AwsError } from "../protocol/errors.js";
 import type { Scope, Store } from "../store/store.js";
 import type { BlobStore } from "./blob-store.js";
 import {
@@ -35,6 +35,10 @@ const KIND = {
 
 /** How long a registry login lasts, as ECR's tokens do. */
 export const TOKEN_LIFETIME_MS = 12 * 60 * 60 * 1000;
+/** How long a GetDownloadUrlForLayer URL works (ECR's are presigned S3 URLs of limited life; the emulator's last an hour). */
+export const DOWNLOAD_URL_LIFETIME_MS = 60 * 60 * 1000;
+/** ECR's limit on a repository's tags. */
+const MAX_RESOURCE_TAGS = 50;
 /** PutImage's limit on imageManifest, and the registry's on a manifest body. */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 /** An image tag as ECR accepts it: up to 300 characters, Docker's alphabet. */
@@ -47,6 +51,7 @@ export interface RepositoryRecord {
   scanOnPush: boolean;
   encryptionType: string;
   kmsKey?: string;
+  tags?: { Key: string; Value: string }[];
   /** Made up from the image map (`--image URI=DIR`), not created: it has no record of its own. */
   mapped?: boolean;
 }
@@ -91,6 +96,8 @@ interface TokenRecord {
   id: string;
   accessKeyId: string;
   expiresAt: string;
+  /** A download URL's token: good for this one blob only. */
+  only?: { repositoryName: string; digest: string };
 }
 
 /** An image as ECR describes it: pushed to the registry, or standing for a mapped directory. */
@@ -123,6 +130,8 @@ export interface TokenClaims {
   region: string;
   accessKeyId: string;
   expiresAt: Date;
+  /** Set for a download URL (GetDownloadUrlForLayer): it reads this one blob and nothing else. */
+  only?: { repositoryName: string; digest: string };
 }
 
 export type TokenCheck = { claims: TokenClaims } | { problem: "unknown" | "expired" };
@@ -213,6 +222,7 @@ export class Ecr {
       scanOnPush?: boolean;
       encryptionType?: string;
       kmsKey?: string;
+      tags?: { Key: string; Value: string }[];
     },
     now: Date,
   ): RepositoryRecord {
@@ -226,7 +236,11 @@ export class Ecr {
       scanOnPush: input.scanOnPush ?? false,
       encryptionType: input.encryptionType ?? "AES256",
       ...(input.kmsKey ? { kmsKey: input.kmsKey } : {}),
+      ...(input.tags && input.tags.length > 0 ? { tags: input.tags } : {}),
     };
+    if ((input.tags?.length ?? 0) > MAX_RESOURCE_TAGS) {
+      throw new AwsError("TooManyTagsException", `A repository can have at most ${MAX_RESOURCE_TAGS} tags`);
+    }
     this.store.put(KIND.repository, scope, input.repositoryName, record);
     return record;
   }
@@ -258,6 +272,35 @@ export class Ecr {
       this.collectGarbage();
     });
     return repository;
+  }
+
+  /** A repository's resource tags (CreateRepository's, TagResource's). */
+  repositoryTags(scope: Scope, name: string): { Key: string; Value: string }[] {
+    return this.mustRepository(scope, name).tags ?? [];
+  }
+
+  /** Sets or replaces tags; a mapped repository gets a record of its own to hold them. */
+  tagRepository(scope: Scope, name: string, tags: { Key: string; Value: string }[]): void {
+    const repository = this.mustRepository(scope, name);
+    const merged = new Map((repository.tags ?? []).map((t) => [t.Key, t.Value]));
+    for (const tag of tags) merged.set(tag.Key, tag.Value);
+    if (merged.size > MAX_RESOURCE_TAGS) {
+      throw new AwsError("TooManyTagsException", `A repository can have at most ${MAX_RESOURCE_TAGS} tags`);
+    }
+    const { mapped: _, ...record } = repository;
+    this.store.put(KIND.repository, scope, name, {
+      ...record,
+      tags: [...merged].map(([Key, Value]) => ({ Key, Value })),
+    });
+  }
+
+  untagRepository(scope: Scope, name: string, keys: string[]): void {
+    const repository = this.mustRepository(scope, name);
+    const { mapped: _, ...record } = repository;
+    this.store.put(KIND.repository, scope, name, {
+      ...record,
+      tags: (repository.tags ?? []).filter((t) => !keys.includes(t.Key)),
+    });
   }
 
   // ---- images
@@ -594,9 +637,18 @@ export class Ecr {
 
   // ---- registry logins
 
-  /** A password for `docker login -u AWS` to this account's registries in `scope.region`, valid 12 hours. */
-  issueToken(scope: Scope, accessKeyId: string, now: Date): { password: string; expiresAt: Date } {
-    const expiresAt = new Date(now.getTime() + TOKEN_LIFETIME_MS);
+  /**
+   * A password for `docker login -u AWS` to this account's registries in
+   * `scope.region`, valid 12 hours; with `only`, a download URL's token for
+   * one blob, valid an hour.
+   */
+  issueToken(
+    scope: Scope,
+    accessKeyId: string,
+    now: Date,
+    only?: { repositoryName: string; digest: string },
+  ): { password: string; expiresAt: Date } {
+    const expiresAt = new Date(now.getTime() + (only ? DOWNLOAD_URL_LIFETIME_MS : TOKEN_LIFETIME_MS));
     for (const token of this.store.list<TokenRecord>(KIND.token, scope)) {
       if (new Date(token.expiresAt) <= now) this.store.delete(KIND.token, scope, token.id);
     }
@@ -605,6 +657,7 @@ export class Ecr {
       id: hashOf(payload),
       accessKeyId,
       expiresAt: expiresAt.toISOString(),
+      ...(only ? { only } : {}),
     });
     const password: PasswordPayload = {
       payload,
@@ -637,7 +690,14 @@ export class Ecr {
     if (!record) return { problem: "unknown" };
     const expiresAt = new Date(record.expiresAt);
     if (expiresAt <= now) return { problem: "expired" };
-    return { claims: { ...scope, accessKeyId: record.accessKeyId, expiresAt } };
+    return {
+      claims: {
+        ...scope,
+        accessKeyId: record.accessKeyId,
+        expiresAt,
+        ...(record.only ? { only: record.only } : {}),
+      },
+    };
   }
 
   /** The tags pushed to a repository (the registry's tag list: mapped images have no layers to pull). */

@@ -20,6 +20,9 @@ export function registryError(
   };
 }
 
+/** The query parameter of a GetDownloadUrlForLayer URL that stands for its signature: the URL works without a login, for one blob. */
+export const DOWNLOAD_TOKEN_PARAMETER = "acd-download-token";
+
 /** Who is pulling or pushing, and which registry (account, region) the request is for. */
 export interface RegistryCaller {
   scope: Scope;
@@ -30,7 +33,8 @@ export interface RegistryCaller {
  * ECR's registry login: HTTP basic auth with user `AWS` and the password
  * from GetAuthorizationToken. The registry is the one the host names
  * (`<account>.dkr.ecr.<region>.amazonaws.com`, through the public endpoints
- * stand-in); on a plain address (`127.0.0.1:<port>`) it is the registry of
+ * stand-in; a GetDownloadUrlForLayer URL carries its own token for one
+ * blob); on a plain address (`127.0.0.1:<port>`) it is the registry of
  * the account and region the password was issued for. Without credentials:
  * 401 with ECR's Basic challenge; a password this emulator never issued:
  * 401; an expired one: 403; one issued for another region than the host's: 400.
@@ -48,12 +52,20 @@ export function authenticate(ecr: Ecr, request: StreamingRequest, now: Date): Re
     },
     body: Buffer.from("Not Authorized\n"),
   };
-  const match = /^Basic\s+(\S+)$/i.exec(request.headers.authorization ?? "");
-  if (!match) return challenge;
-  const decoded = Buffer.from(match[1]!, "base64").toString("utf8");
-  const colon = decoded.indexOf(":");
-  if (colon < 0 || decoded.slice(0, colon) !== "AWS") return challenge;
-  const check = ecr.checkToken(decoded.slice(colon + 1), now);
+  const download = request.query.get(DOWNLOAD_TOKEN_PARAMETER);
+  let password: string;
+  if (download) {
+    password = download;
+  } else {
+    const match = /^Basic\s+(\S+)$/i.exec(request.headers.authorization ?? "");
+    if (!match) return challenge;
+    const decoded = Buffer.from(match[1]!, "base64").toString("utf8");
+    const colon = decoded.indexOf(":");
+    if (colon < 0 || decoded.slice(0, colon) !== "AWS") return challenge;
+    password = decoded.slice(colon + 1);
+  }
+  const check = ecr.checkToken(password, now);
+  if (!download && "claims" in check && check.claims.only) return challenge;
   if ("problem" in check) {
     return check.problem === "expired"
       ? registryError(403, [
