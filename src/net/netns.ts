@@ -3,6 +3,7 @@ import { randomBytes, randomInt } from "node:crypto";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { childInput } from "../util/child-stdin.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -12,11 +13,29 @@ export const NET_PREFIX = "acd-";
 /** Per-namespace files `ip netns exec` binds over /etc (resolv.conf). */
 const ETC_NETNS = "/etc/netns";
 
+/**
+ * Runs a command and resolves with its stdout; `input` goes to its stdin.
+ * A command that exits before reading its input fails with its own exit
+ * status, or, when that was 0, with an error that says the input was not read.
+ */
 export async function sh(command: string, args: readonly string[], input?: string): Promise<string> {
   if (input === undefined) return (await execFileAsync(command, args)).stdout;
   return new Promise((resolve, reject) => {
-    const child = execFile(command, args, (error, stdout) => (error ? reject(error) : resolve(stdout)));
-    child.stdin?.end(input);
+    const child = execFile(command, args, async (error, stdout) => {
+      if (error) return reject(error);
+      await stdin.closed;
+      const unread = stdin.error;
+      if (unread) {
+        return reject(
+          new Error(
+            `${command} ${args.join(" ")} exited before reading its input (${unread.code ?? unread.message})`,
+          ),
+        );
+      }
+      resolve(stdout);
+    });
+    const stdin = childInput(child);
+    stdin.end(input);
   });
 }
 

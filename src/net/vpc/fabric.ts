@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { loadCertificateAuthority } from "../../emulator/aws-public/ca.js";
 import type { Ec2 } from "../../emulator/ec2/model/ec2.js";
 import type { Scope } from "../../emulator/store/store.js";
+import { type ChildInput, childInput } from "../../util/child-stdin.js";
 import { addNamespace, deleteNamespace, NET_PREFIX, netnsSupport, sh } from "../netns.js";
 import { nth, parseCidr, toDotted } from "./ip.js";
 import {
@@ -166,7 +167,9 @@ function standInEntry(): { args: string[] } {
 }
 
 export class SessionFabric {
-  private inet: { name: string; process: ChildProcess; views: string; proxy?: Server } | undefined;
+  private inet:
+    | { name: string; process: ChildProcess; input?: ChildInput; views: string; proxy?: Server }
+    | undefined;
   private inetReady: Promise<void> | undefined;
   private readonly routers = new Map<string, RouterState>();
   private readonly attachments = new Set<SessionAttachment>();
@@ -259,6 +262,12 @@ export class SessionFabric {
       { stdio: ["pipe", "pipe", "pipe"] },
     );
     this.inet.process = child;
+    // The stand-in reads the resolver's views from its stdin; if it dies, a write must not take the emulator with it.
+    this.inet.input = childInput(child, (error) =>
+      this.options.log?.(
+        `session network: the public endpoints stand-in stopped reading (${error.code ?? error.message})`,
+      ),
+    );
     const errors: string[] = [];
     child.stderr?.on("data", (chunk: Buffer) => errors.push(chunk.toString()));
     await new Promise<void>((resolve, reject) => {
@@ -286,7 +295,7 @@ export class SessionFabric {
     if (!inet) return;
     if (inet.process && inet.process.exitCode === null) {
       const exited = new Promise((resolve) => inet.process.once("exit", resolve));
-      inet.process.stdin?.end();
+      inet.input?.end();
       const kill = setTimeout(() => inet.process.kill("SIGKILL"), 2000);
       await exited;
       clearTimeout(kill);
@@ -570,7 +579,7 @@ export class SessionFabric {
   /** The resolver's views, one per VPC router: private DNS names of interface endpoints. */
   private pushViews(): void {
     const inet = this.inet;
-    if (!inet?.process?.stdin || !this.options.ec2) return;
+    if (!inet?.input || !this.options.ec2) return;
     const views: Record<string, Record<string, readonly string[]>> = {};
     for (const router of this.routers.values()) {
       const snap = snapshotVpc(this.options.ec2, router.scope, router.vpcId);
@@ -579,7 +588,7 @@ export class SessionFabric {
     const line = JSON.stringify({ views });
     if (line === inet.views) return;
     inet.views = line;
-    inet.process.stdin.write(`${line}\n`);
+    inet.input.write(`${line}\n`);
   }
 
   /** Applies EC2's current state to every running session's network; called on a timer, and after EC2 changes. */
