@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -68,5 +69,45 @@ describe("AWS public endpoints stand-in", () => {
   it("keeps the CA across restarts and is not trusted without it", async () => {
     expect(loadCertificateAuthority(dir).certPem).toBe(loadCertificateAuthority(dir).certPem);
     await expect(call("sts.us-east-1.amazonaws.com", "")).rejects.toThrow(/certificate/i);
+  });
+
+  it("passes on an upstream's answer given before it read the body, and closed", async () => {
+    const socketPath = join(dir, "hasty.sock");
+    // Answers on the headers alone and closes: the body's write would then meet a closed socket.
+    const hasty = createServer((_req, res) => {
+      res.writeHead(403, { "content-type": "application/json", connection: "close" }).end('{"m":"no"}');
+      res.socket?.destroy();
+    });
+    await new Promise<void>((resolve) => hasty.listen(socketPath, resolve));
+    const ca = loadCertificateAuthority(dir);
+    const standIn = createPublicEndpointsServer(ca, { socketPath });
+    const at = (await listenOn(standIn, "127.0.0.1", 0)).port;
+    try {
+      for (let i = 0; i < 20; i++) {
+        const answer = await new Promise<number>((resolve, reject) => {
+          const outgoing = request(
+            {
+              host: "127.0.0.1",
+              port: at,
+              servername: "sts.us-east-1.amazonaws.com",
+              ca: ca.certPem,
+              method: "POST",
+              path: "/",
+            },
+            (response) => {
+              response.resume();
+              resolve(response.statusCode ?? 0);
+            },
+          );
+          outgoing.on("error", reject);
+          // An SDK request's size: it goes in one write with its headers.
+          outgoing.end("x".repeat(8_000));
+        });
+        expect(answer).toBe(403);
+      }
+    } finally {
+      await new Promise((resolve) => standIn.close(resolve));
+      await new Promise((resolve) => hasty.close(resolve));
+    }
   });
 });

@@ -39,23 +39,40 @@ export function createPublicEndpointsServer(ca: CertificateAuthority, upstream: 
         done(null, contextFor(servername.toLowerCase()));
       },
     },
-    (incoming, outgoing) => {
+    async (incoming, outgoing) => {
       const target =
         "socketPath" in upstream
           ? { socketPath: upstream.socketPath }
           : { host: new URL(upstream.url).hostname, port: Number(new URL(upstream.url).port) };
+      // The whole request in one write: an upstream that answers before reading the body
+      // and closes must not turn its answer into a write EPIPE here.
+      const chunks: Buffer[] = [];
+      try {
+        for await (const chunk of incoming) chunks.push(chunk as Buffer);
+      } catch {
+        // The agent went away mid-request: nobody to answer.
+        outgoing.destroy();
+        return;
+      }
+      const body = Buffer.concat(chunks);
+      const headers = { ...incoming.headers, "content-length": String(body.length) };
+      delete headers["transfer-encoding"];
+      let answered = false;
       const forwarded = httpRequest(
-        { ...target, agent, method: incoming.method, path: incoming.url, headers: incoming.headers },
+        { ...target, agent, method: incoming.method, path: incoming.url, headers },
         (answer) => {
+          answered = true;
           outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(outgoing);
         },
       );
       forwarded.on("error", (error) => {
-        if (!outgoing.headersSent) outgoing.writeHead(502, { "content-type": "application/json" });
+        // Once the answer has begun, it is the agent's to read; an error writing the rest of the request changes nothing.
+        if (answered) return;
+        outgoing.writeHead(502, { "content-type": "application/json" });
         outgoing.end(JSON.stringify({ message: `the emulator did not answer: ${error.message}` }));
       });
-      incoming.pipe(forwarded);
+      forwarded.end(body);
     },
   );
 }
