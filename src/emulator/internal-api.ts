@@ -1,14 +1,24 @@
 import { containerOutput } from "./bedrock-agentcore/runtime-logs.js";
 import type { WireRequest, WireResponse } from "./protocol/codec.js";
+import { resetState, resettableServices } from "./reset.js";
+import type { ServiceBinding } from "./server.js";
 import type { Store } from "./store/store.js";
 
-/** The emulator's own routes, apart from every AWS API: what `emulate logs` reads. */
+/** The emulator's own routes, apart from every AWS API: what `emulate logs` reads, and the reset tests call. */
 export const INTERNAL_PREFIX = "/_emulator/";
 
-function json(status: number, body: unknown): WireResponse {
+const RESET = `${INTERNAL_PREFIX}reset`;
+
+export interface InternalApiContext {
+  store: Store;
+  services: readonly ServiceBinding[];
+  defaults: { account: string; region: string };
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): WireResponse {
   return {
     status,
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...headers },
     body: Buffer.from(JSON.stringify(body)),
   };
 }
@@ -18,23 +28,54 @@ function json(status: number, body: unknown): WireResponse {
  * line the runtime's instances wrote, with whether AWS would have delivered
  * it to CloudWatch Logs; `after` (a count already read) lets a follower poll.
  */
-export function internalRoute(
-  store: Store,
-  defaults: { account: string; region: string },
-  request: WireRequest,
-): WireResponse {
-  if (request.method !== "GET" || request.path !== `${INTERNAL_PREFIX}container-output`) {
-    return json(404, { message: `No emulator route ${request.method} ${request.path}.` });
-  }
+function containerOutputRoute(context: InternalApiContext, request: WireRequest): WireResponse {
   const scope = {
-    account: request.query.get("account") ?? defaults.account,
-    region: request.query.get("region") ?? defaults.region,
+    account: request.query.get("account") ?? context.defaults.account,
+    region: request.query.get("region") ?? context.defaults.region,
   };
   const runtimeId = request.query.get("runtimeId") ?? undefined;
   const after = Number(request.query.get("after") ?? 0);
-  const lines = containerOutput(store, scope, runtimeId);
+  const lines = containerOutput(context.store, scope, runtimeId);
   return json(200, {
     total: lines.length,
     lines: lines.slice(Number.isInteger(after) && after > 0 ? after : 0),
   });
+}
+
+/**
+ * POST /_emulator/reset: every account's and region's state, as a fresh
+ * emulator has it; POST /_emulator/reset/<service> (a signing name: ec2,
+ * logs, bedrock-agentcore, ...): that service's only. The names LocalStack
+ * (`POST /_localstack/state/reset`, `/_localstack/state/<service>/reset`) and
+ * moto (`POST /moto-api/reset`) use for theirs, in this emulator's prefix.
+ */
+async function resetRoute(context: InternalApiContext, request: WireRequest): Promise<WireResponse> {
+  if (request.method !== "POST")
+    return json(405, { message: `Reset is POST ${request.path}.` }, { allow: "POST" });
+  const rest = request.path.slice(RESET.length).replace(/^\//, "").replace(/\/$/, "");
+  const service = rest === "" ? undefined : decodeURIComponentSafe(rest);
+  const result = await resetState(context.store, context.services, service);
+  if (!result)
+    return json(404, {
+      message: `No emulated service keeps state as ${JSON.stringify(rest)}; reset one of: ${resettableServices(context.services).join(", ")}, or POST ${RESET} for all.`,
+    });
+  return json(200, result);
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+export async function internalRoute(
+  context: InternalApiContext,
+  request: WireRequest,
+): Promise<WireResponse> {
+  if (request.path === RESET || request.path.startsWith(`${RESET}/`)) return resetRoute(context, request);
+  if (request.method === "GET" && request.path === `${INTERNAL_PREFIX}container-output`)
+    return containerOutputRoute(context, request);
+  return json(404, { message: `No emulator route ${request.method} ${request.path}.` });
 }

@@ -28,6 +28,18 @@ export interface ServiceBinding {
   faultPrefixedErrors?: boolean;
   /** Plain HTTP the service serves under a path prefix besides its API (ECR's registry, `/v2/`). */
   pathRoutes?: readonly PathRoute[];
+  /** What `POST /_emulator/reset/<signingName>` clears: the store kinds (by prefix) this service keeps, and its work around the clearing. */
+  state?: ServiceState;
+}
+
+/** A service's share of the emulator's state, for the reset endpoint. */
+export interface ServiceState {
+  /** Store kind prefixes (`ec2.`, `ecr-`). */
+  kinds: readonly string[];
+  /** Before the rows go: stop what uses them (running sessions). */
+  beforeReset?: () => Promise<void>;
+  /** After they went (committed): drop what hung off them (ECR's blob files). */
+  afterReset?: () => void;
 }
 
 export interface ServerOptions {
@@ -121,7 +133,11 @@ export function createEmulatorServer(options: ServerOptions): Server {
     };
     if (wire.path.startsWith(INTERNAL_PREFIX)) {
       const defaults = { account: options.account, region: options.defaultRegion };
-      send(response, internalRoute(options.store, defaults, wire), requestId);
+      send(
+        response,
+        await internalRoute({ store: options.store, services: options.services, defaults }, wire),
+        requestId,
+      );
       return;
     }
     const scope = credentialScope(headers.authorization);

@@ -59,18 +59,24 @@ export function buildServices(deps: ServiceDeps): ServiceBinding[] {
       codec: new RestJsonCodec(loadServiceModel("bedrock-agentcore-control")),
       adapter: controlPlaneAdapter(runtimes, (runtimeId) => void sessions.stopRuntime(runtimeId)),
       eventSource: "bedrock-agentcore.amazonaws.com",
+      state: { kinds: ["agentcore."] },
     },
     {
       signingName: "bedrock-agentcore",
       codec: new RestJsonCodec(loadServiceModel("bedrock-agentcore")),
       adapter: dataPlaneAdapter(runtimes, sessions),
       transactional: false,
+      state: {
+        kinds: ["emulator.container-output"],
+        beforeReset: () => sessions.stopSessions("state reset"),
+      },
     },
     {
       signingName: "cloudtrail",
       codec: new AwsJsonCodec(loadServiceModel("cloudtrail")),
       adapter: cloudTrailAdapter(trail),
       eventSource: "cloudtrail.amazonaws.com",
+      state: { kinds: ["cloudtrail."] },
     },
     {
       signingName: "ec2",
@@ -78,18 +84,22 @@ export function buildServices(deps: ServiceDeps): ServiceBinding[] {
       adapter: ec2Adapter(deps.ec2),
       eventSource: "ec2.amazonaws.com",
       faultPrefixedErrors: true,
+      state: { kinds: ["ec2."] },
     },
     {
       signingName: "logs",
       codec: new LogsJsonCodec(loadServiceModel("logs")),
       adapter: logsAdapter(deps.logs),
       eventSource: "logs.amazonaws.com",
+      state: { kinds: ["logs."] },
     },
     {
       signingName: "ecr",
       codec: new EcrJsonCodec(loadServiceModel("ecr")),
       adapter: ecrAdapter(deps.ecr),
       eventSource: "ecr.amazonaws.com",
+      // The blob files no record holds any more go once the records have.
+      state: { kinds: ["ecr-"], afterReset: () => deps.ecr.recover() },
       pathRoutes: [
         distributionApi({
           ecr: deps.ecr,
@@ -107,12 +117,14 @@ export function buildServices(deps: ServiceDeps): ServiceBinding[] {
       adapter: iamAdapter(deps.iam),
       eventSource: "iam.amazonaws.com",
       eventRegion: IAM_EVENT_REGION,
+      state: { kinds: ["iam."] },
     },
     {
       signingName: "sts",
       codec: new AwsQueryCodec(loadServiceModel("sts")),
       adapter: stsAdapter(deps.sts),
       eventSource: "sts.amazonaws.com",
+      state: { kinds: ["sts."] },
     },
   ];
 }

@@ -12,6 +12,24 @@ afterEach(() => {
 });
 
 describe("SqliteStore", () => {
+  it("clears exactly the kinds that start with a prefix, in every scope, or everything", () => {
+    // Characters LIKE would take as wildcards, prefixes that are whole kinds, and prefixes of nothing.
+    const kinds = ["ec2.vpc", "ec2.subnet", "ecr-image", "ecr_image", "e%c", "logs.log-stream:/a", "logs"];
+    const cases = [["ec2."], ["ecr-"], ["ecr_"], ["e%"], ["e"], ["logs"], ["logs.", "ec2.subnet"], ["x"], []];
+    for (const prefixes of cases) {
+      const store = new SqliteStore();
+      for (const k of kinds) {
+        store.put(k, scope, "x", 1);
+        store.put(k, other, "y", 2);
+      }
+      const gone = kinds.filter((k) => prefixes.some((p) => k.startsWith(p)));
+      expect(store.clear(prefixes), prefixes.join()).toBe(gone.length * 2);
+      for (const k of kinds) expect(store.listAll(k).length, k).toBe(gone.includes(k) ? 0 : 2);
+      expect(store.clear()).toBe((kinds.length - gone.length) * 2);
+      store.close();
+    }
+  });
+
   it("scopes resources by account and region and keeps creation order across updates", () => {
     const store = new SqliteStore();
     store.put("runtime", scope, "b", { n: 1 });

@@ -404,8 +404,13 @@ export class SessionManager {
     );
   }
 
+  /** Stops every session; the session network stays for the next ones (a state reset). */
+  async stopSessions(reason: string): Promise<void> {
+    await Promise.all([...this.sessions.values()].map((s) => this.stopSession(s, reason)));
+  }
+
   async stopAll(): Promise<void> {
-    await Promise.all([...this.sessions.values()].map((s) => this.stopSession(s, "emulator stopping")));
+    await this.stopSessions("emulator stopping");
     await this.fabric?.stop();
     this.fabric = undefined;
   }

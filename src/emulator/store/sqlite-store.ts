@@ -58,6 +58,8 @@ export class SqliteStore implements Store {
       list: this.db.prepare<[string, string, string], Row>(
         "SELECT account, region, id, value FROM resources WHERE kind = ? AND account = ? AND region = ? ORDER BY seq",
       ),
+      clearAll: this.db.prepare("DELETE FROM resources"),
+      clearPrefix: this.db.prepare("DELETE FROM resources WHERE substr(kind, 1, ?) = ?"),
       listAll: this.db.prepare<[string], Row>(
         "SELECT account, region, id, value FROM resources WHERE kind = ? ORDER BY seq",
       ),
@@ -94,6 +96,14 @@ export class SqliteStore implements Store {
       id: row.id,
       value: JSON.parse(row.value) as T,
     }));
+  }
+
+  clear(kindPrefixes?: readonly string[]): number {
+    if (!kindPrefixes) return this.statements.clearAll.run().changes;
+    let changes = 0;
+    for (const prefix of kindPrefixes)
+      changes += this.statements.clearPrefix.run(prefix.length, prefix).changes;
+    return changes;
   }
 
   close(): void {

@@ -20,5 +20,7 @@ export interface Store {
   list<T>(kind: string, scope: Scope): T[];
   /** Resources of a kind across every scope (for the service side: sessions, reaping). */
   listAll<T>(kind: string): Array<{ scope: Scope; id: string; value: T }>;
+  /** Deletes every resource whose kind starts with one of `kindPrefixes` (every resource when unset); returns how many. */
+  clear(kindPrefixes?: readonly string[]): number;
   close(): void;
 }
