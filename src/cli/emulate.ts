@@ -17,7 +17,7 @@ interface EmulateFlags {
 
 /** What the emulator serves today, said plainly at start-up so nobody mistakes a gap for a bug. */
 const COVERAGE = [
-  "serving: bedrock-agentcore-control (runtimes, versions, endpoints), bedrock-agentcore (InvokeAgentRuntime, StopRuntimeSession),",
+  "serving: bedrock-agentcore-control (runtimes, versions, endpoints, tags), bedrock-agentcore (InvokeAgentRuntime, StopRuntimeSession),",
   "         EC2 (VPCs, subnets, security groups, routes, NAT and internet gateways, VPC endpoints, network interfaces),",
   "         IAM (roles, policies, service-linked roles, SimulatePrincipalPolicy), CloudTrail (LookupEvents),",
   "         STS (GetCallerIdentity, AssumeRole, AssumeRoleWithWebIdentity, GetSessionToken),",

@@ -8,6 +8,9 @@ import type {
   ListAgentRuntimeEndpointsCommandInput,
   ListAgentRuntimesCommandInput,
   ListAgentRuntimeVersionsCommandInput,
+  ListTagsForResourceCommandInput,
+  TagResourceCommandInput,
+  UntagResourceCommandInput,
   UpdateAgentRuntimeCommandInput,
   UpdateAgentRuntimeEndpointCommandInput,
 } from "@aws-sdk/client-bedrock-agentcore-control";
@@ -62,5 +65,11 @@ export function controlPlaneAdapter(
       runtimes.deleteEndpoint(ctx, input.agentRuntimeId!, input.endpointName!),
     ListAgentRuntimeEndpoints: (input: ListAgentRuntimeEndpointsCommandInput, ctx: RequestContext) =>
       runtimes.listEndpoints(ctx, input.agentRuntimeId!, input.maxResults, input.nextToken),
+    TagResource: (input: TagResourceCommandInput, ctx: RequestContext) =>
+      runtimes.tagResource(ctx, input.resourceArn!, input.tags ?? {}),
+    UntagResource: (input: UntagResourceCommandInput, ctx: RequestContext) =>
+      runtimes.untagResource(ctx, input.resourceArn!, input.tagKeys ?? []),
+    ListTagsForResource: (input: ListTagsForResourceCommandInput, ctx: RequestContext) =>
+      runtimes.listTagsForResource(ctx, input.resourceArn!),
   };
 }

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Environment, RequestContext } from "../context.js";
 import { AwsError, conflict, notFound } from "../protocol/errors.js";
 import type { Scope, Store } from "../store/store.js";
+import { AgentCoreTags, type TagMap, taggableNotFound, taggedResource } from "./tags.js";
 import { placeInVpc, type VpcNetworkDeps } from "./vpc-network.js";
 
 export type RuntimeStatus =
@@ -153,13 +154,17 @@ function page<T>(
  * from how often someone asked.
  */
 export class AgentRuntimes {
+  private readonly tags: AgentCoreTags;
+
   constructor(
     private readonly store: Store,
     private readonly env: Environment,
     private readonly timing: ControlPlaneTiming = DEFAULT_TIMING,
     /** EC2, IAM and CloudTrail as AgentCore's VPC mode uses them; without them VPC settings are kept as data. */
     private readonly network?: VpcNetworkDeps,
-  ) {}
+  ) {
+    this.tags = new AgentCoreTags(store);
+  }
 
   /** A version's failure, if AgentCore could not place it: VPC mode's subnets, groups and interfaces. */
   private placementFailure(ctx: RequestContext, runtimeArn: string, config: RuntimeConfiguration) {
@@ -260,9 +265,9 @@ export class AgentRuntimes {
 
   createRuntime(
     ctx: RequestContext,
-    input: RuntimeConfiguration & { agentRuntimeName: string; clientToken?: string },
+    input: RuntimeConfiguration & { agentRuntimeName: string; clientToken?: string; tags?: TagMap },
   ) {
-    const { clientToken, agentRuntimeName, ...rest } = input;
+    const { clientToken, agentRuntimeName, tags, ...rest } = input;
     return this.idempotent(ctx, "CreateAgentRuntime", clientToken, input, () => {
       const scope = scopeOf(ctx);
       const taken = this.store
@@ -289,6 +294,7 @@ export class AgentRuntimes {
       };
       this.store.put(RUNTIME, scope, id, runtime);
       this.store.put(VERSION, scope, `${id}:1`, version);
+      this.tags.setInitial(ctx, runtime.agentRuntimeArn, tags);
       this.store.put<StoredEndpoint>(ENDPOINT, scope, `${id}:${DEFAULT_ENDPOINT}`, {
         name: DEFAULT_ENDPOINT,
         id: `${DEFAULT_ENDPOINT}`,
@@ -468,6 +474,7 @@ export class AgentRuntimes {
       agentRuntimeVersion?: string;
       description?: string;
       clientToken?: string;
+      tags?: TagMap;
     },
   ) {
     return this.idempotent(
@@ -503,6 +510,7 @@ export class AgentRuntimes {
           readyAt: this.later(ctx, this.timing.readyAfterMs),
         };
         this.store.put(ENDPOINT, scope, `${runtime.agentRuntimeId}:${input.name}`, endpoint);
+        this.tags.setInitial(ctx, endpoint.agentRuntimeEndpointArn, input.tags);
         const view = this.endpointView(ctx, runtime, endpoint);
         return {
           targetVersion: view.targetVersion,
@@ -612,5 +620,33 @@ export class AgentRuntimes {
       .map((e) => this.endpointView(ctx, runtime, e));
     const { items, nextToken: next } = page(endpoints, maxResults, nextToken);
     return { runtimeEndpoints: items, ...(next ? { nextToken: next } : {}) };
+  }
+
+  // ---- tags (TagResource, UntagResource, ListTagsForResource)
+
+  /** The runtime or endpoint an ARN names, live in the caller's account and region; anything else is not found. */
+  private requireTaggable(ctx: RequestContext, arn: string): void {
+    const resource = taggedResource(arn);
+    if (!resource || resource.region !== ctx.region || resource.account !== ctx.account)
+      throw taggableNotFound(arn);
+    const runtime = this.liveRuntime(ctx, resource.runtimeId);
+    if (resource.endpointName) this.liveEndpoint(ctx, runtime, resource.endpointName);
+  }
+
+  tagResource(ctx: RequestContext, arn: string, tags: TagMap) {
+    this.requireTaggable(ctx, arn);
+    this.tags.tag(ctx, arn, tags);
+    return {};
+  }
+
+  untagResource(ctx: RequestContext, arn: string, keys: readonly string[]) {
+    this.requireTaggable(ctx, arn);
+    this.tags.untag(ctx, arn, keys);
+    return {};
+  }
+
+  listTagsForResource(ctx: RequestContext, arn: string) {
+    this.requireTaggable(ctx, arn);
+    return { tags: this.tags.list(ctx, arn) };
   }
 }
