@@ -70,7 +70,7 @@ describe("CloudTrail LookupEvents through the AWS SDK", () => {
         agentRuntimeName: "traced",
         environmentVariables: "HIDDEN_DUE_TO_SECURITY_REASONS",
       },
-      responseElements: { agentRuntimeId: created.agentRuntimeId, status: "READY" },
+      responseElements: { agentRuntimeId: created.agentRuntimeId, status: "CREATING" },
       recipientAccountId: "123456789012",
     });
     expect(succeeded.errorCode).toBeUndefined();

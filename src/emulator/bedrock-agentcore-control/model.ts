@@ -311,7 +311,8 @@ export class AgentRuntimes {
         agentRuntimeId: id,
         agentRuntimeVersion: "1",
         createdAt: view.createdAt,
-        status: view.status,
+        // AgentCore answers a create with CREATING whatever follows (READY or CREATE_FAILED), however soon.
+        status: "CREATING" as const,
         workloadIdentityDetails: view.workloadIdentityDetails,
       };
     });
@@ -371,7 +372,7 @@ export class AgentRuntimes {
         agentRuntimeVersion: String(number),
         createdAt: view.createdAt,
         lastUpdatedAt: view.lastUpdatedAt,
-        status: view.status,
+        status: "UPDATING" as const,
         workloadIdentityDetails: view.workloadIdentityDetails,
       };
     });
@@ -518,7 +519,7 @@ export class AgentRuntimes {
           agentRuntimeArn: view.agentRuntimeArn,
           agentRuntimeId: view.agentRuntimeId,
           endpointName: view.name,
-          status: view.status,
+          status: "CREATING" as const,
           createdAt: view.createdAt,
         };
       },
@@ -568,7 +569,7 @@ export class AgentRuntimes {
           targetVersion: view.targetVersion,
           agentRuntimeEndpointArn: view.agentRuntimeEndpointArn,
           agentRuntimeArn: view.agentRuntimeArn,
-          status: view.status,
+          status: "UPDATING" as const,
           createdAt: view.createdAt,
           lastUpdatedAt: view.lastUpdatedAt,
         };
