@@ -1,9 +1,11 @@
 import pc from "picocolors";
 import { formatMiB } from "../codezip/index.js";
 import { findingMarkdownLines, findingTextLines, markdownCell } from "../findings/render.js";
-import type { CheckReport } from "./report.js";
+import { renderSarif } from "../findings/sarif.js";
+import { type CheckReport, checkExitCode } from "./report.js";
 
-export type CheckFormat = "text" | "json" | "markdown";
+export const CHECK_FORMATS = ["text", "json", "markdown", "sarif"] as const;
+export type CheckFormat = (typeof CHECK_FORMATS)[number];
 
 function startupLine(report: CheckReport): string {
   const s = report.startup;
@@ -103,8 +105,24 @@ export function renderMarkdown(report: CheckReport): string {
   return lines.join("\n");
 }
 
+/** SARIF for code scanners: file locations relative to the agent's directory; findings without one point at the Dockerfile. */
+function renderCheckSarif(report: CheckReport): string {
+  const t = report.target;
+  const zip = report.codeZip;
+  return renderSarif({
+    command: "check",
+    findings: report.findings,
+    target: zip ? zip.path : t.dir,
+    ...(zip?.source === "zip" ? {} : { sourceRoot: t.dir }),
+    ...(t.dockerfile ? { fallbackFile: t.dockerfile } : t.config ? { fallbackFile: t.config } : {}),
+    exitCode: checkExitCode(report),
+    verdict: report.verdict,
+  });
+}
+
 export function renderCheckReport(report: CheckReport, format: CheckFormat, color: boolean): string {
   if (format === "json") return `${JSON.stringify(report, null, 2)}\n`;
+  if (format === "sarif") return renderCheckSarif(report);
   if (format === "markdown") return renderMarkdown(report);
   return renderText(report, color);
 }

@@ -105,3 +105,8 @@ export function reportVerdict(
     summary: { errors: count("error"), warnings: count("warning"), infos: count("info") },
   };
 }
+
+/** The exit code `check` ends with: 0 when healthy, 1 when a finding is an error. */
+export function checkExitCode(report: Pick<CheckReport, "verdict">): number {
+  return report.verdict === "healthy" ? 0 : 1;
+}

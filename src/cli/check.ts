@@ -1,13 +1,14 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import type { Protocol } from "../agent/types.js";
-import { type CheckFormat, renderCheckReport } from "../check/render.js";
+import { CHECK_FORMATS, type CheckFormat, renderCheckReport } from "../check/render.js";
+import { checkExitCode } from "../check/report.js";
 import { type CheckStage, DEFAULT_STARTUP_TIMEOUT_MS, runCheck } from "../check/run-check.js";
 import { UsageError } from "../util/errors.js";
 import { progressReporter } from "./progress.js";
 
 const PROTOCOLS: Record<string, Protocol> = { http: "HTTP", mcp: "MCP", a2a: "A2A", agui: "AGUI" };
-const FORMATS = ["text", "json", "markdown"];
+const FORMATS: readonly string[] = CHECK_FORMATS;
 
 interface CheckFlags {
   cmd?: string;
@@ -55,7 +56,7 @@ export function registerCheck(program: Command): void {
       "how long the agent may take to turn healthy",
       String(DEFAULT_STARTUP_TIMEOUT_MS / 1000),
     )
-    .option("--format <format>", "text | json | markdown", "text")
+    .option("--format <format>", "text | json | markdown | sarif", "text")
     .option(
       "--runtime <runtime>",
       "a code zip's runtime: PYTHON_3_10 .. PYTHON_3_14, NODE_22 (default: agentcore.json)",
@@ -108,6 +109,6 @@ export function registerCheck(program: Command): void {
           Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
         ),
       );
-      process.exitCode = report.verdict === "healthy" ? 0 : 1;
+      process.exitCode = checkExitCode(report);
     });
 }
