@@ -28,6 +28,7 @@ import {
 import { createSubnet } from "../../src/emulator/ec2/model/subnets.js";
 import { createVpcEndpoint, deleteVpcEndpoints } from "../../src/emulator/ec2/model/vpc-endpoints.js";
 import { createVpc, modifyVpcAttribute } from "../../src/emulator/ec2/model/vpcs.js";
+import { ec2VpcState } from "../../src/emulator/ec2/vpc-snapshot.js";
 import { SqliteStore } from "../../src/emulator/store/sqlite-store.js";
 import { createNamespace, leftovers, type Namespace } from "../../src/net/netns.js";
 import { analyticReachability, probeFromNamespace, sessionReachability } from "../../src/net/vpc/decide.js";
@@ -117,7 +118,12 @@ describe.skipIf(skip !== undefined)("VPC session network", () => {
     });
     ids.eni = eni.NetworkInterfaceId!;
     ids.eniIp = eni.PrivateIpAddress!;
-    fabric = new SessionFabric({ ec2, caDir: dir, upstream: { socketPath }, syncIntervalMs: 300 });
+    fabric = new SessionFabric({
+      vpcs: ec2VpcState(ec2),
+      caDir: dir,
+      upstream: { socketPath },
+      syncIntervalMs: 300,
+    });
   });
 
   const made = new Set<string>();
@@ -171,8 +177,8 @@ describe.skipIf(skip !== undefined)("VPC session network", () => {
         }).on("error", (e) => (left > 0 ? setTimeout(() => poll(left - 1), 100) : resolve(e.message)));
       poll(30);
     });
-    const packet = await sessionReachability({ network, ec2, namespace: ns.name }, "sts");
-    const analytic = analyticReachability(ec2, network, "sts");
+    const packet = await sessionReachability({ network, vpcs: ec2VpcState(ec2), namespace: ns.name }, "sts");
+    const analytic = analyticReachability(ec2VpcState(ec2), network, "sts");
     const end = async () => {
       agent.kill("SIGKILL");
       await new Promise((resolve) => agent.once("exit", resolve));
@@ -214,7 +220,7 @@ describe.skipIf(skip !== undefined)("VPC session network", () => {
       const twinAttachment = await fabric.attachSession(twin.name, vpcNetwork());
       const both = await Promise.all(
         [s.ns.name, twin.name].map((namespace) =>
-          sessionReachability({ network: vpcNetwork(), ec2, namespace }, "sts"),
+          sessionReachability({ network: vpcNetwork(), vpcs: ec2VpcState(ec2), namespace }, "sts"),
         ),
       );
       expect(both.map((v) => v.status)).toEqual(["reachable", "reachable"]);
@@ -222,7 +228,10 @@ describe.skipIf(skip !== undefined)("VPC session network", () => {
       await twin.destroy();
       namespaces.splice(namespaces.indexOf(twin), 1);
       expect(
-        await sessionReachability({ network: vpcNetwork(), ec2, namespace: s.ns.name }, "sts"),
+        await sessionReachability(
+          { network: vpcNetwork(), vpcs: ec2VpcState(ec2), namespace: s.ns.name },
+          "sts",
+        ),
       ).toMatchObject({
         status: "reachable",
       });
@@ -233,8 +242,11 @@ describe.skipIf(skip !== undefined)("VPC session network", () => {
         IpPermissions: [{ IpProtocol: "-1", IpRanges: [{ CidrIp: "0.0.0.0/0" }] }],
       });
       await new Promise((r) => setTimeout(r, 1000));
-      const packet = await sessionReachability({ network: vpcNetwork(), ec2, namespace: s.ns.name }, "sts");
-      const analytic = analyticReachability(ec2, vpcNetwork(), "sts");
+      const packet = await sessionReachability(
+        { network: vpcNetwork(), vpcs: ec2VpcState(ec2), namespace: s.ns.name },
+        "sts",
+      );
+      const analytic = analyticReachability(ec2VpcState(ec2), vpcNetwork(), "sts");
       expect(packet.status).toBe("blocked");
       expect(packet.detail).toContain("timeout");
       expect(analytic.status).toBe("blocked");
@@ -297,10 +309,13 @@ describe.skipIf(skip !== undefined)("VPC session network", () => {
         // The VPC's resolver honours enableDnsSupport: off, the name does not resolve.
         modifyVpcAttribute(call(), { VpcId: ids.vpc, EnableDnsSupport: { Value: false } });
         await new Promise((r) => setTimeout(r, 1000));
-        const packet = await sessionReachability({ network: vpcNetwork(), ec2, namespace: s.ns.name }, "sts");
+        const packet = await sessionReachability(
+          { network: vpcNetwork(), vpcs: ec2VpcState(ec2), namespace: s.ns.name },
+          "sts",
+        );
         expect(packet).toMatchObject({ status: "blocked" });
         expect(packet.detail).toContain("unresolved");
-        expect(analyticReachability(ec2, vpcNetwork(), "sts").detail).toMatch(/^vpc-dns-off/);
+        expect(analyticReachability(ec2VpcState(ec2), vpcNetwork(), "sts").detail).toMatch(/^vpc-dns-off/);
       } finally {
         modifyVpcAttribute(call(), { VpcId: ids.vpc, EnableDnsSupport: { Value: true } });
         await s.end();

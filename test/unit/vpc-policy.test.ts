@@ -17,9 +17,11 @@ import {
   createSecurityGroup,
 } from "../../src/emulator/ec2/model/security-groups.js";
 import { createSubnet } from "../../src/emulator/ec2/model/subnets.js";
-import { createVpcEndpoint, prefixListOf } from "../../src/emulator/ec2/model/vpc-endpoints.js";
+import { createVpcEndpoint } from "../../src/emulator/ec2/model/vpc-endpoints.js";
 import { createVpc, modifyVpcAttribute } from "../../src/emulator/ec2/model/vpcs.js";
+import { snapshotVpc } from "../../src/emulator/ec2/vpc-snapshot.js";
 import { SqliteStore } from "../../src/emulator/store/sqlite-store.js";
+import { prefixListOf } from "../../src/net/vpc/aws-names.js";
 import {
   privateDnsRecords,
   routedPublicAddresses,
@@ -32,7 +34,6 @@ import {
   publicAddressOf,
   serviceOfHost,
 } from "../../src/net/vpc/public.js";
-import { snapshotVpc } from "../../src/net/vpc/snapshot.js";
 
 const scope = { account: "123456789012", region: "us-east-1" };
 

@@ -16,6 +16,7 @@ import {
 } from "../../net/vpc/fabric.js";
 import { caBundlePath, trustVariables } from "../aws-public/ca.js";
 import type { Ec2 } from "../ec2/model/ec2.js";
+import { ec2VpcState } from "../ec2/vpc-snapshot.js";
 import { AwsError } from "../protocol/errors.js";
 import type { OutputSource } from "./runtime-logs.js";
 
@@ -146,7 +147,7 @@ export class SessionManager {
     this.fabric = new SessionFabric({
       caDir: network.caDir,
       upstream: network.upstream,
-      ...(network.ec2 ? { ec2: network.ec2 } : {}),
+      ...(network.ec2 ? { vpcs: ec2VpcState(network.ec2) } : {}),
       ...(this.options.log ? { log: this.options.log } : {}),
     });
     // The stand-in for the internet takes a second to start: not on the first session's clock.
@@ -201,13 +202,14 @@ export class SessionManager {
         {
           network: session.network,
           namespace: session.attachment.namespace,
-          ...(this.options.network?.ec2 ? { ec2: this.options.network.ec2 } : {}),
+          ...(this.options.network?.ec2 ? { vpcs: ec2VpcState(this.options.network.ec2) } : {}),
         },
         service,
         { port },
       );
     }
-    return analyticReachability(this.options.network?.ec2, session.network, service, port);
+    const ec2 = this.options.network?.ec2;
+    return analyticReachability(ec2 ? ec2VpcState(ec2) : undefined, session.network, service, port);
   }
 
   private imageDir(containerUri: string): string {

@@ -1,9 +1,8 @@
-import type { Ec2 } from "../../emulator/ec2/model/ec2.js";
 import { sh } from "../netns.js";
 import { reach } from "../reachability.js";
 import type { SessionNetwork } from "./fabric.js";
 import { currentGroups } from "./policy.js";
-import { snapshotVpc } from "./snapshot.js";
+import type { VpcState } from "./snapshot.js";
 
 /**
  * Whether a session can open a connection to an AWS service's regional
@@ -61,7 +60,7 @@ export async function probeFromNamespace(
 
 /** EC2's verdict: PUBLIC sessions reach AWS's public endpoints; VPC sessions as src/net/reachability.ts judges. */
 export function analyticReachability(
-  ec2: Ec2 | undefined,
+  vpcs: VpcState | undefined,
   network: SessionNetwork,
   service: string,
   port = 443,
@@ -70,11 +69,11 @@ export function analyticReachability(
     return { status: "reachable", method: "analytic", detail: "PUBLIC mode: AWS's public endpoints" };
   }
   const eni = network.eni;
-  if (!ec2 || !eni)
+  if (!vpcs || !eni)
     return { status: "unknown", method: "analytic", detail: "no EC2 state for the runtime's ENI" };
   const scope = { account: network.account, region: network.region };
-  const vpcId = ec2.getSubnet(scope, eni.subnetId)?.VpcId;
-  const snap = vpcId ? snapshotVpc(ec2, scope, vpcId) : undefined;
+  const vpcId = vpcs.subnet(scope, eni.subnetId)?.vpcId;
+  const snap = vpcId ? vpcs.snapshot(scope, vpcId) : undefined;
   if (!snap)
     return { status: "blocked", method: "analytic", detail: `subnet ${eni.subnetId} or its VPC is gone` };
   const verdict = reach(
@@ -101,12 +100,12 @@ export function analyticReachability(
  * attached by the SessionFabric), else the analytic judge.
  */
 export async function sessionReachability(
-  input: { network: SessionNetwork; ec2?: Ec2; namespace?: string },
+  input: { network: SessionNetwork; vpcs?: VpcState; namespace?: string },
   service: string,
   options: { port?: number; timeoutMs?: number } = {},
 ): Promise<ReachVerdict> {
   const port = options.port ?? 443;
-  if (!input.namespace) return analyticReachability(input.ec2, input.network, service, port);
+  if (!input.namespace) return analyticReachability(input.vpcs, input.network, service, port);
   const host = serviceHost(service, input.network.region, input.network.account);
   const probe = await probeFromNamespace(input.namespace, host, port, options.timeoutMs);
   return {

@@ -7,8 +7,6 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { loadCertificateAuthority } from "../../emulator/aws-public/ca.js";
-import type { Ec2 } from "../../emulator/ec2/model/ec2.js";
-import type { Scope } from "../../emulator/store/store.js";
 import { type ChildInput, childInput } from "../../util/child-stdin.js";
 import { addNamespace, deleteNamespace, NET_PREFIX, netnsSupport, sh } from "../netns.js";
 import { nth, parseCidr, toDotted } from "./ip.js";
@@ -21,7 +19,7 @@ import {
   sessionRuleset,
 } from "./policy.js";
 import { LINK_BLOCK, PUBLIC_ADDRESSES, PUBLIC_RESOLVER } from "./public.js";
-import { snapshotVpc, type VpcSnapshot } from "./snapshot.js";
+import type { VpcScope as Scope, VpcSnapshot, VpcState } from "./snapshot.js";
 
 /** A VPC that is gone: no rules admit anything. */
 function emptySnapshot(router: { scope: Scope; vpcId: string }): VpcSnapshot {
@@ -67,8 +65,8 @@ export interface SessionNetwork {
 export type Upstream = { socketPath: string } | { url: string };
 
 export interface FabricOptions {
-  /** The in-process EC2 model: VPC mode reads subnets, groups, routes and endpoints from it. */
-  ec2?: Ec2;
+  /** EC2's state: VPC mode reads subnets, groups, routes and endpoints from it (on attach and on every sync). */
+  vpcs?: VpcState;
   /** Where the emulator's CA lives (see aws-public/ca.ts). */
   caDir: string;
   /** The emulator, as the public endpoints stand-in reaches it. A URL is served to it through a Unix socket. */
@@ -424,25 +422,25 @@ export class SessionFabric {
   }
 
   private async attachVpc(namespace: string, network: SessionNetwork): Promise<SessionAttachment> {
-    const { ec2 } = this.options;
+    const { vpcs } = this.options;
     const eni = network.eni;
-    if (!ec2 || !eni) throw new Error("VPC mode needs the EC2 model and the runtime's ENI");
+    if (!vpcs || !eni) throw new Error("VPC mode needs EC2's state and the runtime's ENI");
     const scope = { account: network.account, region: network.region };
-    const subnet = ec2.getSubnet(scope, eni.subnetId);
-    if (!subnet?.CidrBlock || !subnet.VpcId) throw new Error(`subnet ${eni.subnetId} is not in EC2`);
-    const vpc = ec2.getVpc(scope, subnet.VpcId);
-    if (!vpc?.CidrBlock) throw new Error(`VPC ${subnet.VpcId} is not in EC2`);
-    const router = await this.router(scope, subnet.VpcId, vpc.CidrBlock);
+    const subnet = vpcs.subnet(scope, eni.subnetId);
+    if (!subnet) throw new Error(`subnet ${eni.subnetId} is not in EC2`);
+    const vpc = vpcs.snapshot(scope, subnet.vpcId);
+    if (!vpc) throw new Error(`VPC ${subnet.vpcId} is not in EC2`);
+    const router = await this.router(scope, subnet.vpcId, vpc.cidr);
     const id = hex();
     const ifname = `${NET_PREFIX}e${id}`;
     const portName = `${NET_PREFIX}p${id}`;
-    const gateway = gatewayOf(subnet.CidrBlock);
+    const gateway = gatewayOf(subnet.cidr);
     const mark = this.nextMark++;
     const table = 1000 + mark;
     const session: VpcSession = { namespace, eni, ifname, port: { ifname: portName, mark } };
-    const resolver = nth(vpc.CidrBlock, 2);
+    const resolver = nth(vpc.cidr, 2);
     router.sessions.add(session);
-    const snap = snapshotVpc(ec2, scope, router.vpcId);
+    const snap = vpcs.snapshot(scope, router.vpcId);
     // Rules name interfaces by string, so they go in while the links are made, not after.
     const links = (async () => {
       await ipBatch([
@@ -569,7 +567,7 @@ export class SessionFabric {
 
   /** Re-reads one VPC from EC2 and applies what changed: router rules, each session's groups. */
   private async syncRouter(router: RouterState): Promise<void> {
-    const snap = this.options.ec2 ? snapshotVpc(this.options.ec2, router.scope, router.vpcId) : undefined;
+    const snap = this.options.vpcs?.snapshot(router.scope, router.vpcId);
     await Promise.all([
       this.applyRouter(router, snap),
       ...[...router.sessions].map((session) => this.applySession(router, session, snap)),
@@ -579,10 +577,11 @@ export class SessionFabric {
   /** The resolver's views, one per VPC router: private DNS names of interface endpoints. */
   private pushViews(): void {
     const inet = this.inet;
-    if (!inet?.input || !this.options.ec2) return;
+    const { vpcs } = this.options;
+    if (!inet?.input || !vpcs) return;
     const views: Record<string, Record<string, readonly string[]>> = {};
     for (const router of this.routers.values()) {
-      const snap = snapshotVpc(this.options.ec2, router.scope, router.vpcId);
+      const snap = vpcs.snapshot(router.scope, router.vpcId);
       if (snap) views[router.uplinkAddress] = privateDnsRecords(snap);
     }
     const line = JSON.stringify({ views });

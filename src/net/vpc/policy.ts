@@ -1,6 +1,6 @@
 import type { IpPermission, NetworkInterface } from "@aws-sdk/client-ec2";
-import { prefixListOf, privateDnsNameOf } from "../../emulator/ec2/model/vpc-endpoints.js";
 import { routeTableOf } from "../reachability.js";
+import { prefixListOf, privateDnsNameOf } from "./aws-names.js";
 import { nth } from "./ip.js";
 import {
   type DnsRecords,

@@ -8,6 +8,7 @@ import type {
   Tag,
   VpcEndpoint,
 } from "@aws-sdk/client-ec2";
+import { prefixListOf, privateDnsNameOf } from "../../../net/vpc/aws-names.js";
 import { AwsError } from "../../protocol/errors.js";
 import { applyFilters, type FilterTable } from "../filters.js";
 import {
@@ -53,13 +54,6 @@ const FULL_ACCESS_POLICY = JSON.stringify({
 /** Services with gateway endpoints; every other service name is served as an interface endpoint. */
 const GATEWAY_SERVICES = ["s3", "dynamodb"];
 
-/** AWS-managed prefix lists of the gateway services, as published per region (2026-08); others are derived. */
-const PREFIX_LISTS: Record<string, Record<string, string>> = {
-  "us-east-1": { s3: "pl-63a5400a", dynamodb: "pl-02cd2c6b" },
-  "us-west-2": { s3: "pl-68a54001", dynamodb: "pl-00a54069" },
-  "eu-west-1": { s3: "pl-6da54004", dynamodb: "pl-6fa54006" },
-};
-
 /** The Route 53 zones of regional `vpce.amazonaws.com` names; others are derived. */
 const VPCE_HOSTED_ZONES: Record<string, string> = {
   "us-east-1": "Z7HUB22UULQXV",
@@ -69,18 +63,6 @@ const VPCE_HOSTED_ZONES: Record<string, string> = {
 
 function digest(text: string): string {
   return createHash("sha256").update(text).digest("hex");
-}
-
-export function prefixListOf(region: string, service: string): string {
-  return PREFIX_LISTS[region]?.[service] ?? `pl-${digest(`${region}/${service}`).slice(0, 8)}`;
-}
-
-/** The name private DNS answers inside the VPC: the service's regional endpoint (ECR's registry is a wildcard). */
-export function privateDnsNameOf(region: string, service: string): string {
-  if (service === "ecr.dkr") return `*.dkr.ecr.${region}.amazonaws.com`;
-  if (service === "ecr.api") return `api.ecr.${region}.amazonaws.com`;
-  if (service === "s3") return `*.s3.${region}.amazonaws.com`;
-  return `${service}.${region}.amazonaws.com`;
 }
 
 /** `com.amazonaws.us-east-1.logs` → `logs`; any other name is a service this region does not offer. */
