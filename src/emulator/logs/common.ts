@@ -13,6 +13,8 @@ export interface StoredGroup {
   creationTime: number;
   retentionInDays?: number;
   logGroupClass: string;
+  /** CreateLogGroup's kmsKeyId, kept as given (the emulator serves no KMS to check it against). */
+  kmsKeyId?: string;
   /** The next event's sequence number: orders events that share a timestamp, and makes event ids unique in the group. */
   nextSequence: number;
 }

@@ -27,8 +27,19 @@ export const RETENTION_DAYS = [
 const DEFAULT_DESCRIBE_LIMIT = 50;
 
 /** Writes a new group; the caller has checked that the name is free. */
-export function putNewGroup(call: LogsCall, name: string, logGroupClass = "STANDARD"): StoredGroup {
-  const group: StoredGroup = { name, creationTime: call.now.getTime(), logGroupClass, nextSequence: 1 };
+export function putNewGroup(
+  call: LogsCall,
+  name: string,
+  logGroupClass = "STANDARD",
+  kmsKeyId?: string,
+): StoredGroup {
+  const group: StoredGroup = {
+    name,
+    creationTime: call.now.getTime(),
+    logGroupClass,
+    nextSequence: 1,
+    ...(kmsKeyId ? { kmsKeyId } : {}),
+  };
   call.store.put(KIND.group, call.scope, name, group);
   return group;
 }
@@ -39,7 +50,7 @@ export function createLogGroup(call: LogsCall, input: CreateLogGroupCommandInput
   if (call.store.get(KIND.group, call.scope, name)) {
     throw new AwsError("ResourceAlreadyExistsException", "The specified log group already exists");
   }
-  putNewGroup(call, name, input.logGroupClass);
+  putNewGroup(call, name, input.logGroupClass, input.kmsKeyId);
   return {};
 }
 
@@ -75,6 +86,7 @@ export function groupView(call: LogsCall, group: StoredGroup): LogGroup {
     metricFilterCount: 0,
     arn: `${arn}:*`,
     storedBytes: storedBytes(call, group),
+    ...(group.kmsKeyId ? { kmsKeyId: group.kmsKeyId } : {}),
     logGroupClass: group.logGroupClass as LogGroup["logGroupClass"],
     logGroupArn: arn,
     deletionProtectionEnabled: false,

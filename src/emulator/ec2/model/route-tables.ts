@@ -42,6 +42,8 @@ export interface StoredRoute {
 export interface StoredAssociation {
   RouteTableAssociationId: string;
   SubnetId?: string;
+  /** A gateway route table's edge association: traffic entering the VPC through this internet gateway. */
+  GatewayId?: string;
   Main: boolean;
 }
 
@@ -105,6 +107,7 @@ export function routeTableView(call: Ec2Call, table: StoredRouteTable): RouteTab
       RouteTableAssociationId: a.RouteTableAssociationId,
       RouteTableId: table.RouteTableId,
       ...(a.SubnetId ? { SubnetId: a.SubnetId } : {}),
+      ...(a.GatewayId ? { GatewayId: a.GatewayId } : {}),
       AssociationState: { State: "associated" },
     })),
     PropagatingVgws: [],
@@ -141,6 +144,7 @@ const FILTERS: FilterTable<RouteTable> = {
   "vpc-id": (t) => t.VpcId,
   "owner-id": (t) => t.OwnerId,
   "association.subnet-id": (t) => t.Associations?.map((a) => a.SubnetId),
+  "association.gateway-id": (t) => t.Associations?.map((a) => a.GatewayId),
   "association.route-table-association-id": (t) => t.Associations?.map((a) => a.RouteTableAssociationId),
   "association.route-table-id": (t) => t.Associations?.map((a) => a.RouteTableId),
   "association.main": (t) => t.Associations?.map((a) => a.Main),
@@ -295,8 +299,15 @@ export function deleteRoute(call: Ec2Call, input: DeleteRouteCommandInput) {
 
 export function associateRouteTable(call: Ec2Call, input: AssociateRouteTableCommandInput) {
   const table = must<StoredRouteTable>(call, KIND.routeTable, input.RouteTableId!);
+  if (input.SubnetId && input.GatewayId) {
+    throw new AwsError(
+      "InvalidParameterCombination",
+      "The parameter subnetId cannot be used with the parameter gatewayId",
+    );
+  }
+  if (input.GatewayId) return associateGateway(call, table, input.GatewayId);
   if (!input.SubnetId)
-    throw new AwsError("MissingParameter", "The request must contain the parameter subnetId");
+    throw new AwsError("MissingParameter", "The request must contain the parameter subnetId or gatewayId");
   const subnet = must<StoredSubnet>(call, KIND.subnet, input.SubnetId);
   if (subnet.VpcId !== table.VpcId) {
     throw invalidParameterValue(
@@ -315,6 +326,36 @@ export function associateRouteTable(call: Ec2Call, input: AssociateRouteTableCom
   const association = {
     RouteTableAssociationId: newId(call.env, "rtbassoc"),
     SubnetId: subnet.SubnetId,
+    Main: false,
+  };
+  put(call, { ...table, Associations: [...table.Associations, association] });
+  return { AssociationId: association.RouteTableAssociationId, AssociationState: { State: "associated" } };
+}
+
+/**
+ * A gateway route table (AssociateRouteTable --gateway-id): the internet
+ * gateway must be attached to the table's VPC, and has one such table at most.
+ */
+function associateGateway(call: Ec2Call, table: StoredRouteTable, gatewayId: string) {
+  const igw = must<StoredInternetGateway>(call, KIND.internetGateway, gatewayId);
+  if (igw.AttachedVpcId !== table.VpcId) {
+    throw invalidParameterValue(
+      `Route table ${table.RouteTableId} and gateway ${gatewayId} belong to different networks`,
+    );
+  }
+  if (
+    list<StoredRouteTable>(call, KIND.routeTable).some((t) =>
+      t.Associations.some((a) => a.GatewayId === gatewayId),
+    )
+  ) {
+    throw new AwsError(
+      "Resource.AlreadyAssociated",
+      `the specified association for route table ${table.RouteTableId} conflicts with an existing association`,
+    );
+  }
+  const association = {
+    RouteTableAssociationId: newId(call.env, "rtbassoc"),
+    GatewayId: gatewayId,
     Main: false,
   };
   put(call, { ...table, Associations: [...table.Associations, association] });

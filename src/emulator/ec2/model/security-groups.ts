@@ -21,6 +21,7 @@ import {
   invalidParameterValue,
   KIND,
   list,
+  missingParameter,
   must,
   newId,
   paginate,
@@ -113,6 +114,8 @@ export function defaultGroupOf(call: Ec2Call, vpcId: string): StoredGroup | unde
 
 export function createSecurityGroup(call: Ec2Call, input: CreateSecurityGroupCommandInput) {
   const name = input.GroupName!;
+  // An empty description is sent (GroupDescription=) but EC2 counts it as missing.
+  if (!input.Description) throw missingParameter("groupDescription");
   if (!input.VpcId) throw new AwsError("VPCIdNotSpecified", "No default VPC for this user");
   const vpc = must<StoredVpc>(call, KIND.vpc, input.VpcId);
   if (name.startsWith("sg-")) throw invalidParameterValue("Group names may not be in the format sg-*.");

@@ -6,6 +6,7 @@ import type {
 } from "@aws-sdk/client-ec2";
 import { AwsError } from "../../protocol/errors.js";
 import { type Ec2Call, invalidParameterValue, KIND, type Kind, must } from "./common.js";
+import type { StoredGroup } from "./security-groups.js";
 
 const MAX_TAGS = 50;
 
@@ -66,28 +67,48 @@ function kindOf(id: string): Kind {
   return kind;
 }
 
-/** CreateTags: every resource must exist, or nothing is tagged. */
-export function createTags(call: Ec2Call, input: CreateTagsCommandInput): Record<string, never> {
-  for (const id of input.Resources ?? []) {
-    const kind = kindOf(id);
-    const record = must<{ Tags: Tag[] }>(call, kind, id);
-    call.store.put(kind, call.scope, id, { ...record, Tags: mergeTags(record.Tags, input.Tags ?? []) });
+/**
+ * Sets the tags of the resource an id names: a stored record, or a
+ * security-group rule (sgr-), whose tags live on the rule inside its group.
+ */
+function retag(call: Ec2Call, id: string, change: (tags: Tag[]) => Tag[]): void {
+  if (id.startsWith("sgr-")) {
+    const group = call.store
+      .list<StoredGroup>(KIND.securityGroup, call.scope)
+      .find((g) => g.Rules.some((r) => r.SecurityGroupRuleId === id));
+    if (!group) {
+      throw new AwsError(
+        "InvalidSecurityGroupRuleId.NotFound",
+        `The security group rule ID '${id}' does not exist`,
+      );
+    }
+    const Rules = group.Rules.map((r) => (r.SecurityGroupRuleId === id ? { ...r, Tags: change(r.Tags) } : r));
+    call.store.put(KIND.securityGroup, call.scope, group.GroupId, { ...group, Rules });
+    return;
   }
+  const kind = kindOf(id);
+  const record = must<{ Tags: Tag[] }>(call, kind, id);
+  call.store.put(kind, call.scope, id, { ...record, Tags: change(record.Tags) });
+}
+
+/** CreateTags: every resource must exist, or nothing is tagged (the call's transaction rolls back). */
+export function createTags(call: Ec2Call, input: CreateTagsCommandInput): Record<string, never> {
+  for (const id of input.Resources ?? []) retag(call, id, (tags) => mergeTags(tags, input.Tags ?? []));
   return {};
 }
 
 /** DeleteTags: a tag with a value removes that pair only; a key alone removes the key; no tags removes all. */
 export function deleteTags(call: Ec2Call, input: DeleteTagsCommandInput): Record<string, never> {
+  const doomed = input.Tags;
   for (const id of input.Resources ?? []) {
-    const kind = kindOf(id);
-    const record = must<{ Tags: Tag[] }>(call, kind, id);
-    const doomed = input.Tags;
-    const kept = !doomed
-      ? []
-      : record.Tags.filter(
-          (tag) => !doomed.some((d) => d.Key === tag.Key && (d.Value === undefined || d.Value === tag.Value)),
-        );
-    call.store.put(kind, call.scope, id, { ...record, Tags: kept });
+    retag(call, id, (tags) =>
+      !doomed
+        ? []
+        : tags.filter(
+            (tag) =>
+              !doomed.some((d) => d.Key === tag.Key && (d.Value === undefined || d.Value === tag.Value)),
+          ),
+    );
   }
   return {};
 }

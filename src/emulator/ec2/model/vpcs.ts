@@ -36,6 +36,8 @@ export interface StoredVpc {
   Tags: Tag[];
   EnableDnsSupport: boolean;
   EnableDnsHostnames: boolean;
+  /** Network Address Usage metrics; off unless ModifyVpcAttribute turned them on (older records lack it). */
+  EnableNetworkAddressUsageMetrics?: boolean;
 }
 
 /** Every VPC of an account and region shares the default DHCP option set, as in a fresh AWS account. */
@@ -146,9 +148,9 @@ export function deleteVpc(call: Ec2Call, input: DeleteVpcCommandInput) {
 /** ModifyVpcAttribute changes one attribute per call, as EC2 insists. */
 export function modifyVpcAttribute(call: Ec2Call, input: ModifyVpcAttributeCommandInput) {
   const vpc = must<StoredVpc>(call, KIND.vpc, input.VpcId!);
-  const given = (["EnableDnsSupport", "EnableDnsHostnames"] as const).filter(
-    (name) => input[name] !== undefined,
-  );
+  const given = (
+    ["EnableDnsSupport", "EnableDnsHostnames", "EnableNetworkAddressUsageMetrics"] as const
+  ).filter((name) => input[name] !== undefined);
   if (given.length !== 1) {
     throw new AwsError(
       "InvalidParameterCombination",
@@ -173,6 +175,9 @@ export function describeVpcAttribute(call: Ec2Call, input: DescribeVpcAttributeC
     case "enableDnsHostnames":
       return { VpcId: vpc.VpcId, EnableDnsHostnames: { Value: vpc.EnableDnsHostnames } };
     default:
-      return { VpcId: vpc.VpcId, EnableNetworkAddressUsageMetrics: { Value: false } };
+      return {
+        VpcId: vpc.VpcId,
+        EnableNetworkAddressUsageMetrics: { Value: vpc.EnableNetworkAddressUsageMetrics ?? false },
+      };
   }
 }
