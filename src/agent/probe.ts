@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { exchange, type HttpExchange } from "./http.js";
-import type { LaunchedAgent } from "./launcher.js";
 import { isLoopback, procAvailable, type TcpSocket, treeSockets } from "./proc.js";
 import { PROTOCOL_INVOKE_PATHS, type Protocol } from "./types.js";
 
@@ -117,12 +116,22 @@ async function checkHealth(protocol: Protocol, host: string, port: number, timeo
   return fallback?.ok ? { ...reading, healthy: true } : reading;
 }
 
+/** What the health wait reads of a running instance, whichever executor started it. */
+export interface ObservedInstance {
+  readonly startedAt: number;
+  readonly exit: unknown;
+  tree(): Promise<number[]>;
+}
+
 /**
  * Waits as AgentCore does before forwarding the first invocation: until the
  * agent answers its health check, exits, or the start-up limit passes,
  * recording what its sockets and answers showed on the way.
  */
-export async function waitForHealth(agent: LaunchedAgent, options: WaitOptions): Promise<StartupObservation> {
+export async function waitForHealth(
+  agent: ObservedInstance,
+  options: WaitOptions,
+): Promise<StartupObservation> {
   const pollMs = options.pollMs ?? 100;
   const stuck = new Map<string, StuckConnection>();
   const readings: HealthReading[] = [];

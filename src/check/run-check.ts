@@ -3,7 +3,6 @@ import { relative } from "node:path";
 import { parseException } from "../agent/crash.js";
 import type { HttpExchange } from "../agent/http.js";
 import { reapStaleRoots } from "../agent/isolation.js";
-import { launchAgent } from "../agent/launcher.js";
 import { resolveLaunchPlan } from "../agent/plan.js";
 import {
   type AgentCardResult,
@@ -18,6 +17,7 @@ import {
   waitForHealth,
 } from "../agent/probe.js";
 import { PROTOCOL_PORTS, type Protocol } from "../agent/types.js";
+import { startInstance } from "../executor/index.js";
 import { type Finding, mergeFindings, sortFindings } from "../findings/index.js";
 import { runStaticChecks } from "../static-checks/index.js";
 import { type CodeZipOptions, checkCodeZipFile, directoryZipFindings } from "./code-zip.js";
@@ -97,8 +97,8 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
 
   await reapStaleRoots();
   progress("launch", plan.argv.join(" "));
-  const agent = await launchAgent({
-    plan,
+  const agent = await startInstance({
+    artifact: { kind: "host-command", plan },
     ...(options.netns ? { netns: options.netns.name } : {}),
     ...(options.env ? { env: options.env } : {}),
   });

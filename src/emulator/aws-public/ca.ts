@@ -153,11 +153,4 @@ export function loadCertificateAuthority(dir: string): CertificateAuthority {
 }
 
 /** The variables that make AWS SDKs, requests, OpenSSL and Node trust the emulator's CA. */
-export function trustVariables(bundlePath: string): Record<string, string> {
-  return {
-    AWS_CA_BUNDLE: bundlePath,
-    SSL_CERT_FILE: bundlePath,
-    REQUESTS_CA_BUNDLE: bundlePath,
-    NODE_EXTRA_CA_CERTS: bundlePath,
-  };
-}
+export { trustVariables } from "../../util/ca-trust.js";

@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { Agent, type IncomingMessage, request } from "node:http";
 import type { Readable } from "node:stream";
-import { type LaunchedAgent, launchAgent, type OutputLine } from "../../agent/launcher.js";
+import type { OutputLine } from "../../agent/launcher.js";
 import { resolveLaunchPlan } from "../../agent/plan.js";
 import { getPing, readPing, waitForHealth } from "../../agent/probe.js";
 import { PROTOCOL_INVOKE_PATHS, PROTOCOL_PORTS, type Protocol } from "../../agent/types.js";
+import { type Artifact, type Instance, startInstance } from "../../executor/index.js";
 import { createNamespace, type Namespace, netnsSupport, reapOrphans } from "../../net/netns.js";
 import { analyticReachability, type ReachVerdict, sessionReachability } from "../../net/vpc/decide.js";
 import {
@@ -14,7 +15,7 @@ import {
   type SessionNetwork,
   type Upstream,
 } from "../../net/vpc/fabric.js";
-import { caBundlePath, trustVariables } from "../aws-public/ca.js";
+import { caBundlePath } from "../aws-public/ca.js";
 import type { Ec2 } from "../ec2/model/ec2.js";
 import { ec2VpcState } from "../ec2/vpc-snapshot.js";
 import { AwsError } from "../protocol/errors.js";
@@ -51,7 +52,7 @@ export interface SessionSpec {
 
 interface Session {
   spec: SessionSpec;
-  agent: LaunchedAgent;
+  agent: Instance;
   address: string;
   namespace?: Namespace;
   /** The session's network (ENI or internet link) when the session network is real. */
@@ -68,6 +69,11 @@ interface Session {
 export interface SessionManagerOptions {
   /** containerUri → the local agent directory that stands in for the image. */
   images: Readonly<Record<string, string>>;
+  /**
+   * What a session's containerUri runs, when not only the image map decides:
+   * undefined falls back to the map's directory, run in host-command mode.
+   */
+  resolveArtifact?: (spec: SessionSpec) => Promise<Artifact | undefined>;
   startupTimeoutMs: number;
   driver?: SessionDriver;
   /**
@@ -212,6 +218,14 @@ export class SessionManager {
     return analyticReachability(ec2 ? ec2VpcState(ec2) : undefined, session.network, service, port);
   }
 
+  /** What the session runs: the resolver's artifact, else the image map's directory as a host command. */
+  private async artifactOf(spec: SessionSpec): Promise<Artifact> {
+    const resolved = await this.options.resolveArtifact?.(spec);
+    if (resolved) return resolved;
+    const { plan } = await resolveLaunchPlan(this.imageDir(spec.containerUri));
+    return { kind: "host-command", plan };
+  }
+
   private imageDir(containerUri: string): string {
     const dir =
       this.options.images[containerUri] ?? this.options.images[containerUri.replace(/:[^:/@]+$|@.+$/, "")];
@@ -231,7 +245,7 @@ export class SessionManager {
       for (const session of [...this.sessions.values()])
         await this.stopSession(session, "the process driver runs one instance at a time");
     }
-    const { plan } = await resolveLaunchPlan(this.imageDir(spec.containerUri));
+    const artifact = await this.artifactOf(spec);
     const namespace = driver === "netns" ? await createNamespace("s") : undefined;
     const network = this.networkOf(spec);
     let attachment: SessionAttachment | undefined;
@@ -253,20 +267,18 @@ export class SessionManager {
           `session ${spec.sessionId}: VPC mode, but EC2 has no AgentCore interface for its subnets and groups: no network`,
         );
       }
-      const agent = await launchAgent({
-        plan,
+      const agent = await startInstance({
+        artifact,
         ...(namespace ? { netns: namespace.name } : {}),
         inheritAwsEnv: false,
         env: {
           ...this.options.instanceEnvironment?.(spec),
           ...spec.environmentVariables,
-          // Regional AWS host names, unchanged, served over TLS by the emulator's CA.
-          ...(attachment && this.options.network
-            ? trustVariables(caBundlePath(this.options.network.caDir))
-            : {}),
           AWS_REGION: spec.region,
           AWS_DEFAULT_REGION: spec.region,
         },
+        // Regional AWS host names, unchanged, served over TLS by the emulator's CA.
+        ...(attachment && this.options.network ? { caBundle: caBundlePath(this.options.network.caDir) } : {}),
         ...(this.options.onOutput
           ? { onOutput: (line: OutputLine) => this.options.onOutput!(source, line) }
           : {}),

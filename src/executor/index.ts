@@ -1,0 +1,18 @@
+import { hostCommandExecutor } from "./host-command.js";
+import type { Artifact, Executor, Instance, StartOptions } from "./types.js";
+
+export type { Artifact, Executor, Instance, StartOptions } from "./types.js";
+
+const EXECUTORS: Readonly<Record<Artifact["kind"], Executor>> = {
+  "host-command": hostCommandExecutor,
+};
+
+/** The executor for an artifact's kind. */
+export function executorFor(artifact: Artifact): Executor {
+  return EXECUTORS[artifact.kind];
+}
+
+/** Starts an instance of the artifact with the executor for its kind. */
+export function startInstance(options: StartOptions): Promise<Instance> {
+  return executorFor(options.artifact).start(options);
+}

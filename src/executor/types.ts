@@ -1,0 +1,50 @@
+import type { DockerenvState } from "../agent/isolation.js";
+import type { ExitInfo, OutputLine } from "../agent/launcher.js";
+import type { LaunchPlan } from "../agent/types.js";
+
+/**
+ * What an executor starts: the agent's directory run as a command on this
+ * host (its Dockerfile's CMD, this machine's packages).
+ */
+export type Artifact = { kind: "host-command"; plan: LaunchPlan };
+
+export interface StartOptions {
+  artifact: Artifact;
+  /** Run inside this existing network namespace (a name under /var/run/netns). */
+  netns?: string;
+  /** What the platform adds on top of the artifact's own environment (AWS_REGION, credentials, the CA). */
+  env?: Record<string, string>;
+  /** A PEM bundle (a host path) the instance's AWS SDKs, OpenSSL and Node must trust: the emulator's CA. */
+  caBundle?: string;
+  /** Host mode only: pass the caller's AWS_* variables through, as `check` does; an emulated session does not. */
+  inheritAwsEnv?: boolean;
+  /** How many of the last output lines to keep. */
+  keepLines?: number;
+  onOutput?: (line: OutputLine) => void;
+}
+
+/** One running instance of an artifact: its output, its processes, its exit, and how to stop it. */
+export interface Instance {
+  /** Milliseconds since the Unix epoch, when the start was asked for. */
+  readonly startedAt: number;
+  readonly exit: ExitInfo | undefined;
+  readonly exited: Promise<ExitInfo>;
+  /** The argv the instance runs, as the artifact says it. */
+  readonly command: readonly string[];
+  readonly dockerenv: DockerenvState;
+  /** Facts about the run for the report ("runs as USER ...", "linux/arm64 emulated with qemu-user"). */
+  readonly notes: readonly string[];
+  /** Set when the instance's programs are for another architecture and run under an emulator (qemu-user). */
+  readonly emulated?: { architecture: string; by: string };
+  output(): readonly OutputLine[];
+  /** The instance's processes as this host sees them, for socket and CPU readings. */
+  tree(): Promise<number[]>;
+  /** SIGTERM, SIGKILL after `graceMs`; resolves when the instance is gone and its resources are released. */
+  stop(graceMs?: number): Promise<ExitInfo>;
+}
+
+/** Starts instances of the artifacts of one kind; sessions and `check` use it without knowing which. */
+export interface Executor {
+  readonly kind: Artifact["kind"];
+  start(options: StartOptions): Promise<Instance>;
+}
