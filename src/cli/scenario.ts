@@ -2,7 +2,7 @@ import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { type DiagnoseFormat, renderDiagnosis } from "../diagnose/report.js";
-import { accuracyTable, type ScenarioSummary, summarize } from "../scenario/accuracy.js";
+import { accuracyTable, expectedText, type ScenarioSummary, summarize } from "../scenario/accuracy.js";
 import { listScenarios, loadScenario, runScenario, type ScenarioResult } from "../scenario/run.js";
 import { UsageError } from "../util/errors.js";
 import { progressReporter } from "./progress.js";
@@ -11,9 +11,15 @@ import { progressReporter } from "./progress.js";
 export const EXIT_SCENARIO_MISMATCH = 3;
 
 function verdictLine(result: ScenarioResult): string {
-  return result.passed
-    ? `scenario ${result.name}: expected ${result.expected}, diagnosed ${result.rootCause} — as expected (${(result.elapsedMs / 1000).toFixed(1)} s)`
-    : `scenario ${result.name}: expected ${result.expected}, diagnosed ${result.rootCause ?? "nothing certain"}${result.missingFindings.length > 0 ? `; missing findings ${result.missingFindings.join(", ")}` : ""} — NOT as expected`;
+  const head = `scenario ${result.name}: expected ${result.expected}, diagnosed ${result.diagnosed}`;
+  const wrong =
+    result.confirmedWrong.length > 0 ? `; also confirmed ${result.confirmedWrong.join(", ")}` : "";
+  if (result.passed) return `${head}${wrong} — as expected (${(result.elapsedMs / 1000).toFixed(1)} s)`;
+  const missing =
+    result.missingFindings.length > 0 ? `; missing findings ${result.missingFindings.join(", ")}` : "";
+  const unwanted =
+    result.unwantedFindings.length > 0 ? `; unwanted findings ${result.unwantedFindings.join(", ")}` : "";
+  return `${head}${missing}${unwanted}${wrong} — NOT as expected`;
 }
 
 export function registerScenario(program: Command): void {
@@ -27,7 +33,7 @@ export function registerScenario(program: Command): void {
       const all = await listScenarios(resolve(root ?? "scenarios"));
       for (const s of all) {
         process.stdout.write(
-          `${s.name.padEnd(32)} ${s.scenario.expect.rootCause.padEnd(34)} ${s.scenario.story.split(/(?<=\.)\s/)[0]}\n`,
+          `${s.name.padEnd(32)} ${expectedText(s.scenario.expect).padEnd(34)} ${s.scenario.story.split(/(?<=\.)\s/)[0]}\n`,
         );
       }
     });
@@ -47,11 +53,13 @@ export function registerScenario(program: Command): void {
         } catch (error) {
           rows.push({
             name: loaded.name,
-            expected: loaded.scenario.expect.rootCause,
+            expected: expectedText(loaded.scenario.expect),
             diagnosed: `error: ${(error as Error).message.split("\n")[0]}`,
             top1: false,
             top3: false,
             missingFindings: [],
+            unwantedFindings: [],
+            confirmedWrong: [],
             seconds: 0,
           });
         }
@@ -59,7 +67,9 @@ export function registerScenario(program: Command): void {
       const table = accuracyTable(rows);
       process.stdout.write(table.text);
       if (flags.json) await writeFile(flags.json, `${JSON.stringify(table.json, null, 2)}\n`);
-      process.exitCode = rows.every((r) => r.top1 && r.missingFindings.length === 0)
+      process.exitCode = rows.every(
+        (r) => r.top1 && r.missingFindings.length === 0 && r.unwantedFindings.length === 0,
+      )
         ? 0
         : EXIT_SCENARIO_MISMATCH;
     });

@@ -29,7 +29,7 @@ import {
   IAMClient,
   PutRolePolicyCommand,
 } from "@aws-sdk/client-iam";
-import type { Scenario, ScenarioRule, ScenarioVpc } from "./schema.js";
+import type { Scenario, ScenarioRule, ScenarioVpc, SeedCall, SeedService } from "./schema.js";
 
 export interface ClientConfig {
   endpoint: string;
@@ -209,9 +209,76 @@ async function buildVpc(ec2: EC2Client, region: string, spec: ScenarioVpc, refs:
     await ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsSupport: { Value: false } }));
 }
 
+/** A service's SDK v3 client module, loaded when a scenario seeds it. */
+const SEED_CLIENTS: Record<SeedService, () => Promise<Record<string, unknown>>> = {
+  "cloudwatch-logs": () => import("@aws-sdk/client-cloudwatch-logs"),
+  ec2: () => import("@aws-sdk/client-ec2"),
+  ecr: () => import("@aws-sdk/client-ecr"),
+  iam: () => import("@aws-sdk/client-iam"),
+  "secrets-manager": () => import("@aws-sdk/client-secrets-manager"),
+  ssm: () => import("@aws-sdk/client-ssm"),
+  sts: () => import("@aws-sdk/client-sts"),
+};
+
+type SdkClient = { send(command: unknown): Promise<Record<string, unknown>>; destroy(): void };
+type SdkClass = new (config: unknown) => SdkClient;
+
+/** A dotted path in a call's output: `ARN`, `Parameter.Version`, `repository.repositoryUri`. */
+function outputAt(output: Record<string, unknown>, path: string): unknown {
+  let value: unknown = output;
+  for (const part of path.split(".")) value = (value as Record<string, unknown> | undefined)?.[part];
+  return value;
+}
+
+/**
+ * The scenario's seed data, made through each service's own SDK client
+ * (`<Action>Command` of `@aws-sdk/client-<service>`), in the order given;
+ * a call's `refs` take the named fields of its output as new references.
+ */
+export async function seedServices(
+  seed: Scenario["seed"],
+  config: ClientConfig,
+  refs: References,
+): Promise<void> {
+  for (const [service, calls] of Object.entries(seed) as [SeedService, SeedCall[]][]) {
+    if (calls.length === 0) continue;
+    const module = await SEED_CLIENTS[service]();
+    const Client = Object.entries(module).find(
+      ([name, value]) => name.endsWith("Client") && !name.startsWith("__") && typeof value === "function",
+    )?.[1] as SdkClass | undefined;
+    if (!Client) throw new Error(`@aws-sdk/client-${service} has no client class`);
+    const client = new Client({ ...config, maxAttempts: 1 });
+    try {
+      for (const call of calls) {
+        const Command = module[`${call.action}Command`] as (new (input: unknown) => unknown) | undefined;
+        if (typeof Command !== "function")
+          throw new Error(
+            `the seed names ${service} ${call.action}, which @aws-sdk/client-${service} does not have`,
+          );
+        let output: Record<string, unknown>;
+        try {
+          output = await client.send(new Command(resolveReferences(call.input, refs)));
+        } catch (error) {
+          throw new Error(
+            `seeding ${service} ${call.action} failed: ${(error as Error).name}: ${(error as Error).message}`,
+          );
+        }
+        for (const [ref, path] of Object.entries(call.refs)) {
+          const value = outputAt(output, path);
+          if (typeof value !== "string" && typeof value !== "number")
+            throw new Error(`the seed's ${service} ${call.action} answered no ${path} for ${ref}`);
+          refs.set(ref, String(value));
+        }
+      }
+    } finally {
+      client.destroy();
+    }
+  }
+}
+
 /**
  * Builds the scenario's account through the AWS API only, exactly as a
- * user's deploy script would: the network, the roles, then the runtimes,
+ * user's deploy script would: the network, the roles, the seed data, then the runtimes,
  * waiting until each has settled (READY or failed). Returns the ids.
  */
 export async function buildScenario(
@@ -252,6 +319,7 @@ export async function buildScenario(
         await iam.send(new AttachRolePolicyCommand({ RoleName: role.name, PolicyArn: policyArn }));
       }
     }
+    await seedServices(scenario.seed, config, refs);
     const runtimeIds: Record<string, string> = {};
     for (const [name, runtime] of Object.entries(scenario.runtimes)) {
       const request = resolveReferences(runtime.request, refs) as unknown as CreateAgentRuntimeCommandInput;

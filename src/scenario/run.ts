@@ -8,6 +8,7 @@ import { verdictOf } from "../diagnose/verdict.js";
 import { startEmulator } from "../emulator/index.js";
 import { fabricSupport } from "../net/vpc/fabric.js";
 import { UsageError } from "../util/errors.js";
+import { diagnosedText, expectedText, type Judgement, judge } from "./accuracy.js";
 import { buildScenario, resolveReferences } from "./build.js";
 import { type Observation, observeIncident } from "./incident-view.js";
 import { type Scenario, scenarioSchema } from "./schema.js";
@@ -63,15 +64,14 @@ export interface InvocationOutcome {
   detail: string;
 }
 
-export interface ScenarioResult {
+export interface ScenarioResult extends Judgement {
   name: string;
+  /** What the scenario expects, in a line (`A or B`, `healthy`). */
   expected: string;
-  /** The report's root cause, or undefined when undetermined. */
+  /** The report's root cause, or undefined when none (healthy or undetermined). */
   rootCause: string | undefined;
-  top1: boolean;
-  top3: boolean;
-  missingFindings: string[];
-  passed: boolean;
+  /** The report's verdict in a line: the root cause, `healthy` or `(nothing certain)`. */
+  diagnosed: string;
   invocations: InvocationOutcome[];
   diagnosis: Diagnosis;
   /** With `observe`: what an engineer saw of the diagnosed runtime before diagnosing. */
@@ -192,21 +192,18 @@ export async function runScenario(
       ...(scenario.diagnose.source ? { sourceDir: resolve(dir, target.agent) } : {}),
       ...(target.projectConfig ? { configFile: resolve(dir, target.projectConfig) } : {}),
     });
-    const ranked = diagnosis.hypotheses;
-    const rootCause = verdictOf(ranked, diagnosis.findings).rootCause ?? undefined;
-    const expected = scenario.expect.rootCause;
-    const found = new Set(diagnosis.findings.map((f) => f.id));
-    const top1 = rootCause === expected;
-    const top3 = top1 || ranked.slice(0, 3).some((h) => h.cause === expected && h.verdict !== "ruled-out");
-    const missingFindings = scenario.expect.findings.filter((id) => !found.has(id));
+    const verdict = verdictOf(diagnosis.hypotheses, diagnosis.findings);
+    const judgement = judge(scenario.expect, {
+      verdict,
+      hypotheses: diagnosis.hypotheses,
+      findings: diagnosis.findings.map((f) => f.id),
+    });
     return {
       name: loaded.name,
-      expected,
-      rootCause,
-      top1,
-      top3,
-      missingFindings,
-      passed: top1 && missingFindings.length === 0,
+      expected: expectedText(scenario.expect),
+      rootCause: verdict.rootCause ?? undefined,
+      diagnosed: diagnosedText(verdict),
+      ...judgement,
       invocations,
       diagnosis,
       ...(observations ? { observations } : {}),

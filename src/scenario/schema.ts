@@ -92,6 +92,29 @@ const runtime = z.strictObject({
   projectConfig: z.string().optional(),
 });
 
+/**
+ * The services a scenario may seed, by the name of their SDK v3 client
+ * (`@aws-sdk/client-<name>`): every AWS SDK client this project depends on.
+ */
+export const SEED_SERVICES = [
+  "cloudwatch-logs",
+  "ec2",
+  "ecr",
+  "iam",
+  "secrets-manager",
+  "ssm",
+  "sts",
+] as const;
+const seedService = z.enum(SEED_SERVICES);
+
+const seedCall = z.strictObject({
+  /** The API action, as AWS names it: `PutParameter`, `CreateSecret`, `CreateLogGroup`. */
+  action: z.string().regex(/^[A-Z][A-Za-z0-9]+$/, "an AWS action name such as PutParameter"),
+  input: z.record(z.string(), z.unknown()).default({}),
+  /** New references from the call's output: `"secret:db": "ARN"` (a dotted path in the output). */
+  refs: z.record(z.string().regex(/^[a-z]+:[\w-]+$/, "kind:name"), z.string()).default({}),
+});
+
 export const scenarioSchema = z.strictObject({
   /** One paragraph: what the user did and what they saw. */
   story: z.string().min(20),
@@ -111,13 +134,39 @@ export const scenarioSchema = z.strictObject({
     /** Pass the runtime's agent directory as --source. */
     source: z.boolean().default(false),
   }),
-  expect: z.strictObject({
-    rootCause: findingId,
-    /** Findings that must be among the report's (supporting evidence). */
-    findings: z.array(findingId).default([]),
-  }),
+  /**
+   * Data the agent reads at start-up, made through the AWS API after the
+   * network and the roles and before the runtimes: per service, the calls
+   * to make, in order, as the SDK takes them (`${kind:name}` references
+   * resolved). A call's output fields can name new references for later
+   * calls and the runtimes' requests (`refs: { "secret:db": "ARN" }`).
+   * Only services the emulator serves answer; another fails the build.
+   */
+  seed: z.partialRecord(seedService, z.array(seedCall)).default({}),
+  expect: z
+    .strictObject({
+      /** The one root cause `diagnose` must name. */
+      rootCause: findingId.optional(),
+      /** Several acceptable root causes (two causes at once): the verdict must be one of them. */
+      rootCauses: z.array(findingId).min(1).optional(),
+      /** A healthy control: no failure observed and no problem found (verdict "healthy"). */
+      healthy: z.literal(true).optional(),
+      /** Findings that must be among the report's (supporting evidence). */
+      findings: z.array(findingId).default([]),
+      /** Findings that must not be in the report (a wrong cause, a false alarm). */
+      absentFindings: z.array(findingId).default([]),
+    })
+    .refine(
+      (e) =>
+        [e.rootCause !== undefined, e.rootCauses !== undefined, e.healthy === true].filter(Boolean).length ===
+        1,
+      "expect says exactly one of rootCause, rootCauses or healthy: true",
+    ),
 });
 
 export type Scenario = z.infer<typeof scenarioSchema>;
 export type ScenarioVpc = z.infer<typeof vpc>;
 export type ScenarioRule = z.infer<typeof rule>;
+export type ScenarioExpect = Scenario["expect"];
+export type SeedService = (typeof SEED_SERVICES)[number];
+export type SeedCall = z.infer<typeof seedCall>;
