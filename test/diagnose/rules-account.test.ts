@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { DiagnoseEvidence } from "../../src/diagnose/analysis-input.js";
 import { trustsService } from "../../src/diagnose/collect/iam.js";
@@ -262,5 +263,95 @@ describe("account rules (IAM, logs, image, invocation)", () => {
         "bedrock-agentcore.amazonaws.com",
       ),
     ).toBe(false);
+  });
+});
+
+describe("log rules read any framework's start-up line", () => {
+  const healthCheckFailed = {
+    value: {
+      sessionId: "s",
+      ok: false,
+      elapsedMs: 120_000,
+      statusCode: 424,
+      errorCode: "RuntimeClientError",
+      errorMessage: "Runtime health check failed or timed out",
+    },
+    source: api("bedrock-agentcore", "InvokeAgentRuntime"),
+  };
+  const withOutput = (messages: string[], invoke = true) => {
+    const lines = messages.map((m, i) => logLine(m, i + 1));
+    return evidence({
+      runtime: runtime({ networkMode: "PUBLIC" }),
+      ...(invoke ? { invoke: healthCheckFailed } : {}),
+      logs: {
+        value: { groups: ["g"], group: "g", streams: [{ name: "s" }], lines, ...readLines(lines) },
+        source: api("logs", "GetLogEvents"),
+      },
+    });
+  };
+
+  /** The rules' findings less the symptom (HEALTH_CHECK_FAILING), which the failed invocation always brings. */
+  const causes = (e: DiagnoseEvidence) => applyRules(e).filter((f) => f.id !== "HEALTH_CHECK_FAILING");
+
+  it("Python's http.server on 0.0.0.0:8000 is a wrong port, never a server that did not announce itself", () => {
+    const findings = causes(withOutput(["Serving HTTP on 0.0.0.0 port 8000 (http://0.0.0.0:8000/) ..."]));
+    expect(findings.map((f) => f.id)).toEqual(["BIND_WRONG_PORT"]);
+    expect(findings[0]!.evidence[0]!.fact).toContain("0.0.0.0:8000");
+  });
+
+  it.each([
+    "Server running at http://localhost:8080/",
+    "[2024-05-01 10:00:00 +0000] [1] [INFO] Listening at: http://127.0.0.1:8080 (1)",
+    '{"level":30,"pid":1,"hostname":"ip-10-0-0-1","msg":"Server listening at http://[::1]:8080"}',
+  ])("BIND_LOOPBACK from %s", (line) => {
+    expect(causes(withOutput(["starting", line])).map((f) => f.id)).toEqual(["BIND_LOOPBACK"]);
+  });
+
+  it("Flask's loopback URL beside its interface URL is no loopback bind", () => {
+    const flask = [
+      " * Serving Flask app 'agent'",
+      " * Running on all addresses (0.0.0.0)",
+      " * Running on http://127.0.0.1:8080",
+      " * Running on http://169.254.0.5:8080",
+      "Press CTRL+C to quit",
+    ];
+    expect(causes(withOutput(flask)).map((f) => f.id)).toEqual([]);
+    expect(causes(withOutput(flask.slice(0, 3))).map((f) => f.id)).toEqual([]);
+  });
+
+  it("a port without a host counts as announced: no STARTUP_TIMEOUT, and a wrong port is named", () => {
+    expect(causes(withOutput(["Example app listening on port 8080"])).map((f) => f.id)).toEqual([]);
+    expect(causes(withOutput(["Example app listening on port 3000"])).map((f) => f.id)).toEqual([
+      "BIND_WRONG_PORT",
+    ]);
+  });
+
+  it("STARTUP_TIMEOUT quotes a failed bind as what it is, not as silence", () => {
+    const findings = applyRules(
+      withOutput([
+        "INFO:     Started server process [1]",
+        "ERROR:    [Errno 98] error while attempting to bind on address ('0.0.0.0', 8080): address already in use",
+      ]),
+    );
+    const fact = findings.find((f) => f.id === "STARTUP_TIMEOUT")?.evidence[0]?.fact;
+    expect(fact).not.toContain("never announced");
+    expect(fact).toContain("no line of it reads as a server listening");
+  });
+
+  it("property: any '<words> http://<reachable host>:8080' line keeps STARTUP_TIMEOUT and BIND_LOOPBACK away", () => {
+    const word = fc
+      .stringMatching(/^[a-z]{1,8}$/)
+      .filter((w) => !/^(?:to|from|via|error|errno|failed|fail|port)$/.test(w));
+    fc.assert(
+      fc.property(
+        fc.array(word, { maxLength: 5 }),
+        fc.constantFrom("0.0.0.0", "[::]", "169.254.0.5", "ip-10-0-0-1.ec2.internal"),
+        (words, host) => {
+          const ids = causes(withOutput([`${words.join(" ")} http://${host}:8080/`.trim()])).map((f) => f.id);
+          expect(ids).not.toContain("STARTUP_TIMEOUT");
+          expect(ids).not.toContain("BIND_LOOPBACK");
+        },
+      ),
+    );
   });
 });

@@ -5,6 +5,7 @@ import {
   paginateDescribeLogGroups,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { type ParsedException, parseException } from "../../agent/crash.js";
+import { isLoopbackHost, listenAddressesIn } from "../../facts/addresses.js";
 import type { EvidenceSource } from "../../findings/index.js";
 import { apiSource, type EvidenceGap, gapFrom, type Sourced } from "../evidence.js";
 
@@ -19,9 +20,10 @@ export interface LogLine {
   source: EvidenceSource;
 }
 
+/** An address the server announced listening on; a host or a port may be left unsaid ("listening on port 3000"). */
 export interface ListenLine {
-  host: string;
-  port: number;
+  host?: string;
+  port?: number;
   line: LogLine;
 }
 
@@ -36,8 +38,14 @@ export interface LogsEvidence {
   lines: LogLine[];
   /** The exception the container printed last, if any (Python traceback, Node stack, or the SDK's JSON error line). */
   exception?: { parsed: ParsedException; source: EvidenceSource };
-  /** What the server said it listens on ("Uvicorn running on http://127.0.0.1:8080"). */
+  /**
+   * What the server said it listens on, of `listens`: an address AgentCore
+   * can reach if any was announced (Flask prints its loopback URL beside
+   * the interface's), else the last.
+   */
   listening?: ListenLine;
+  /** Every listening address the output announced, in order (any framework's wording; see listenAddressesIn). */
+  listens?: ListenLine[];
   /** The health checks the server logged answering: `"GET /ping HTTP/1.1" 404`. */
   pings: { status: number; line: LogLine }[];
 }
@@ -45,16 +53,15 @@ export interface LogsEvidence {
 const STREAMS = 5;
 const LINES = 100;
 
-/** The SDKs' servers' start-up lines: Uvicorn, Fastify, Node's http, generic "listening on". */
-const LISTEN =
-  /(?:running on|listening (?:on|at)|serving on|bound to)\s+(?:https?:\/\/)?\[?([0-9a-fA-F.:]+|localhost)\]?:(\d{2,5})/i;
-
 /** An access-log line for GET /ping (Uvicorn, Python's http.server, common log format). */
 const PING_ACCESS = /"GET \/ping(?:\?[^" ]*)? HTTP\/[\d.]+"\s+(\d{3})/;
 
-export function parseListenLine(message: string): { host: string; port: number } | undefined {
-  const match = LISTEN.exec(message);
-  return match ? { host: match[1]!, port: Number(match[2]) } : undefined;
+/** The first listening address a line announces, if any. */
+export function parseListenLine(message: string): { host?: string; port?: number } | undefined {
+  const found = listenAddressesIn(message)[0];
+  return found
+    ? { ...(found.host ? { host: found.host } : {}), ...(found.port ? { port: found.port } : {}) }
+    : undefined;
 }
 
 /** The Python SDK logs JSON lines; an error line carries errorType, errorMessage and stackTrace. */
@@ -84,7 +91,7 @@ function jsonErrorLine(message: string): ParsedException | undefined {
 /** Finds the last exception and the listen line in the container's own words. */
 export function readLines(
   lines: readonly LogLine[],
-): Pick<LogsEvidence, "exception" | "listening" | "pings"> {
+): Pick<LogsEvidence, "exception" | "listening" | "listens" | "pings"> {
   const texts = lines.flatMap((l) => l.message.split("\n"));
   let exception: LogsEvidence["exception"];
   const parsed = parseException(texts);
@@ -98,16 +105,24 @@ export function readLines(
     const fromJson = jsonErrorLine(line.message);
     if (fromJson) exception = { parsed: fromJson, source: line.source };
   }
-  let listening: ListenLine | undefined;
-  for (const line of lines) {
-    const found = parseListenLine(line.message);
-    if (found) listening = { ...found, line };
-  }
+  const listens: ListenLine[] = lines.flatMap((line) =>
+    listenAddressesIn(line.message).map((a) => ({
+      ...(a.host ? { host: a.host } : {}),
+      ...(a.port ? { port: a.port } : {}),
+      line,
+    })),
+  );
+  const reachable = listens.filter((l) => l.host === undefined || !isLoopbackHost(l.host));
+  const listening = reachable.findLast((l) => l.port !== undefined) ?? reachable.at(-1) ?? listens.at(-1);
   const pings = lines.flatMap((line) => {
     const match = PING_ACCESS.exec(line.message);
     return match ? [{ status: Number(match[1]), line }] : [];
   });
-  return { ...(exception ? { exception } : {}), ...(listening ? { listening } : {}), pings };
+  return {
+    ...(exception ? { exception } : {}),
+    ...(listening ? { listening, listens } : {}),
+    pings,
+  };
 }
 
 /**

@@ -1,48 +1,61 @@
-import { isLoopback } from "../../agent/proc.js";
 import { PROTOCOL_INVOKE_PATHS, PROTOCOL_PORTS, type Protocol } from "../../agent/types.js";
+import { addressesIn, isLoopbackHost } from "../../facts/addresses.js";
 import { type Finding, makeFinding } from "../../findings/index.js";
 import type { DiagnoseEvidence, Rule } from "../analysis-input.js";
 import { isHealthCheckFailure } from "../collect/invoke.js";
-import type { LogsEvidence } from "../collect/logs.js";
+import type { ListenLine, LogsEvidence } from "../collect/logs.js";
 
 /** AgentCore's wording when the container answered an invocation with an HTTP error. */
 const RUNTIME_HTTP_ERROR = /Received error \((\d{3})\) from runtime/;
 
-function protocolOf(evidence: DiagnoseEvidence): Protocol {
+export function protocolOf(evidence: DiagnoseEvidence): Protocol {
   const protocol = evidence.runtime.value.protocol;
   return protocol === "MCP" || protocol === "A2A" ? protocol : "HTTP";
 }
 
 /** Whether a server's announced host is loopback only: an address, or the name `localhost` a log line may print. */
-export function announcesLoopback(host: string): boolean {
-  return host === "localhost" || isLoopback(host);
+export function announcesLoopback(host: string | undefined): boolean {
+  return host !== undefined && isLoopbackHost(host);
+}
+
+/** An announced address as the report says it: `0.0.0.0:8080`, `port 3000`, `0.0.0.0`. */
+export function describeListen(listen: Pick<ListenLine, "host" | "port">): string {
+  if (listen.host === undefined) return `port ${listen.port}`;
+  const host = listen.host.includes(":") ? `[${listen.host}]` : listen.host;
+  return listen.port === undefined ? listen.host : `${host}:${listen.port}`;
 }
 
 /** Whether the exception came after the server announced it was listening: a handler's error, not a crash at start. */
 export function exceptionAfterListening(logs: LogsEvidence): boolean {
   const at = logs.exception?.source;
-  const listenedAt = logs.listening?.line.source;
+  const listenedAt = (logs.listens?.[0] ?? logs.listening)?.line.source;
   if (!at || !listenedAt || at.kind !== "log" || listenedAt.kind !== "log") return false;
   return (at.line ?? 0) > (listenedAt.line ?? 0);
 }
 
-/** The server announced an address AgentCore reaches, on a port AgentCore does not use for the protocol. */
+/** The server announced only addresses AgentCore reaches on ports AgentCore does not use for the protocol. */
 function wrongPort(evidence: DiagnoseEvidence): Finding[] {
-  const listening = evidence.logs?.value.listening;
-  if (!listening || announcesLoopback(listening.host)) return [];
+  const logs = evidence.logs?.value;
+  const listening = logs?.listening;
+  if (!logs || !listening || announcesLoopback(listening.host)) return [];
   const protocol = protocolOf(evidence);
   const expected = PROTOCOL_PORTS[protocol];
-  if (listening.port === expected) return [];
+  const announced = (logs.listens ?? [listening]).filter(
+    (l) => l.port !== undefined && !announcesLoopback(l.host),
+  );
+  if (announced.length === 0 || announced.some((l) => l.port === expected)) return [];
+  const ports = [...new Set(announced.map((l) => l.port!))];
+  const last = announced.at(-1)!;
   return [
     makeFinding(
       "BIND_WRONG_PORT",
       [
         {
-          fact: `the server announced ${listening.host}:${listening.port}, but AgentCore sends ${protocol} traffic to port ${expected}: "${listening.line.message.trim()}"`,
-          source: listening.line.source,
+          fact: `the server announced ${describeListen(last)}, but AgentCore sends ${protocol} traffic to port ${expected}: "${last.line.message.trim()}"`,
+          source: last.line.source,
         },
       ],
-      { expectedPort: expected, protocol, actualPorts: String(listening.port) },
+      { expectedPort: expected, protocol, actualPorts: ports.join(", ") },
     ),
   ];
 }
@@ -89,12 +102,16 @@ function neverListened(evidence: DiagnoseEvidence): Finding[] {
   // The source already says why it never listened: nothing starts the server.
   if (evidence.sourceFindings?.some((f) => f.id === "NOT_LISTENING")) return [];
   const last = logs.lines.at(-1)!;
+  // A line that names an address (even one read as a failure or a peer) is quoted as what it is, never as silence.
+  const namesAddress = logs.lines.some((l) => addressesIn(l.message).some((a) => a.port !== undefined));
   return [
     makeFinding(
       "STARTUP_TIMEOUT",
       [
         {
-          fact: `the container was writing output but never announced a listening server; its last line before the health check gave up: "${last.message.trim()}"`,
+          fact: namesAddress
+            ? `the container was writing output, and no line of it reads as a server listening; its last line before the health check gave up: "${last.message.trim()}"`
+            : `the container was writing output but no line of it names an address it listens on; its last line before the health check gave up: "${last.message.trim()}"`,
           source: last.source,
         },
         {

@@ -1,6 +1,12 @@
+import { PROTOCOL_PORTS } from "../../agent/types.js";
 import { makeFinding } from "../../findings/index.js";
 import type { Rule } from "../analysis-input.js";
-import { announcesLoopback, exceptionAfterListening } from "./contract-from-logs.js";
+import {
+  announcesLoopback,
+  describeListen,
+  exceptionAfterListening,
+  protocolOf,
+} from "./contract-from-logs.js";
 
 /**
  * What the container's own output says: nothing at all (NO_RUNTIME_LOGS),
@@ -8,7 +14,8 @@ import { announcesLoopback, exceptionAfterListening } from "./contract-from-logs
  * announcing a loopback address (BIND_LOOPBACK), or health checks it
  * answered with an error (PING_NOT_FOUND, PING_BAD_RESPONSE).
  */
-export const runtimeLogs: Rule = ({ runtime, logs }) => {
+export const runtimeLogs: Rule = (evidence) => {
+  const { runtime, logs } = evidence;
   if (!logs) return [];
   const l = logs.value;
   const findings = [];
@@ -46,11 +53,11 @@ export const runtimeLogs: Rule = ({ runtime, logs }) => {
         "BIND_LOOPBACK",
         [
           {
-            fact: `the server announced ${l.listening.host}:${l.listening.port}: "${l.listening.line.message.trim()}"`,
+            fact: `the server announced only loopback addresses, last ${describeListen(l.listening)}: "${l.listening.line.message.trim()}"`,
             source: l.listening.line.source,
           },
         ],
-        { port: l.listening.port },
+        { port: l.listening.port ?? PROTOCOL_PORTS[protocolOf(evidence)] },
       ),
     );
   }
