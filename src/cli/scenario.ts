@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { type DiagnoseFormat, renderDiagnosis } from "../diagnose/report.js";
 import { accuracyTable, expectedText, type ScenarioSummary, summarize } from "../scenario/accuracy.js";
+import { junitReport } from "../scenario/junit.js";
 import { listScenarios, loadScenario, runScenario, type ScenarioResult } from "../scenario/run.js";
 import { UsageError } from "../util/errors.js";
 import { progressReporter } from "./progress.js";
@@ -43,7 +44,8 @@ export function registerScenario(program: Command): void {
       "run every scenario under a directory (default: ./scenarios) and print the accuracy table (top-1 and top-3 root cause)",
     )
     .option("--json <file>", "also write the results as JSON")
-    .action(async (root: string | undefined, flags: { json?: string }) => {
+    .option("--junit <file>", "also write the results as JUnit XML, for CI test reporters")
+    .action(async (root: string | undefined, flags: { json?: string; junit?: string }) => {
       const all = await listScenarios(resolve(root ?? "scenarios"));
       const rows: ScenarioSummary[] = [];
       for (const loaded of all) {
@@ -51,22 +53,25 @@ export function registerScenario(program: Command): void {
         try {
           rows.push(summarize(await runScenario(loaded)));
         } catch (error) {
+          const message = (error as Error).message.split("\n")[0] ?? String(error);
           rows.push({
             name: loaded.name,
             expected: expectedText(loaded.scenario.expect),
-            diagnosed: `error: ${(error as Error).message.split("\n")[0]}`,
+            diagnosed: `error: ${message}`,
             top1: false,
             top3: false,
             missingFindings: [],
             unwantedFindings: [],
             confirmedWrong: [],
             seconds: 0,
+            error: message,
           });
         }
       }
       const table = accuracyTable(rows);
       process.stdout.write(table.text);
       if (flags.json) await writeFile(flags.json, `${JSON.stringify(table.json, null, 2)}\n`);
+      if (flags.junit) await writeFile(flags.junit, junitReport(rows));
       process.exitCode = rows.every(
         (r) => r.top1 && r.missingFindings.length === 0 && r.unwantedFindings.length === 0,
       )

@@ -76,6 +76,8 @@ export interface ScenarioSummary {
   unwantedFindings: string[];
   confirmedWrong: string[];
   seconds: number;
+  /** Why the scenario could not run at all (not a wrong diagnosis). */
+  error?: string;
 }
 
 export function summarize(result: ScenarioResult): ScenarioSummary {
