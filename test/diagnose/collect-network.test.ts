@@ -113,6 +113,8 @@ const ANSWERS: Record<string, (page: number, params: URLSearchParams) => string>
 <subnetIdSet/><groupSet/><privateDnsEnabled>false</privateDnsEnabled><requesterManaged>false</requesterManaged><networkInterfaceIdSet/>
 <creationTimestamp>2026-11-20T10:00:00.000Z</creationTimestamp><ownerId>111122223333</ownerId>`,
     ])}</vpcEndpointSet>`,
+  DescribeVpcs: () =>
+    `<vpcSet>${items([`<vpcId>${VPC}</vpcId><cidrBlock>10.0.0.0/16</cidrBlock><state>available</state><ownerId>111122223333</ownerId>`])}</vpcSet>`,
   DescribeVpcAttribute: (_page, params) => {
     const attribute = params.get("Attribute")!;
     return `<vpcId>${VPC}</vpcId><${attribute}><value>true</value></${attribute}>`;
@@ -227,6 +229,7 @@ describe("collectNetwork against EC2-shaped answers", () => {
     ]);
     expect(n.endpointInterfaces!.value.map((e) => e.PrivateIpAddress)).toEqual(["10.0.1.40"]);
     expect([n.dnsSupport?.value, n.dnsHostnames?.value]).toEqual([true, true]);
+    expect(n.vpcCidr).toMatchObject({ value: "10.0.0.0/16", source: { operation: "DescribeVpcs" } });
     expect(n.dnsHostnames!.source).toMatchObject({ parameters: { Attribute: "enableDnsHostnames" } });
   });
 

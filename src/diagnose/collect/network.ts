@@ -1,5 +1,6 @@
 import {
   DescribeVpcAttributeCommand,
+  DescribeVpcsCommand,
   type EC2Client,
   type Filter,
   type InternetGateway,
@@ -36,6 +37,8 @@ export interface NetworkEvidence {
   subnetIds: string[];
   groupIds: string[];
   vpcId?: string;
+  /** The VPC's primary block (its resolver is the block's base plus two). */
+  vpcCidr?: Sourced<string>;
   /** Interfaces tagged AmazonBedrockAgentCoreManaged=true in the runtime's subnets (this runtime's and others'). */
   managedInterfaces?: Sourced<NetworkInterface[]>;
   subnets?: Sourced<Subnet[]>;
@@ -125,7 +128,7 @@ export async function collectNetwork(
   const eniFilters = [filter(`tag:${MANAGED_TAG}`, ["true"]), filter("subnet-id", scope.subnetIds)];
   const vpcFilters = vpcId ? [filter("vpc-id", [vpcId])] : undefined;
   const igwFilters = vpcId ? [filter("attachment.vpc-id", [vpcId])] : undefined;
-  const [managed, routeTables, nats, igws, endpoints, dnsSupport, dnsHostnames] = await Promise.all([
+  const [managed, routeTables, nats, igws, endpoints, dnsSupport, dnsHostnames, vpcCidr] = await Promise.all([
     attempt("DescribeNetworkInterfaces", () =>
       all(
         paginateDescribeNetworkInterfaces({ client: ec2 }, { Filters: eniFilters }),
@@ -171,7 +174,15 @@ export async function collectNetwork(
           return answer.EnableDnsHostnames?.Value;
         })
       : undefined,
+    vpcId
+      ? attempt("DescribeVpcs", async () => {
+          const answer = await ec2.send(new DescribeVpcsCommand({ VpcIds: [vpcId] }));
+          return answer.Vpcs?.[0]?.CidrBlock;
+        })
+      : undefined,
   ]);
+  if (vpcCidr)
+    evidence.vpcCidr = { value: vpcCidr, source: apiSource(EC2, "DescribeVpcs", { VpcIds: [vpcId] }) };
   if (managed) {
     evidence.managedInterfaces = {
       value: managed,

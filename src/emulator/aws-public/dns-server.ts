@@ -44,6 +44,34 @@ export function answer(query: Buffer, source: string, state: DnsViews): Buffer {
   return dnsPacket.encode({ ...base, flags: flags | (own && own.length === 0 ? NXDOMAIN : 0), answers });
 }
 
+/** One query as the resolver saw it and what it answered (rcode names as RFC 1035 gives them). */
+export interface DnsQueryEvent {
+  /** Where the query came from: a VPC router's uplink (the view it was answered in). */
+  source: string;
+  name: string;
+  type: string;
+  rcode: string;
+  answers: string[];
+}
+
+const RCODES: Record<number, string> = { 0: "NOERROR", 2: "SERVFAIL", 3: "NXDOMAIN", 5: "REFUSED" };
+
+/** What a reply says, read back from the bytes sent. */
+function describeReply(source: string, reply: Buffer): DnsQueryEvent | undefined {
+  const decoded = dnsPacket.decode(reply);
+  const question = decoded.questions?.[0];
+  if (!question) return undefined;
+  return {
+    source,
+    name: question.name,
+    type: question.type,
+    rcode: RCODES[(decoded.flags ?? 0) & 0xf] ?? String((decoded.flags ?? 0) & 0xf),
+    answers: (decoded.answers ?? []).flatMap((a) =>
+      "data" in a && typeof a.data === "string" ? [a.data] : [],
+    ),
+  };
+}
+
 export interface DnsServer {
   udp: Socket;
   tcp: Server;
@@ -51,11 +79,24 @@ export interface DnsServer {
 }
 
 /** UDP and TCP on `host:port`; the views are read on every query, so replacing `state.views` applies at once. */
-export async function startDnsServer(host: string, port: number, state: DnsViews): Promise<DnsServer> {
+export async function startDnsServer(
+  host: string,
+  port: number,
+  state: DnsViews,
+  onQuery?: (event: DnsQueryEvent) => void,
+): Promise<DnsServer> {
+  const reply = (message: Buffer, source: string) => {
+    const bytes = answer(message, source, state);
+    if (onQuery) {
+      const event = describeReply(source, bytes);
+      if (event) onQuery(event);
+    }
+    return bytes;
+  };
   const udp = createSocket("udp4");
   udp.on("message", (message, remote) => {
     try {
-      udp.send(answer(message, remote.address, state), remote.port, remote.address);
+      udp.send(reply(message, remote.address), remote.port, remote.address);
     } catch {
       // A packet that is not DNS gets no answer.
     }
@@ -70,10 +111,10 @@ export async function startDnsServer(host: string, port: number, state: DnsViews
         const message = buffered.subarray(2, 2 + length);
         buffered = buffered.subarray(2 + length);
         try {
-          const reply = answer(message, socket.remoteAddress?.replace(/^::ffff:/, "") ?? "", state);
-          const framed = Buffer.alloc(2 + reply.length);
-          framed.writeUInt16BE(reply.length, 0);
-          reply.copy(framed, 2);
+          const bytes = reply(message, socket.remoteAddress?.replace(/^::ffff:/, "") ?? "");
+          const framed = Buffer.alloc(2 + bytes.length);
+          framed.writeUInt16BE(bytes.length, 0);
+          bytes.copy(framed, 2);
           socket.write(framed);
         } catch {
           socket.destroy();

@@ -3,7 +3,9 @@
  * network namespace (`ip netns exec <ns> node … endpoints-process.ts`):
  * `--listen HOST:PORT --upstream SOCKET --ca-dir DIR [--dns HOST:PORT]`.
  * Prints "ready" once listening; with --dns, each stdin line is a JSON
- * DnsViews that replaces the resolver's views. Exits when its parent closes stdin.
+ * DnsViews that replaces the resolver's views. With --events, each DNS query
+ * and TLS handshake it sees is a stdout line `event {"dns": …}` / `event {"tls": …}`.
+ * Exits when its parent closes stdin.
  */
 import { createInterface } from "node:readline";
 import { loadCertificateAuthority } from "./ca.js";
@@ -23,15 +25,19 @@ function flag(name: string, required = true): string | undefined {
 const hostPort = (text: string) => text.split(/:(?=\d+$)/) as [string, string];
 
 const [host, port] = hostPort(flag("listen")!);
-const server = createPublicEndpointsServer(loadCertificateAuthority(flag("ca-dir")!), {
-  socketPath: flag("upstream")!,
-});
+const events = process.argv.includes("--events");
+const emit = (event: unknown) => process.stdout.write(`event ${JSON.stringify(event)}\n`);
+const server = createPublicEndpointsServer(
+  loadCertificateAuthority(flag("ca-dir")!),
+  { socketPath: flag("upstream")! },
+  events ? (tls) => emit({ tls }) : undefined,
+);
 await listenOn(server, host, Number(port));
 const dns = flag("dns", false);
 const state: DnsViews = { views: {} };
 if (dns) {
   const [dnsHost, dnsPort] = hostPort(dns);
-  await startDnsServer(dnsHost, Number(dnsPort), state);
+  await startDnsServer(dnsHost, Number(dnsPort), state, events ? (dns) => emit({ dns }) : undefined);
 }
 process.stdout.write("ready\n");
 createInterface({ input: process.stdin }).on("line", (line) => {

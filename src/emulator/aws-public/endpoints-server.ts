@@ -14,7 +14,18 @@ export type Upstream = { socketPath: string } | { url: string };
  * emulator, which answers for the services it emulates and with AWS's
  * UnknownOperation error for the rest.
  */
-export function createPublicEndpointsServer(ca: CertificateAuthority, upstream: Upstream): Server {
+/** A TLS handshake the stand-in saw: the server name asked for, the address it was asked on, whether it was served. */
+export interface TlsEvent {
+  serverName: string;
+  localAddress: string;
+  served: boolean;
+}
+
+export function createPublicEndpointsServer(
+  ca: CertificateAuthority,
+  upstream: Upstream,
+  onTls?: (event: TlsEvent) => void,
+): Server {
   const contexts = new Map<string, SecureContext>();
   const contextFor = (hostname: string) => {
     let context = contexts.get(hostname);
@@ -28,7 +39,7 @@ export function createPublicEndpointsServer(ca: CertificateAuthority, upstream: 
   // A fresh local connection per call: a kept-alive one can be closed by the emulator's idle timeout
   // just as a call is sent on it, which would surface as a spurious 502.
   const agent = new Agent({ keepAlive: false });
-  return createServer(
+  const server = createServer(
     {
       ...fallback,
       SNICallback: (servername, done) => {
@@ -75,6 +86,19 @@ export function createPublicEndpointsServer(ca: CertificateAuthority, upstream: 
       forwarded.end(body);
     },
   );
+  if (onTls) {
+    const address = (socket: { localAddress?: string | undefined }) =>
+      (socket.localAddress ?? "").replace(/^::ffff:/, "");
+    server.on("secureConnection", (socket) => {
+      const name = (socket as { servername?: string | false }).servername;
+      onTls({ serverName: name || "", localAddress: address(socket), served: true });
+    });
+    server.on("tlsClientError", (_error, socket) => {
+      const name = (socket as { servername?: string | false }).servername;
+      onTls({ serverName: name || "", localAddress: address(socket), served: false });
+    });
+  }
+  return server;
 }
 
 export function listenOn(server: Server, host: string, port: number): Promise<AddressInfo> {

@@ -7,6 +7,8 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { loadCertificateAuthority } from "../../emulator/aws-public/ca.js";
+import type { DnsQueryEvent } from "../../emulator/aws-public/dns-server.js";
+import type { TlsEvent } from "../../emulator/aws-public/endpoints-server.js";
 import { type ChildInput, childInput } from "../../util/child-stdin.js";
 import { addNamespace, deleteNamespace, NET_PREFIX, netnsSupport, sh } from "../netns.js";
 import { nth, parseCidr, toDotted } from "./ip.js";
@@ -73,7 +75,12 @@ export interface FabricOptions {
   upstream: Upstream | (() => Upstream);
   syncIntervalMs?: number;
   log?: (line: string) => void;
+  /** Every DNS query the resolver answers and every TLS handshake the stand-in sees (a replay records them). */
+  onStandInEvent?: (event: StandInEvent) => void;
 }
+
+/** What the stand-in for the internet reports with --events. */
+export type StandInEvent = { dns: DnsQueryEvent } | { tls: TlsEvent };
 
 export interface SessionAttachment {
   namespace: string;
@@ -256,6 +263,7 @@ export class SessionFabric {
         socketPath,
         "--ca-dir",
         this.options.caDir,
+        ...(this.options.onStandInEvent ? ["--events"] : []),
       ],
       { stdio: ["pipe", "pipe", "pipe"] },
     );
@@ -268,8 +276,8 @@ export class SessionFabric {
     );
     const errors: string[] = [];
     child.stderr?.on("data", (chunk: Buffer) => errors.push(chunk.toString()));
+    const lines = createInterface({ input: child.stdout! });
     await new Promise<void>((resolve, reject) => {
-      const lines = createInterface({ input: child.stdout! });
       const timer = setTimeout(
         () => reject(new Error("the public endpoints stand-in did not start in 20 s")),
         20_000,
@@ -283,7 +291,15 @@ export class SessionFabric {
         reject(new Error(`the public endpoints stand-in exited (${code}): ${errors.join("").slice(-500)}`));
       });
     });
-    child.stdout?.resume();
+    const onEvent = this.options.onStandInEvent;
+    lines.on("line", (line) => {
+      if (!onEvent || !line.startsWith("event ")) return;
+      try {
+        onEvent(JSON.parse(line.slice(6)) as StandInEvent);
+      } catch {
+        // A line cut short at exit: nothing to record.
+      }
+    });
   }
 
   private async stopInet(): Promise<void> {
