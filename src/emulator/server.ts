@@ -8,7 +8,7 @@ import type { Environment, RequestContext } from "./context.js";
 import { callerIdentity } from "./identity.js";
 import { INTERNAL_PREFIX, internalRoute } from "./internal-api.js";
 import { findPathRoute, type PathRoute } from "./path-route.js";
-import type { ProtocolCodec, WireRequest, WireResponse } from "./protocol/codec.js";
+import type { MatchedOperation, ProtocolCodec, WireRequest, WireResponse } from "./protocol/codec.js";
 import { AwsError } from "./protocol/errors.js";
 import { validateInput } from "./protocol/validate.js";
 import type { Store } from "./store/store.js";
@@ -89,6 +89,35 @@ function send(response: ServerResponse, wire: WireResponse, requestId: string): 
 }
 
 /**
+ * The service a request is for and, when it names one, its operation: among
+ * the services signed for (all, unsigned), the first whose codec matches an
+ * operation, else the first that claims the request, else (signed for a
+ * service we serve) that service, so its errors come in its protocol's shape.
+ * Matching never throws; a codec that fails to match does not match.
+ */
+function pickService(
+  services: readonly ServiceBinding[],
+  signingName: string | undefined,
+  wire: WireRequest,
+): { service?: ServiceBinding; matched?: MatchedOperation } {
+  const candidates = services.filter((s) => !signingName || s.signingName === signingName);
+  const safely = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch {
+      return undefined;
+    }
+  };
+  for (const service of candidates) {
+    const matched = safely(() => service.codec.match(wire));
+    if (matched) return { service, matched };
+  }
+  const claiming = candidates.find((s) => safely(() => s.codec.claims(wire)));
+  if (claiming) return { service: claiming };
+  return signingName && candidates[0] ? { service: candidates[0] } : {};
+}
+
+/**
  * The emulator's one endpoint. The handler chain, in order: a service's path
  * route (the ECR registry's `/v2/`) takes its requests as they stream in;
  * otherwise read the request,
@@ -141,9 +170,7 @@ export function createEmulatorServer(options: ServerOptions): Server {
       return;
     }
     const scope = credentialScope(headers.authorization);
-    const candidates = options.services.filter((s) => !scope || s.signingName === scope.service);
-    const service =
-      candidates.find((s) => s.codec.match(wire)) ?? candidates.find((s) => s.codec.claims(wire));
+    const { service, matched } = pickService(options.services, scope?.service, wire);
     if (!service) {
       send(
         response,
@@ -162,14 +189,7 @@ export function createEmulatorServer(options: ServerOptions): Server {
     }
     const { codec } = service;
     try {
-      const matched = codec.match(wire);
-      if (!matched)
-        throw new AwsError(
-          "UnknownOperationException",
-          `No operation of ${codec.model.metadata.serviceId} is ${wire.method} ${wire.path}.`,
-          {},
-          404,
-        );
+      if (!matched) throw codec.unknownOperation(wire);
       const { operation } = matched;
       const handler = service.adapter[operation.name];
       if (!handler) {
@@ -245,7 +265,7 @@ export function createEmulatorServer(options: ServerOptions): Server {
               return result;
             }));
         log(`${operation.name} ${requestId} ok`);
-        send(response, codec.serializeOutput(operation, output), requestId);
+        send(response, codec.serializeOutput(operation, output, requestId), requestId);
       } catch (error) {
         // The failed call's writes were rolled back; the call itself is still history.
         if (error instanceof AwsError) options.store.transaction(() => record(input, { error }));
@@ -254,7 +274,7 @@ export function createEmulatorServer(options: ServerOptions): Server {
     } catch (error) {
       if (error instanceof AwsError) {
         log(`${requestId} ${error.code}: ${error.message}`);
-        send(response, codec.serializeError(error), requestId);
+        send(response, codec.serializeError(error, requestId), requestId);
         return;
       }
       log(`${requestId} internal error: ${(error as Error).stack ?? String(error)}`);
@@ -262,6 +282,7 @@ export function createEmulatorServer(options: ServerOptions): Server {
         response,
         codec.serializeError(
           new AwsError("InternalServerException", "The emulator failed to process the request.", {}, 500),
+          requestId,
         ),
         requestId,
       );

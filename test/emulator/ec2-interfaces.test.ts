@@ -143,7 +143,7 @@ describe("EC2 network interfaces through the AWS SDK", () => {
     expect(wildcard.NetworkInterfaces).toHaveLength(1);
   });
 
-  it("refuses a filter it does not implement instead of matching everything", async () => {
+  it("refuses a filter it does not implement instead of matching everything, as AWS refuses an unknown filter", async () => {
     expect(
       await errorOf(
         ec2.send(
@@ -152,7 +152,7 @@ describe("EC2 network interfaces through the AWS SDK", () => {
           }),
         ),
       ),
-    ).toMatchObject({ name: "NotImplementedException", status: 501 });
+    ).toMatchObject({ name: "InvalidParameterValue", status: 400 });
   });
 
   it("tags and untags resources by id; an unknown id fails with its kind's NotFound", async () => {

@@ -52,6 +52,10 @@ function getFilterValue<T>(table: FilterTable<T>, item: T, tags: readonly Tag[],
   return table[name]!(item);
 }
 
+function knownFilters<T>(table: FilterTable<T>): string[] {
+  return [...Object.keys(table), "tag:<key>", "tag-key", "tag-value"];
+}
+
 function isKnown<T>(table: FilterTable<T>, name: string): boolean {
   return name.startsWith("tag:") || name === "tag-key" || name === "tag-value" || Object.hasOwn(table, name);
 }
@@ -73,12 +77,12 @@ export function applyFilters<T>(
   for (const filter of active) {
     if (!filter.Name)
       throw new AwsError("MissingParameter", "The request must contain the parameter Filter.Name");
+    // AWS refuses a filter name it does not know with 400 InvalidParameterValue; one the emulator
+    // does not answer is refused the same way, never ignored.
     if (!isKnown(table, filter.Name)) {
       throw new AwsError(
-        "NotImplementedException",
-        `The filter '${filter.Name}' is not implemented by the emulator for ${operation} (or is not an EC2 filter).`,
-        {},
-        501,
+        "InvalidParameterValue",
+        `The filter '${filter.Name}' is invalid (the emulator's ${operation} answers: ${knownFilters(table).join(", ")}).`,
       );
     }
   }

@@ -1,6 +1,6 @@
 import type { MatchedOperation, ProtocolCodec, WireRequest, WireResponse } from "./codec.js";
 import { AwsError } from "./errors.js";
-import { JsonValues } from "./json-values.js";
+import { JsonValues, parseJsonObject } from "./json-values.js";
 import type { Operation, ServiceModel, StructureShape } from "./service-model.js";
 
 /**
@@ -35,7 +35,8 @@ export class AwsJsonCodec implements ProtocolCodec {
 
   match(request: WireRequest): MatchedOperation | undefined {
     const name = this.target(request);
-    const operation = name ? this.model.operations[name] : undefined;
+    const operation =
+      name && Object.hasOwn(this.model.operations, name) ? this.model.operations[name] : undefined;
     return request.method === "POST" && operation
       ? { operation: { ...operation, name: name! }, labels: {} }
       : undefined;
@@ -46,15 +47,9 @@ export class AwsJsonCodec implements ProtocolCodec {
   }
 
   parseInput({ operation }: MatchedOperation, request: WireRequest): Record<string, unknown> {
+    // Every JSON 1.x request body is one JSON object (an empty body is taken as `{}`, as AWS takes it).
+    const body = request.body.length > 0 ? parseJsonObject(request.body) : {};
     if (!operation.input) return {};
-    let body: unknown = {};
-    if (request.body.length > 0) {
-      try {
-        body = JSON.parse(request.body.toString("utf8"));
-      } catch {
-        throw new AwsError("SerializationException", "Could not parse the request body as JSON.", {}, 400);
-      }
-    }
     return (this.json.fromJson({ shape: operation.input.shape }, body) ?? {}) as Record<string, unknown>;
   }
 
@@ -65,6 +60,11 @@ export class AwsJsonCodec implements ProtocolCodec {
       headers: { "content-type": this.contentType },
       body: Buffer.from(JSON.stringify(body ?? {})),
     };
+  }
+
+  /** JSON 1.x answers a target it does not know with 400 UnknownOperationException. */
+  unknownOperation(_request: WireRequest): AwsError {
+    return new AwsError("UnknownOperationException", "", {}, 400);
   }
 
   serializeError(error: AwsError): WireResponse {

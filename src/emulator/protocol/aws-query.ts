@@ -4,7 +4,7 @@ import { AwsError } from "./errors.js";
 import { type ListShape, type MapShape, QueryCodecBase, type ScalarKind } from "./query-common.js";
 import { escapeXml, indexedChildren, type ParamNode } from "./query-form.js";
 import type { Operation, ServiceModel, Shape, ShapeRef, StructureShape } from "./service-model.js";
-import type { Violation } from "./validate.js";
+import { quote, type Violation } from "./validate.js";
 
 /** botocore's `flattened` trait: on a list or map shape, or on the member that refers to it. */
 type QueryRef = ShapeRef & { flattened?: boolean };
@@ -38,6 +38,7 @@ const SCALAR_KIND: Record<ScalarKind, string> = {
   number: "a number",
   boolean: "a boolean",
   timestamp: "an ISO 8601 timestamp",
+  "xml-text": "text of characters XML can carry",
 };
 
 /** Whether a list or map is flattened, by its shape or by the member that refers to it. */
@@ -122,7 +123,7 @@ export class AwsQueryCodec extends QueryCodecBase {
    */
   protected invalidInput(_shapeName: string, violations: Violation[]): AwsError {
     const details = violations.map((v) => {
-      const value = v.value === undefined || v.value === null ? "null" : `'${String(v.value)}'`;
+      const value = quote(v.value, false);
       const at = v.path.split(".").map(lowerFirst).join(".");
       return `Value ${value} at '${at}' failed to satisfy constraint: ${v.constraint}`;
     });

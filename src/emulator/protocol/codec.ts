@@ -19,7 +19,7 @@ export interface WireResponse {
 
 export interface MatchedOperation {
   operation: Operation;
-  /** URI labels, for protocols that bind them. */
+  /** URI labels as sent (still percent-encoded: decoding is parsing, and its errors the caller's), for protocols that bind them. */
   labels: Record<string, string>;
 }
 
@@ -33,7 +33,10 @@ export interface ProtocolCodec {
   match(request: WireRequest): MatchedOperation | undefined;
   /** Whether the request is meant for this service even if no operation matches (to answer UnknownOperation). */
   claims(request: WireRequest): boolean;
+  /** The error this protocol answers for a request of this service that names no operation it has. */
+  unknownOperation(request: WireRequest): AwsError;
   parseInput(matched: MatchedOperation, request: WireRequest): Record<string, unknown>;
-  serializeOutput(operation: Operation, output: Record<string, unknown>): WireResponse;
-  serializeError(error: AwsError): WireResponse;
+  /** `requestId`: the id the response's header carries, for protocols that repeat it in the body. */
+  serializeOutput(operation: Operation, output: Record<string, unknown>, requestId?: string): WireResponse;
+  serializeError(error: AwsError, requestId?: string): WireResponse;
 }

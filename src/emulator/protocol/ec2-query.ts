@@ -5,7 +5,7 @@ import { formatTimestamp } from "./json-values.js";
 import { type ListShape, type MapShape, QueryCodecBase, type ScalarKind } from "./query-common.js";
 import { escapeXml, indexedEntries, type ParamNode } from "./query-form.js";
 import type { Operation, ServiceModel, Shape, ShapeRef } from "./service-model.js";
-import type { Violation } from "./validate.js";
+import { describeValue, type Violation } from "./validate.js";
 
 /** botocore traits the EC2 serializer reads besides locationName. */
 type Ec2Ref = ShapeRef & { queryName?: string };
@@ -43,6 +43,7 @@ const SCALAR_KIND: Record<ScalarKind, string> = {
   number: "Expected a number.",
   boolean: "Expected true or false.",
   timestamp: "Expected an ISO 8601 timestamp.",
+  "xml-text": "It holds a character that XML cannot carry.",
 };
 
 function invalidValue(value: string, parameter: string, why: string): AwsError {
@@ -102,7 +103,7 @@ export class Ec2QueryCodec extends QueryCodecBase {
       const lowerName = parameter[0]!.toLowerCase() + parameter.slice(1);
       return new AwsError(
         "InvalidParameterValue",
-        `Value ( ${String(first.value)} ) for parameter ${lowerName} is invalid. ` +
+        `Value ( ${describeValue(first.value)} ) for parameter ${lowerName} is invalid. ` +
           (min !== undefined && max !== undefined
             ? `Parameter must be between ${min} and ${max}.`
             : first.constraint.replace("Member must", "Parameter must")),
@@ -110,7 +111,7 @@ export class Ec2QueryCodec extends QueryCodecBase {
     }
     const enumMatch = /enum value set: \[(.*)\]/.exec(first.constraint);
     return invalidValue(
-      String(first.value),
+      describeValue(first.value),
       parameter,
       enumMatch
         ? `Valid values are: ${enumMatch[1]}.`

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { MatchedOperation, ProtocolCodec, WireRequest, WireResponse } from "./codec.js";
-import type { AwsError } from "./errors.js";
+import { AwsError } from "./errors.js";
 import { parseTimestamp } from "./json-values.js";
-import { formParams, type ParamNode, paramTree } from "./query-form.js";
+import { formParams, notXmlCharacter, type ParamNode, paramTree, showNotXml } from "./query-form.js";
 import type { Operation, ServiceModel, Shape, ShapeRef } from "./service-model.js";
 import { findViolations, type Violation } from "./validate.js";
 
@@ -10,7 +10,7 @@ export type ListShape = Extract<Shape, { type: "list" }>;
 export type MapShape = Extract<Shape, { type: "map" }>;
 
 /** What a scalar on the wire failed to be, for the protocol to word its error. */
-export type ScalarKind = "integer" | "number" | "boolean" | "timestamp";
+export type ScalarKind = "integer" | "number" | "boolean" | "timestamp" | "xml-text";
 
 /**
  * What both Query protocols (awsQuery for IAM and STS, EC2 Query) do the same
@@ -65,6 +65,17 @@ export abstract class QueryCodecBase implements ProtocolCodec {
     return params.has("Action") && params.get("Version") === this.model.metadata.apiVersion;
   }
 
+  /** Both Query protocols answer an Action the service lacks with 400 InvalidAction (named per protocol in serializeError). */
+  unknownOperation(request: WireRequest): AwsError {
+    const action = formParams(request).get("Action") ?? "";
+    return new AwsError(
+      "UnknownOperationException",
+      `The action ${action} is not valid for this web service.`,
+      {},
+      400,
+    );
+  }
+
   match(request: WireRequest): MatchedOperation | undefined {
     if (request.method !== "POST" && request.method !== "GET") return undefined;
     const params = formParams(request);
@@ -79,8 +90,15 @@ export abstract class QueryCodecBase implements ProtocolCodec {
   }
 
   parseInput({ operation }: MatchedOperation, request: WireRequest): Record<string, unknown> {
+    const params = formParams(request);
+    // These protocols answer in XML: what XML cannot carry is refused as it comes in, never stored to be echoed.
+    for (const [key, value] of params) {
+      if (notXmlCharacter(key) !== undefined || notXmlCharacter(value) !== undefined) {
+        throw this.invalidScalar(showNotXml(value), showNotXml(key), "xml-text");
+      }
+    }
     if (!operation.input) return {};
-    const tree = paramTree(formParams(request));
+    const tree = paramTree(params);
     const input = (this.bind(operation.input, tree, "") ?? {}) as Record<string, unknown>;
     this.check(operation.input.shape, input);
     return input;

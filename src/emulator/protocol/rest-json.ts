@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
 import type { MatchedOperation, ProtocolCodec, WireRequest, WireResponse } from "./codec.js";
 import { AwsError } from "./errors.js";
-import { formatTimestamp, JsonValues, parseTimestamp } from "./json-values.js";
+import { formatTimestamp, JsonValues, parseJsonBody, parseTimestamp, serialization } from "./json-values.js";
 import type { Operation, ServiceModel, Shape, ShapeRef, StructureShape } from "./service-model.js";
 
 interface Route {
@@ -31,6 +31,15 @@ function compileRoute(operation: Operation): Route {
   return { operation, method: operation.http.method, pattern: new RegExp(`^${body}$`), labels, specificity };
 }
 
+/** A URI label as sent, percent-decoded; malformed encoding is the caller's error, in the protocol's shape. */
+function decodeLabel(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw serialization(`The request path holds malformed percent-encoding: ${JSON.stringify(text)}.`);
+  }
+}
+
 /**
  * AWS restJson1, both ways, driven by the service model: routes by method and
  * URI template, binds labels, query strings, headers and the JSON body into
@@ -56,11 +65,21 @@ export class RestJsonCodec implements ProtocolCodec {
       if (!m) continue;
       const labels: Record<string, string> = {};
       route.labels.forEach((label, i) => {
-        labels[label] = decodeURIComponent(m[i + 1]!);
+        labels[label] = m[i + 1]!;
       });
       return { operation: route.operation, labels };
     }
     return undefined;
+  }
+
+  /** restJson1 answers a path or method no operation has with 404 UnknownOperationException. */
+  unknownOperation(request: WireRequest): AwsError {
+    return new AwsError(
+      "UnknownOperationException",
+      `No operation of ${this.model.metadata.serviceId} is ${request.method} ${request.path}.`,
+      {},
+      404,
+    );
   }
 
   /** Whether any route of this model could serve the path, whatever the method. */
@@ -72,20 +91,33 @@ export class RestJsonCodec implements ProtocolCodec {
     return this.model.shapes[name]!;
   }
 
+  /** A label, query or header value as its shape's type; text that is not one is refused before any handler. */
   private fromText(ref: ShapeRef, text: string): unknown {
     const shape = this.shape(ref.shape);
     switch (shape.type) {
       case "integer":
-      case "long":
+      case "long": {
+        if (!/^-?\d+$/.test(text))
+          throw serialization(`STRING_VALUE '${text}' can not be converted to an Integer`);
+        return Number(text);
+      }
       case "float":
       case "double": {
         const n = Number(text);
-        return Number.isFinite(n) ? n : text;
+        if (text.trim() === "" || !Number.isFinite(n))
+          throw serialization(`STRING_VALUE '${text}' can not be converted to a Double`);
+        return n;
       }
       case "boolean":
-        return text === "true" ? true : text === "false" ? false : text;
-      case "timestamp":
-        return parseTimestamp(text);
+        if (text !== "true" && text !== "false")
+          throw serialization(`STRING_VALUE '${text}' can not be converted to a Boolean`);
+        return text === "true";
+      case "timestamp": {
+        const date = parseTimestamp(text);
+        if (!(date instanceof Date))
+          throw serialization(`STRING_VALUE '${text}' can not be converted to a Timestamp`);
+        return date;
+      }
       default:
         return text;
     }
@@ -103,10 +135,10 @@ export class RestJsonCodec implements ProtocolCodec {
       if (payloadShape.type === "blob" || payloadShape.type === "string") {
         input[shape.payload!] = payloadShape.type === "blob" ? request.body : request.body.toString("utf8");
       } else if (request.body.length > 0) {
-        input[shape.payload!] = this.json.fromJson(payloadRef, this.parseJsonBody(request.body));
+        input[shape.payload!] = this.json.fromJson(payloadRef, parseJsonBody(request.body));
       }
     } else if (request.body.length > 0) {
-      const parsed = this.parseJsonBody(request.body);
+      const parsed = parseJsonBody(request.body);
       if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
         throw new AwsError(
           "SerializationException",
@@ -122,7 +154,7 @@ export class RestJsonCodec implements ProtocolCodec {
       const key = ref.locationName ?? name;
       switch (ref.location) {
         case "uri":
-          if (labels[key] !== undefined) input[name] = this.fromText(ref, labels[key]);
+          if (labels[key] !== undefined) input[name] = this.fromText(ref, decodeLabel(labels[key]));
           break;
         case "querystring": {
           const memberShape = this.shape(ref.shape);
@@ -147,20 +179,12 @@ export class RestJsonCodec implements ProtocolCodec {
           break;
         }
         default: {
-          const raw = bodyMembers[key];
+          const raw = Object.hasOwn(bodyMembers, key) ? bodyMembers[key] : undefined;
           if (raw !== undefined) input[name] = this.json.fromJson(ref, raw);
         }
       }
     }
     return input;
-  }
-
-  private parseJsonBody(body: Buffer): unknown {
-    try {
-      return JSON.parse(body.toString("utf8"));
-    } catch {
-      throw new AwsError("SerializationException", "Could not parse the request body as JSON.", {}, 400);
-    }
   }
 
   serializeOutput(operation: Operation, output: Record<string, unknown>): WireResponse {

@@ -1,4 +1,5 @@
 import { AwsError } from "./errors.js";
+import { javaPattern } from "./java-regex.js";
 import type { ServiceModel, Shape } from "./service-model.js";
 
 export interface Violation {
@@ -7,30 +8,57 @@ export interface Violation {
   constraint: string;
 }
 
-/** How AWS quotes a rejected value in a validation message: sensitive values are never echoed. */
-function quote(value: unknown, sensitive: boolean): string {
-  if (value === undefined || value === null) return "null";
-  if (sensitive) return "'***'";
-  if (typeof value === "string") return `'${value}'`;
-  if (Array.isArray(value)) return `'[${value.join(", ")}]'`;
-  if (typeof value === "object") return "'{...}'";
-  return `'${String(value)}'`;
-}
-
-const patternCache = new Map<string, RegExp | null>();
-
-/** Smithy patterns are matched against the whole value, as AWS's Java services do. */
-function compile(pattern: string): RegExp | null {
-  if (!patternCache.has(pattern)) {
+/** A value as text in an error message: strings as they are, anything else as JSON (never `[object Object]`). */
+export function describeValue(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Uint8Array) return Buffer.from(value).toString("base64");
+  if (Array.isArray(value)) return `[${value.map(describeValue).join(", ")}]`;
+  if (typeof value === "object" && value !== null) {
     try {
-      patternCache.set(pattern, new RegExp(`^(?:${pattern})$`, "u"));
+      return JSON.stringify(value);
     } catch {
-      // A pattern in a syntax JavaScript lacks is not ours to enforce.
-      patternCache.set(pattern, null);
+      return "{...}";
     }
   }
-  return patternCache.get(pattern) ?? null;
+  return String(value);
 }
+
+/** How AWS quotes a rejected value in a validation message: sensitive values are never echoed. */
+export function quote(value: unknown, sensitive: boolean): string {
+  if (value === undefined || value === null) return "null";
+  if (sensitive) return "'***'";
+  return `'${describeValue(value)}'`;
+}
+
+/** Whether a bound value has its shape's type: the check for values that did not come off the wire (a service-side call). */
+function hasType(shape: Shape, value: unknown): boolean {
+  switch (shape.type) {
+    case "structure":
+    case "map":
+      return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
+    case "list":
+      return Array.isArray(value);
+    case "string":
+      return typeof value === "string";
+    case "boolean":
+      return typeof value === "boolean";
+    case "integer":
+    case "long":
+      return typeof value === "number" && Number.isInteger(value);
+    case "float":
+    case "double":
+      return typeof value === "number";
+    case "timestamp":
+      return value instanceof Date || typeof value === "string" || typeof value === "number";
+    case "blob":
+      return value instanceof Uint8Array || typeof value === "string";
+    default:
+      return true;
+  }
+}
+
+const MAX_DEPTH = 64;
 
 function check(
   model: ServiceModel,
@@ -39,15 +67,25 @@ function check(
   path: string,
   out: Violation[],
   sensitive: boolean,
+  depth: number,
 ): void {
   const secret = sensitive || shape.sensitive === true;
   const fail = (constraint: string) => out.push({ path, value: secret ? "***" : value, constraint });
+  if ((shape as { document?: boolean }).document) return;
+  if (depth > MAX_DEPTH) {
+    fail(`Member must not nest deeper than ${MAX_DEPTH} levels`);
+    return;
+  }
+  if (!hasType(shape, value)) {
+    fail(`Member must be of type ${shape.type}`);
+    return;
+  }
   switch (shape.type) {
     case "structure": {
-      if (typeof value !== "object" || value === null) return;
       const record = value as Record<string, unknown>;
+      const member = (name: string) => (Object.hasOwn(record, name) ? record[name] : undefined);
       for (const name of shape.required ?? []) {
-        if (record[name] === undefined || record[name] === null) {
+        if (member(name) === undefined || member(name) === null) {
           out.push({
             path: path ? `${path}.${name}` : name,
             value: null,
@@ -56,59 +94,68 @@ function check(
         }
       }
       for (const [name, ref] of Object.entries(shape.members)) {
-        const member = record[name];
-        if (member === undefined || member === null) continue;
-        check(model, model.shapes[ref.shape]!, member, path ? `${path}.${name}` : name, out, secret);
+        const item = member(name);
+        if (item === undefined || item === null) continue;
+        check(model, model.shapes[ref.shape]!, item, path ? `${path}.${name}` : name, out, secret, depth + 1);
       }
       return;
     }
     case "list": {
-      if (!Array.isArray(value)) return;
-      if (shape.min !== undefined && value.length < shape.min)
+      const items = value as unknown[];
+      if (shape.min !== undefined && items.length < shape.min)
         fail(`Member must have length greater than or equal to ${shape.min}`);
-      if (shape.max !== undefined && value.length > shape.max)
+      if (shape.max !== undefined && items.length > shape.max)
         fail(`Member must have length less than or equal to ${shape.max}`);
-      for (const [i, item] of value.entries()) {
-        check(model, model.shapes[shape.member.shape]!, item, `${path}.${i + 1}.member`, out, secret);
+      for (const [i, item] of items.entries()) {
+        const itemPath = `${path}.${i + 1}.member`;
+        if (item === undefined || item === null) {
+          out.push({ path: itemPath, value: null, constraint: "Member must not be null" });
+          continue;
+        }
+        check(model, model.shapes[shape.member.shape]!, item, itemPath, out, secret, depth + 1);
       }
       return;
     }
     case "map": {
-      if (typeof value !== "object" || value === null) return;
       const entries = Object.entries(value as Record<string, unknown>);
       if (shape.min !== undefined && entries.length < shape.min)
         fail(`Member must have length greater than or equal to ${shape.min}`);
       if (shape.max !== undefined && entries.length > shape.max)
         fail(`Member must have length less than or equal to ${shape.max}`);
       for (const [key, item] of entries) {
-        check(model, model.shapes[shape.key.shape]!, key, `${path}.${key}.key`, out, secret);
-        check(model, model.shapes[shape.value.shape]!, item, `${path}.${key}.value`, out, secret);
+        check(model, model.shapes[shape.key.shape]!, key, `${path}.${key}.key`, out, secret, depth + 1);
+        if (item === undefined || item === null) {
+          out.push({ path: `${path}.${key}.value`, value: null, constraint: "Member must not be null" });
+          continue;
+        }
+        check(model, model.shapes[shape.value.shape]!, item, `${path}.${key}.value`, out, secret, depth + 1);
       }
       return;
     }
     case "string": {
-      if (typeof value !== "string") return;
+      const text = value as string;
       // Lengths count code points, as Java's String length of a BMP string does.
-      const length = [...value].length;
+      const length = [...text].length;
       if (shape.min !== undefined && length < shape.min)
         fail(`Member must have length greater than or equal to ${shape.min}`);
       if (shape.max !== undefined && length > shape.max)
         fail(`Member must have length less than or equal to ${shape.max}`);
-      if (shape.enum && !shape.enum.includes(value))
+      if (shape.enum && !shape.enum.includes(text))
         fail(`Member must satisfy enum value set: [${shape.enum.join(", ")}]`);
-      if (shape.pattern && !compile(shape.pattern)?.test(value) && compile(shape.pattern)) {
+      // Patterns are Java's (AWS's services run on the JVM): `\s` is ASCII whitespace, and so on.
+      const pattern = shape.pattern ? javaPattern(shape.pattern) : null;
+      if (pattern && !pattern.test(text))
         fail(`Member must satisfy regular expression pattern: ${shape.pattern}`);
-      }
       return;
     }
     case "integer":
     case "long":
     case "float":
     case "double": {
-      if (typeof value !== "number") return;
-      if (shape.min !== undefined && value < shape.min)
+      const n = value as number;
+      if (shape.min !== undefined && n < shape.min)
         fail(`Member must have value greater than or equal to ${shape.min}`);
-      if (shape.max !== undefined && value > shape.max)
+      if (shape.max !== undefined && n > shape.max)
         fail(`Member must have value less than or equal to ${shape.max}`);
       return;
     }
@@ -117,10 +164,10 @@ function check(
   }
 }
 
-/** Every constraint the model puts on `input` (required, length, range, enum, pattern), AWS-worded. */
+/** Every constraint the model puts on `input` (type, required, length, range, enum, pattern), AWS-worded. */
 export function findViolations(model: ServiceModel, shapeName: string, input: unknown): Violation[] {
   const out: Violation[] = [];
-  check(model, model.shapes[shapeName]!, input, "", out, false);
+  check(model, model.shapes[shapeName]!, input ?? {}, "", out, false, 0);
   return out;
 }
 

@@ -32,7 +32,9 @@ export function evaluateRole(
 
 /**
  * SimulatePrincipalPolicy for roles of this account: each action against
- * each resource (`*` when none is given), in that order, paged by MaxItems.
+ * each resource (`*` when none is given), in that order, paged by MaxItems;
+ * PolicyInputList's documents are checked as IAM checks a policy
+ * (MalformedPolicyDocument) and simulated beside the role's own.
  */
 export function simulatePrincipalPolicy(call: IamCall, input: SimulatePrincipalPolicyCommandInput) {
   const source = input.PolicySourceArn!;
@@ -40,6 +42,12 @@ export function simulatePrincipalPolicy(call: IamCall, input: SimulatePrincipalP
   if (!roleName) {
     throw invalidInput(`Invalid ARN ${source}: the emulator simulates policies of roles only.`);
   }
+  // Policies given with the call are simulated as if the role held them too; one that is not a policy is refused.
+  const given: PolicySource[] = (input.PolicyInputList ?? []).map((text, i) => ({
+    id: `PolicyInputList.${i + 1}`,
+    type: "none",
+    document: parsePolicyDocument(text, "identity"),
+  }));
   const role = roleByArn(call, source);
   if (!role) throw noSuchRole(roleName);
   const context: Record<string, string[]> = {};
@@ -51,7 +59,7 @@ export function simulatePrincipalPolicy(call: IamCall, input: SimulatePrincipalP
     resources.map((resource) => ({ action, resource })),
   );
   const { items, ...paging } = page(requests, input.MaxItems, input.Marker);
-  const policies = rolePolicies(call, role);
+  const policies = [...rolePolicies(call, role), ...given];
   return {
     EvaluationResults: items.map(({ action, resource }) => {
       const result = evaluate(policies, { action, resource, context });
