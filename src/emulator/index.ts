@@ -36,6 +36,11 @@ export interface EmulatorOptions {
   driver?: SessionDriver;
   /** How long a new session's instance may take to answer its health check. */
   startupTimeoutMs?: number;
+  /**
+   * Every account gets its default VPC in each region on its first EC2 call, as AWS
+   * accounts have one (default true); false: accounts as if it had been deleted.
+   */
+  defaultVpc?: boolean;
   /** CloudTrail's real limit is 2 LookupEvents per second per account and region; unset: unlimited. */
   cloudTrailLookupsPerSecond?: number;
   env?: Partial<Environment>;
@@ -86,7 +91,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const env: Environment = { ...systemEnvironment, ...options.env };
   const store = new SqliteStore(options.stateDir);
   const trail = new Trail(store, env, options.cloudTrailLookupsPerSecond);
-  const ec2 = new Ec2(store, env);
+  const ec2 = new Ec2(store, env, options.defaultVpc ?? true);
   const logs = new Logs(store, env);
   const iam = new Iam(store, env);
   // Registry blobs beside the state (ecr/ in the state directory), or in a temporary directory removed on stop.

@@ -28,7 +28,9 @@ let groupId: string;
 let counter = 0;
 
 beforeAll(async () => {
+  // Ids are pinned below: no default VPC to take the first ones.
   ({ emulator, ec2, stop } = await startEc2({
+    defaultVpc: false,
     // Ids from a counter: `<prefix>-` and 17 hex digits, predictable.
     env: { randomAlphanumeric: (length) => String(++counter).padStart(length, "0") },
   }));

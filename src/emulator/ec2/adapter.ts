@@ -3,6 +3,7 @@ import type { RequestContext } from "../context.js";
 import { withDryRun } from "./dry-run.js";
 import { describeAvailabilityZones } from "./model/availability-zones.js";
 import type { Ec2Call } from "./model/common.js";
+import { ensureDefaultVpc } from "./model/default-vpc.js";
 import type { Ec2 } from "./model/ec2.js";
 import {
   attachInternetGateway,
@@ -56,15 +57,18 @@ import {
 
 /**
  * EC2's operations over the EC2 model. Each model function takes the SDK's
- * `…CommandInput` as its input type; DryRun is handled here once for all.
+ * `…CommandInput` as its input type; DryRun is handled here once for all,
+ * and so is the account's default VPC, there before the first call sees EC2.
  */
 export function ec2Adapter(ec2: Ec2): Adapter {
   const op =
     <I>(run: (call: Ec2Call, input: I) => Record<string, unknown>) =>
     (input: I, ctx: RequestContext) =>
-      withDryRun(ec2.store, (input as { DryRun?: boolean }).DryRun, () =>
-        run(ec2.call({ account: ctx.account, region: ctx.region }, ctx.now), input),
-      );
+      withDryRun(ec2.store, (input as { DryRun?: boolean }).DryRun, () => {
+        const call = ec2.call({ account: ctx.account, region: ctx.region }, ctx.now);
+        if (ec2.defaultVpc) ensureDefaultVpc(call);
+        return run(call, input);
+      });
   return {
     CreateVpc: op(createVpc),
     DescribeVpcs: op(describeVpcs),

@@ -1,6 +1,7 @@
 import type { Environment } from "../../context.js";
 import { AwsError } from "../../protocol/errors.js";
 import type { Scope, Store } from "../../store/store.js";
+import type { StoredVpc } from "./vpcs.js";
 
 /** What every EC2 model function works in: the state, time and randomness, and the account and region. */
 export interface Ec2Call {
@@ -67,6 +68,11 @@ export function must<T>(call: Ec2Call, kind: Kind, id: string): T {
 
 export function list<T>(call: Ec2Call, kind: Kind): T[] {
   return call.store.list<T>(kind, call.scope);
+}
+
+/** The account's default VPC in the call's region (default-vpc.ts), while it exists. */
+export function defaultVpcOf(call: Ec2Call): StoredVpc | undefined {
+  return list<StoredVpc>(call, KIND.vpc).find((v) => v.IsDefault);
 }
 
 /** Describe's id list: every id must exist (the first missing one is named), in the order stored. */

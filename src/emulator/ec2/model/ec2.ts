@@ -18,6 +18,8 @@ export class Ec2 {
   constructor(
     readonly store: Store,
     readonly env: Environment,
+    /** Whether accounts have their default VPC (AWS: always, until deleted); off: as if deleted. */
+    readonly defaultVpc = true,
   ) {}
 
   call(scope: Scope, now: Date = this.env.clock()): Ec2Call {

@@ -16,6 +16,7 @@ import { AwsError } from "../../protocol/errors.js";
 import { applyFilters, type FilterTable } from "../filters.js";
 import {
   arn,
+  defaultVpcOf,
   dependencyViolation,
   type Ec2Call,
   invalidParameterValue,
@@ -52,6 +53,7 @@ export interface StoredGroup {
 const DEFAULT_NAME = "default";
 
 function noDefaultVpc(): AwsError {
+  // The account deleted its default VPC: names mean nothing without it.
   return new AwsError(
     "VPCIdNotSpecified",
     "No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.",
@@ -62,10 +64,26 @@ function put(call: Ec2Call, group: StoredGroup): void {
   call.store.put(KIND.securityGroup, call.scope, group.GroupId, group);
 }
 
-/** A group named by id; by name only in a default VPC, which the emulator's accounts do not have. */
+/** Groups by name: EC2 looks names up in the default VPC only. */
+function inDefaultVpc(call: Ec2Call, groupName: string): StoredGroup {
+  const vpc = defaultVpcOf(call);
+  if (!vpc) throw noDefaultVpc();
+  const group = list<StoredGroup>(call, KIND.securityGroup).find(
+    (g) => g.VpcId === vpc.VpcId && g.GroupName === groupName,
+  );
+  if (!group) {
+    throw new AwsError(
+      "InvalidGroup.NotFound",
+      `The security group '${groupName}' does not exist in default VPC '${vpc.VpcId}'`,
+    );
+  }
+  return group;
+}
+
+/** A group named by id, or by name in the default VPC. */
 function resolve(call: Ec2Call, groupId: string | undefined, groupName: string | undefined): StoredGroup {
   if (groupId) return must<StoredGroup>(call, KIND.securityGroup, groupId);
-  if (groupName) throw noDefaultVpc();
+  if (groupName) return inDefaultVpc(call, groupName);
   throw new AwsError("MissingParameter", "The request must contain the parameter groupName or groupId");
 }
 
@@ -116,8 +134,10 @@ export function createSecurityGroup(call: Ec2Call, input: CreateSecurityGroupCom
   const name = input.GroupName!;
   // An empty description is sent (GroupDescription=) but EC2 counts it as missing.
   if (!input.Description) throw missingParameter("groupDescription");
-  if (!input.VpcId) throw new AwsError("VPCIdNotSpecified", "No default VPC for this user");
-  const vpc = must<StoredVpc>(call, KIND.vpc, input.VpcId);
+  // Without a VpcId the group goes to the default VPC, if the account still has one.
+  const vpcId = input.VpcId ?? defaultVpcOf(call)?.VpcId;
+  if (!vpcId) throw new AwsError("VPCIdNotSpecified", "No default VPC for this user");
+  const vpc = must<StoredVpc>(call, KIND.vpc, vpcId);
   if (name.startsWith("sg-")) throw invalidParameterValue("Group names may not be in the format sg-*.");
   if (name === DEFAULT_NAME) throw invalidParameterValue(`Cannot use reserved security group name: ${name}`);
   if (
@@ -174,8 +194,15 @@ function permissionFilters(
 }
 
 export function describeSecurityGroups(call: Ec2Call, input: DescribeSecurityGroupsCommandInput) {
-  if (input.GroupNames?.length) throw noDefaultVpc();
-  const groups = selectByIds<StoredGroup>(call, KIND.securityGroup, input.GroupIds, (g) => g.GroupId);
+  // Names are looked up in the default VPC; with ids too, the groups either names.
+  const named = (input.GroupNames ?? []).map((name) => inDefaultVpc(call, name).GroupId);
+  const byId = selectByIds<StoredGroup>(call, KIND.securityGroup, input.GroupIds, (g) => g.GroupId);
+  const groups =
+    named.length === 0
+      ? byId
+      : list<StoredGroup>(call, KIND.securityGroup).filter(
+          (g) => named.includes(g.GroupId) || (input.GroupIds?.includes(g.GroupId) ?? false),
+        );
   const views = applyFilters(
     groups.map((g) => groupView(call, g)),
     input.Filters,

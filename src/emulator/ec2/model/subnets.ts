@@ -33,6 +33,9 @@ export interface StoredSubnet {
   AvailabilityZoneId: string;
   OwnerId: string;
   Tags: Tag[];
+  /** A default VPC's subnets: the zone's default subnet, giving instances public addresses. */
+  DefaultForAz?: boolean;
+  MapPublicIpOnLaunch?: boolean;
 }
 
 /** The private addresses interfaces hold in a subnet (NAT gateways' and endpoints' interfaces included). */
@@ -60,8 +63,8 @@ export function subnetView(call: Ec2Call, subnet: StoredSubnet): Subnet {
     // AWS keeps five addresses of every subnet; each interface holds one more.
     AvailableIpAddressCount: size(block) - RESERVED_PER_SUBNET - addressesInUse(call, subnet.SubnetId).length,
     AvailabilityZone: subnet.AvailabilityZone,
-    DefaultForAz: false,
-    MapPublicIpOnLaunch: false,
+    DefaultForAz: subnet.DefaultForAz ?? false,
+    MapPublicIpOnLaunch: subnet.MapPublicIpOnLaunch ?? false,
   };
 }
 

@@ -36,6 +36,8 @@ export interface StoredVpc {
   Tags: Tag[];
   EnableDnsSupport: boolean;
   EnableDnsHostnames: boolean;
+  /** The account's default VPC in its region (default-vpc.ts); unset for VPCs users create. */
+  IsDefault?: boolean;
   /** Network Address Usage metrics; off unless ModifyVpcAttribute turned them on (older records lack it). */
   EnableNetworkAddressUsageMetrics?: boolean;
 }
@@ -57,7 +59,7 @@ export function vpcView(vpc: StoredVpc): Vpc {
         CidrBlockState: { State: "associated" },
       },
     ],
-    IsDefault: false,
+    IsDefault: vpc.IsDefault ?? false,
     Tags: vpc.Tags,
     VpcId: vpc.VpcId,
     State: "available",
