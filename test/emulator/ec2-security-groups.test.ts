@@ -82,7 +82,9 @@ describe("EC2 security groups through the AWS SDK", () => {
       status: 400,
     });
     // Without a VpcId the group goes to the default VPC (default-vpc.test.ts has the account without one).
-    const inDefault = await ec2.send(new CreateSecurityGroupCommand({ GroupName: "x", Description: "no vpc" }));
+    const inDefault = await ec2.send(
+      new CreateSecurityGroupCommand({ GroupName: "x", Description: "no vpc" }),
+    );
     const [group] = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [inDefault.GroupId!] })))
       .SecurityGroups!;
     expect(group!.VpcId).not.toBe(vpcId);
