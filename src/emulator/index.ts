@@ -61,7 +61,7 @@ export const DEFAULT_EMULATOR_PORT = 4599;
 export const DEFAULT_ACCOUNT = "123456789012";
 
 /** A persistent place for the CA when state is in memory: its certificate stays trusted across runs. */
-function defaultCacheDir(): string {
+export function defaultCacheDir(): string {
   return join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "agentcore-doctor");
 }
 

@@ -1,0 +1,309 @@
+import { join } from "node:path";
+import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { resolveLaunchPlan } from "../agent/plan.js";
+import { type HealthReading, probeInvocations, waitForHealth } from "../agent/probe.js";
+import { PROTOCOL_PORTS, type Protocol } from "../agent/types.js";
+import { caBundlePath } from "../emulator/aws-public/ca.js";
+import { defaultCacheDir, type RunningEmulator, startEmulator } from "../emulator/index.js";
+import { type Instance, startInstance } from "../executor/index.js";
+import { createNamespace, type Namespace } from "../net/netns.js";
+import {
+  fabricSupport,
+  type SessionAttachment,
+  SessionFabric,
+  type SessionNetwork,
+  type StandInEvent,
+} from "../net/vpc/fabric.js";
+import { resolverOf } from "../net/vpc/policy.js";
+import { fixedVpcState } from "../net/vpc/snapshot.js";
+import { type CaptureReading, FlowCapture } from "./capture.js";
+import { connectionFates, namesByAddress, silencedQueries } from "./fates.js";
+import type { ReplayObservation, ReplayResult } from "./observations.js";
+import type { Twin } from "./twin.js";
+
+/**
+ * The replay: the agent run in a twin of its deployed network, watched.
+ * An embedded emulator (in process, its own state, the runtime's account and
+ * region) answers the agent's AWS calls through the session network's
+ * stand-in, with the twin's credentials, never the user's; the session
+ * network is rebuilt from the twin (VPC) or is the stand-in internet
+ * (PUBLIC); the agent starts through the executor and is probed with the
+ * health wait and invocations `check` uses. What it saw is recorded as
+ * observations (src/replay/observations.ts), nothing inferred.
+ */
+export interface ReplayOptions {
+  /** The agent's source directory (its Dockerfile's command, this machine's packages). */
+  source: string;
+  account: string;
+  region: string;
+  network: { mode: "VPC"; twin: Twin } | { mode: "PUBLIC" };
+  /** The runtime's execution role: the twin issues the agent credentials for a role of that name. */
+  roleArn?: string;
+  protocol?: Protocol;
+  /** Values for the runtime's environment variables (the deployed runtime shows names only). */
+  env?: Record<string, string>;
+  /** The names the deployed runtime sets; those without a value in `env` are reported as lacked. */
+  envNames?: readonly string[];
+  /** How long the agent may take to answer its health check (default 6 s: a replay is for seeing why not). */
+  startupTimeoutMs?: number;
+  onProgress?: (step: string) => void;
+}
+
+export const DEFAULT_REPLAY_STARTUP_MS = 6_000;
+const PING_TIMEOUT_MS = 2_000;
+const INVOCATION_TIMEOUT_MS = 10_000;
+const POLL_MS = 250;
+
+/** The agent's credentials: a session of the runtime's role in the twin's STS (any key works if that fails). */
+async function twinCredentials(
+  emulator: RunningEmulator,
+  options: ReplayOptions,
+): Promise<Record<string, string>> {
+  const config = {
+    endpoint: emulator.url,
+    region: options.region,
+    credentials: { accessKeyId: "AKIDREPLAYTWIN", secretAccessKey: "replay-twin" },
+    maxAttempts: 1,
+  };
+  const roleName = options.roleArn?.split("/").pop() || "AgentRuntimeReplay";
+  const iam = new IAMClient(config);
+  const sts = new STSClient(config);
+  try {
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: roleName,
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { AWS: `arn:aws:iam::${options.account}:root` },
+              Action: "sts:AssumeRole",
+            },
+          ],
+        }),
+      }),
+    );
+    const { Credentials } = await sts.send(
+      new AssumeRoleCommand({
+        RoleArn: `arn:aws:iam::${options.account}:role/${roleName}`,
+        RoleSessionName: "agentcore-doctor-replay",
+      }),
+    );
+    if (Credentials?.AccessKeyId && Credentials.SecretAccessKey && Credentials.SessionToken) {
+      return {
+        AWS_ACCESS_KEY_ID: Credentials.AccessKeyId,
+        AWS_SECRET_ACCESS_KEY: Credentials.SecretAccessKey,
+        AWS_SESSION_TOKEN: Credentials.SessionToken,
+      };
+    }
+  } catch {
+    // The twin's own account answers any key: the agent still never sees the user's.
+  } finally {
+    iam.destroy();
+    sts.destroy();
+  }
+  return { AWS_ACCESS_KEY_ID: config.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: "replay-twin" };
+}
+
+function standInObservations(
+  events: readonly { event: StandInEvent; at: number }[],
+  resolver: string,
+  uplink: ((source: string) => boolean) | undefined,
+): ReplayObservation[] {
+  const out: ReplayObservation[] = [];
+  for (const { event, at } of events) {
+    if ("dns" in event) {
+      const e = event.dns;
+      if (uplink && !uplink(e.source)) continue;
+      const outcome =
+        e.rcode === "NOERROR"
+          ? e.answers.length > 0
+            ? "answered"
+            : "no-answer"
+          : e.rcode === "NXDOMAIN"
+            ? "nxdomain"
+            : e.rcode === "REFUSED"
+              ? "refused"
+              : "servfail";
+      out.push({ kind: "dns", name: e.name, type: e.type, resolver, outcome, answers: e.answers, at });
+    } else {
+      out.push({ kind: "tls", serverName: event.tls.serverName, address: event.tls.localAddress, at });
+    }
+  }
+  return out;
+}
+
+const pingObservation = (r: HealthReading, startedAt: number): ReplayObservation => ({
+  kind: "ping",
+  status: r.exchange.status ?? null,
+  ...(r.exchange.body ? { body: r.exchange.body.slice(0, 300) } : {}),
+  latencyMs: r.exchange.latencyMs,
+  ...(r.exchange.error ? { error: r.exchange.error } : {}),
+  at: startedAt + r.atMs,
+});
+
+/** Runs the replay; never throws for what the machine cannot do (that is `ran: false`, with why). */
+export async function replayAgent(options: ReplayOptions): Promise<ReplayResult> {
+  const support = await fabricSupport();
+  if (!support.ok) {
+    return {
+      ran: false,
+      reason: `the replay runs the agent in network namespaces with nftables (root on Linux): ${support.reason}`,
+    };
+  }
+  const progress = options.onProgress ?? (() => {});
+  const startedAt = Date.now();
+  const { plan, protocol } = await resolveLaunchPlan(options.source, {
+    ...(options.protocol ? { protocol: options.protocol } : {}),
+  });
+  const port = PROTOCOL_PORTS[protocol];
+  const caDir = join(defaultCacheDir(), "ca");
+  const envLacked = (options.envNames ?? []).filter((name) => options.env?.[name] === undefined);
+  const events: { event: StandInEvent; at: number }[] = [];
+
+  let emulator: RunningEmulator | undefined;
+  let fabric: SessionFabric | undefined;
+  let namespace: Namespace | undefined;
+  let agent: Instance | undefined;
+  let capture: FlowCapture | undefined;
+  try {
+    progress("replay: the twin's emulator and network");
+    emulator = await startEmulator({
+      port: 0,
+      account: options.account,
+      region: options.region,
+      // The replay makes its own session network from the twin; the emulator only answers calls.
+      driver: "process",
+      defaultVpc: false,
+      caDir,
+    });
+    const credentials = await twinCredentials(emulator, options);
+    const url = emulator.url;
+    const twin = options.network.mode === "VPC" ? options.network.twin : undefined;
+    fabric = new SessionFabric({
+      caDir,
+      upstream: { url },
+      ...(twin ? { vpcs: fixedVpcState([twin.snapshot]) } : {}),
+      onStandInEvent: (event) => events.push({ event, at: Date.now() }),
+    });
+    namespace = await createNamespace("r");
+    const network: SessionNetwork = {
+      account: options.account,
+      region: options.region,
+      mode: options.network.mode,
+      ...(twin ? { eni: twin.eni } : {}),
+    };
+    const attachment: SessionAttachment = await fabric.attachSession(namespace.name, network);
+    const routerName = twin
+      ? fabric.routerOf({ account: options.account, region: options.region }, twin.snapshot.vpcId)
+      : undefined;
+    capture = await FlowCapture.install(
+      { namespace: namespace.name, ifname: attachment.ifname },
+      routerName && twin ? { namespace: routerName, eniAddress: twin.eni.privateIp } : undefined,
+    );
+
+    progress(`replay: ${plan.argv.join(" ")}`);
+    agent = await startInstance({
+      artifact: { kind: "host-command", plan },
+      netns: namespace.name,
+      inheritAwsEnv: false,
+      env: {
+        ...credentials,
+        ...options.env,
+        AWS_REGION: options.region,
+        AWS_DEFAULT_REGION: options.region,
+      },
+      caBundle: caBundlePath(caDir),
+    });
+    const running = agent;
+    // The sets are read as the run goes, so each flow's first sighting has its time.
+    let polling = true;
+    const cap = capture;
+    const poller = (async () => {
+      while (polling) {
+        await cap.read().catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      }
+    })();
+    const observations: ReplayObservation[] = [];
+    try {
+      const limit = options.startupTimeoutMs ?? DEFAULT_REPLAY_STARTUP_MS;
+      const startup = await waitForHealth(running, {
+        protocol,
+        port,
+        address: namespace.address,
+        startupTimeoutMs: limit,
+        graceMs: Math.min(limit, 4_000),
+        pingTimeoutMs: PING_TIMEOUT_MS,
+      });
+      for (const s of startup.listening ?? []) {
+        observations.push({ kind: "listening", address: s.localAddress, port: s.localPort, at: Date.now() });
+      }
+      observations.push(...startup.readings.map((r) => pingObservation(r, running.startedAt)));
+      if (startup.outcome === "healthy" && startup.address) {
+        progress("replay: /invocations");
+        for (const result of await probeInvocations(startup.address, port, protocol, INVOCATION_TIMEOUT_MS)) {
+          observations.push({
+            kind: "invocation",
+            status: result.exchange.status ?? null,
+            ...(result.exchange.headers["content-type"]
+              ? { contentType: result.exchange.headers["content-type"] }
+              : {}),
+            ...(result.exchange.body ? { bodyExcerpt: result.exchange.body.slice(0, 300) } : {}),
+            ...(result.exchange.error ? { error: result.exchange.error } : {}),
+            at: Date.now(),
+          });
+        }
+      }
+    } finally {
+      polling = false;
+      await poller;
+    }
+    const reading: CaptureReading = await capture.read();
+    const exitedBeforeStop = running.exit;
+    await running.stop(1_000);
+    if (exitedBeforeStop) {
+      observations.push({
+        kind: "exit",
+        code: exitedBeforeStop.code,
+        signal: exitedBeforeStop.signal,
+        at: exitedBeforeStop.at,
+      });
+    }
+    for (const line of running.output().slice(-60)) {
+      observations.push({ kind: "output", stream: line.stream, text: line.text, at: line.at });
+    }
+    const resolver = twin ? resolverOf(twin.snapshot) : attachment.resolver;
+    const seen = standInObservations(events, resolver, undefined);
+    observations.push(
+      ...seen,
+      ...silencedQueries(reading, twin ? { snapshot: twin.snapshot, eni: twin.eni } : {}),
+    );
+    observations.push(
+      ...connectionFates(reading, {
+        ...(twin ? { snapshot: twin.snapshot, eni: twin.eni } : {}),
+        names: namesByAddress(seen),
+      }),
+    );
+    observations.sort((a, b) => a.at - b.at);
+    return {
+      ran: true,
+      artifact: options.source,
+      network: twin ? "twin" : "public",
+      envLacked,
+      startedAt,
+      endedAt: Date.now(),
+      observations,
+    };
+  } catch (error) {
+    return { ran: false, reason: `the replay failed: ${(error as Error).message.split("\n")[0]}` };
+  } finally {
+    await agent?.stop(500).catch(() => {});
+    await capture?.remove();
+    await fabric?.stop().catch(() => {});
+    await namespace?.destroy().catch(() => {});
+    await emulator?.stop().catch(() => {});
+  }
+}
