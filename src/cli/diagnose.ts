@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { type DiagnoseFormat, renderDiagnosis } from "../diagnose/report.js";
+import { DIAGNOSE_FORMATS, type DiagnoseFormat, renderDiagnosis } from "../diagnose/render.js";
 import { diagnose } from "../diagnose/run.js";
 import { UsageError } from "../util/errors.js";
 import { progressReporter } from "./progress.js";
@@ -45,8 +45,8 @@ export function registerDiagnose(program: Command): void {
     .option("--format <format>", "text | markdown | json", "text")
     .option("--out <file>", "write the report to a file")
     .action(async (runtime: string, flags: DiagnoseFlags) => {
-      if (!["text", "markdown", "json"].includes(flags.format))
-        throw new UsageError(`--format must be text, markdown or json (got ${flags.format}).`);
+      if (!(DIAGNOSE_FORMATS as string[]).includes(flags.format))
+        throw new UsageError(`--format must be ${DIAGNOSE_FORMATS.join(", ")} (got ${flags.format}).`);
       const progress = progressReporter<string>(process.stderr);
       const result = await diagnose({
         runtime,

@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { type DiagnoseFormat, renderDiagnosis } from "../diagnose/report.js";
+import { type DiagnoseFormat, renderDiagnosis } from "../diagnose/render.js";
 import { accuracyTable, expectedText, type ScenarioSummary, summarize } from "../scenario/accuracy.js";
 import { junitReport } from "../scenario/junit.js";
 import { listScenarios, loadScenario, runScenario, type ScenarioResult } from "../scenario/run.js";

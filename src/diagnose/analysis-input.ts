@@ -8,6 +8,7 @@ import type { InvokeEvidence } from "./collect/invoke.js";
 import type { LogsEvidence } from "./collect/logs.js";
 import type { NetworkEvidence } from "./collect/network.js";
 import type { RuntimeEvidence } from "./collect/runtime.js";
+import type { Derived } from "./derive.js";
 import type { EvidenceGap, Sourced } from "./evidence.js";
 
 /**
@@ -36,4 +37,5 @@ export interface DiagnoseEvidence {
   gaps: EvidenceGap[];
 }
 
-export type Rule = (evidence: DiagnoseEvidence) => Finding[];
+/** A rule: a pure function of the evidence and what the derive step read off it once. */
+export type Rule = (evidence: DiagnoseEvidence, derived: Derived) => Finding[];

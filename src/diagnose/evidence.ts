@@ -29,6 +29,12 @@ export function apiSource(
   return { kind: "api", service, operation, ...(parameters ? { parameters } : {}) };
 }
 
+/** The region and account of an ARN (`arn:aws:service:region:account:...`): the one place an ARN is split. */
+export function arnScope(arn: string): { region: string; account: string } {
+  const [, , , region = "", account = ""] = arn.split(":");
+  return { region, account };
+}
+
 const DENIED = /AccessDenied|UnauthorizedOperation|NotAuthorized|Forbidden/i;
 
 /** Turns a failed SDK call into a gap, naming the action to grant when the call was denied. */

@@ -2,7 +2,8 @@ import type { Evidence } from "../findings/index.js";
 import { routeTableOf } from "../net/reachability.js";
 import type { DiagnoseEvidence } from "./analysis-input.js";
 import { otherManagedInterfaces, runtimeInterfaces } from "./collect/network.js";
-import { pathTo, sourceServices, TELEMETRY_SERVICES } from "./network-paths.js";
+import { type Derived, derive } from "./derive.js";
+import { TELEMETRY_SERVICES } from "./network-paths.js";
 
 export interface KnownFacts {
   topic: string;
@@ -14,7 +15,7 @@ export interface KnownFacts {
  * topic, each with its source. Findings interpret; this only states, so a
  * reader can check the interpretation against the facts.
  */
-export function knownFacts(e: DiagnoseEvidence): KnownFacts[] {
+export function knownFacts(e: DiagnoseEvidence, d: Derived = derive(e)): KnownFacts[] {
   const r = e.runtime.value;
   const topics: KnownFacts[] = [];
   const add = (topic: string, facts: Evidence[]) => {
@@ -185,9 +186,9 @@ export function knownFacts(e: DiagnoseEvidence): KnownFacts[] {
         source: (n.dnsSupport ?? n.dnsHostnames)!.source,
       });
     }
-    const judged = [...sourceServices(e).map((u) => u.service), ...TELEMETRY_SERVICES];
+    const judged = [...d.services.map((u) => u.service), ...TELEMETRY_SERVICES];
     const verdicts = [...new Set(judged)].flatMap((service) => {
-      const path = pathTo(e, service);
+      const path = d.paths.get(service);
       if (!path) return [];
       const v = path.verdict;
       return [

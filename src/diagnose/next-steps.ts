@@ -2,8 +2,9 @@ import type { Finding } from "../findings/index.js";
 import { GATEWAY_SERVICES, routeTableOf, serviceNameOf } from "../net/reachability.js";
 import type { DiagnoseEvidence } from "./analysis-input.js";
 import { runtimeLogGroupName } from "./collect/logs.js";
+import { type Derived, derive } from "./derive.js";
 import type { Hypothesis } from "./hypotheses.js";
-import { pathTo, sourceServices, TELEMETRY_SERVICES } from "./network-paths.js";
+import { TELEMETRY_SERVICES } from "./network-paths.js";
 
 export interface NextStep {
   why: string;
@@ -22,9 +23,13 @@ function sh(value: string): string {
  * VPC endpoints a blocked path needs (marked "fix:"); the other fixes are in
  * the findings, where each names its own command.
  */
-export function nextSteps(e: DiagnoseEvidence, hypotheses: readonly Hypothesis[]): NextStep[] {
+export function nextSteps(
+  e: DiagnoseEvidence,
+  hypotheses: readonly Hypothesis[],
+  d: Derived = derive(e),
+): NextStep[] {
   const r = e.runtime.value;
-  const region = r.runtimeArn.split(":")[3]!;
+  const { region } = d;
   const steps: NextStep[] = [];
   if (!e.invoke) {
     steps.push({
@@ -74,7 +79,7 @@ export function nextSteps(e: DiagnoseEvidence, hypotheses: readonly Hypothesis[]
         command: `aws ec2 describe-vpc-endpoints --filters Name=vpc-id,Values=${vpcId} --query ${sh("VpcEndpoints[].[VpcEndpointId,ServiceName,VpcEndpointType,State,PrivateDnsEnabled]")} --region ${region}`,
       });
     }
-    steps.push(...endpointFixes(e, region));
+    steps.push(...endpointFixes(d));
     steps.push({
       why: "what AgentCore did in the account with its service-linked role",
       command: `aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=CreateNetworkInterface --region ${region}`,
@@ -93,10 +98,11 @@ export function nextSteps(e: DiagnoseEvidence, hypotheses: readonly Hypothesis[]
  * private DNS on; a gateway endpoint on the subnets' route tables for S3 and
  * DynamoDB). Not read-only: shown for a path judged blocked, never run by diagnose.
  */
-function endpointFixes(e: DiagnoseEvidence, region: string): NextStep[] {
-  const n = e.network?.value;
+function endpointFixes(d: Derived): NextStep[] {
+  const n = d.vpc;
+  const { region } = d;
   if (!n?.vpcId) return [];
-  const services = [...new Set([...sourceServices(e).map((u) => u.service), ...TELEMETRY_SERVICES])];
+  const services = [...new Set([...d.services.map((u) => u.service), ...TELEMETRY_SERVICES])];
   const reusable = (n.endpoints?.value ?? [])
     .filter((x) => x.VpcEndpointType?.toLowerCase() === "interface")
     .flatMap((x) => (x.Groups ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : [])));
@@ -111,7 +117,7 @@ function endpointFixes(e: DiagnoseEvidence, region: string): NextStep[] {
   ];
   const dnsOff = n.dnsSupport?.value === false || n.dnsHostnames?.value === false;
   const fixes = services.flatMap((service): NextStep[] => {
-    const path = pathTo(e, service);
+    const path = d.paths.get(service);
     if (path?.verdict.status !== "blocked" || path.verdict.reason !== "no-route") return [];
     const name = serviceNameOf(region, service);
     if (GATEWAY_SERVICES.includes(service) && tables.length > 0) {
@@ -150,9 +156,10 @@ export function supportCaseText(
   e: DiagnoseEvidence,
   findings: readonly Finding[],
   hypotheses: readonly Hypothesis[],
+  d: Derived = derive(e),
 ): string {
   const r = e.runtime.value;
-  const [, , , region, account] = r.runtimeArn.split(":");
+  const { region, account } = d;
   const symptom = e.invoke
     ? e.invoke.value.ok
       ? `A test invocation on a new session succeeded (${e.invoke.value.elapsedMs} ms).`

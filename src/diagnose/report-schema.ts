@@ -112,6 +112,7 @@ export const diagnoseReportSchema = z.strictObject({
     .strictObject({
       other: z.strictObject({
         id: z.string().describe("The other runtime's id"),
+        name: z.string().describe("The other runtime's name"),
         verdict: verdictSchema.describe("The other runtime's own verdict"),
       }),
       rows: z.array(

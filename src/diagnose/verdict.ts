@@ -1,12 +1,7 @@
+import { isSymptom } from "../findings/causes.js";
 import type { Finding, FindingId } from "../findings/index.js";
 import type { Hypothesis } from "./hypotheses.js";
 
-/** Findings that describe the failure, or follow from it, rather than cause it. */
-const CONSEQUENCES: ReadonlySet<FindingId> = new Set([
-  "HEALTH_CHECK_FAILING",
-  "RUNTIME_NOT_READY",
-  "NO_RUNTIME_LOGS",
-]);
 const SEVERITY = { error: 0, warning: 1, info: 2 } as const;
 
 export interface DiagnoseVerdict {
@@ -28,7 +23,7 @@ export function verdictOf(hypotheses: readonly Hypothesis[], findings: readonly 
   }
   const failureSeen = findings.some((f) => f.id === "HEALTH_CHECK_FAILING" || f.id === "RUNTIME_NOT_READY");
   const problems = findings
-    .filter((f) => !CONSEQUENCES.has(f.id as FindingId) && f.severity !== "info")
+    .filter((f) => !isSymptom(f.id) && f.severity !== "info")
     .sort((a, b) => SEVERITY[a.severity] - SEVERITY[b.severity]);
   if (!failureSeen && problems[0]) {
     return { rootCause: problems[0].id as FindingId, verdict: "finding", title: problems[0].title };

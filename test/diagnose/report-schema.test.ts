@@ -10,11 +10,8 @@ import {
   EC2Client,
 } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
-import {
-  DIAGNOSE_REPORT_SCHEMA_VERSION,
-  diagnoseReport,
-  renderDiagnosis,
-} from "../../src/diagnose/report.js";
+import { renderDiagnosis } from "../../src/diagnose/render.js";
+import { DIAGNOSE_REPORT_SCHEMA_VERSION, diagnoseReport } from "../../src/diagnose/report.js";
 import { type DiagnoseReport, diagnoseReportSchema } from "../../src/diagnose/report-schema.js";
 import { type DiagnoseOptions, type Diagnosis, diagnose } from "../../src/diagnose/run.js";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";

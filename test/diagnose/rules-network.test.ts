@@ -12,7 +12,8 @@ import type { DiagnoseEvidence } from "../../src/diagnose/analysis-input.js";
 import type { TimelineEvent } from "../../src/diagnose/collect/cloudtrail.js";
 import type { NetworkEvidence } from "../../src/diagnose/collect/network.js";
 import type { RuntimeEvidence } from "../../src/diagnose/collect/runtime.js";
-import { rankHypotheses, symptomOf } from "../../src/diagnose/hypotheses.js";
+import { derive } from "../../src/diagnose/derive.js";
+import { rankHypotheses } from "../../src/diagnose/hypotheses.js";
 import { knownFacts } from "../../src/diagnose/known-facts.js";
 import { nextSteps } from "../../src/diagnose/next-steps.js";
 import { applyRules } from "../../src/diagnose/rules/index.js";
@@ -381,7 +382,7 @@ describe("network rules and hypotheses: placement and CREATE_FAILED", () => {
       },
       gaps: [],
     };
-    expect(symptomOf(e)).toBe("create-failed");
+    expect(derive(e).symptom).toBe("create-failed");
     const { findings, ranked } = diagnoseOf(e);
     expect(findings.map((f) => f.id)).toEqual(
       expect.arrayContaining(["RUNTIME_NOT_READY", "SUBNET_NO_FREE_IPS", "ENI_CREATE_FAILED"]),

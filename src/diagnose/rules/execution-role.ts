@@ -19,7 +19,7 @@ function denied(actions: readonly SimulatedAction[], wanted: ReadonlySet<string>
  * allowed to pull the image and write the runtime's logs. AgentCore does
  * both with this role, so a denial here is a cause, not a symptom.
  */
-export const executionRole: Rule = ({ runtime, iam }) => {
+export const executionRole: Rule = ({ runtime, iam }, { region, account }) => {
   const findings = [];
   const r = runtime.value;
   const roleName = r.roleArn.split("/").pop() ?? r.roleArn;
@@ -50,8 +50,8 @@ export const executionRole: Rule = ({ runtime, iam }) => {
     findings.push(
       makeFinding("EXECUTION_ROLE_CANNOT_LOG", evidenceOf(cannotLog), {
         roleName,
-        region: r.runtimeArn.split(":")[3],
-        account: r.runtimeArn.split(":")[4],
+        region,
+        account,
       }),
     );
   }

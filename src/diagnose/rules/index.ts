@@ -1,5 +1,6 @@
 import type { Finding } from "../../findings/index.js";
 import type { DiagnoseEvidence, Rule } from "../analysis-input.js";
+import { type Derived, derive } from "../derive.js";
 import { configDrift } from "./config-drift.js";
 import { contractFromLogs } from "./contract-from-logs.js";
 import { executionRole } from "./execution-role.js";
@@ -31,6 +32,7 @@ export const RULES: readonly Rule[] = [
   telemetryExport,
 ];
 
-export function applyRules(evidence: DiagnoseEvidence): Finding[] {
-  return RULES.flatMap((rule) => rule(evidence));
+/** Every rule over the evidence (`derived` defaults to deriving it here, for tests of the rules alone). */
+export function applyRules(evidence: DiagnoseEvidence, derived: Derived = derive(evidence)): Finding[] {
+  return RULES.flatMap((rule) => rule(evidence, derived));
 }

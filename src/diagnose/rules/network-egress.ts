@@ -1,17 +1,10 @@
 import type { AwsServiceUse } from "../../agent/aws-service-usage.js";
 import { type Evidence, type Finding, makeFinding } from "../../findings/index.js";
 import { serviceNameOf } from "../../net/reachability.js";
-import type { DiagnoseEvidence, Rule } from "../analysis-input.js";
+import type { Rule } from "../analysis-input.js";
 import type { NetworkEvidence } from "../collect/network.js";
-import {
-  healthCheckSymptom,
-  pathEvidence,
-  pathTo,
-  type ServicePath,
-  sourceServices,
-  TELEMETRY_SERVICES,
-  useEvidence,
-} from "../network-paths.js";
+import { type Derived, STAND_IN_SERVICE } from "../derive.js";
+import { pathEvidence, type ServicePath, TELEMETRY_SERVICES, useEvidence } from "../network-paths.js";
 
 /**
  * The ways out of the runtime's subnets to the AWS services it needs, judged
@@ -19,8 +12,6 @@ import {
  * source calls (--source), and the telemetry services. Each blocked path is
  * reported under the one cause that blocks it.
  */
-
-const vpc = (e: DiagnoseEvidence) => (e.runtime.value.networkMode === "VPC" ? e.network?.value : undefined);
 
 const hasInterfaceEndpoints = (n: NetworkEvidence) =>
   (n.endpoints?.value ?? []).some((x) => x.VpcEndpointType?.toLowerCase() === "interface");
@@ -31,21 +22,17 @@ interface Need {
   use?: AwsServiceUse;
 }
 
-/** Without --source the agent's services are unknown: STS stands for "a service with no endpoint here". */
-const STAND_IN = "sts";
-
-function needs(e: DiagnoseEvidence): Need[] {
-  const services = sourceServices(e);
-  if (services.length > 0) {
-    return services.flatMap((use) => {
-      const path = pathTo(e, use.service);
+/** The services judged: those the source calls, else the stand-in for "a service with no endpoint here". */
+function needs(d: Derived): Need[] {
+  if (d.services.length > 0) {
+    return d.services.flatMap((use) => {
+      const path = d.paths.get(use.service);
       return path ? [{ path, use }] : [];
     });
   }
-  const n = vpc(e);
-  const standIn = pathTo(e, STAND_IN);
-  const hasOwnEndpoint = (n?.endpoints?.value ?? []).some(
-    (x) => x.ServiceName === serviceNameOf(n!.region, STAND_IN),
+  const standIn = d.paths.get(STAND_IN_SERVICE);
+  const hasOwnEndpoint = (d.vpc?.endpoints?.value ?? []).some(
+    (x) => x.ServiceName === serviceNameOf(d.region, STAND_IN_SERVICE),
   );
   return standIn && !hasOwnEndpoint ? [{ path: standIn }] : [];
 }
@@ -81,10 +68,10 @@ function unique(evidence: Evidence[]): Evidence[] {
 const what = (x: Need) => (x.use ? x.path.service : "AWS services without a VPC endpoint here");
 
 /** SG_EGRESS_BLOCKED, VPC_NO_EGRESS_PATH, VPC_ENDPOINT_MISSING, VPC_ENDPOINT_PRIVATE_DNS_DISABLED, VPC_ENDPOINT_SG_BLOCKS_RUNTIME. */
-export const egressPaths: Rule = (e) => {
-  const n = vpc(e);
+export const egressPaths: Rule = (_e, d) => {
+  const n = d.vpc;
   if (!n) return [];
-  const list = needs(e);
+  const list = needs(d);
   const findings: Finding[] = [];
 
   const egress = blockedBy(list, "sg-egress");
@@ -107,7 +94,7 @@ export const egressPaths: Rule = (e) => {
     findings.push(
       makeFinding("VPC_ENDPOINT_MISSING", needEvidence(n, x), {
         vpcId: n.vpcId,
-        serviceName: serviceNameOf(n.region, x.path.service),
+        serviceName: serviceNameOf(d.region, x.path.service),
         subnetIds: n.subnetIds.join(" "),
         groupIds: [...new Set(reusable.length > 0 ? reusable : n.groupIds)].join(" "),
       }),
@@ -145,8 +132,7 @@ export const egressPaths: Rule = (e) => {
 };
 
 /** The VPC's own DNS: support off breaks every name; hostnames off voids interface endpoints' private DNS. */
-export const vpcDns: Rule = (e) => {
-  const n = vpc(e);
+export const vpcDns: Rule = (_e, { vpc: n }) => {
   if (!n) return [];
   const facts: Evidence[] = [];
   if (n.dnsSupport?.value === false) {
@@ -168,11 +154,11 @@ export const vpcDns: Rule = (e) => {
 };
 
 /** Traces and logs exported from inside the VPC (OpenTelemetry → X-Ray, CloudWatch Logs). */
-export const telemetryExport: Rule = (e) => {
-  const n = vpc(e);
+export const telemetryExport: Rule = (e, d) => {
+  const n = d.vpc;
   if (!n || e.config?.observability?.value === false) return [];
   const blocked = TELEMETRY_SERVICES.flatMap((service) => {
-    const path = pathTo(e, service);
+    const path = d.paths.get(service);
     return path && path.verdict.status === "blocked" ? [path] : [];
   });
   if (blocked.length === 0) return [];
@@ -194,13 +180,13 @@ export const telemetryExport: Rule = (e) => {
 };
 
 /** The symptom (the health check never passed) and a start-up call to a service with no path: the start-up hangs on it. */
-export const startupBlockedOnNetwork: Rule = (e) => {
-  const n = vpc(e);
-  const symptom = healthCheckSymptom(e);
+export const startupBlockedOnNetwork: Rule = (_e, d) => {
+  const n = d.vpc;
+  const symptom = d.healthCheck;
   if (!n || !symptom) return [];
-  const stuck = sourceServices(e).flatMap((use) => {
+  const stuck = d.services.flatMap((use) => {
     if (use.phase !== "startup") return [];
-    const path = pathTo(e, use.service);
+    const path = d.paths.get(use.service);
     return path && path.verdict.status === "blocked" ? [{ use, path }] : [];
   });
   if (stuck.length === 0) return [];
@@ -209,7 +195,7 @@ export const startupBlockedOnNetwork: Rule = (e) => {
       "STARTUP_BLOCKED_ON_NETWORK",
       [symptom, ...stuck.flatMap(({ use, path }) => [useEvidence(use), ...pathEvidence(n, path)])],
       {
-        destinations: stuck.map(({ use }) => `${use.service}.${n.region}.amazonaws.com:443`).join(", "),
+        destinations: stuck.map(({ use }) => `${use.service}.${d.region}.amazonaws.com:443`).join(", "),
       },
     ),
   ];

@@ -1,6 +1,6 @@
 import { supportedAzIds } from "../../facts/agentcore-vpc-azs.js";
 import { type Evidence, type Finding, makeFinding } from "../../findings/index.js";
-import type { DiagnoseEvidence, Rule } from "../analysis-input.js";
+import type { Rule } from "../analysis-input.js";
 import { MANAGED_TAG, otherManagedInterfaces, runtimeInterfaces } from "../collect/network.js";
 
 /**
@@ -9,12 +9,8 @@ import { MANAGED_TAG, otherManagedInterfaces, runtimeInterfaces } from "../colle
  * attached), and what CloudTrail says when making it failed.
  */
 
-const regionOf = (e: DiagnoseEvidence) => e.runtime.value.runtimeArn.split(":")[3]!;
-const vpc = (e: DiagnoseEvidence) => (e.runtime.value.networkMode === "VPC" ? e.network?.value : undefined);
-
 /** The runtime's interface: absent (ENI_MISSING), or present but not in use and attached (ENI_NOT_ATTACHED). */
-export const runtimeInterface: Rule = (e) => {
-  const n = vpc(e);
+export const runtimeInterface: Rule = (e, { vpc: n, region }) => {
   if (!n?.managedInterfaces) return [];
   const source = n.managedInterfaces.source;
   const own = runtimeInterfaces(n);
@@ -48,7 +44,7 @@ export const runtimeInterface: Rule = (e) => {
           ]
         : []),
     ];
-    return [makeFinding("ENI_MISSING", facts, { region: regionOf(e) })];
+    return [makeFinding("ENI_MISSING", facts, { region })];
   }
   const working = own.filter(
     (eni) => eni.Status === "in-use" && eni.Attachment?.Status?.toLowerCase() === "attached",
@@ -68,8 +64,7 @@ export const runtimeInterface: Rule = (e) => {
 };
 
 /** AgentCore interfaces in these subnets that no runtime uses: left by deleted runtimes (they go within 8 h). */
-export const lingeringInterfaces: Rule = (e) => {
-  const n = vpc(e);
+export const lingeringInterfaces: Rule = (_e, { vpc: n }) => {
   if (!n?.managedInterfaces) return [];
   const lingering = otherManagedInterfaces(n).filter((eni) => eni.Status === "available");
   if (lingering.length === 0) return [];
@@ -86,11 +81,10 @@ export const lingeringInterfaces: Rule = (e) => {
 };
 
 /** Subnets AgentCore cannot use: an unsupported zone id, or no free address. */
-export const subnets: Rule = (e) => {
-  const n = vpc(e);
+export const subnets: Rule = (e, { vpc: n, region }) => {
   if (!n?.subnets) return [];
   const findings: Finding[] = [];
-  const supported = supportedAzIds(n.region);
+  const supported = supportedAzIds(region);
   const r = e.runtime.value;
   const reasons = [r.failureReason, r.endpoint.failureReason].filter((x): x is string => !!x);
   /** AgentCore's own words, when its failureReason says the same. */
@@ -105,7 +99,7 @@ export const subnets: Rule = (e) => {
           "SUBNET_AZ_UNSUPPORTED",
           [
             {
-              fact: `${s.SubnetId} is in ${s.AvailabilityZone} = zone id ${s.AvailabilityZoneId}; AgentCore supports ${supported.join(", ")} in ${n.region}`,
+              fact: `${s.SubnetId} is in ${s.AvailabilityZone} = zone id ${s.AvailabilityZoneId}; AgentCore supports ${supported.join(", ")} in ${region}`,
               source: n.subnets.source,
             },
             ...said(/unsupported availability zone/i),

@@ -1,0 +1,248 @@
+import { readFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { type AwsServiceUse, scanAwsServiceUsage } from "../../agent/aws-service-usage.js";
+import { resolveLaunchPlan } from "../../agent/plan.js";
+import { findProjectConfig, type ProjectConfig, parseProjectConfigText } from "../../agent/project-config.js";
+import { runStaticChecks } from "../../static-checks/index.js";
+import type { DiagnoseEvidence } from "../analysis-input.js";
+import type { DiagnoseClients } from "../clients.js";
+import { arnScope, type EvidenceGap, gapFrom, type Sourced } from "../evidence.js";
+import { collectTimeline } from "./cloudtrail.js";
+import { collectIam } from "./iam.js";
+import { collectImage, parseEcrUri } from "./image.js";
+import { probeInvoke } from "./invoke.js";
+import { collectLogs } from "./logs.js";
+import { collectNetwork } from "./network.js";
+import type { RuntimeEvidence } from "./runtime.js";
+
+/** What the user asked that decides what the collectors read. */
+export interface CollectOptions {
+  qualifier?: string;
+  /** How far back CloudTrail is read. */
+  sinceMs?: number;
+  /** The project config to compare with the deployed runtime. */
+  configFile?: string;
+  /** The agent's source, for `check`'s static checks. */
+  sourceDir?: string;
+  cloudTrailPerSecond?: number;
+  /** Make one invocation on a fresh session (the only call that is not read-only). */
+  invoke?: boolean;
+  /** How long to let the invocation's output reach CloudWatch Logs before reading them. */
+  logSettleMs?: number;
+}
+
+/** Everything a collector may read: the runtime (read first, by run.ts), its scope, the clients. */
+export interface CollectContext {
+  clients: DiagnoseClients;
+  options: CollectOptions;
+  runtime: Sourced<RuntimeEvidence>;
+  region: string;
+  account: string;
+  qualifier: string;
+  since: Date;
+  /** Where a collector records what it could not read; the run goes on. */
+  gaps: EvidenceGap[];
+}
+
+/** The evidence fields collectors fill (the runtime and the gaps are the run's own). */
+export type Collected = Partial<Omit<DiagnoseEvidence, "runtime" | "gaps">>;
+
+/**
+ * One source of evidence. Collectors run at once, each after the ones it
+ * names in `after` (it then sees what they found); one that fails records
+ * a gap and leaves its fields unset.
+ */
+export interface Collector {
+  name: string;
+  /** How progress names it. */
+  label: string;
+  /** Whether it applies to this runtime and these options (default: always). */
+  when?: (ctx: CollectContext) => boolean;
+  after?: readonly string[];
+  collect: (ctx: CollectContext, earlier: Collected) => Promise<Collected>;
+}
+
+const vpcMode = (ctx: CollectContext) =>
+  ctx.runtime.value.networkMode === "VPC" && ctx.runtime.value.subnets.length > 0;
+
+async function loadConfig(options: CollectOptions): Promise<ProjectConfig | undefined> {
+  if (options.configFile)
+    return parseProjectConfigText(options.configFile, await readFile(options.configFile, "utf8"));
+  return options.sourceDir ? findProjectConfig(options.sourceDir) : undefined;
+}
+
+/** The AWS services the source calls, with paths relative to the working directory (as file evidence is shown). */
+async function scanSource(dir: string): Promise<AwsServiceUse[]> {
+  const uses = await scanAwsServiceUsage(dir);
+  return uses.map((use) => ({ ...use, file: relative(process.cwd(), join(dir, use.file)) || use.file }));
+}
+
+/** Every source of evidence `diagnose` reads, after the runtime itself; a new source is one more row. */
+export const COLLECTORS: readonly Collector[] = [
+  {
+    name: "invoke",
+    label: "invoking once on a new session",
+    when: (ctx) => ctx.options.invoke === true,
+    collect: async ({ clients, runtime, qualifier, options }) => {
+      const invoke = await probeInvoke(clients.data, { runtimeArn: runtime.value.runtimeArn, qualifier });
+      // Let the invocation's own output, the freshest log there is, reach CloudWatch Logs.
+      await new Promise((resolve) => setTimeout(resolve, options.logSettleMs ?? 1_500));
+      return { invoke };
+    },
+  },
+  {
+    name: "logs",
+    label: "logs",
+    after: ["invoke"],
+    collect: async ({ clients, runtime, gaps }) => {
+      const r = runtime.value;
+      return {
+        logs: await collectLogs(
+          clients.logs,
+          { runtimeId: r.runtimeId, endpointName: r.endpoint.name },
+          gaps,
+        ),
+      };
+    },
+  },
+  {
+    name: "cloudtrail",
+    label: "CloudTrail",
+    collect: async ({ clients, runtime, since, options, gaps }) => {
+      const r = runtime.value;
+      try {
+        const timeline = await collectTimeline(
+          clients.cloudtrail,
+          { runtimeId: r.runtimeId, runtimeName: r.name, subnets: r.subnets, since },
+          options.cloudTrailPerSecond ?? 2,
+        );
+        return { timeline };
+      } catch (error) {
+        gaps.push(gapFrom("timeline", "cloudtrail", "LookupEvents", "cloudtrail", error));
+        return {};
+      }
+    },
+  },
+  {
+    name: "iam",
+    label: "IAM",
+    collect: async ({ clients, runtime, region, account, gaps }) => {
+      const r = runtime.value;
+      const ecr = r.containerUri ? parseEcrUri(r.containerUri) : undefined;
+      const iam = await collectIam(
+        clients.iam,
+        {
+          roleArn: r.roleArn,
+          runtimeId: r.runtimeId,
+          endpointName: r.endpoint.name,
+          region,
+          account,
+          networkMode: r.networkMode,
+          ...(ecr ? { repositoryArn: ecr.repositoryArn } : {}),
+        },
+        gaps,
+      );
+      return { iam };
+    },
+  },
+  {
+    name: "image",
+    label: "image",
+    when: (ctx) => ctx.runtime.value.containerUri !== undefined,
+    collect: async ({ clients, runtime, gaps }) => ({
+      image: await collectImage(clients.ecr, runtime.value.containerUri!, gaps),
+    }),
+  },
+  {
+    name: "network",
+    label: "network",
+    when: vpcMode,
+    collect: async ({ clients, runtime, region, gaps }) => ({
+      network: await collectNetwork(
+        clients.ec2,
+        { region, subnetIds: runtime.value.subnets, groupIds: runtime.value.securityGroups },
+        gaps,
+      ),
+    }),
+  },
+  {
+    name: "config",
+    label: "project config",
+    collect: async ({ options }) => {
+      const config = await loadConfig(options);
+      return config ? { config } : {};
+    },
+  },
+  {
+    name: "static-checks",
+    label: "source",
+    when: (ctx) => ctx.options.sourceDir !== undefined,
+    collect: async ({ options }) => {
+      const { plan, protocol, config } = await resolveLaunchPlan(options.sourceDir!);
+      const sourceFindings = await runStaticChecks({
+        dir: plan.dir,
+        protocol,
+        ...(plan.image ? { image: plan.image } : {}),
+        ...(config ? { config } : {}),
+      });
+      return { sourceFindings };
+    },
+  },
+  {
+    name: "aws-services",
+    label: "the source's AWS calls",
+    when: (ctx) => ctx.options.sourceDir !== undefined,
+    collect: async ({ options }) => ({ awsServices: await scanSource(options.sourceDir!) }),
+  },
+];
+
+/** The scope every collector reads the runtime in. */
+export function collectContext(
+  clients: DiagnoseClients,
+  options: CollectOptions,
+  runtime: Sourced<RuntimeEvidence>,
+  gaps: EvidenceGap[],
+): CollectContext {
+  const { region, account } = arnScope(runtime.value.runtimeArn);
+  return {
+    clients,
+    options,
+    runtime,
+    region,
+    account,
+    qualifier: options.qualifier ?? "DEFAULT",
+    since: new Date(Date.now() - (options.sinceMs ?? 24 * 3600 * 1000)),
+    gaps,
+  };
+}
+
+/** Runs the collectors that apply, each after those it names, and gathers their evidence in one object. */
+export async function runCollectors(
+  ctx: CollectContext,
+  collectors: readonly Collector[] = COLLECTORS,
+  onProgress: (step: string) => void = () => {},
+): Promise<DiagnoseEvidence> {
+  const active = collectors.filter((c) => c.when?.(ctx) ?? true);
+  onProgress(active.map((c) => c.label).join(", "));
+  const running = new Map<string, Promise<Collected>>();
+  const start = (c: Collector): Promise<Collected> => {
+    const known = running.get(c.name);
+    if (known) return known;
+    const promise = (async () => {
+      const earlier: Collected = {};
+      for (const name of c.after ?? []) {
+        const before = active.find((other) => other.name === name);
+        if (before) Object.assign(earlier, await start(before));
+      }
+      return c.collect(ctx, earlier);
+    })();
+    running.set(c.name, promise);
+    return promise;
+  };
+  const found = Object.entries(Object.assign({}, ...(await Promise.all(active.map(start)))));
+  return {
+    runtime: ctx.runtime,
+    ...Object.fromEntries(found.filter(([, value]) => value !== undefined)),
+    gaps: ctx.gaps,
+  } as DiagnoseEvidence;
+}

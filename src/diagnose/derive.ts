@@ -1,0 +1,116 @@
+import type { AwsServiceUse } from "../agent/aws-service-usage.js";
+import type { Symptom } from "../findings/causes.js";
+import type { Evidence } from "../findings/index.js";
+import { reach } from "../net/reachability.js";
+import type { DiagnoseEvidence } from "./analysis-input.js";
+import { isHealthCheckFailure } from "./collect/invoke.js";
+import { type NetworkEvidence, vpcNetworkOf } from "./collect/network.js";
+import { arnScope } from "./evidence.js";
+import { originsOf, type ServicePath, TELEMETRY_SERVICES } from "./network-paths.js";
+
+export type { Symptom };
+
+/**
+ * What the analysis reads off the evidence, worked out once per diagnosis:
+ * the runtime's region and account, the symptom, the services the agent
+ * calls, and the path to each destination. Rules, hypotheses, facts and
+ * next steps read these; none of them splits an ARN or judges a path again.
+ */
+export interface Derived {
+  region: string;
+  account: string;
+  symptom: Symptom;
+  /** The health check failing, as seen: --invoke's fresh session, or the runtime's failureReason. */
+  healthCheck?: Evidence;
+  /** The runtime's network, in VPC mode only. */
+  vpc?: NetworkEvidence;
+  /** The AWS services the agent's source calls, one entry each (its start-up use first). */
+  services: readonly AwsServiceUse[];
+  /** The path to each destination judged: the source's services, telemetry, and the stand-in service. */
+  paths: ReadonlyMap<string, ServicePath>;
+  /** A start-up call of the source goes to a service whose path is blocked. */
+  startupBlocked: boolean;
+}
+
+/** Without --source the agent's services are unknown: STS stands for "a service with no endpoint here". */
+export const STAND_IN_SERVICE = "sts";
+
+const FAILED = new Set(["CREATE_FAILED", "UPDATE_FAILED"]);
+/** AgentCore's wordings for "the container never turned healthy". */
+const HEALTH_CHECK_REASON = /health check|initiali[sz]ation time exceeded|did not become healthy/i;
+
+function symptomOf(e: DiagnoseEvidence): Symptom {
+  const r = e.runtime.value;
+  const failed = [
+    ...(FAILED.has(r.status) ? [r.failureReason ?? ""] : []),
+    ...(FAILED.has(r.endpoint.status) ? [r.endpoint.failureReason ?? ""] : []),
+  ];
+  return failed.length > 0 && !failed.some((reason) => HEALTH_CHECK_REASON.test(reason))
+    ? "create-failed"
+    : "health-check";
+}
+
+function healthCheckOf(e: DiagnoseEvidence): Evidence | undefined {
+  const invoke = e.invoke;
+  if (invoke && isHealthCheckFailure(invoke.value)) {
+    return {
+      fact: `InvokeAgentRuntime on a new session failed: ${invoke.value.errorCode}: ${invoke.value.errorMessage}`,
+      source: invoke.source,
+    };
+  }
+  const r = e.runtime.value;
+  const reason = [r.failureReason, r.endpoint.failureReason].find((x) => x && HEALTH_CHECK_REASON.test(x));
+  return reason ? { fact: `the runtime reports: ${reason}`, source: e.runtime.source } : undefined;
+}
+
+function servicesOf(e: DiagnoseEvidence): AwsServiceUse[] {
+  const byService = new Map<string, AwsServiceUse>();
+  for (const use of e.awsServices ?? []) {
+    const known = byService.get(use.service);
+    if (!known || (known.phase === "handler" && use.phase === "startup")) byService.set(use.service, use);
+  }
+  return [...byService.values()].sort((a, b) => a.service.localeCompare(b.service));
+}
+
+const RANK = { blocked: 0, unknown: 1, reachable: 2 } as const;
+
+/** The path to each service: the worst over the runtime's origins, as a session can land on any of them. */
+function pathsOf(n: NetworkEvidence | undefined, services: readonly string[]): Map<string, ServicePath> {
+  const paths = new Map<string, ServicePath>();
+  const network = n ? vpcNetworkOf(n) : undefined;
+  if (!n || !network) return paths;
+  const origins = originsOf(n);
+  for (const service of services) {
+    let worst: ServicePath | undefined;
+    for (const origin of origins) {
+      const verdict = reach(network, origin, { service });
+      if (!worst || RANK[verdict.status] < RANK[worst.verdict.status]) worst = { service, verdict, origin };
+    }
+    if (worst) paths.set(service, worst);
+  }
+  return paths;
+}
+
+/** The one derive step of a diagnosis. */
+export function derive(e: DiagnoseEvidence): Derived {
+  const { region, account } = arnScope(e.runtime.value.runtimeArn);
+  const vpc = e.runtime.value.networkMode === "VPC" ? e.network?.value : undefined;
+  const services = servicesOf(e);
+  const destinations = [
+    ...new Set([...services.map((u) => u.service), ...TELEMETRY_SERVICES, STAND_IN_SERVICE]),
+  ];
+  const paths = pathsOf(vpc, destinations);
+  const healthCheck = healthCheckOf(e);
+  return {
+    region,
+    account,
+    symptom: symptomOf(e),
+    ...(healthCheck ? { healthCheck } : {}),
+    ...(vpc ? { vpc } : {}),
+    services,
+    paths,
+    startupBlocked: services.some(
+      (use) => use.phase === "startup" && paths.get(use.service)?.verdict.status === "blocked",
+    ),
+  };
+}

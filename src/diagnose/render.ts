@@ -1,0 +1,218 @@
+import pc from "picocolors";
+import { findingMarkdownLines, findingTextLines, markdownCell } from "../findings/render.js";
+import { describeSource } from "../findings/types.js";
+import { diagnoseReport } from "./report.js";
+import type { DiagnoseReport } from "./report-schema.js";
+import type { Diagnosis } from "./run.js";
+
+/**
+ * The renderers of `diagnose`, keyed by format. Each is a function of the
+ * one report object (src/diagnose/report.ts) and reads nothing else; a
+ * finding renders with the same code as `check`'s (src/findings/render.ts).
+ */
+export interface RenderOptions {
+  color: boolean;
+}
+
+type Renderer = (report: DiagnoseReport, options: RenderOptions) => string;
+
+/** The verdict in a line, for the text headline and the Markdown summary. */
+function verdictHead(report: DiagnoseReport): { label: string; text: string } {
+  const v = report.verdict;
+  if (v.verdict === "finding") return { label: "No failure seen, but", text: `${v.rootCause}: ${v.title}` };
+  if (v.rootCause) return { label: `Root cause (${v.verdict})`, text: `${v.rootCause}: ${v.title}` };
+  return { label: v.verdict === "healthy" ? "Healthy" : "Undetermined", text: v.title };
+}
+
+function renderText(report: DiagnoseReport, { color }: RenderOptions): string {
+  const c = pc.createColors(color);
+  const v = report.verdict;
+  const r = report.runtime;
+  const lines = [
+    v.verdict === "finding"
+      ? `${c.yellow(c.bold("NO FAILURE SEEN, BUT"))} ${c.bold(v.rootCause ?? "")}: ${v.title}`
+      : v.rootCause
+        ? `${c.red(c.bold("ROOT CAUSE"))} ${c.bold(v.rootCause)} (${v.verdict}): ${v.title}`
+        : v.verdict === "healthy"
+          ? `${c.green(c.bold("HEALTHY"))} ${v.title}`
+          : `${c.yellow(c.bold("UNDETERMINED"))} ${v.title}`,
+    c.dim(`runtime ${r.name} (${r.id}) v${r.version} ${r.status}, ${r.networkMode}, ${r.protocol}`),
+    "",
+    c.bold("Hypotheses"),
+    ...report.hypotheses.map(
+      (h) =>
+        `  ${h.verdict.padEnd(10)} ${h.cause}${h.verdict === "unknown" ? c.dim(`  to confirm: ${h.toConfirm}`) : ""}`,
+    ),
+    "",
+  ];
+  if (report.comparison) {
+    const rows = report.comparison.rows;
+    const width = Math.max(...rows.map((row) => row.field.length));
+    const left = Math.max(...rows.map((row) => row.a.length));
+    lines.push(
+      c.bold("Side by side"),
+      ...rows.map((row) => {
+        const text = `  ${row.field.padEnd(width)}  ${row.a.padEnd(left)}  ${row.b}`;
+        return row.differs ? c.bold(text) : c.dim(text);
+      }),
+      "",
+    );
+  }
+  if (report.findings.length > 0)
+    lines.push(c.bold("Findings"), ...report.findings.flatMap((f) => findingTextLines(f, c)));
+  lines.push(
+    c.bold("What we know"),
+    ...report.knownFacts.flatMap((t) => [
+      `  ${t.topic}`,
+      ...t.facts.map((f) => `    - ${f.fact}  ${c.dim(`(${describeSource(f.source)})`)}`),
+    ]),
+    "",
+  );
+  if (report.timeline.length > 0) {
+    lines.push(
+      c.bold("CloudTrail timeline"),
+      ...report.timeline.map(
+        (e) =>
+          `  ${e.time}  ${e.event}${e.dryRun ? " (DryRun)" : ""}${e.errorCode ? ` ${e.errorCode}` : ""}  ${c.dim(e.actor)}`,
+      ),
+      "",
+    );
+  }
+  lines.push(
+    c.bold("Next steps"),
+    ...report.nextSteps.map((step) => `  # ${step.why}\n  ${step.command}`),
+    "",
+  );
+  for (const gap of report.gaps)
+    lines.push(
+      c.yellow(
+        `could not read ${gap.service}:${gap.operation}: ${gap.errorCode}${gap.action ? ` (grant ${gap.action})` : ""}`,
+      ),
+    );
+  if (report.notCollected.length > 0)
+    lines.push(c.dim(`not collected yet by this version: ${report.notCollected.join("; ")}`));
+  lines.push(
+    c.dim(
+      `${Object.entries(report.apiCalls)
+        .map(([s, n]) => `${s} ${n}`)
+        .join(", ")} API calls in ${(report.elapsedMs / 1000).toFixed(1)} s`,
+    ),
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+function renderMarkdown(report: DiagnoseReport): string {
+  const r = report.runtime;
+  const head = verdictHead(report);
+  const comparison = report.comparison;
+  const lines = [
+    `# Diagnosis of ${r.name} (${r.id})`,
+    "",
+    "## Summary",
+    "",
+    report.verdict.rootCause
+      ? `**${head.label}:** \`${report.verdict.rootCause}\`: ${report.verdict.title}.`
+      : `**${head.label}:** ${head.text}.`,
+    "",
+    "| | |",
+    "|---|---|",
+    `| Runtime | \`${r.arn}\` version ${r.version}, ${r.status} |`,
+    `| Network mode | ${r.networkMode} |`,
+    `| Endpoint | ${r.endpoint.name}: ${r.endpoint.status}, live version ${r.endpoint.liveVersion ?? "none"} |`,
+    "",
+    ...(comparison
+      ? [
+          "## Side by side",
+          "",
+          `| | ${markdownCell(r.name)} | ${markdownCell(comparison.other.name)} |`,
+          "|---|---|---|",
+          ...comparison.rows.map(
+            (row) =>
+              `| ${row.differs ? `**${row.field}**` : row.field} | ${markdownCell(row.a)} | ${markdownCell(row.b)} |`,
+          ),
+          "",
+        ]
+      : []),
+    "## What we know",
+    "",
+    ...report.knownFacts.flatMap((t) => [
+      `### ${t.topic}`,
+      "",
+      "| fact | source |",
+      "|---|---|",
+      ...t.facts.map((f) => `| ${markdownCell(f.fact)} | ${markdownCell(describeSource(f.source))} |`),
+      "",
+    ]),
+    "## Hypotheses, ranked",
+    "",
+    "| cause | verdict | for | against | to confirm |",
+    "|---|---|---|---|---|",
+    ...report.hypotheses.map(
+      (h) =>
+        `| \`${h.cause}\` | ${h.verdict} | ${markdownCell(h.for.map((e) => e.fact).join("; "))} | ${markdownCell(h.against.map((e) => e.fact).join("; "))} | ${markdownCell(h.toConfirm)} |`,
+    ),
+    "",
+    "## Findings",
+    "",
+    ...(report.findings.length === 0 ? ["None.", ""] : []),
+    ...report.findings.flatMap((f) => findingMarkdownLines(f)),
+    "## Timeline (CloudTrail)",
+    "",
+    ...(report.timeline.length === 0
+      ? ["No matching events."]
+      : [
+          "| time | event | actor | error |",
+          "|---|---|---|---|",
+          ...report.timeline.map(
+            (e) =>
+              `| ${e.time} | ${e.event}${e.dryRun ? " (DryRun)" : ""} | ${markdownCell(e.actor)} | ${e.errorCode ?? ""} |`,
+          ),
+        ]),
+    "",
+    "## Next steps",
+    "",
+    ...report.nextSteps.flatMap((step) => [
+      `- ${step.why}:`,
+      "",
+      "  ```sh",
+      `  ${step.command}`,
+      "  ```",
+      "",
+    ]),
+    "## Support case text",
+    "",
+    "```text",
+    report.supportCase,
+    "```",
+    "",
+    "## Limits of this report",
+    "",
+    ...(report.notCollected.length > 0
+      ? [`Not collected by this version: ${report.notCollected.join("; ")}.`]
+      : []),
+    ...(report.notCollected.length === 0 && report.gaps.length === 0
+      ? ["Every collector read what it needed."]
+      : []),
+    ...report.gaps.map(
+      (g) =>
+        `- Could not read ${g.service}:${g.operation} (${g.errorCode})${g.action ? `: grant \`${g.action}\`` : ""}.`,
+    ),
+    "",
+  ];
+  return lines.join("\n");
+}
+
+export const RENDERERS = {
+  text: renderText,
+  markdown: renderMarkdown,
+  json: (report) => `${JSON.stringify(report, null, 2)}\n`,
+} as const satisfies Record<string, Renderer>;
+
+export type DiagnoseFormat = keyof typeof RENDERERS;
+
+export const DIAGNOSE_FORMATS = Object.keys(RENDERERS) as DiagnoseFormat[];
+
+/** Builds the diagnosis's report once and renders it in one format. */
+export function renderDiagnosis(d: Diagnosis, format: DiagnoseFormat, color: boolean): string {
+  return RENDERERS[format](diagnoseReport(d), { color });
+}
