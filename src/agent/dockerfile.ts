@@ -99,6 +99,7 @@ export function parseDockerfileText(text: string, path: string): ImageSpec {
   const warnings: Located<string>[] = [];
   const globalArgs: Record<string, Located<string | undefined>> = {};
   const stages: Stage[] = [];
+  const runs: Located<string>[] = [];
   let stage: Stage | undefined;
 
   for (const instruction of dockerfile.getInstructions()) {
@@ -175,6 +176,12 @@ export function parseDockerfileText(text: string, path: string): ImageSpec {
       case "CMD":
         stage.cmd = commandOf(instruction as JSONInstruction, stage, warnings);
         break;
+      case "RUN": {
+        const run = commandOf(instruction as JSONInstruction, stage, warnings);
+        const text = run.form === "exec" ? run.args.join(" ") : run.args.at(-1)!;
+        runs.push({ value: expandVariables(text, vars), line });
+        break;
+      }
       default:
         break;
     }
@@ -198,6 +205,7 @@ export function parseDockerfileText(text: string, path: string): ImageSpec {
     ...(final.entrypoint ? { entrypoint: final.entrypoint } : {}),
     ...(final.cmd ? { cmd: final.cmd } : {}),
     ...(argv ? { argv } : {}),
+    ...(runs.length > 0 ? { runs } : {}),
     warnings,
   };
 }

@@ -150,12 +150,20 @@ function hasCommand(name: string): boolean {
 
 const killOnParentDeath = process.platform === "linux" && hasCommand("setpriv");
 
-/** The Dockerfile's USER as numeric ids on this machine, when it exists here. */
-function resolveUser(user: string): { uid: string; gid: string } | undefined {
+/**
+ * The Dockerfile's USER as numeric ids on this machine, when it exists here
+ * (numeric ids always do). `id`'s complaint about a missing user is the
+ * tool's business, never printed above the report.
+ */
+export function userOnThisMachine(user: string): { uid: string; gid: string } | undefined {
   const [name, group] = user.split(":");
+  if (/^\d+$/.test(name!) && (group === undefined || /^\d+$/.test(group)))
+    return { uid: name!, gid: group ?? name! };
+  const id = (args: string[]) =>
+    execFileSync("id", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
   try {
-    const uid = execFileSync("id", ["-u", name!], { encoding: "utf8" }).trim();
-    const gid = group ?? execFileSync("id", ["-g", name!], { encoding: "utf8" }).trim();
+    const uid = id(["-u", name!]);
+    const gid = group ?? id(["-g", name!]);
     return { uid, gid };
   } catch {
     return undefined;
@@ -185,15 +193,19 @@ export async function launchAgent(options: LaunchOptions): Promise<LaunchedAgent
   const notes: string[] = [];
   let inner = [...plan.argv];
   if (plan.user && process.getuid?.() === 0) {
-    const ids = resolveUser(plan.user);
+    const ids = userOnThisMachine(plan.user);
     if (ids && ids.uid !== "0") {
       inner = ["setpriv", `--reuid=${ids.uid}`, `--regid=${ids.gid}`, "--clear-groups", "--", ...inner];
       notes.push(`runs as USER ${plan.user} (uid ${ids.uid}) as the Dockerfile says`);
     } else if (!ids) {
       notes.push(
-        `the Dockerfile's USER ${plan.user} does not exist on this machine: runs as the current user`,
+        `the Dockerfile's USER ${plan.user} does not exist on this machine: runs as the current user (the tool's limitation, not the agent's)`,
       );
     }
+  } else if (plan.user && process.getuid !== undefined) {
+    notes.push(
+      `the Dockerfile's USER ${plan.user} is not taken: switching users needs root, so it runs as uid ${process.getuid()} (the tool's limitation)`,
+    );
   }
   const isolated = await isolateFromDockerenv(inner, plan.cwd);
   let argv = isolated.argv;

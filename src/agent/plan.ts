@@ -15,6 +15,8 @@ export interface PlanOptions {
 export interface ResolvedPlan {
   plan: LaunchPlan;
   protocol: Protocol;
+  /** Where the protocol came from when no flag or project config said it: what the sources serve. */
+  protocolOrigin?: string;
   config?: ProjectConfig;
 }
 
@@ -75,6 +77,29 @@ function byPreference(files: string[], dir: string): string[] {
   return [...files].sort((a, b) => rank(a) - rank(b));
 }
 
+/** An MCP server built on the MCP SDK: FastMCP (mcp.server.fastmcp or the fastmcp package), its low-level Server, or the TypeScript McpServer. */
+const MCP_SERVER_PY =
+  /\bFastMCP\s*\(|^\s*from\s+mcp\.server(?:\.lowlevel)?\s+import\s+[^\n]*\bServer\b|\bStreamableHTTPSessionManager\s*\(/m;
+const MCP_SERVER_JS = /@modelcontextprotocol\/sdk\/server\/(?:mcp|index|streamableHttp)(?:\.js)?["']/;
+
+/** The MCP server files under `dir`, unless an AgentCore SDK app (an HTTP agent) is there too. */
+async function mcpServers(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const file of byPreference(await listSources(dir, [".py", ".js", ".mjs", ".ts"], 2), dir)) {
+    const source = await readFile(file, "utf8");
+    if (/BedrockAgentCoreApp\s*\(|bedrock-agentcore\/runtime/.test(source)) return [];
+    if ((file.endsWith(".py") ? MCP_SERVER_PY : MCP_SERVER_JS).test(source)) found.push(file);
+  }
+  return found;
+}
+
+/** The protocol the sources serve, when they say it: an MCP server is probed as MCP. */
+async function detectProtocol(dir: string): Promise<{ protocol: Protocol; origin: string } | undefined> {
+  const [server] = await mcpServers(dir);
+  if (!server) return undefined;
+  return { protocol: "MCP", origin: `detected: an MCP SDK server in ${relative(dir, server)}` };
+}
+
 /** Without a Dockerfile or a config entrypoint: the common layouts of AgentCore agents. */
 async function detectLayout(dir: string): Promise<{ argv: string[]; origin: string } | undefined> {
   for (const file of byPreference(await listSources(dir, [".py"], 2), dir)) {
@@ -82,6 +107,11 @@ async function detectLayout(dir: string): Promise<{ argv: string[]; origin: stri
       const rel = relative(dir, file);
       return { argv: ["python3", rel], origin: `detected: Python BedrockAgentCoreApp in ${rel}` };
     }
+  }
+  const [server] = (await mcpServers(dir)).filter((file) => file.endsWith(".py"));
+  if (server) {
+    const rel = relative(dir, server);
+    return { argv: ["python3", rel], origin: `detected: MCP server (MCP SDK) in ${rel}` };
   }
   const manifestPath = join(dir, "package.json");
   if (existsSync(manifestPath)) {
@@ -149,7 +179,8 @@ export async function resolveLaunchPlan(dir: string, options: PlanOptions = {}):
       : root;
   const dockerfilePath = join(agentDir, config?.dockerfile ?? "Dockerfile");
   const image = existsSync(dockerfilePath) ? await parseDockerfile(dockerfilePath) : undefined;
-  const protocol = options.protocol ?? config?.protocol?.value ?? "HTTP";
+  const detected = (options.protocol ?? config?.protocol?.value) ? undefined : await detectProtocol(agentDir);
+  const protocol = options.protocol ?? config?.protocol?.value ?? detected?.protocol ?? "HTTP";
 
   const command =
     options.cmd !== undefined
@@ -166,7 +197,7 @@ export async function resolveLaunchPlan(dir: string, options: PlanOptions = {}):
     throw new UsageError(
       image
         ? `${relative(process.cwd(), dockerfilePath)} has no CMD or ENTRYPOINT, so there is nothing to run. Add one, or pass --cmd "python3 app.py".`
-        : `No Dockerfile, project config entrypoint, Python BedrockAgentCoreApp or TypeScript bedrock-agentcore/runtime app found in ${dir}. Pass the command with --cmd "python3 app.py".`,
+        : `No Dockerfile, project config entrypoint, Python BedrockAgentCoreApp, MCP server or TypeScript bedrock-agentcore/runtime app found in ${dir}. Pass the command with --cmd "python3 app.py".`,
     );
   }
   return {
@@ -180,6 +211,7 @@ export async function resolveLaunchPlan(dir: string, options: PlanOptions = {}):
       ...(image?.user ? { user: image.user.value } : {}),
     },
     protocol,
+    ...(detected ? { protocolOrigin: detected.origin } : {}),
     ...(config ? { config } : {}),
   };
 }

@@ -50,6 +50,8 @@ export interface ImageSpec {
   cmd?: DockerCommand;
   /** The argv the container runs, from ENTRYPOINT and CMD with Docker's rules; undefined if neither is set. */
   argv?: string[];
+  /** Every stage's RUN commands, variables expanded: what the build installs (a later stage may copy it in). */
+  runs?: Located<string>[];
   /** Problems reading the file (unknown instruction, bad JSON in exec form): reported, never fatal. */
   warnings: Located<string>[];
 }

@@ -32,6 +32,8 @@ export interface LiveRun {
   invocations: readonly InvocationResult[];
   mcp?: McpResult;
   agentCard?: AgentCardResult;
+  /** Set when the start-up stopped on what this machine lacks and the image has: reported instead of STARTUP_CRASH. */
+  hostGap?: Finding;
 }
 
 const TABLE = "/proc/<pid>/net/tcp, tcp6";
@@ -281,7 +283,7 @@ export function liveFindings(run: LiveRun, startedAt?: number): Finding[] {
   }
 
   if (startup.outcome === "exited") {
-    findings.push(crashFinding(run, startedAt));
+    findings.push(run.hostGap ?? crashFinding(run, startedAt));
     return findings;
   }
 

@@ -47,7 +47,11 @@ export function renderText(report: CheckReport, color: boolean): string {
   const lines: string[] = [];
   const t = report.target;
   const verdict =
-    report.verdict === "healthy" ? c.green(c.bold("HEALTHY")) : c.red(c.bold("WILL FAIL IN AGENTCORE"));
+    report.verdict === "healthy"
+      ? c.green(c.bold("HEALTHY"))
+      : report.verdict === "inconclusive"
+        ? c.yellow(c.bold("INCONCLUSIVE ON THIS MACHINE"))
+        : c.red(c.bold("WILL FAIL IN AGENTCORE"));
   lines.push(`${verdict}  ${t.dir}  (${t.protocol} on port ${t.port})`);
   lines.push(c.dim(`  command   ${t.argv.join(" ")}   [${t.origin}]`));
   lines.push(c.dim(`  start-up  ${startupLine(report)}`));
@@ -72,13 +76,25 @@ export function renderText(report: CheckReport, color: boolean): string {
   for (const finding of report.findings) lines.push(...findingTextLines(finding, c));
   const s = report.summary;
   lines.push(`${s.errors} error(s), ${s.warnings} warning(s), ${s.infos} info`);
+  if (report.verdict === "inconclusive")
+    lines.push(
+      c.yellow(
+        "Inconclusive: this machine could not run the agent as its image would (see the HOST_ findings); nothing above says it fails in AgentCore.",
+      ),
+    );
   return `${lines.join("\n")}\n`;
 }
+
+const VERDICT_WORDS: Record<CheckReport["verdict"], string> = {
+  healthy: "healthy",
+  unhealthy: "will fail in AgentCore",
+  inconclusive: "inconclusive on this machine",
+};
 
 export function renderMarkdown(report: CheckReport): string {
   const t = report.target;
   const lines = [
-    `# agentcore-doctor check: ${report.verdict === "healthy" ? "healthy" : "will fail in AgentCore"}`,
+    `# agentcore-doctor check: ${VERDICT_WORDS[report.verdict]}`,
     "",
     "| | |",
     "|---|---|",

@@ -6,7 +6,7 @@ import { TOOL_VERSION } from "../version.js";
  * The JSON report of `check`: a public, versioned interface. Add optional
  * fields freely; removing or changing one bumps `schemaVersion`.
  */
-export const CHECK_REPORT_SCHEMA_VERSION = 2;
+export const CHECK_REPORT_SCHEMA_VERSION = 3;
 
 const socketSchema = z.object({
   address: z.string(),
@@ -46,7 +46,11 @@ export const checkReportSchema = z.object({
   schemaVersion: z.literal(CHECK_REPORT_SCHEMA_VERSION),
   tool: z.object({ name: z.literal("agentcore-doctor"), version: z.string() }),
   command: z.literal("check"),
-  verdict: z.enum(["healthy", "unhealthy"]).describe("unhealthy when any finding is an error"),
+  verdict: z
+    .enum(["healthy", "unhealthy", "inconclusive"])
+    .describe(
+      "unhealthy when any finding is an error; else inconclusive when this machine could not run the agent as its image would (HOST_MODULE_NOT_INSTALLED, HOST_COMMAND_NOT_INSTALLED, HOST_PORT_IN_USE)",
+    ),
   target: z.object({
     dir: z.string(),
     protocol: z.enum(["HTTP", "MCP", "A2A", "AGUI"]),
@@ -91,22 +95,39 @@ export type CheckReport = z.infer<typeof checkReportSchema>;
 export type ReportExchange = z.infer<typeof exchangeSchema>;
 export type CodeZipSection = z.infer<typeof codeZipSchema>;
 
+/** Findings that say this machine could not run the agent as its image would: no verdict on the agent. */
+export const INCONCLUSIVE_FINDINGS: ReadonlySet<string> = new Set([
+  "HOST_MODULE_NOT_INSTALLED",
+  "HOST_COMMAND_NOT_INSTALLED",
+  "HOST_PORT_IN_USE",
+]);
+
 /** The parts every check report shares: who wrote it, and the verdict and counts its findings give. */
 export function reportVerdict(
-  findings: readonly { severity: "error" | "warning" | "info" }[],
+  findings: readonly { id: string; severity: "error" | "warning" | "info" }[],
 ): Pick<CheckReport, "schemaVersion" | "tool" | "command" | "verdict" | "summary"> {
   const count = (severity: "error" | "warning" | "info") =>
     findings.filter((f) => f.severity === severity).length;
+  const verdict =
+    count("error") > 0
+      ? "unhealthy"
+      : findings.some((f) => INCONCLUSIVE_FINDINGS.has(f.id))
+        ? "inconclusive"
+        : "healthy";
   return {
     schemaVersion: CHECK_REPORT_SCHEMA_VERSION,
     tool: { name: "agentcore-doctor", version: TOOL_VERSION },
     command: "check",
-    verdict: count("error") > 0 ? "unhealthy" : "healthy",
+    verdict,
     summary: { errors: count("error"), warnings: count("warning"), infos: count("info") },
   };
 }
 
-/** The exit code `check` ends with: 0 when healthy, 1 when a finding is an error. */
+/** Exit code of an inconclusive check: this machine could not run the agent as its image would. */
+export const CHECK_EXIT_INCONCLUSIVE = 3;
+
+/** The exit code `check` ends with: 0 healthy, 1 an error finding, 3 inconclusive on this machine. */
 export function checkExitCode(report: Pick<CheckReport, "verdict">): number {
-  return report.verdict === "healthy" ? 0 : 1;
+  if (report.verdict === "healthy") return 0;
+  return report.verdict === "inconclusive" ? CHECK_EXIT_INCONCLUSIVE : 1;
 }

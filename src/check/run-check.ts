@@ -1,8 +1,9 @@
-import { statSync } from "node:fs";
-import { relative } from "node:path";
+import { existsSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
 import { parseException } from "../agent/crash.js";
 import type { HttpExchange } from "../agent/http.js";
 import { reapStaleRoots } from "../agent/isolation.js";
+import { userOnThisMachine } from "../agent/launcher.js";
 import { resolveLaunchPlan } from "../agent/plan.js";
 import {
   type AgentCardResult,
@@ -16,12 +17,15 @@ import {
   samplePing,
   waitForHealth,
 } from "../agent/probe.js";
-import { PROTOCOL_PORTS, type Protocol } from "../agent/types.js";
+import { type LaunchPlan, PROTOCOL_PORTS, type Protocol } from "../agent/types.js";
 import { startInstance } from "../executor/index.js";
-import { type Finding, mergeFindings, sortFindings } from "../findings/index.js";
+import { type Finding, makeFinding, mergeFindings, sortFindings } from "../findings/index.js";
+import { createNamespace, type Namespace, netnsSupport } from "../net/netns.js";
 import { runStaticChecks } from "../static-checks/index.js";
 import { type CodeZipOptions, checkCodeZipFile, directoryZipFindings } from "./code-zip.js";
+import { commandGap, type HostGap, missingCommand, moduleGap, projectPackages } from "./host-deps.js";
 import { type LiveRun, liveFindings } from "./live-findings.js";
+import { describeHolder, portHolders } from "./port-in-use.js";
 import { type CheckReport, type CodeZipSection, type ReportExchange, reportVerdict } from "./report.js";
 
 export type CheckStage = "plan" | "static" | "launch" | "startup" | "probe" | "stop";
@@ -80,7 +84,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   }
 
   progress("plan", `reading ${options.dir}`);
-  const { plan, protocol, config } = await resolveLaunchPlan(options.dir, {
+  const { plan, protocol, protocolOrigin, config } = await resolveLaunchPlan(options.dir, {
     ...(options.cmd !== undefined ? { cmd: options.cmd } : {}),
     ...(options.protocol ? { protocol: options.protocol } : {}),
   });
@@ -96,11 +100,68 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   const zip = await directoryZipFindings(plan.dir, options.codeZip ?? {}, config, options.dir);
 
   await reapStaleRoots();
+  const packages = await projectPackages(plan.dir, plan.image);
+  const hostNotes: string[] = protocolOrigin ? [`protocol ${protocol}: ${protocolOrigin}`] : [];
+  const hostFindings: Finding[] = [];
+  const venv = projectVenv(plan.dir, plan.env.PATH);
+  if (venv) hostNotes.push(venv.note);
+  const user = userFinding(plan);
+  if (user) hostFindings.push(user);
+
+  // A port taken on this machine is this machine's problem: the agent gets its own network stack where it can.
+  let netns = options.netns;
+  let ownNamespace: Namespace | undefined;
+  if (!netns) {
+    const holders = await portHolders(port);
+    if (holders.length > 0) {
+      const support = await netnsSupport();
+      const taken = holders.map(describeHolder).join(", ");
+      if (support.ok) {
+        ownNamespace = await createNamespace("check");
+        netns = { name: ownNamespace.name, address: ownNamespace.address };
+        hostNotes.push(
+          `port ${port} is taken on this machine (${taken}): the agent ran in its own network namespace ${ownNamespace.name}, reached on its interface ${ownNamespace.address}, with no route out of this machine`,
+        );
+      } else {
+        return notRunReport({
+          options,
+          protocol,
+          port,
+          plan,
+          configPath: config?.path,
+          limitMs,
+          findings: [
+            ...staticFindings,
+            ...zip.findings,
+            ...hostFindings,
+            makeFinding(
+              "HOST_PORT_IN_USE",
+              holders.map((h) => ({
+                fact: `${describeHolder(h)} already listens on port ${port}`,
+                source: { kind: "socket", table: "/proc/net/tcp, tcp6" },
+              })),
+              { holder: describeHolder(holders[0]!), port },
+            ),
+          ],
+          notes: [
+            ...hostNotes,
+            `not run: port ${port} is taken on this machine and the agent cannot get its own network namespace (${support.reason})`,
+            ...(zip.note ? [zip.note] : []),
+          ],
+          ...(zip.section ? { codeZip: zip.section } : {}),
+        });
+      }
+    }
+  }
+
   progress("launch", plan.argv.join(" "));
   const agent = await startInstance({
     artifact: { kind: "host-command", plan },
-    ...(options.netns ? { netns: options.netns.name } : {}),
-    ...(options.env ? { env: options.env } : {}),
+    ...(netns ? { netns: netns.name } : {}),
+    env: { ...venv?.env, ...options.env },
+  }).catch(async (error: unknown) => {
+    await ownNamespace?.destroy();
+    throw error;
   });
 
   let run: LiveRun;
@@ -113,7 +174,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     const startup = await waitForHealth(agent, {
       protocol,
       port,
-      ...(options.netns ? { address: options.netns.address } : {}),
+      ...(netns ? { address: netns.address } : {}),
       startupTimeoutMs: limitMs,
       graceMs: graceFor(limitMs),
       pingTimeoutMs,
@@ -170,10 +231,18 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     };
   } finally {
     await agent.stop();
+    await ownNamespace?.destroy();
   }
 
+  const gap = run.startup.outcome === "exited" ? hostGap(run, packages, plan) : undefined;
+  if (gap) run = { ...run, hostGap: gapFinding(gap, run) };
   const findings = sortFindings(
-    mergeFindings([...staticFindings, ...zip.findings, ...liveFindings(run, agent.startedAt)]),
+    mergeFindings([
+      ...staticFindings,
+      ...zip.findings,
+      ...hostFindings,
+      ...liveFindings(run, agent.startedAt),
+    ]),
   );
   return buildReport({
     options,
@@ -184,9 +253,81 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     run,
     findings,
     probes,
-    notes: [...agent.notes, ...(zip.note ? [zip.note] : [])],
+    // The USER the machine lacks is a finding of its own; the launcher's note would say it twice.
+    notes: [
+      ...hostNotes,
+      ...agent.notes.filter((n) => !(user && n.startsWith("the Dockerfile's USER"))),
+      ...(zip.note ? [zip.note] : []),
+    ],
+    network: netns ? `network namespace ${netns.name} (${netns.address})` : "host",
     ...(zip.section ? { codeZip: zip.section } : {}),
   });
+}
+
+/** A project's .venv stands in for the image's installed packages: first on PATH, as `. .venv/bin/activate` does. */
+function projectVenv(
+  dir: string,
+  imagePath: string | undefined,
+): { env: Record<string, string>; note: string } | undefined {
+  const venv = join(dir, ".venv");
+  if (!existsSync(join(venv, "bin"))) return undefined;
+  return {
+    env: {
+      VIRTUAL_ENV: venv,
+      PATH: [join(venv, "bin"), imagePath ?? process.env.PATH].filter(Boolean).join(":"),
+    },
+    note: "the project's .venv is first on PATH: its packages stand in for the image's",
+  };
+}
+
+/** The Dockerfile's USER when it cannot be taken here: the tool's limitation, said once as a finding. */
+function userFinding(plan: LaunchPlan): Finding | undefined {
+  const user = plan.image?.user;
+  if (!plan.user || !user) return undefined;
+  const root = process.getuid?.() === 0;
+  if (root && userOnThisMachine(plan.user)) return undefined;
+  const path = relative(plan.dir, plan.image!.path) || plan.image!.path;
+  return makeFinding(
+    "HOST_USER_MISSING",
+    [
+      {
+        fact: root
+          ? `USER ${plan.user} does not exist on this machine: the agent ran as root`
+          : `USER ${plan.user} cannot be taken without root: the agent ran as uid ${process.getuid?.()}`,
+        source: { kind: "file", path, line: user.line },
+      },
+    ],
+    { user: plan.user.split(":")[0] },
+  );
+}
+
+/** A start-up that stopped on something the image has and this machine lacks. */
+function hostGap(run: LiveRun, packages: Awaited<ReturnType<typeof projectPackages>>, plan: LaunchPlan) {
+  const exception = run.exception ?? parseException(run.output.map((l) => l.text));
+  if (exception) return moduleGap(exception, packages, plan.dir);
+  if (run.exit?.code === 127 || run.exit?.code === 126) {
+    const command = missingCommand(run.output, plan.argv);
+    return command ? commandGap(command, packages, plan.image) : undefined;
+  }
+  return undefined;
+}
+
+function gapFinding(gap: HostGap, run: LiveRun): Finding {
+  const evidence = [
+    ...gap.evidence,
+    {
+      fact: "check ran the command with this machine's interpreters and packages; it does not build the image or run its RUN lines",
+      source: { kind: "tool" as const, detail: "host mode" },
+    },
+    ...(gap.kind === "command"
+      ? run.output
+          .slice(-3)
+          .map((l) => ({ fact: l.text, source: { kind: "process" as const, detail: l.stream } }))
+      : []),
+  ];
+  return gap.kind === "module"
+    ? makeFinding("HOST_MODULE_NOT_INSTALLED", evidence, { install: gap.install, module: gap.name })
+    : makeFinding("HOST_COMMAND_NOT_INSTALLED", evidence, { install: gap.install, command: gap.name });
 }
 
 interface ReportInput {
@@ -199,6 +340,7 @@ interface ReportInput {
   findings: Finding[];
   probes: HttpExchange[];
   notes: readonly string[];
+  network: string;
   codeZip?: CodeZipSection;
 }
 
@@ -212,6 +354,7 @@ function buildReport({
   findings,
   probes,
   notes,
+  network,
   codeZip,
 }: ReportInput): CheckReport {
   const { startup } = run;
@@ -231,7 +374,7 @@ function buildReport({
       dockerenv: run.dockerenv.state,
       ...(run.dockerenv.state === "hidden" ? { dockerenvDetail: run.dockerenv.method } : {}),
       ...(run.dockerenv.state === "visible" ? { dockerenvDetail: run.dockerenv.reason } : {}),
-      network: options.netns ? `network namespace ${options.netns.name} (${options.netns.address})` : "host",
+      network,
       socketsRead: startup.listening !== undefined,
       notes: [
         ...notes,
@@ -269,6 +412,42 @@ function buildReport({
     probes: probes.map(toReportExchange),
     output: run.output.slice(-40).map((l) => ({ stream: l.stream, text: l.text })),
     ...(codeZip ? { codeZip } : {}),
+    findings,
+    summary,
+  };
+}
+
+/** The report of a check that could not start the agent here: its static findings, and why it did not run. */
+function notRunReport(input: {
+  options: CheckOptions;
+  protocol: Protocol;
+  port: number;
+  plan: LaunchPlan;
+  configPath: string | undefined;
+  limitMs: number;
+  findings: Finding[];
+  notes: string[];
+  codeZip?: CodeZipSection;
+}): CheckReport {
+  const findings = sortFindings(mergeFindings(input.findings));
+  const { summary, ...header } = reportVerdict(findings);
+  const { options, plan } = input;
+  return {
+    ...header,
+    target: {
+      dir: options.dir,
+      protocol: input.protocol,
+      port: input.port,
+      argv: plan.argv,
+      origin: plan.origin,
+      ...(plan.image ? { dockerfile: relative(options.dir, plan.image.path) || plan.image.path } : {}),
+      ...(input.configPath ? { config: relative(options.dir, input.configPath) || input.configPath } : {}),
+    },
+    environment: { dockerenv: "not-run", network: "not run", socketsRead: false, notes: input.notes },
+    startup: { outcome: "not-run", limitMs: input.limitMs, stuckConnections: [] },
+    probes: [],
+    output: [],
+    ...(input.codeZip ? { codeZip: input.codeZip } : {}),
     findings,
     summary,
   };

@@ -19,6 +19,19 @@ interface CheckFlags {
   entryPoint?: string;
   maxZipMb?: string;
   maxUnzippedMb?: string;
+  env: string[];
+}
+
+/** `--env KEY=VALUE`, repeatable: the runtime's environmentVariables. */
+function environment(pairs: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(pair.slice(0, eq)))
+      throw new UsageError(`--env takes KEY=VALUE with KEY a variable name (got ${pair}).`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return env;
 }
 
 /** `--entry-point "opentelemetry-instrument main.py"` or a JSON array, as codeConfiguration.entryPoint. */
@@ -67,6 +80,12 @@ export function registerCheck(program: Command): void {
     )
     .option("--max-zip-mb <MiB>", "the zipped size limit (default: the documented 250)")
     .option("--max-unzipped-mb <MiB>", "the unzipped size limit (default: the documented 750)")
+    .option(
+      "--env <KEY=VALUE>",
+      "an environment variable for the agent, as the runtime's environmentVariables (repeatable)",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .action(async (dir: string, flags: CheckFlags) => {
       const format = flags.format;
       if (!FORMATS.includes(format))
@@ -93,12 +112,14 @@ export function registerCheck(program: Command): void {
           ...(unzippedBytes !== undefined ? { unzippedBytes } : {}),
         },
       };
+      const env = environment(flags.env);
       const progress = progressReporter<CheckStage>(process.stderr);
       const report = await runCheck({
         dir: resolve(dir),
         ...(flags.cmd !== undefined ? { cmd: flags.cmd } : {}),
         ...(protocol ? { protocol } : {}),
         startupTimeoutMs: seconds * 1000,
+        ...(Object.keys(env).length > 0 ? { env } : {}),
         codeZip,
         onProgress: progress.update,
       }).finally(progress.done);

@@ -396,6 +396,42 @@ export const CATALOG = {
     docs: CONTRACT,
     emittedBy: ["check"],
   },
+  HOST_MODULE_NOT_INSTALLED: {
+    severity: "warning",
+    title: "A module the image would have is not installed on this machine",
+    explanation:
+      "`check DIR` runs the Dockerfile's command with this machine's interpreter and packages; it does not build the image or run its RUN lines. The agent stopped at start-up on a module that the project declares (requirements.txt, pyproject.toml, uv.lock, package.json) or the Dockerfile installs, so the image would have it: this says nothing about AgentCore, and start-up could not be judged past that import.",
+    fix: "Install the project's dependencies here ({install}) and run check again; or check the built image itself.",
+    docs: TROUBLESHOOTING,
+    emittedBy: ["check"],
+  },
+  HOST_COMMAND_NOT_INSTALLED: {
+    severity: "warning",
+    title: "A command the image would have is not installed on this machine",
+    explanation:
+      "`check DIR` runs the Dockerfile's command on this machine, whose PATH is not the image's: the entry command (or one it starts) is missing here, while the image's base provides it or a package its build installs puts it on PATH. Start-up could not be judged.",
+    fix: "Install {command} here: {install}; then run check again (or pass the command to run with `--cmd`).",
+    docs: TROUBLESHOOTING,
+    emittedBy: ["check"],
+  },
+  HOST_USER_MISSING: {
+    severity: "info",
+    title: "The Dockerfile's USER cannot be taken on this machine",
+    explanation:
+      "The image runs as its Dockerfile's USER, but this machine has no such user (or check is not root and cannot switch users), so the agent ran as the current user. File permissions and a home directory may differ from the image's; a start-up that depends on them was not judged as AgentCore would run it.",
+    fix: "To run as the image does, create the user here (`useradd -m -u 1000 {user}`, as the image's build does) and run check as root.",
+    docs: CONTRACT,
+    emittedBy: ["check"],
+  },
+  HOST_PORT_IN_USE: {
+    severity: "warning",
+    title: "The protocol's port is taken on this machine",
+    explanation:
+      "Another process on this machine already listens on the port AgentCore sends this protocol to, so the agent could not be run and probed here without colliding with it. In AgentCore each instance has its own network stack: this is this machine's problem, not the agent's. As root on Linux check runs the agent in its own network namespace instead.",
+    fix: "Stop {holder} (it listens on port {port}) or run check as root on Linux, where the agent gets its own network namespace.",
+    docs: CONTRACT,
+    emittedBy: ["check"],
+  },
   CODE_ZIP_DEPS_MISSING: {
     severity: "error",
     title: "A module imported at start-up is not in the code zip",

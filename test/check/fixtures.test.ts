@@ -108,6 +108,11 @@ describe("coverage of the catalog by check tests", () => {
       "STARTUP_BLOCKED_ON_NETWORK", // test/check/network.test.ts (needs a namespace)
       "PROBE_DOCKERENV_VISIBLE", // test/check/cli.test.ts (runs unprivileged)
       "PROJECT_CONFIG_INVALID", // test/unit/static-checks.test.ts
+      // test/check/host-mode.test.ts: the public samples' styles, dependencies only in the image
+      "HOST_MODULE_NOT_INSTALLED",
+      "HOST_COMMAND_NOT_INSTALLED",
+      "HOST_USER_MISSING",
+      "HOST_PORT_IN_USE",
       // test/unit/code-zip.test.ts: each fired by a real zip, with a silent case beside it
       "CODE_ZIP_NATIVE_ARCH",
       "CODE_ZIP_PERMISSIONS",
