@@ -100,18 +100,32 @@ async function detectProtocol(dir: string): Promise<{ protocol: Protocol; origin
   return { protocol: "MCP", origin: `detected: an MCP SDK server in ${relative(dir, server)}` };
 }
 
+/** Why the first of several candidate entry files was run, and how to run another. */
+function chosenAmong(candidates: readonly string[]): string {
+  if (candidates.length < 2) return "";
+  return ` (candidates: ${candidates.join(", ")}; ran the first by name (${PREFERRED_ENTRY.join(", ")}) and depth; pass --cmd "python3 ${candidates[1]}" for another)`;
+}
+
 /** Without a Dockerfile or a config entrypoint: the common layouts of AgentCore agents. */
 async function detectLayout(dir: string): Promise<{ argv: string[]; origin: string } | undefined> {
+  const apps: string[] = [];
   for (const file of byPreference(await listSources(dir, [".py"], 2), dir)) {
-    if ((await readFile(file, "utf8")).includes("BedrockAgentCoreApp(")) {
-      const rel = relative(dir, file);
-      return { argv: ["python3", rel], origin: `detected: Python BedrockAgentCoreApp in ${rel}` };
-    }
+    if ((await readFile(file, "utf8")).includes("BedrockAgentCoreApp(")) apps.push(relative(dir, file));
   }
-  const [server] = (await mcpServers(dir)).filter((file) => file.endsWith(".py"));
-  if (server) {
-    const rel = relative(dir, server);
-    return { argv: ["python3", rel], origin: `detected: MCP server (MCP SDK) in ${rel}` };
+  if (apps.length > 0) {
+    const [rel] = apps as [string, ...string[]];
+    return {
+      argv: ["python3", rel],
+      origin: `detected: Python BedrockAgentCoreApp in ${rel}${chosenAmong(apps)}`,
+    };
+  }
+  const servers = (await mcpServers(dir)).filter((file) => file.endsWith(".py")).map((f) => relative(dir, f));
+  if (servers.length > 0) {
+    const [rel] = servers as [string, ...string[]];
+    return {
+      argv: ["python3", rel],
+      origin: `detected: MCP server (MCP SDK) in ${rel}${chosenAmong(servers)}`,
+    };
   }
   const manifestPath = join(dir, "package.json");
   if (existsSync(manifestPath)) {
@@ -154,6 +168,8 @@ function imageEnvironment(
   // The base image's PATH is unknown here: this machine's stands in for it, after the Dockerfile's own entries.
   if (env.PATH !== undefined)
     env.PATH = [env.PATH.replace(/:+$/, ""), process.env.PATH].filter(Boolean).join(":");
+  // No Dockerfile in a starter toolkit project: `agentcore launch` generates one, and it sets DOCKER_CONTAINER=1.
+  if (!image && config?.kind === "bedrock-agentcore-yaml") env.DOCKER_CONTAINER ??= "1";
   const region = config?.region;
   if (region) {
     env.AWS_REGION ??= region;

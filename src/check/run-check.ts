@@ -102,6 +102,10 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   await reapStaleRoots();
   const packages = await projectPackages(plan.dir, plan.image);
   const hostNotes: string[] = protocolOrigin ? [`protocol ${protocol}: ${protocolOrigin}`] : [];
+  if (!plan.image && config?.kind === "bedrock-agentcore-yaml")
+    hostNotes.push(
+      "no Dockerfile: judged as the image the starter toolkit's `agentcore launch` builds, whose generated Dockerfile sets ENV DOCKER_CONTAINER=1",
+    );
   const hostFindings: Finding[] = [];
   const venv = projectVenv(plan.dir, plan.env.PATH);
   if (venv) hostNotes.push(venv.note);

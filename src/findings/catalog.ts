@@ -10,6 +10,8 @@ import type { Severity } from "./types.js";
 export interface CatalogEntry {
   severity: Severity;
   title: string;
+  /** A more precise title when the check knows every value it names (the call actually made); `title` otherwise. */
+  titleWith?: string;
   explanation: string;
   fix: string;
   docs: string;
@@ -41,10 +43,11 @@ export const CATALOG = {
   },
   PYTHON_SDK_LOOPBACK_DEFAULT: {
     severity: "error",
-    title: "BedrockAgentCoreApp.run() without host binds 127.0.0.1 in AgentCore",
+    title: "The AgentCore SDK's server started without host binds 127.0.0.1 in AgentCore",
+    titleWith: "{call} without host binds 127.0.0.1 in AgentCore",
     explanation:
       "The Python SDK's `run()` binds 0.0.0.0 only when /.dockerenv exists or DOCKER_CONTAINER is set, and 127.0.0.1 otherwise. /.dockerenv is made by a Docker engine at run time, not baked into an image, so inside AgentCore the app serves on loopback only and fails every health check; under `docker run` it works.",
-    fix: 'Add `ENV DOCKER_CONTAINER=1` to the Dockerfile, or call `app.run(host="0.0.0.0")` in {file}.',
+    fix: "{remedy}, or call `{fixed}` in {file}.",
     docs: CONTRACT,
     emittedBy: ["check", "diagnose"],
   },

@@ -12,12 +12,20 @@ export function renderFix(template: string, values: FixValues = {}): string {
   });
 }
 
+/** The entry's precise title when every value it names is known, else its general one. */
+function titleOf(entry: { title: string; titleWith?: string }, values: FixValues): string {
+  const precise = entry.titleWith;
+  if (!precise) return entry.title;
+  const names = [...precise.matchAll(/\{([a-zA-Z]+)\}/g)].map((m) => m[1]!);
+  return names.every((name) => values[name] !== undefined) ? renderFix(precise, values) : entry.title;
+}
+
 export function makeFinding(id: FindingId, evidence: Evidence[], values: FixValues = {}): Finding {
   const entry = CATALOG[id];
   return {
     id,
     severity: entry.severity,
-    title: entry.title,
+    title: titleOf(entry, values),
     evidence,
     fix: renderFix(entry.fix, values),
     docs: entry.docs,

@@ -73,6 +73,17 @@ export interface HostlessCall {
   file: string;
   line: number;
   call: string;
+  /** The same call with a host, as its fix: `app.run(host="0.0.0.0")`, `serve_a2a(agent, host="0.0.0.0")`. */
+  fixed?: string;
+}
+
+/** The call with `host="0.0.0.0"` added to the arguments it was given. */
+function withHost(callee: string, args: string): string {
+  const given = args
+    .trim()
+    .replace(/\s+/g, " ")
+    .replace(/,\s*$/, "");
+  return `${callee}(${given ? `${given}, ` : ""}host="0.0.0.0")`;
 }
 
 /** The AgentCore SDK apps a module creates (`app = BedrockAgentCoreApp()`), with the 1-based line of each. */
@@ -91,18 +102,29 @@ export function findHostlessRuns(code: string, file: string): HostlessCall[] {
   for (const app of apps) {
     for (const m of code.matchAll(new RegExp(`\\b${app}\\s*\\.\\s*run\\s*\\(`, "g"))) {
       const open = m.index + m[0].length - 1;
-      if (!passesHost(callArguments(code, open), 1))
+      const args = callArguments(code, open);
+      if (!passesHost(args, 1))
         calls.push({
           file,
           line: lineAt(code, m.index),
-          call: `${app}.run(${callArguments(code, open).trim()})`,
+          call: `${app}.run(${args.trim()})`,
+          fixed: withHost(`${app}.run`, args),
         });
     }
   }
-  for (const m of code.matchAll(/\bserve_a2a\s*\(/g)) {
+  // The SDK's A2A and AG-UI servers take the same host default (host=None: auto-detected).
+  for (const m of code.matchAll(/\b(serve_a2a|serve_ag_ui)\s*\(/g)) {
     const open = m.index + m[0].length - 1;
-    if (!passesHost(callArguments(code, open), undefined))
-      calls.push({ file, line: lineAt(code, m.index), call: "serve_a2a(...)" });
+    const args = callArguments(code, open);
+    if (!passesHost(args, undefined)) {
+      const shown = args.trim().length > 40 ? "..." : args.trim().replace(/\s+/g, " ");
+      calls.push({
+        file,
+        line: lineAt(code, m.index),
+        call: `${m[1]}(${shown})`,
+        fixed: withHost(m[1]!, shown === "..." ? "..." : args),
+      });
+    }
   }
   return calls;
 }
@@ -115,10 +137,12 @@ export const checkPythonSdkHostDefault: StaticCheck = async ({ dir, image, confi
   if (image?.env.DOCKER_CONTAINER?.value) return [];
   // A CodeZip deploy runs on the managed runtime, whose environment we cannot see from here.
   if (!image && config?.kind === "agentcore-json" && config.build === "CodeZip") return [];
+  // The starter toolkit's generated Dockerfile (made at `agentcore launch` when there is none) sets DOCKER_CONTAINER=1.
+  if (!image && config?.kind === "bedrock-agentcore-yaml") return [];
   const calls: HostlessCall[] = [];
   for (const file of await listSources(dir, [".py"], 3)) {
     const source = await readFile(file, "utf8");
-    if (!/BedrockAgentCoreApp|AGUIApp|serve_a2a/.test(source)) continue;
+    if (!/BedrockAgentCoreApp|AGUIApp|serve_a2a|serve_ag_ui/.test(source)) continue;
     calls.push(...findHostlessRuns(blankPythonNonCode(source), relative(dir, file)));
   }
   if (calls.length === 0) return [];
@@ -134,7 +158,16 @@ export const checkPythonSdkHostDefault: StaticCheck = async ({ dir, image, confi
         }
       : { fact: "no Dockerfile sets DOCKER_CONTAINER", source: { kind: "tool", detail: "static check" } },
   );
+  const first = calls[0]!;
   return [
-    makeFinding("PYTHON_SDK_LOOPBACK_DEFAULT", evidence, { file: `${calls[0]!.file}:${calls[0]!.line}` }),
+    makeFinding("PYTHON_SDK_LOOPBACK_DEFAULT", evidence, {
+      file: `${first.file}:${first.line}`,
+      call: first.call.replace(/\(.+\)$/s, "(...)"),
+      fixed: first.fixed ?? `${first.call.replace(/\(.*\)$/s, "")}(host="0.0.0.0")`,
+      // Only a Dockerfile that exists is worth editing.
+      remedy: image
+        ? "Add `ENV DOCKER_CONTAINER=1` to the Dockerfile"
+        : "Set `DOCKER_CONTAINER=1` in the environment of the image that runs it",
+    }),
   ];
 };

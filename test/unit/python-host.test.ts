@@ -13,7 +13,14 @@ if __name__ == "__main__":
         port=8080,
     )
 `;
-    expect(scan(source)).toEqual([{ file: "app.py", line: 5, call: expect.stringContaining("app.run(") }]);
+    expect(scan(source)).toEqual([
+      {
+        file: "app.py",
+        line: 5,
+        call: expect.stringContaining("app.run("),
+        fixed: 'app.run(port=8080, host="0.0.0.0")',
+      },
+    ]);
   });
 
   it("accepts host by keyword, by position, or through **kwargs", () => {
