@@ -79,10 +79,7 @@ export interface HostlessCall {
 
 /** The call with `host="0.0.0.0"` added to the arguments it was given. */
 function withHost(callee: string, args: string): string {
-  const given = args
-    .trim()
-    .replace(/\s+/g, " ")
-    .replace(/,\s*$/, "");
+  const given = args.trim().replace(/\s+/g, " ").replace(/,\s*$/, "");
   return `${callee}(${given ? `${given}, ` : ""}host="0.0.0.0")`;
 }
 
