@@ -82,22 +82,30 @@ const MCP_SERVER_PY =
   /\bFastMCP\s*\(|^\s*from\s+mcp\.server(?:\.lowlevel)?\s+import\s+[^\n]*\bServer\b|\bStreamableHTTPSessionManager\s*\(/m;
 const MCP_SERVER_JS = /@modelcontextprotocol\/sdk\/server\/(?:mcp|index|streamableHttp)(?:\.js)?["']/;
 
-/** The MCP server files under `dir`, unless an AgentCore SDK app (an HTTP agent) is there too. */
-async function mcpServers(dir: string): Promise<string[]> {
-  const found: string[] = [];
+/** Servers the sources start, each serving one protocol: the SDK's A2A and AG-UI servers, an MCP SDK server. */
+const SDK_SERVERS: readonly { protocol: Protocol; what: string; py: RegExp; js?: RegExp }[] = [
+  { protocol: "A2A", what: "the SDK's serve_a2a()", py: /^[^#\n]*\bserve_a2a\s*\(/m },
+  { protocol: "AGUI", what: "the SDK's AG-UI server", py: /^[^#\n]*\b(?:serve_ag_ui|AGUIApp)\s*\(/m },
+  { protocol: "MCP", what: "an MCP SDK server", py: MCP_SERVER_PY, js: MCP_SERVER_JS },
+];
+
+/** The files under `dir` that start a non-HTTP server, unless a BedrockAgentCoreApp (an HTTP agent) is there too. */
+async function protocolServers(dir: string): Promise<{ file: string; protocol: Protocol; what: string }[]> {
+  const found: { file: string; protocol: Protocol; what: string }[] = [];
   for (const file of byPreference(await listSources(dir, [".py", ".js", ".mjs", ".ts"], 2), dir)) {
     const source = await readFile(file, "utf8");
     if (/BedrockAgentCoreApp\s*\(|bedrock-agentcore\/runtime/.test(source)) return [];
-    if ((file.endsWith(".py") ? MCP_SERVER_PY : MCP_SERVER_JS).test(source)) found.push(file);
+    const server = SDK_SERVERS.find((s) => (file.endsWith(".py") ? s.py : s.js)?.test(source));
+    if (server) found.push({ file, protocol: server.protocol, what: server.what });
   }
   return found;
 }
 
-/** The protocol the sources serve, when they say it: an MCP server is probed as MCP. */
+/** The protocol the sources serve, when they say it: an MCP server is probed as MCP, serve_a2a as A2A. */
 async function detectProtocol(dir: string): Promise<{ protocol: Protocol; origin: string } | undefined> {
-  const [server] = await mcpServers(dir);
+  const [server] = await protocolServers(dir);
   if (!server) return undefined;
-  return { protocol: "MCP", origin: `detected: an MCP SDK server in ${relative(dir, server)}` };
+  return { protocol: server.protocol, origin: `detected: ${server.what} in ${relative(dir, server.file)}` };
 }
 
 /** Why the first of several candidate entry files was run, and how to run another. */
@@ -119,12 +127,13 @@ async function detectLayout(dir: string): Promise<{ argv: string[]; origin: stri
       origin: `detected: Python BedrockAgentCoreApp in ${rel}${chosenAmong(apps)}`,
     };
   }
-  const servers = (await mcpServers(dir)).filter((file) => file.endsWith(".py")).map((f) => relative(dir, f));
+  const servers = (await protocolServers(dir)).filter((s) => s.file.endsWith(".py"));
   if (servers.length > 0) {
-    const [rel] = servers as [string, ...string[]];
+    const [first] = servers as [(typeof servers)[number], ...typeof servers];
+    const rel = relative(dir, first.file);
     return {
       argv: ["python3", rel],
-      origin: `detected: MCP server (MCP SDK) in ${rel}${chosenAmong(servers)}`,
+      origin: `detected: ${first.what} in ${rel}${chosenAmong(servers.map((s) => relative(dir, s.file)))}`,
     };
   }
   const manifestPath = join(dir, "package.json");
@@ -213,7 +222,7 @@ export async function resolveLaunchPlan(dir: string, options: PlanOptions = {}):
     throw new UsageError(
       image
         ? `${relative(process.cwd(), dockerfilePath)} has no CMD or ENTRYPOINT, so there is nothing to run. Add one, or pass --cmd "python3 app.py".`
-        : `No Dockerfile, project config entrypoint, Python BedrockAgentCoreApp, MCP server or TypeScript bedrock-agentcore/runtime app found in ${dir}. Pass the command with --cmd "python3 app.py".`,
+        : `No Dockerfile, project config entrypoint, Python BedrockAgentCoreApp, MCP, A2A or AG-UI server or TypeScript bedrock-agentcore/runtime app found in ${dir}. Pass the command with --cmd "python3 app.py".`,
     );
   }
   return {

@@ -128,6 +128,16 @@ describe("entry files", () => {
     );
     expect(server.protocol).toBe("MCP");
     expect(server.protocolOrigin).toBe("detected: an MCP SDK server in server.py");
+    expect(server.plan.origin).toBe("detected: an MCP SDK server in server.py");
+    const agui = await resolveLaunchPlan(project({ "main.py": AG_UI }));
+    expect([agui.protocol, agui.plan.argv]).toEqual(["AGUI", ["python3", "main.py"]]);
+    const a2a = await resolveLaunchPlan(
+      project({
+        "agent.py":
+          "# serve_a2a(x) in a comment\nfrom bedrock_agentcore.runtime import serve_a2a\nserve_a2a(executor)\n",
+      }),
+    );
+    expect(a2a.protocol).toBe("A2A");
     const client = await resolveLaunchPlan(
       project({
         "app.py":
