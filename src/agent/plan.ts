@@ -14,6 +14,8 @@ export interface PlanOptions {
 
 export interface ResolvedPlan {
   plan: LaunchPlan;
+  /** No Dockerfile, deployed by the starter toolkit (why we think so): judged as the image it generates. */
+  starterToolkit?: string;
   protocol: Protocol;
   /** Where the protocol came from when no flag or project config said it: what the sources serve. */
   protocolOrigin?: string;
@@ -167,10 +169,32 @@ function imageCommand(image: ImageSpec): { argv: string[]; origin: string } | un
   return { argv: image.argv, origin: `Dockerfile:${source.line} ${keyword} (${source.form} form)` };
 }
 
+/**
+ * Why a project without a Dockerfile will be deployed by the starter toolkit,
+ * whose `agentcore launch` generates the Dockerfile (with ENV DOCKER_CONTAINER=1):
+ * its `.bedrock_agentcore.yaml`, or the toolkit among the declared dependencies
+ * (the samples' requirements.txt lists it before `agentcore configure` has run).
+ */
+export async function starterToolkitDeploy(
+  dir: string,
+  config: ProjectConfig | undefined,
+): Promise<string | undefined> {
+  if (existsSync(join(dir, "Dockerfile"))) return undefined;
+  if (config?.kind === "bedrock-agentcore-yaml") return relative(dir, config.path) || config.path;
+  if (config) return undefined;
+  for (const file of ["requirements.txt", "pyproject.toml"]) {
+    const text = await readFile(join(dir, file), "utf8").catch(() => "");
+    if (/(^|["'\s])bedrock[-_.]agentcore[-_.]starter[-_.]toolkit(?![\w.-])/im.test(text))
+      return `${file} declares bedrock-agentcore-starter-toolkit`;
+  }
+  return undefined;
+}
+
 /** The image's environment as the process gets it: Dockerfile ENV, then what AgentCore sets. */
 function imageEnvironment(
   image: ImageSpec | undefined,
   config: ProjectConfig | undefined,
+  toolkit: string | undefined,
 ): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(image?.env ?? {})) env[name] = value.value;
@@ -178,7 +202,7 @@ function imageEnvironment(
   if (env.PATH !== undefined)
     env.PATH = [env.PATH.replace(/:+$/, ""), process.env.PATH].filter(Boolean).join(":");
   // No Dockerfile in a starter toolkit project: `agentcore launch` generates one, and it sets DOCKER_CONTAINER=1.
-  if (!image && config?.kind === "bedrock-agentcore-yaml") env.DOCKER_CONTAINER ??= "1";
+  if (!image && toolkit) env.DOCKER_CONTAINER ??= "1";
   const region = config?.region;
   if (region) {
     env.AWS_REGION ??= region;
@@ -206,6 +230,7 @@ export async function resolveLaunchPlan(dir: string, options: PlanOptions = {}):
   const image = existsSync(dockerfilePath) ? await parseDockerfile(dockerfilePath) : undefined;
   const detected = (options.protocol ?? config?.protocol?.value) ? undefined : await detectProtocol(agentDir);
   const protocol = options.protocol ?? config?.protocol?.value ?? detected?.protocol ?? "HTTP";
+  const toolkit = image ? undefined : await starterToolkitDeploy(agentDir, config);
 
   const command =
     options.cmd !== undefined
@@ -230,13 +255,14 @@ export async function resolveLaunchPlan(dir: string, options: PlanOptions = {}):
       dir: agentDir,
       argv: command.argv,
       cwd: agentDir,
-      env: imageEnvironment(image, config),
+      env: imageEnvironment(image, config, toolkit),
       origin: command.origin,
       ...(image ? { image } : {}),
       ...(image?.user ? { user: image.user.value } : {}),
     },
     protocol,
     ...(detected ? { protocolOrigin: detected.origin } : {}),
+    ...(toolkit ? { starterToolkit: toolkit } : {}),
     ...(config ? { config } : {}),
   };
 }

@@ -84,7 +84,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   }
 
   progress("plan", `reading ${options.dir}`);
-  const { plan, protocol, protocolOrigin, config } = await resolveLaunchPlan(options.dir, {
+  const { plan, protocol, protocolOrigin, starterToolkit, config } = await resolveLaunchPlan(options.dir, {
     ...(options.cmd !== undefined ? { cmd: options.cmd } : {}),
     ...(options.protocol ? { protocol: options.protocol } : {}),
   });
@@ -102,9 +102,9 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   await reapStaleRoots();
   const packages = await projectPackages(plan.dir, plan.image);
   const hostNotes: string[] = protocolOrigin ? [`protocol ${protocol}: ${protocolOrigin}`] : [];
-  if (!plan.image && config?.kind === "bedrock-agentcore-yaml")
+  if (starterToolkit)
     hostNotes.push(
-      "no Dockerfile: judged as the image the starter toolkit's `agentcore launch` builds, whose generated Dockerfile sets ENV DOCKER_CONTAINER=1",
+      `no Dockerfile, deployed by the starter toolkit (${starterToolkit}): judged as the image its \`agentcore launch\` builds, whose generated Dockerfile sets ENV DOCKER_CONTAINER=1`,
     );
   const hostFindings: Finding[] = [];
   const venv = projectVenv(plan.dir, plan.env.PATH);

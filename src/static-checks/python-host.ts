@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { relative } from "node:path";
-import { listSources } from "../agent/plan.js";
+import { listSources, starterToolkitDeploy } from "../agent/plan.js";
 import { type Evidence, makeFinding } from "../findings/index.js";
 import type { StaticCheck } from "./context.js";
 
@@ -135,7 +135,7 @@ export const checkPythonSdkHostDefault: StaticCheck = async ({ dir, image, confi
   // A CodeZip deploy runs on the managed runtime, whose environment we cannot see from here.
   if (!image && config?.kind === "agentcore-json" && config.build === "CodeZip") return [];
   // The starter toolkit's generated Dockerfile (made at `agentcore launch` when there is none) sets DOCKER_CONTAINER=1.
-  if (!image && config?.kind === "bedrock-agentcore-yaml") return [];
+  if (!image && (await starterToolkitDeploy(dir, config))) return [];
   const calls: HostlessCall[] = [];
   for (const file of await listSources(dir, [".py"], 3)) {
     const source = await readFile(file, "utf8");

@@ -109,6 +109,25 @@ agents:
   });
 });
 
+describe("a project the starter toolkit deploys, before `agentcore configure`", () => {
+  it("declares the toolkit in requirements.txt, as the AgentCore samples do: judged by the Dockerfile it generates", async () => {
+    const { plan, finding } = await loopbackFinding({
+      "strands_claude.py":
+        "from bedrock_agentcore.runtime import BedrockAgentCoreApp\napp = BedrockAgentCoreApp()\napp.run()\n",
+      "requirements.txt": "strands-agents\nboto3\nbedrock-agentcore\nbedrock-agentcore-starter-toolkit\n",
+    });
+    expect(finding).toBeUndefined();
+    expect(plan.env.DOCKER_CONTAINER).toBe("1");
+    const { starterToolkit } = await resolveLaunchPlan(
+      project({
+        "app.py": "from bedrock_agentcore.runtime import BedrockAgentCoreApp\napp = BedrockAgentCoreApp()\n",
+        "requirements.txt": "bedrock-agentcore-starter-toolkit-extras\n",
+      }),
+    );
+    expect(starterToolkit).toBeUndefined();
+  });
+});
+
 describe("entry files", () => {
   it("names every candidate and why the first was run", async () => {
     const app =
