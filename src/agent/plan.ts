@@ -87,6 +87,11 @@ const MCP_SERVER_JS = /@modelcontextprotocol\/sdk\/server\/(?:mcp|index|streamab
 /** Servers the sources start, each serving one protocol: the SDK's A2A and AG-UI servers, an MCP SDK server. */
 const SDK_SERVERS: readonly { protocol: Protocol; what: string; py: RegExp; js?: RegExp }[] = [
   { protocol: "A2A", what: "the SDK's serve_a2a()", py: /^[^#\n]*\bserve_a2a\s*\(/m },
+  {
+    protocol: "A2A",
+    what: "an A2A server",
+    py: /^[^#\n]*\b(?:A2AServer|A2AStarletteApplication|A2AFastAPIApplication)\s*\(/m,
+  },
   { protocol: "AGUI", what: "the SDK's AG-UI server", py: /^[^#\n]*\b(?:serve_ag_ui|AGUIApp)\s*\(/m },
   { protocol: "MCP", what: "an MCP SDK server", py: MCP_SERVER_PY, js: MCP_SERVER_JS },
 ];

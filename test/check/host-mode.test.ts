@@ -88,6 +88,14 @@ describe.skipIf(sampleDepsHere.length > 0)(
       });
     });
 
+    it("Strands A2A server (A2AServer on FastAPI) without a Dockerfile: found and probed as A2A, inconclusive", async () => {
+      const report = await runCheck({ dir: fixture("strands-a2a-server") });
+      expect([report.target.protocol, report.target.port]).toEqual(["A2A", 9000]);
+      expect(report.target.origin).toBe("detected: an A2A server in a2a_server.py");
+      expect(report.findings.map((f) => f.id)).toEqual(["HOST_MODULE_NOT_INSTALLED"]);
+      expect(report.findings[0]!.evidence[1]!.fact).toBe("uvicorn is declared in requirements.txt");
+    });
+
     it("a module declared nowhere is still the agent's crash", async () => {
       const report = await runCheck({ dir: fixture("py-crash-on-import") });
       expect(report.findings.map((f) => f.id)).toContain("STARTUP_CRASH");
