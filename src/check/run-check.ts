@@ -25,7 +25,7 @@ import { runStaticChecks } from "../static-checks/index.js";
 import { type CodeZipOptions, checkCodeZipFile, directoryZipFindings } from "./code-zip.js";
 import { commandGap, type HostGap, missingCommand, moduleGap, projectPackages } from "./host-deps.js";
 import { type LiveRun, liveFindings } from "./live-findings.js";
-import { describeHolder, portHolders } from "./port-in-use.js";
+import { describeHolder, type PortHolder, portHolders } from "./port-in-use.js";
 import { type CheckReport, type CodeZipSection, type ReportExchange, reportVerdict } from "./report.js";
 
 export type CheckStage = "plan" | "static" | "launch" | "startup" | "probe" | "stop";
@@ -115,8 +115,10 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   // A port taken on this machine is this machine's problem: the agent gets its own network stack where it can.
   let netns = options.netns;
   let ownNamespace: Namespace | undefined;
+  let portTaken: PortHolder[] = [];
   if (!netns) {
     const holders = await portHolders(port);
+    portTaken = holders;
     if (holders.length > 0) {
       const support = await netnsSupport();
       const taken = holders.map(describeHolder).join(", ");
@@ -240,6 +242,28 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
 
   const gap = run.startup.outcome === "exited" ? hostGap(run, packages, plan) : undefined;
   if (gap) run = { ...run, hostGap: gapFinding(gap, run) };
+  else if (ownNamespace && run.startup.outcome === "exited") {
+    // The namespace we made for a taken port has no route out: a start-up that died reaching out died of that.
+    const cut = run.output.find((l) => NO_ROUTE_OUT.test(l.text));
+    if (cut)
+      run = {
+        ...run,
+        hostGap: makeFinding(
+          "HOST_PORT_IN_USE",
+          [
+            ...portTaken.map((h) => ({
+              fact: `${describeHolder(h)} already listens on port ${port}, so the agent ran in a network namespace of its own, which has no route out of this machine`,
+              source: { kind: "socket" as const, table: "/proc/net/tcp, tcp6" },
+            })),
+            {
+              fact: `the agent stopped reaching out, which that namespace cannot: ${cut.text.trim().slice(0, 300)}`,
+              source: { kind: "process", detail: cut.stream },
+            },
+          ],
+          { holder: describeHolder(portTaken[0]!), port },
+        ),
+      };
+  }
   const findings = sortFindings(
     mergeFindings([
       ...staticFindings,
@@ -267,6 +291,10 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     ...(zip.section ? { codeZip: zip.section } : {}),
   });
 }
+
+/** What a process prints when it has no route out (errno ENETUNREACH, no resolver reachable). */
+const NO_ROUTE_OUT =
+  /Network is unreachable|ENETUNREACH|Temporary failure in name resolution|EAI_AGAIN|Could not connect to the endpoint URL/;
 
 /** A project's .venv stands in for the image's installed packages: first on PATH, as `. .venv/bin/activate` does. */
 function projectVenv(

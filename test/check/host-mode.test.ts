@@ -160,6 +160,19 @@ describe("a port already taken on this machine", () => {
       expect(report.environment.notes.join("\n")).toMatch(/port 8080 is taken on this machine \(pid \d+/);
       expect(report.verdict).toBe("healthy");
     }
+    if (support.ok) {
+      // That namespace has no route out: a start-up that dies reaching out is not the agent's crash either.
+      const dir = mkdtempSync(join(tmpdir(), "acd-reach-out-"));
+      writeFileSync(join(dir, "Dockerfile"), 'FROM python:3.12-slim\nCMD ["python3", "app.py"]\n');
+      writeFileSync(
+        join(dir, "app.py"),
+        'import socket\nsocket.create_connection(("198.51.100.7", 443), timeout=3)\n',
+      );
+      const report = await runCheck({ dir });
+      expect(report.findings.map((f) => f.id)).toEqual(["HOST_PORT_IN_USE"]);
+      expect(report.findings[0]!.evidence.at(-1)!.fact).toMatch(/Network is unreachable/);
+      expect(report.verdict).toBe("inconclusive");
+    }
     if (process.getuid?.() === 0 && existsSync("/usr/bin/setpriv") && mine) {
       // Unprivileged, no namespace: not run, reported as this machine's problem, exit 3.
       const result = await runCli(["check", "test/fixtures/agents/py-healthy", "--format", "json"], {
