@@ -30,6 +30,51 @@ export interface Derived {
   paths: ReadonlyMap<string, ServicePath>;
   /** A start-up call of the source goes to a service whose path is blocked. */
   startupBlocked: boolean;
+  /** Outbound failures the container printed: each line read once, with the service its host names. */
+  networkFailures: readonly NetworkFailure[];
+}
+
+/**
+ * A network failure the container's output shows: a resolver error
+ * (EAI_AGAIN, ENOTFOUND, "Temporary failure in name resolution", botocore's
+ * EndpointConnectionError naming a host) or a connection that timed out or
+ * was refused. An observation: it is what the agent met, not what a rule inferred.
+ */
+export interface NetworkFailure {
+  kind: "resolver" | "connect";
+  /** The AWS service its host names (`sts` of sts.us-east-1.amazonaws.com), when it names one. */
+  service?: string;
+  evidence: Evidence;
+}
+
+const RESOLVER_ERROR =
+  /\b(?:EAI_AGAIN|ENOTFOUND|EAI_NONAME)\b|Temporary failure in name resolution|Name or service not known|nodename nor servname|EndpointConnectionError|Could not connect to the endpoint URL/i;
+const CONNECT_ERROR =
+  /\b(?:ETIMEDOUT|ECONNREFUSED|ENETUNREACH|EHOSTUNREACH)\b|Connect ?timeout|ConnectTimeoutError|connection timed out|timed out connecting/i;
+const AWS_HOST = /\b([a-z0-9-]+)(?:\.[a-z0-9-]+)?\.amazonaws\.com\b/i;
+
+/** Whether a text reads as a resolver error or a failed connection. */
+export function networkFailureKind(text: string): NetworkFailure["kind"] | undefined {
+  return RESOLVER_ERROR.test(text) ? "resolver" : CONNECT_ERROR.test(text) ? "connect" : undefined;
+}
+
+function networkFailuresOf(e: DiagnoseEvidence): NetworkFailure[] {
+  return (e.logs?.value.lines ?? []).flatMap((line): NetworkFailure[] => {
+    const text = line.message.trim();
+    const kind = networkFailureKind(text);
+    if (!kind) return [];
+    const service = AWS_HOST.exec(text)?.[1]?.toLowerCase();
+    return [
+      {
+        kind,
+        ...(service ? { service } : {}),
+        evidence: {
+          fact: `the container printed ${kind === "resolver" ? "a name-resolution failure" : "a failed connection"}: "${text.length > 300 ? `${text.slice(0, 300)}…` : text}"`,
+          source: line.source,
+        },
+      },
+    ];
+  });
 }
 
 /** Without --source the agent's services are unknown: STS stands for "a service with no endpoint here". */
@@ -112,5 +157,6 @@ export function derive(e: DiagnoseEvidence): Derived {
     startupBlocked: services.some(
       (use) => use.phase === "startup" && paths.get(use.service)?.verdict.status === "blocked",
     ),
+    networkFailures: networkFailuresOf(e),
   };
 }

@@ -1,9 +1,9 @@
 import { supportedAzIds } from "../facts/agentcore-vpc-azs.js";
-import { causesOf, type JudgedFrom } from "../findings/causes.js";
+import { CAUSES, type CauseEntry, type CauseRole, causesOf, type JudgedFrom } from "../findings/causes.js";
 import { CATALOG, type Evidence, type Finding, type FindingId } from "../findings/index.js";
 import type { DiagnoseEvidence } from "./analysis-input.js";
 import { vpcNetworkOf } from "./collect/network.js";
-import { type Derived, derive } from "./derive.js";
+import { type Derived, derive, networkFailureKind, STAND_IN_SERVICE } from "./derive.js";
 
 /**
  * Root-cause hypotheses for one symptom. Every cause the cause table
@@ -16,10 +16,14 @@ export type Verdict = "confirmed" | "likely" | "possible" | "unknown" | "ruled-o
 export interface Hypothesis {
   cause: FindingId;
   title: string;
+  /** A cause explains the failure; a symptom describes it (see src/findings/causes.ts). */
+  role: CauseRole;
   verdict: Verdict;
   score: number;
   for: Evidence[];
   against: Evidence[];
+  /** Confirmed only: the observations the verdict rests on (API state, log lines, replay observations). */
+  restsOn?: Evidence[];
   /** What was looked at to judge it. */
   checked: string[];
   /** What would confirm or rule it out when the evidence here cannot. */
@@ -56,13 +60,144 @@ const COLLECTED: Record<JudgedFrom, (e: DiagnoseEvidence, d: Derived) => boolean
 
 const WEIGHT = { error: 3, warning: 1, info: 0 } as const;
 
+/** Evidence seen rather than read: an API's state, a log line, a probe, a socket, a replay observation. */
+const OBSERVED_KINDS: ReadonlySet<Evidence["source"]["kind"]> = new Set([
+  "api",
+  "log",
+  "probe",
+  "process",
+  "socket",
+  "replay",
+]);
+export const isObservation = (x: Evidence) => OBSERVED_KINDS.has(x.source.kind);
+
+/** Causes a resolver error is linked to: the VPC's DNS attributes and the endpoints' private DNS. */
+const DNS_CAUSES: ReadonlySet<FindingId> = new Set(["VPC_DNS_DISABLED", "VPC_ENDPOINT_PRIVATE_DNS_DISABLED"]);
+
+/**
+ * The observation that ties a network cause to the failed start-up: a
+ * resolver error for a DNS cause, a failed connection (or botocore's
+ * EndpointConnectionError) to a service this cause blocks for the others,
+ * or what a replay saw.
+ */
+function linkOf(id: FindingId, matching: readonly Finding[], d: Derived): Evidence[] {
+  const replayed = matching.flatMap((f) => f.evidence).filter((x) => x.source.kind === "replay");
+  const reason = BLOCKED_BY[id];
+  const lines = d.networkFailures.filter((failure) => {
+    if (DNS_CAUSES.has(id) && failure.kind === "resolver") return true;
+    const path = failure.service ? d.paths.get(failure.service) : undefined;
+    return path?.verdict.status === "blocked" && path.verdict.reason === reason;
+  });
+  return [...replayed, ...lines.map((failure) => failure.evidence)];
+}
+
+/** The reachability verdict's reason each network cause stands for. */
+const BLOCKED_BY: Partial<Record<FindingId, string>> = {
+  VPC_ENDPOINT_MISSING: "no-route",
+  VPC_NO_EGRESS_PATH: "no-route",
+  SG_EGRESS_BLOCKED: "sg-egress",
+  VPC_ENDPOINT_PRIVATE_DNS_DISABLED: "endpoint-private-dns-off",
+  VPC_ENDPOINT_SG_BLOCKS_RUNTIME: "endpoint-sg-ingress",
+};
+
+/**
+ * What contradicts a cause, when the evidence it is judged from is an
+ * observation (an API's state) that shows the opposite. A static reading
+ * that found nothing contradicts nothing: that cause stays unknown.
+ */
+function contradiction(cause: CauseEntry, e: DiagnoseEvidence, d: Derived): Evidence | undefined {
+  const n = e.network?.value;
+  switch (cause.judgedFrom) {
+    case "image-manifest":
+      return e.image && e.image.value.platforms.length > 0
+        ? { fact: `the image's manifest lists ${e.image.value.platforms.join(", ")}`, source: e.image.source }
+        : undefined;
+    case "iam-permissions":
+      return e.iam?.permissions
+        ? {
+            fact: `IAM's policy simulation: ${e.iam.permissions.value.map((p) => `${p.action} ${p.decision}`).join(", ")}`,
+            source: e.iam.permissions.source,
+          }
+        : undefined;
+    case "trust-policy":
+      return e.iam?.executionRole
+        ? {
+            fact: `${e.iam.executionRole.value.roleName} trusts bedrock-agentcore.amazonaws.com`,
+            source: e.iam.executionRole.source,
+          }
+        : undefined;
+    case "service-linked-role":
+      return e.iam?.serviceLinkedRole?.value.exists
+        ? { fact: "AWSServiceRoleForBedrockAgentCoreNetwork exists", source: e.iam.serviceLinkedRole.source }
+        : undefined;
+    case "subnets":
+    case "subnet-zones":
+      return n?.subnets
+        ? {
+            fact: `the runtime's subnets: ${n.subnets.value.map((s) => `${s.SubnetId} in zone id ${s.AvailabilityZoneId}, ${s.AvailableIpAddressCount} free`).join("; ")}`,
+            source: n.subnets.source,
+          }
+        : undefined;
+    case "runtime-interface":
+      return n?.managedInterfaces
+        ? { fact: "the runtime's interface is in use and attached", source: n.managedInterfaces.source }
+        : undefined;
+    case "cloudtrail":
+      return e.timeline
+        ? {
+            fact: "CloudTrail shows no failed CreateNetworkInterface in the period read",
+            source: e.timeline.source,
+          }
+        : undefined;
+    case "dns-attributes":
+      return n?.dnsSupport?.value && n.dnsHostnames?.value
+        ? { fact: `${n.vpcId} has enableDnsSupport and enableDnsHostnames on`, source: n.dnsSupport.source }
+        : undefined;
+    case "network-paths": {
+      // Only the path of "a service without an endpoint here" speaks for every service the agent may call.
+      const standIn = d.paths.get(STAND_IN_SERVICE);
+      const source = n?.routeTables?.source;
+      return standIn?.verdict.status === "reachable" && source
+        ? {
+            fact: `a service without a VPC endpoint here (judged for ${STAND_IN_SERVICE}) is reachable via ${standIn.verdict.via}`,
+            source,
+          }
+        : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The exception the container printed is a network failure another cause explains: the crash is its consequence. */
+function crashExplainedBy(
+  e: DiagnoseEvidence,
+  d: Derived,
+  findings: readonly Finding[],
+): Finding | undefined {
+  const exception = e.logs?.value.exception;
+  if (!exception) return undefined;
+  const text = `${exception.parsed.type}: ${exception.parsed.message}`;
+  const failure = networkFailureKind(text);
+  if (!failure) return undefined;
+  return findings.find(
+    (f) =>
+      f.severity === "error" &&
+      CAUSES[f.id]?.kind === "network" &&
+      (failure === "resolver" ? DNS_CAUSES.has(f.id) : linkOf(f.id, [f], d).length > 0),
+  );
+}
+
 /**
  * Ranks every cause of the symptom by the findings for it and the facts
- * against it. The symptom itself (HEALTH_CHECK_FAILING, RUNTIME_NOT_READY)
- * is never a cause. For the health check, a cause in the code (host, port,
- * /ping, a crash) counts double its finding, as does a network cause that
- * a blocked start-up call ties to the symptom; a network cause the source
- * shows no start-up call through is only possible.
+ * against it, and says how far the evidence settles each: `confirmed` only
+ * when an observation (API state, a log line, a replay) entails it, and for
+ * a network cause of the health check an observation that ties it to the
+ * start-up too; `likely` when the evidence points to it and nothing
+ * observed contradicts it; `ruled-out` only by an observation that
+ * contradicts it (a static reading that found nothing leaves it `unknown`).
+ * Symptoms (STARTUP_TIMEOUT, STARTUP_BLOCKED_ON_NETWORK, ENI_CREATE_FAILED)
+ * never outrank an established cause.
  */
 export function rankHypotheses(
   evidence: DiagnoseEvidence,
@@ -73,25 +208,25 @@ export function rankHypotheses(
   // A start-up call on a blocked path ties the network to the health check, shown or not by --invoke.
   const startupBlocked =
     findings.some((f) => f.id === "STARTUP_BLOCKED_ON_NETWORK") || derived.startupBlocked;
+  const crashCause = crashExplainedBy(evidence, derived, findings);
   const hypotheses = causesOf(symptom).map(([id, cause], order) => {
     const matching = findings.filter((f) => f.id === id);
     const supporting = matching.length > 0 ? findings.filter((f) => cause.supportedBy?.includes(f.id)) : [];
-    const support = [...matching, ...supporting].flatMap((f) => f.evidence);
+    const network = symptom === "health-check" && cause.kind === "network";
+    const link = network && matching.length > 0 ? linkOf(id, matching, derived) : [];
+    const support = [...[...matching, ...supporting].flatMap((f) => f.evidence), ...link];
     const impossible = cause.vpcOnly ? publicMode(evidence) : undefined;
-    const answered = { checked: cause.checked, collected: COLLECTED[cause.judgedFrom](evidence, derived) };
+    const collected = COLLECTED[cause.judgedFrom](evidence, derived);
     const against: Evidence[] = impossible ? [{ fact: impossible, source: evidence.runtime.source }] : [];
-    if (!impossible && answered.collected && matching.length === 0) {
-      against.push({
-        fact: `${answered.checked} found nothing of the kind`,
-        source: { kind: "tool", detail: "diagnose" },
-      });
-    }
+    const contradicted =
+      !impossible && collected && matching.length === 0 ? contradiction(cause, evidence, derived) : undefined;
+    if (contradicted) against.push(contradicted);
     // A network cause explains a failed health check only through a call made while starting.
     const unexplained =
-      symptom === "health-check" &&
-      cause.kind === "network" &&
+      network &&
       matching.length > 0 &&
       !startupBlocked &&
+      link.length === 0 &&
       evidence.awsServices !== undefined;
     if (unexplained) {
       against.push({
@@ -99,43 +234,82 @@ export function rankHypotheses(
         source: { kind: "tool", detail: "diagnose --source" },
       });
     }
+    const explainer =
+      matching.length === 0
+        ? undefined
+        : id === "STARTUP_CRASH" && crashCause
+          ? crashCause
+          : findings.find((f) => f.severity === "error" && cause.explainedBy?.includes(f.id));
+    const consequence = explainer !== undefined;
+    if (explainer) {
+      against.push(
+        id === "STARTUP_CRASH" && explainer === crashCause
+          ? {
+              fact: `the exception is a network failure that ${explainer.id} explains: running the agent locally would not reproduce it`,
+              source: evidence.logs!.value.exception!.source,
+            }
+          : {
+              fact: `a consequence of ${explainer.id}, which explains it`,
+              source: explainer.evidence[0]?.source ?? { kind: "tool", detail: "diagnose" },
+            },
+      );
+    }
+    const error = matching.some((f) => f.severity === "error");
     const explains =
       symptom === "health-check" &&
-      matching.some((f) => f.severity === "error") &&
-      (cause.kind === "code" || (cause.kind === "network" && startupBlocked));
+      error &&
+      (cause.kind === "code" || (network && (startupBlocked || link.length > 0)));
     const score =
       matching.reduce((sum, f) => sum + WEIGHT[f.severity], 0) +
       supporting.length +
+      link.length +
       (explains ? 2 : 0) -
       against.length * 2;
+    // What was seen of the cause itself or of a consequence it explains (a loopback bind the SDK default explains).
+    const observed = [...matching, ...supporting].flatMap((f) => f.evidence).filter(isObservation);
+    const restsOn = [...observed, ...link];
+    const entailed = observed.length > 0 && (!network || link.length > 0);
     const verdict: Verdict = impossible
       ? "ruled-out"
-      : matching.some((f) => f.severity === "error")
-        ? unexplained
+      : error
+        ? unexplained || consequence
           ? "possible"
-          : support.length >= 2
+          : entailed
             ? "confirmed"
             : "likely"
         : matching.length > 0
           ? "possible"
-          : answered.collected
+          : contradicted
             ? "ruled-out"
             : "unknown";
+    const checked =
+      collected && matching.length === 0 && !contradicted
+        ? `${cause.checked}: nothing of the kind found${cause.judgedFrom === "source" || cause.judgedFrom.startsWith("network-paths-of") || cause.judgedFrom === "startup-paths" ? " (a static reading: it rules nothing out)" : ""}`
+        : cause.checked;
     return {
       hypothesis: {
         cause: id,
         title: CATALOG[id].title,
+        role: cause.role,
         verdict,
         score,
         for: support,
         against,
-        checked: [answered.checked],
+        ...(verdict === "confirmed" ? { restsOn } : {}),
+        checked: [checked],
         toConfirm: cause.toConfirm,
       } satisfies Hypothesis,
       order,
     };
   });
+  const established = (h: Hypothesis) => h.verdict === "confirmed" || h.verdict === "likely";
+  const tier = (h: Hypothesis) => (established(h) ? (h.role === "cause" ? 2 : 1) : 0);
   return hypotheses
-    .sort((a, b) => b.hypothesis.score - a.hypothesis.score || a.order - b.order)
+    .sort(
+      (a, b) =>
+        tier(b.hypothesis) - tier(a.hypothesis) ||
+        b.hypothesis.score - a.hypothesis.score ||
+        a.order - b.order,
+    )
     .map((h) => h.hypothesis);
 }

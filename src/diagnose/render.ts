@@ -20,6 +20,8 @@ type Renderer = (report: DiagnoseReport, options: RenderOptions) => string;
 function verdictHead(report: DiagnoseReport): { label: string; text: string } {
   const v = report.verdict;
   if (v.verdict === "finding") return { label: "No failure seen, but", text: `${v.rootCause}: ${v.title}` };
+  if (v.role === "symptom")
+    return { label: `Observed symptom (${v.verdict})`, text: `${v.rootCause}: ${v.title}` };
   if (v.rootCause) return { label: `Root cause (${v.verdict})`, text: `${v.rootCause}: ${v.title}` };
   return { label: v.verdict === "healthy" ? "Healthy" : "Undetermined", text: v.title };
 }
@@ -31,11 +33,13 @@ function renderText(report: DiagnoseReport, { color }: RenderOptions): string {
   const lines = [
     v.verdict === "finding"
       ? `${c.yellow(c.bold("NO FAILURE SEEN, BUT"))} ${c.bold(v.rootCause ?? "")}: ${v.title}`
-      : v.rootCause
-        ? `${c.red(c.bold("ROOT CAUSE"))} ${c.bold(v.rootCause)} (${v.verdict}): ${v.title}`
-        : v.verdict === "healthy"
-          ? `${c.green(c.bold("HEALTHY"))} ${v.title}`
-          : `${c.yellow(c.bold("UNDETERMINED"))} ${v.title}`,
+      : v.role === "symptom"
+        ? `${c.yellow(c.bold("OBSERVED SYMPTOM"))} ${c.bold(v.rootCause ?? "")} (${v.verdict}): ${v.title}`
+        : v.rootCause
+          ? `${c.red(c.bold("ROOT CAUSE"))} ${c.bold(v.rootCause)} (${v.verdict}): ${v.title}`
+          : v.verdict === "healthy"
+            ? `${c.green(c.bold("HEALTHY"))} ${v.title}`
+            : `${c.yellow(c.bold("UNDETERMINED"))} ${v.title}`,
     c.dim(`runtime ${r.name} (${r.id}) v${r.version} ${r.status}, ${r.networkMode}, ${r.protocol}`),
     "",
     c.bold("Hypotheses"),

@@ -20,6 +20,12 @@ const verdictSchema = z
           "and rootCause is the most severe problem found; healthy: no failure and no problem; " +
           "undetermined: a failure that nothing collected explains",
       ),
+    role: z
+      .enum(["cause", "symptom"])
+      .optional()
+      .describe(
+        "With confirmed/likely: cause, or symptom when no cause is established and rootCause is an observed symptom (e.g. STARTUP_TIMEOUT)",
+      ),
     title: z.string().describe("One line saying what the verdict is, for a human"),
   })
   .describe("The one conclusion of the diagnosis");
@@ -27,12 +33,23 @@ const verdictSchema = z
 const hypothesisSchema = z.strictObject({
   cause: findingIdSchema.describe("The cause, as a finding id from the catalog (docs/findings.md)"),
   title: z.string(),
+  role: z
+    .enum(["cause", "symptom"])
+    .describe("cause: explains the failure; symptom: describes it, never outranking an established cause"),
   verdict: z
     .enum(["confirmed", "likely", "possible", "unknown", "ruled-out"])
-    .describe("How far the evidence settles this cause; unknown: nothing collected could judge it"),
+    .describe(
+      "How far the evidence settles this cause. confirmed: an observation (API state, a log line, a replay) entails it; " +
+        "likely: evidence points to it and nothing observed contradicts it; ruled-out: an observation contradicts it; " +
+        "unknown: nothing collected could judge it (a static reading that found nothing rules nothing out)",
+    ),
   score: z.number().describe("Ranking weight: the list is sorted by it, highest first"),
   for: z.array(evidenceSchema).describe("Evidence that points to this cause"),
   against: z.array(evidenceSchema).describe("Evidence that points away from this cause"),
+  restsOn: z
+    .array(evidenceSchema)
+    .optional()
+    .describe("Confirmed only: the observations the verdict rests on, each with its source"),
   checked: z.array(z.string()).describe("What was looked at to judge it"),
   toConfirm: z.string().describe("What would confirm or rule it out when the evidence here cannot"),
 });

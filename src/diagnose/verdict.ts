@@ -12,6 +12,8 @@ export interface DiagnoseVerdict {
    * healthy: no failure and no problem; undetermined: a failure nothing explains.
    */
   verdict: "confirmed" | "likely" | "finding" | "healthy" | "undetermined";
+  /** With confirmed/likely: whether rootCause is a cause, or only an observed symptom (no cause established). */
+  role?: "cause" | "symptom";
   title: string;
 }
 
@@ -19,7 +21,14 @@ export interface DiagnoseVerdict {
 export function verdictOf(hypotheses: readonly Hypothesis[], findings: readonly Finding[]): DiagnoseVerdict {
   const top = hypotheses[0];
   if (top && (top.verdict === "confirmed" || top.verdict === "likely")) {
-    return { rootCause: top.cause as FindingId, verdict: top.verdict, title: top.title };
+    return top.role === "symptom"
+      ? {
+          rootCause: top.cause,
+          verdict: top.verdict,
+          role: "symptom",
+          title: `Observed symptom, no cause established: ${top.title}`,
+        }
+      : { rootCause: top.cause, verdict: top.verdict, role: "cause", title: top.title };
   }
   const failureSeen = findings.some((f) => f.id === "HEALTH_CHECK_FAILING" || f.id === "RUNTIME_NOT_READY");
   const problems = findings

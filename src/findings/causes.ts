@@ -12,8 +12,10 @@ export type Symptom = "create-failed" | "health-check";
 
 /**
  * `symptom`: describes the failure or follows from it (the health check
- * failing, no logs); it never outranks an observed cause. `cause`: explains
- * the failure when it holds.
+ * failing, a start-up that timed out or hung on the network, an interface
+ * EC2 refused, no logs); it never outranks an established cause, and when
+ * it is observed it is reported as an observed symptom, not as a root
+ * cause. `cause`: explains the failure when it holds.
  */
 export type CauseRole = "cause" | "symptom";
 
@@ -49,6 +51,8 @@ export interface CauseEntry {
   explains: Partial<Record<Symptom, number>>;
   /** Findings that are not this cause but add to it when it holds (a consequence it explains). */
   supportedBy?: readonly FindingId[];
+  /** Causes that explain this one when they hold: it is then their consequence, not the root cause. */
+  explainedBy?: readonly FindingId[];
   /** Only a VPC-mode runtime can have it: PUBLIC mode rules it out. */
   vpcOnly?: boolean;
   judgedFrom: JudgedFrom;
@@ -66,6 +70,7 @@ export const CAUSES: Partial<Record<FindingId, CauseEntry>> = {
     role: "cause",
     kind: "code",
     explains: { "health-check": 0 },
+    supportedBy: ["BIND_LOOPBACK"],
     judgedFrom: "source",
     checked: SOURCE,
     toConfirm: "run `agentcore-doctor check` on the agent's directory, or pass --source DIR",
@@ -74,6 +79,7 @@ export const CAUSES: Partial<Record<FindingId, CauseEntry>> = {
     role: "cause",
     kind: "code",
     explains: { "health-check": 1 },
+    explainedBy: ["PYTHON_SDK_LOOPBACK_DEFAULT"],
     judgedFrom: "source",
     checked: SOURCE,
     toConfirm: "run `agentcore-doctor check` on the agent's directory: it reads the listening sockets",
@@ -148,7 +154,7 @@ export const CAUSES: Partial<Record<FindingId, CauseEntry>> = {
     toConfirm: "aws ec2 describe-vpc-attribute --attribute enableDnsSupport --vpc-id <vpc>",
   },
   STARTUP_BLOCKED_ON_NETWORK: {
-    role: "cause",
+    role: "symptom",
     kind: "code",
     explains: { "health-check": 9 },
     vpcOnly: true,
@@ -216,7 +222,7 @@ export const CAUSES: Partial<Record<FindingId, CauseEntry>> = {
       "aws ec2 describe-network-interfaces --filters Name=tag:AmazonBedrockAgentCoreManaged,Values=true",
   },
   STARTUP_TIMEOUT: {
-    role: "cause",
+    role: "symptom",
     kind: "code",
     explains: { "health-check": 17 },
     judgedFrom: "startup-time",
@@ -252,7 +258,7 @@ export const CAUSES: Partial<Record<FindingId, CauseEntry>> = {
     toConfirm: "aws iam get-role --role-name AWSServiceRoleForBedrockAgentCoreNetwork",
   },
   ENI_CREATE_FAILED: {
-    role: "cause",
+    role: "symptom",
     explains: { "create-failed": 3 },
     vpcOnly: true,
     judgedFrom: "cloudtrail",

@@ -17,7 +17,7 @@ export function diagnosedText(verdict: Pick<DiagnoseVerdict, "rootCause" | "verd
 /** A diagnosis as the judge reads it: the verdict, the ranked causes, the findings' ids. */
 export interface JudgedDiagnosis {
   verdict: Pick<DiagnoseVerdict, "rootCause" | "verdict">;
-  hypotheses: readonly { cause: string; verdict: string }[];
+  hypotheses: readonly { cause: string; verdict: string; role?: string }[];
   findings: readonly string[];
 }
 
@@ -30,7 +30,7 @@ export interface Judgement {
   missingFindings: string[];
   /** Findings the scenario says must not appear, and that the report has. */
   unwantedFindings: string[];
-  /** Causes the report calls confirmed that the scenario does not accept (measured, not judged). */
+  /** Causes (not symptoms) the report calls confirmed that the scenario does not accept (measured, not judged). */
   confirmedWrong: string[];
   passed: boolean;
 }
@@ -53,7 +53,7 @@ export function judge(expect: ScenarioExpect, diagnosis: JudgedDiagnosis): Judge
   const missingFindings = expect.findings.filter((id) => !found.has(id));
   const unwantedFindings = expect.absentFindings.filter((id) => found.has(id));
   const confirmedWrong = diagnosis.hypotheses
-    .filter((h) => h.verdict === "confirmed" && !accepted.has(h.cause))
+    .filter((h) => h.verdict === "confirmed" && h.role !== "symptom" && !accepted.has(h.cause))
     .map((h) => h.cause);
   return {
     top1,
@@ -121,7 +121,7 @@ export function accuracyTable(
   const top3 = rows.filter((r) => r.top3).length;
   const confirmedWrong = rows.filter((r) => r.confirmedWrong.length > 0).length;
   const lines = [
-    "| scenario | expected root cause | diagnosed | top-1 | top-3 | confirmed, not expected | seconds |",
+    "| scenario | expected root cause | diagnosed | top-1 | top-3 | cause confirmed, not expected (symptoms not counted) | seconds |",
     "|---|---|---|---|---|---|---|",
     ...rows.map(
       (r) =>

@@ -31,7 +31,7 @@ function evidence(networkMode: "PUBLIC" | "VPC", sourceChecked: boolean): Diagno
 const fileEvidence = (fact: string) => ({ fact, source: { kind: "file" as const, path: "app.py", line: 3 } });
 
 describe("rankHypotheses", () => {
-  it("ranks a confirmed cause first and rules out VPC causes for a PUBLIC runtime", () => {
+  it("ranks a cause read from the source first as likely (a static reading confirms nothing) and rules out VPC causes for a PUBLIC runtime", () => {
     const findings = [
       makeFinding("PYTHON_SDK_LOOPBACK_DEFAULT", [
         fileEvidence("app.run() passes no host"),
@@ -39,9 +39,18 @@ describe("rankHypotheses", () => {
       ]),
     ];
     const ranked = rankHypotheses(evidence("PUBLIC", true), findings);
-    expect(ranked[0]).toMatchObject({ cause: "PYTHON_SDK_LOOPBACK_DEFAULT", verdict: "confirmed" });
+    expect(ranked[0]).toMatchObject({
+      cause: "PYTHON_SDK_LOOPBACK_DEFAULT",
+      verdict: "likely",
+      role: "cause",
+    });
+    expect(ranked[0]!.restsOn).toBeUndefined();
     expect(ranked.find((h) => h.cause === "VPC_ENDPOINT_MISSING")).toMatchObject({ verdict: "ruled-out" });
-    expect(ranked.find((h) => h.cause === "PING_NOT_FOUND")).toMatchObject({ verdict: "ruled-out" });
+    // Static checks that found no /ping problem rule nothing out: unknown, with what would settle it.
+    const ping = ranked.find((h) => h.cause === "PING_NOT_FOUND")!;
+    expect(ping.verdict).toBe("unknown");
+    expect(ping.checked[0]).toContain("rules nothing out");
+    expect(ping.against).toEqual([]);
     expect(ranked.at(-1)!.verdict).toBe("ruled-out");
   });
 

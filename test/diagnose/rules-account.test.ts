@@ -338,6 +338,14 @@ describe("log rules read any framework's start-up line", () => {
     expect(fact).toContain("no line of it reads as a server listening");
   });
 
+  it("a link the output prints (the SDK's version warning) is never quoted as a server listening", () => {
+    const findings = causes(
+      withOutput(["More information can be found at: https://a.co/c895JFp", "Fetching account id..."]),
+    );
+    expect(findings.map((f) => f.id)).not.toContain("BIND_WRONG_PORT");
+    expect(findings.flatMap((f) => f.evidence).some((x) => x.fact.includes("announced a.co"))).toBe(false);
+  });
+
   it("property: any '<words> http://<reachable host>:8080' line keeps STARTUP_TIMEOUT and BIND_LOOPBACK away", () => {
     const word = fc
       .stringMatching(/^[a-z]{1,8}$/)

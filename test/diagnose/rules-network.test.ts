@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import type { AwsServiceUse } from "../../src/agent/aws-service-usage.js";
 import type { DiagnoseEvidence } from "../../src/diagnose/analysis-input.js";
 import type { TimelineEvent } from "../../src/diagnose/collect/cloudtrail.js";
+import { readLines } from "../../src/diagnose/collect/logs.js";
 import type { NetworkEvidence } from "../../src/diagnose/collect/network.js";
 import type { RuntimeEvidence } from "../../src/diagnose/collect/runtime.js";
 import { derive } from "../../src/diagnose/derive.js";
@@ -209,7 +210,8 @@ describe("network rules and hypotheses: the health check in VPC mode", () => {
     const noPath = findings.find((f) => f.id === "VPC_NO_EGRESS_PATH")!;
     expect(noPath.fix).toContain("rtb-0main");
     expect(noPath.evidence.map((x) => x.fact).join("\n")).toContain("has no active 0.0.0.0/0 route");
-    expect(ranked[0]).toMatchObject({ cause: "VPC_NO_EGRESS_PATH", verdict: "confirmed" });
+    // The route tables show the path blocked; nothing seen ties it to the start-up: likely, not confirmed.
+    expect(ranked[0]).toMatchObject({ cause: "VPC_NO_EGRESS_PATH", verdict: "likely" });
     expect(ranked.map((h) => h.cause)).not.toContain("HEALTH_CHECK_FAILING");
     expect(ranked.find((h) => h.cause === "VPC_ENDPOINT_MISSING")!.verdict).toBe("unknown");
   });
@@ -239,8 +241,12 @@ describe("network rules and hypotheses: the health check in VPC mode", () => {
     // logs has its endpoint, xray none: traces cannot leave.
     const telemetry = findings.find((f) => f.id === "TELEMETRY_EXPORT_BLOCKED")!;
     expect(telemetry.evidence[0]!.fact).toBe("xray: no-route");
-    expect(ranked[0]).toMatchObject({ cause: "VPC_ENDPOINT_MISSING", verdict: "confirmed" });
+    expect(ranked[0]).toMatchObject({ cause: "VPC_ENDPOINT_MISSING", verdict: "likely" });
     expect(ranked[0]!.for.map((x) => x.fact).join("\n")).toContain("at start-up");
+    // STARTUP_BLOCKED_ON_NETWORK is a symptom: it never outranks the cause, however observed.
+    const symptom = ranked.findIndex((h) => h.cause === "STARTUP_BLOCKED_ON_NETWORK");
+    expect(ranked[symptom]!.role).toBe("symptom");
+    expect(symptom).toBeGreaterThan(0);
     const steps = nextSteps(e, ranked).map((s) => s.command);
     expect(steps).toContain(
       `aws ec2 create-vpc-endpoint --vpc-id ${VPC} --vpc-endpoint-type Interface --service-name com.amazonaws.us-east-1.sts --subnet-ids ${SUBNET} --security-group-ids ${ENDPOINT_SG} --private-dns-enabled --region us-east-1`,
@@ -267,7 +273,7 @@ describe("network rules and hypotheses: the health check in VPC mode", () => {
     };
     const { ids, ranked } = diagnoseOf(e, [loopback]);
     expect(ids).toContain("VPC_ENDPOINT_MISSING");
-    expect(ranked[0]).toMatchObject({ cause: "PYTHON_SDK_LOOPBACK_DEFAULT", verdict: "confirmed" });
+    expect(ranked[0]).toMatchObject({ cause: "PYTHON_SDK_LOOPBACK_DEFAULT", verdict: "likely" });
     const endpoint = ranked.find((h) => h.cause === "VPC_ENDPOINT_MISSING")!;
     expect(endpoint.verdict).toBe("possible");
     expect(endpoint.against[0]!.fact).toContain("not the health check");
@@ -472,5 +478,83 @@ describe("network rules and hypotheses: placement and CREATE_FAILED", () => {
       "CloudTrail has no CreateNetworkInterface event for these subnets in the period read",
     ]);
     expect(missing.fix).toContain("--region us-east-1");
+  });
+});
+
+describe("calibrated confidence: confirmed by what was seen, ruled out only by what contradicts", () => {
+  const logSource = (line: number) => ({
+    kind: "log" as const,
+    group: "/aws/bedrock-agentcore/runtimes/x-DEFAULT",
+    line,
+  });
+  const logsOf = (...messages: string[]): DiagnoseEvidence["logs"] => {
+    const lines = messages.map((message, i) => ({ time: new Date(0), message, source: logSource(i + 1) }));
+    return {
+      source: { kind: "api", service: "logs", operation: "GetLogEvents" },
+      value: { groups: ["g"], group: "g", streams: [{ name: "s" }], lines, ...readLines(lines) },
+    };
+  };
+
+  it("a resolver error in a VPC whose DNS support is off: VPC_DNS_DISABLED confirmed, resting on the log line; the crash is its consequence", () => {
+    const e: DiagnoseEvidence = {
+      runtime: runtime(),
+      network: network({ dnsSupport: { value: false, source: api("DescribeVpcAttribute") } }),
+      invoke: healthCheckFailed,
+      logs: logsOf(
+        "starting",
+        "Error: getaddrinfo EAI_AGAIN sts.us-east-1.amazonaws.com",
+        "    at GetAddrInfoReqWrap.onlookup [as oncomplete] (node:dns:107:26)",
+      ),
+      gaps: [],
+    };
+    const { ids, ranked } = diagnoseOf(e);
+    expect(ids).toContain("STARTUP_CRASH");
+    expect(ranked[0]).toMatchObject({ cause: "VPC_DNS_DISABLED", verdict: "confirmed", role: "cause" });
+    expect(ranked[0]!.restsOn!.map((x) => x.source.kind)).toEqual(expect.arrayContaining(["api", "log"]));
+    expect(ranked[0]!.restsOn!.some((x) => x.fact.includes("EAI_AGAIN"))).toBe(true);
+    const crash = ranked.find((h) => h.cause === "STARTUP_CRASH")!;
+    expect(crash.verdict).toBe("possible");
+    expect(crash.against[0]!.fact).toContain("VPC_DNS_DISABLED");
+    expect(ranked.filter((h) => h.verdict === "confirmed").map((h) => h.cause)).toEqual(["VPC_DNS_DISABLED"]);
+  });
+
+  it("a failed connection to a service whose path is blocked confirms the cause that blocks it", () => {
+    const e: DiagnoseEvidence = {
+      runtime: runtime(),
+      network: network(),
+      invoke: healthCheckFailed,
+      logs: logsOf(
+        'botocore.exceptions.ConnectTimeoutError: Connect timeout on endpoint URL: "https://sts.us-east-1.amazonaws.com/"',
+      ),
+      gaps: [],
+    };
+    const { ranked } = diagnoseOf(e);
+    expect(ranked[0]).toMatchObject({ cause: "VPC_NO_EGRESS_PATH", verdict: "confirmed" });
+    expect(ranked[0]!.restsOn!.some((x) => x.source.kind === "log")).toBe(true);
+  });
+
+  it("rules a cause out only by an API state that contradicts it; a source that shows nothing leaves it unknown", () => {
+    const e: DiagnoseEvidence = {
+      runtime: runtime(),
+      network: network(withNat([ALL_OUT])),
+      invoke: healthCheckFailed,
+      awsServices: [],
+      sourceFindings: [],
+      gaps: [],
+    };
+    const { ranked } = diagnoseOf(e);
+    const verdict = (cause: string) => ranked.find((h) => h.cause === cause)!;
+    expect(verdict("VPC_NO_EGRESS_PATH").verdict).toBe("ruled-out");
+    expect(verdict("VPC_NO_EGRESS_PATH").against[0]!.source).toEqual(api("DescribeRouteTables"));
+    expect(verdict("VPC_DNS_DISABLED").verdict).toBe("ruled-out");
+    for (const cause of [
+      "BIND_LOOPBACK",
+      "PING_NOT_FOUND",
+      "VPC_ENDPOINT_MISSING",
+      "STARTUP_BLOCKED_ON_NETWORK",
+    ]) {
+      expect(verdict(cause).verdict, cause).toBe("unknown");
+      expect(verdict(cause).against, cause).toEqual([]);
+    }
   });
 });

@@ -5,7 +5,7 @@ import {
   paginateDescribeLogGroups,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { type ParsedException, parseException } from "../../agent/crash.js";
-import { isLoopbackHost, listenAddressesIn } from "../../facts/addresses.js";
+import { isLoopbackHost, listenAddressesIn, type NamedAddress } from "../../facts/addresses.js";
 import type { EvidenceSource } from "../../findings/index.js";
 import { apiSource, type EvidenceGap, gapFrom, type Sourced } from "../evidence.js";
 
@@ -55,6 +55,18 @@ const LINES = 100;
 
 /** An access-log line for GET /ping (Uvicorn, Python's http.server, common log format). */
 const PING_ACCESS = /"GET \/ping(?:\?[^" ]*)? HTTP\/[\d.]+"\s+(\d{3})/;
+
+/**
+ * Whether a server could be announcing it binds this address. A URL to a
+ * named host with no port written ("More information can be found at:
+ * https://a.co/c895JFp") is a link the line prints, not where the server
+ * listens: servers announce the port they bind. Never quoted as a listen line.
+ */
+function bindable(a: NamedAddress): boolean {
+  if (a.host === undefined || a.scheme === undefined || !a.host.includes(".")) return true;
+  if (/^[\d.]+$/.test(a.host) || a.host.includes(":")) return true;
+  return a.port !== undefined && a.text.includes(`:${a.port}`);
+}
 
 /** The first listening address a line announces, if any. */
 export function parseListenLine(message: string): { host?: string; port?: number } | undefined {
@@ -106,11 +118,13 @@ export function readLines(
     if (fromJson) exception = { parsed: fromJson, source: line.source };
   }
   const listens: ListenLine[] = lines.flatMap((line) =>
-    listenAddressesIn(line.message).map((a) => ({
-      ...(a.host ? { host: a.host } : {}),
-      ...(a.port ? { port: a.port } : {}),
-      line,
-    })),
+    listenAddressesIn(line.message)
+      .filter(bindable)
+      .map((a) => ({
+        ...(a.host ? { host: a.host } : {}),
+        ...(a.port ? { port: a.port } : {}),
+        line,
+      })),
   );
   const reachable = listens.filter((l) => l.host === undefined || !isLoopbackHost(l.host));
   const listening = reachable.findLast((l) => l.port !== undefined) ?? reachable.at(-1) ?? listens.at(-1);
