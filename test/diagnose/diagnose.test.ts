@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 describe("diagnose (the parts built so far), end to end against the emulator", () => {
-  it("ranks the Python SDK's loopback default first from --source evidence, read-only, within seconds", async () => {
+  it("ranks the Python SDK's loopback default first from --source evidence (likely: a static reading, no invocation seen), read-only, within seconds", async () => {
     const result = await diagnose({
       runtime: "loopback_agent",
       endpointUrl: emulator.url,
@@ -33,7 +33,7 @@ describe("diagnose (the parts built so far), end to end against the emulator", (
     expect(result.evidence.runtime.value.runtimeId).toBe(runtimeId);
     expect(result.hypotheses[0]).toMatchObject({
       cause: "PYTHON_SDK_LOOPBACK_DEFAULT",
-      verdict: "confirmed",
+      verdict: "likely",
     });
     expect(result.hypotheses.find((h) => h.cause === "VPC_NO_EGRESS_PATH")?.verdict).toBe("ruled-out");
     expect(result.evidence.timeline?.value.map((e) => e.name)).toEqual(["CreateAgentRuntime"]);
