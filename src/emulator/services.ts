@@ -22,6 +22,8 @@ import { AwsQueryCodec } from "./protocol/aws-query.js";
 import { Ec2QueryCodec } from "./protocol/ec2-query.js";
 import { RestJsonCodec } from "./protocol/rest-json.js";
 import { loadServiceModel } from "./protocol/service-model.js";
+import { secretsManagerAdapter } from "./secretsmanager/adapter.js";
+import { SecretsManager } from "./secretsmanager/model.js";
 import type { ServiceBinding } from "./server.js";
 import type { Store } from "./store/store.js";
 import { stsAdapter } from "./sts/adapter.js";
@@ -125,6 +127,13 @@ export function buildServices(deps: ServiceDeps): ServiceBinding[] {
       adapter: stsAdapter(deps.sts),
       eventSource: "sts.amazonaws.com",
       state: { kinds: ["sts."] },
+    },
+    {
+      signingName: "secretsmanager",
+      codec: new AwsJsonCodec(loadServiceModel("secretsmanager")),
+      adapter: secretsManagerAdapter(new SecretsManager(deps.store, deps.env)),
+      eventSource: "secretsmanager.amazonaws.com",
+      state: { kinds: ["secretsmanager."] },
     },
   ];
 }
