@@ -25,6 +25,8 @@ import { loadServiceModel } from "./protocol/service-model.js";
 import { secretsManagerAdapter } from "./secretsmanager/adapter.js";
 import { SecretsManager } from "./secretsmanager/model.js";
 import type { ServiceBinding } from "./server.js";
+import { ssmAdapter } from "./ssm/adapter.js";
+import { ParameterStore } from "./ssm/model.js";
 import type { Store } from "./store/store.js";
 import { stsAdapter } from "./sts/adapter.js";
 import type { Sts } from "./sts/model.js";
@@ -134,6 +136,13 @@ export function buildServices(deps: ServiceDeps): ServiceBinding[] {
       adapter: secretsManagerAdapter(new SecretsManager(deps.store, deps.env)),
       eventSource: "secretsmanager.amazonaws.com",
       state: { kinds: ["secretsmanager."] },
+    },
+    {
+      signingName: "ssm",
+      codec: new AwsJsonCodec(loadServiceModel("ssm")),
+      adapter: ssmAdapter(new ParameterStore(deps.store)),
+      eventSource: "ssm.amazonaws.com",
+      state: { kinds: ["ssm."] },
     },
   ];
 }
