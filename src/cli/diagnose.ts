@@ -1,7 +1,12 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { DIAGNOSE_FORMATS, type DiagnoseFormat, renderDiagnosis } from "../diagnose/render.js";
+import {
+  DIAGNOSE_FORMATS,
+  type DiagnoseFormat,
+  diagnoseExitCode,
+  renderDiagnosis,
+} from "../diagnose/render.js";
 import { diagnose } from "../diagnose/run.js";
 import { UsageError } from "../util/errors.js";
 import { progressReporter } from "./progress.js";
@@ -42,7 +47,7 @@ export function registerDiagnose(program: Command): void {
     .option("--since <duration>", "how far back to read CloudTrail", "24h")
     .option("--invoke", "make one invocation on a fresh session (the only call that is not read-only)")
     .option("--compare <runtime>", "diagnose another runtime too and set the two side by side")
-    .option("--format <format>", "text | markdown | json", "text")
+    .option("--format <format>", "text | markdown | json | sarif", "text")
     .option("--out <file>", "write the report to a file")
     .action(async (runtime: string, flags: DiagnoseFlags) => {
       if (!(DIAGNOSE_FORMATS as string[]).includes(flags.format))
@@ -79,6 +84,6 @@ export function registerDiagnose(program: Command): void {
       );
       if (flags.out) await writeFile(flags.out, text);
       else process.stdout.write(text);
-      process.exitCode = result.findings.some((f) => f.severity === "error") ? 1 : 0;
+      process.exitCode = diagnoseExitCode(result);
     });
 }

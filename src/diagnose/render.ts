@@ -1,5 +1,6 @@
 import pc from "picocolors";
 import { findingMarkdownLines, findingTextLines, markdownCell } from "../findings/render.js";
+import { renderSarif } from "../findings/sarif.js";
 import { describeSource } from "../findings/types.js";
 import { diagnoseReport } from "./report.js";
 import type { DiagnoseReport } from "./report-schema.js";
@@ -206,10 +207,57 @@ function renderMarkdown(report: DiagnoseReport): string {
   return lines.join("\n");
 }
 
+/** `diagnose` exits 1 when the report has an error finding, else 0 (2 for a usage error, before any report). */
+export function diagnoseExitCode(report: Pick<DiagnoseReport, "findings">): number {
+  return report.findings.some((f) => f.severity === "error") ? 1 : 0;
+}
+
+/** The verdict in a word or two, as SARIF's run properties carry it. */
+function verdictWord(report: DiagnoseReport): string {
+  const v = report.verdict;
+  return v.rootCause
+    ? `${v.rootCause} (${v.role === "symptom" ? "observed symptom" : v.verdict})`
+    : v.verdict;
+}
+
+/**
+ * SARIF 2.1.0 through the shared renderer (src/findings/sarif.ts): file
+ * evidence, relative to the working directory as diagnose shows it, becomes
+ * a location; each result carries the cause's confidence from the ranked
+ * hypotheses (and, when confirmed, the observations it rests on).
+ */
+function renderDiagnoseSarif(report: DiagnoseReport): string {
+  const byCause = new Map(report.hypotheses.map((h) => [h.cause, h]));
+  return renderSarif({
+    command: "diagnose",
+    findings: report.findings,
+    target: report.runtime.arn,
+    sourceRoot: process.cwd(),
+    resultProperties: (finding) => {
+      const h = byCause.get(finding.id);
+      return {
+        rootCause: finding.id === report.verdict.rootCause,
+        ...(h
+          ? {
+              confidence: h.verdict,
+              role: h.role,
+              ...(h.restsOn
+                ? { restsOn: h.restsOn.map((e) => ({ fact: e.fact, source: describeSource(e.source) })) }
+                : {}),
+            }
+          : { confidence: "not a ranked cause of this symptom" }),
+      };
+    },
+    exitCode: diagnoseExitCode(report),
+    verdict: verdictWord(report),
+  });
+}
+
 export const RENDERERS = {
   text: renderText,
   markdown: renderMarkdown,
   json: (report) => `${JSON.stringify(report, null, 2)}\n`,
+  sarif: renderDiagnoseSarif,
 } as const satisfies Record<string, Renderer>;
 
 export type DiagnoseFormat = keyof typeof RENDERERS;

@@ -6,6 +6,7 @@ import { diagnose } from "../../src/diagnose/run.js";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import { runCli } from "../helpers/cli.js";
 import { TEST_CREDENTIALS as credentials, runtimeRequest, seedRuntimes } from "../helpers/emulator.js";
+import { SARIF_SCHEMA_PATH, sarifSchemaErrors } from "../helpers/sarif-schema.js";
 
 const fixture = resolve(import.meta.dirname, "../fixtures/agents/py-sdk-default-host");
 let emulator: RunningEmulator;
@@ -80,4 +81,31 @@ describe("agentcore-doctor diagnose (CLI)", () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("No agent runtime is named nobody");
   });
+
+  it.skipIf(!SARIF_SCHEMA_PATH)(
+    "--format sarif: a valid SARIF 2.1.0 log, file evidence as locations, the cause's confidence in each result, exit code unchanged",
+    async () => {
+      const result = await runCli(
+        ["diagnose", runtimeId, "--endpoint-url", emulator.url, "--source", fixture, "--format", "sarif"],
+        { env },
+      );
+      expect(result.code, result.stderr).toBe(1);
+      const log = JSON.parse(result.stdout);
+      expect(sarifSchemaErrors(log)).toEqual([]);
+      const run = log.runs[0];
+      expect(run.invocations[0].exitCode).toBe(1);
+      expect(run.properties.target).toContain(`runtime/${runtimeId}`);
+      const sdk = run.results.find((r: { ruleId: string }) => r.ruleId === "PYTHON_SDK_LOOPBACK_DEFAULT");
+      expect(sdk.properties).toMatchObject({ rootCause: true, confidence: "likely", role: "cause" });
+      expect(sdk.locations[0].physicalLocation.artifactLocation.uri).toMatch(/\.py$|Dockerfile$/);
+      expect(run.tool.driver.rules[sdk.ruleIndex].id).toBe("PYTHON_SDK_LOOPBACK_DEFAULT");
+      const unknown = await runCli(
+        ["diagnose", "nobody", "--endpoint-url", emulator.url, "--format", "sarif"],
+        {
+          env,
+        },
+      );
+      expect(unknown.code).toBe(2);
+    },
+  );
 });
