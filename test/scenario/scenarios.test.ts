@@ -34,6 +34,16 @@ describe("shipped scenarios", () => {
   }
 
   it.skipIf(skip !== undefined)(
+    "reads-secret-and-parameter: seeded through Secrets Manager and SSM, read at start-up over VPC endpoints, healthy",
+    async () => {
+      const result = await runScenario(await loadScenario(resolve(ROOT, "reads-secret-and-parameter")));
+      expect(result.diagnosed).toBe("healthy");
+      expect(result.unwantedFindings).toEqual([]);
+      expect(result.passed).toBe(true);
+    },
+  );
+
+  it.skipIf(skip !== undefined)(
     "seed-incident: READY, the health-check error, the ENI by tag not by description, the SLR's CreateNetworkInterface, then the verdict naming STS",
     async () => {
       const result = await runScenario(await loadScenario(resolve(ROOT, "seed-incident")), { observe: true });

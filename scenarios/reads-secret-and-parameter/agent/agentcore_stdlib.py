@@ -1,0 +1,1 @@
+../../../test/fixtures/agents/_shared/agentcore_stdlib.py
