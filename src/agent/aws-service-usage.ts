@@ -1,5 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { relative, sep } from "node:path";
+import { awsEndpointHostsIn } from "../facts/addresses.js";
+import { startupLines } from "../static-checks/js-startup.js";
+import { blankPythonNonCode } from "../static-checks/python-host.js";
 import { listSources } from "./plan.js";
 
 /**
@@ -157,7 +160,7 @@ function scanPython(text: string, file: string): AwsServiceUse[] {
   }
   const sessionNames = [...sessions].join("|");
   const clientCall = new RegExp(
-    `\\b(${sessionNames}|boto3|aioboto3)\\.(client|resource)\\(\\s*(?:service_name\\s*=\\s*)?["']([\\w.-]+)["']`,
+    `\\b(${sessionNames}|boto3|aioboto3|(?:boto3\\.(?:session\\.)?|aioboto3\\.)Session\\([^()]*\\))\\.(client|resource)\\(\\s*(?:service_name\\s*=\\s*)?["']([\\w.-]+)["']`,
   );
   const uses: AwsServiceUse[] = [];
   const variables: { name: string; service: string; created: PyLine; how: string }[] = [];
@@ -236,6 +239,29 @@ function scanPython(text: string, file: string): AwsServiceUse[] {
       });
     }
   }
+  // AWS endpoints reached by any HTTP client (requests, urllib, httpx): the host name in a string.
+  const code = blankPythonNonCode(text, { keepStrings: true });
+  for (const endpoint of awsEndpointHostsIn(code)) {
+    let line = lines.find((l) => l.number === code.slice(0, endpoint.index).split("\n").length);
+    if (!line) continue;
+    // A module constant (`STS_URL = "https://..."`) is reached where it is used.
+    const constant =
+      line.functions.length === 0 ? /^([A-Za-z_]\w*)\s*(?::[^=]+)?=(?!=)/.exec(line.text) : null;
+    if (constant) {
+      const used = new RegExp(`(?<![\\w.])${constant[1]}(?!\\w)`);
+      const later = lines.filter((l) => l.number > line!.number && used.test(l.text));
+      line = later.find((l) => phaseOf(l).phase === "startup") ?? later[0] ?? line;
+    }
+    const number = line.number;
+    const phase = phaseOf(line);
+    uses.push({
+      service: endpoint.service,
+      file,
+      line: number,
+      phase: phase.phase,
+      detail: `names the endpoint ${endpoint.host} ${where(line, phase)} (an HTTP client, not the SDK)`,
+    });
+  }
   return uses.sort((a, b) => a.line - b.line || a.service.localeCompare(b.service));
 }
 
@@ -289,6 +315,9 @@ const JS_BEDROCK = /["'](@strands-agents\/sdk|@ai-sdk\/amazon-bedrock|@langchain
 function scanJavaScript(text: string, file: string): AwsServiceUse[] {
   const rawLines = text.split(/\r?\n/);
   const depths = braceDepths(text);
+  // Lines that run while the module loads, from its syntax tree; brace depth 0 when it does not parse.
+  const loading = startupLines(text);
+  const atLoad = (index: number) => (loading ? loading.has(index + 1) : depths[index] === 0);
   const uses: AwsServiceUse[] = [];
   /** Client class name → service, from the imports. */
   const classes = new Map<string, { service: string; line: number; pkg: string }>();
@@ -349,7 +378,7 @@ function scanJavaScript(text: string, file: string): AwsServiceUse[] {
             .map((l, i) => ({ l, i }))
             .filter(({ l, i }) => i > index && new RegExp(`\\b${variable}\\s*(\\.\\s*\\w+\\s*)?\\(`).test(l))
         : [];
-      const atStartup = calls.find(({ i }) => depths[i] === 0);
+      const atStartup = calls.find(({ i }) => atLoad(i));
       const first = atStartup ?? calls[0];
       uses.push({
         service: info.service,
@@ -357,8 +386,8 @@ function scanJavaScript(text: string, file: string): AwsServiceUse[] {
         line: (first?.i ?? index) + 1,
         phase: atStartup ? "startup" : "handler",
         detail: first
-          ? `new ${name}() (line ${index + 1}) called ${depths[first.i] === 0 ? "at module top level" : "inside a function"}: ${first.l.trim().slice(0, 80)}`
-          : `new ${name}() ${depths[index] === 0 ? "created at module top level" : "created inside a function"}, not called at top level`,
+          ? `new ${name}() (line ${index + 1}) called ${atLoad(first.i) ? "while the module loads" : "inside a function"}: ${first.l.trim().slice(0, 80)}`
+          : `new ${name}() ${atLoad(index) ? "created while the module loads" : "created inside a function"}, not called at top level`,
       });
     });
     if (!found) {
@@ -370,6 +399,31 @@ function scanJavaScript(text: string, file: string): AwsServiceUse[] {
         detail: `imports ${name} from ${info.pkg}`,
       });
     }
+  }
+  // AWS endpoints reached by any HTTP client (fetch, https.request, axios): the host name in a string.
+  const code = text.replace(
+    /\/\*[\s\S]*?\*\/|(^|[^:])\/\/.*$/gm,
+    (m, lead: string | undefined) => (lead ?? "") + m.slice((lead ?? "").length).replace(/[^\n]/g, " "),
+  );
+  for (const endpoint of awsEndpointHostsIn(code)) {
+    let index = code.slice(0, endpoint.index).split("\n").length - 1;
+    // A module constant (`const BEDROCK = "https://..."`) is reached where it is used.
+    const constant = atLoad(index)
+      ? /^\s*(?:export\s+)?(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::[^=]+)?=/.exec(rawLines[index] ?? "")
+      : null;
+    if (constant) {
+      const used = new RegExp(`(?<![\\w$.])${constant[1]!.replace(/\$/g, "\\$")}(?![\\w$])`);
+      const uses = rawLines.map((l, i) => ({ l, i })).filter(({ l, i }) => i > index && used.test(l));
+      const first = uses.find(({ i }) => atLoad(i)) ?? uses[0];
+      if (first) index = first.i;
+    }
+    uses.push({
+      service: endpoint.service,
+      file,
+      line: index + 1,
+      phase: atLoad(index) ? "startup" : "handler",
+      detail: `names the endpoint ${endpoint.host} ${atLoad(index) ? "in code that runs while the module loads" : "inside a function"} (an HTTP client, not the SDK)`,
+    });
   }
   return uses.sort((a, b) => a.line - b.line || a.service.localeCompare(b.service));
 }

@@ -241,3 +241,49 @@ function listenAddressesInJson(object: Record<string, unknown>, depth = 0): Name
   }
   return found;
 }
+
+const REGION_LABEL = /^(?:\*|[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1,2})$/;
+/** Endpoint prefixes AWS writes the other way round in host names (`api.ecr.<region>`, `runtime.sagemaker.<region>`). */
+const REVERSED: Readonly<Record<string, string>> = {
+  "api.ecr": "ecr.api",
+  "dkr.ecr": "ecr.dkr",
+  "runtime.sagemaker": "sagemaker.runtime",
+};
+
+/**
+ * The service an AWS endpoint host name reaches, as VPC endpoint services
+ * name it: `sts.us-east-1.amazonaws.com` → `sts`, `bucket.s3.amazonaws.com`
+ * → `s3`, `api.ecr.eu-west-1.amazonaws.com` → `ecr.api`, `sts-fips...` →
+ * `sts`. A `*` label stands for a part filled in at run time
+ * (`sts.${region}.amazonaws.com`). Undefined for other hosts and for an
+ * endpoint's own DNS name (`vpce-...`), which does not depend on private DNS.
+ */
+export function awsEndpointService(host: string): string | undefined {
+  const h = host.toLowerCase();
+  const m = /^(.*)\.(?:amazonaws\.com(?:\.cn)?|api\.aws)$/.exec(h);
+  if (!m || /(?:^|\.)vpce(?:-svc)?(?:\.|-)/.test(h)) return undefined;
+  const labels = m[1]!.split(".").filter(Boolean);
+  if (labels.length > 1 && REGION_LABEL.test(labels.at(-1)!)) labels.pop();
+  const service = labels.at(-1);
+  if (!service || service === "*" || !/^[a-z0-9*-]+$/.test(service)) return undefined;
+  const reversed = labels.length > 1 ? REVERSED[`${labels.at(-2)}.${service}`] : undefined;
+  return reversed ?? service.replace(/-fips$/, "");
+}
+
+/**
+ * AWS endpoint host names written in source text, in string literals of any
+ * HTTP client's call (`https://sts.${region}.amazonaws.com/`,
+ * `f"https://sts.{REGION}.amazonaws.com/"`, `host: "bedrock-runtime.us-east-1.amazonaws.com"`),
+ * with a run-time part (`${x}`, `{x}`) read as `*`.
+ */
+export function awsEndpointHostsIn(text: string): { host: string; service: string; index: number }[] {
+  const found: { host: string; service: string; index: number }[] = [];
+  const pattern =
+    /(?<![\w.-])((?:(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?|\$?\{[^{}\s]{1,60}\})\.)+(?:amazonaws\.com(?:\.cn)?|api\.aws))(?![\w-])/gi;
+  for (const m of text.matchAll(pattern)) {
+    const host = m[1]!.replace(/\$?\{[^{}\s]{1,60}\}/g, "*").toLowerCase();
+    const service = awsEndpointService(host);
+    if (service) found.push({ host, service, index: m.index });
+  }
+  return found;
+}

@@ -98,3 +98,71 @@ describe("scanAwsServiceUsage on inline sources", () => {
     ).toEqual(["monitoring", "ecr.api", "logs", "states", "bedrock-runtime", "s3"]);
   });
 });
+
+describe("scanAwsServiceUsage beyond the SDK's top level", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "aws-usage-outside-"));
+    await writeFile(
+      join(dir, "try.mjs"),
+      [
+        'import { STSClient, GetCallerIdentityCommand } from "@aws-sdk/client-sts";',
+        "let arn;",
+        "try {",
+        "  const sts = new STSClient({});",
+        "  arn = (await sts.send(new GetCallerIdentityCommand({}))).Arn;",
+        "} catch {}",
+        "",
+      ].join("\n"),
+    );
+    await writeFile(
+      join(dir, "raw.js"),
+      [
+        "const https = require('https');",
+        "const BEDROCK = `https://bedrock-runtime.${process.env.AWS_REGION}.amazonaws.com`;",
+        "function who() {",
+        "  return https.request({ host: 'sts.us-east-1.amazonaws.com', path: '/' });",
+        "}",
+        "async function main() { await who(); }",
+        "main();",
+        "module.exports = (req) =>",
+        "  fetch(`${BEDROCK}/model/m/converse`, { method: 'POST' });",
+        "// https://ssm.us-east-1.amazonaws.com in a comment is no call",
+        "",
+      ].join("\n"),
+    );
+    await writeFile(
+      join(dir, "signed.py"),
+      [
+        "import os, requests",
+        "import boto3",
+        "STS_URL = f\"https://sts.{os.environ.get('AWS_REGION')}.amazonaws.com/\"",
+        'secrets = boto3.session.Session().client("secretsmanager")',
+        "",
+        "def lookup():",
+        "    return requests.post(STS_URL, timeout=60)",
+        "",
+        "def handler(event):",
+        "    return secrets.get_secret_value(SecretId='x')",
+        "",
+        "ACCOUNT = lookup()",
+        "",
+      ].join("\n"),
+    );
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("finds SDK calls in top-level blocks, endpoints any HTTP client reaches, and where each runs", async () => {
+    const uses = await scanAwsServiceUsage(dir);
+    expect(uses.map((u) => `${u.file}:${u.line} ${u.service} ${u.phase}`)).toEqual([
+      "raw.js:4 sts startup",
+      "raw.js:9 bedrock-runtime handler",
+      "signed.py:7 sts startup",
+      "signed.py:10 secretsmanager handler",
+      "try.mjs:5 sts startup",
+    ]);
+    expect(uses[0]!.detail).toContain("names the endpoint sts.us-east-1.amazonaws.com");
+  });
+});
