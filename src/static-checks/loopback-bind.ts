@@ -14,6 +14,43 @@ const ADDRESS = new RegExp(
   "g",
 );
 
+const Q = String.raw`["']`;
+/**
+ * A name given a loopback host, directly or as an environment variable's
+ * default: `HOST = "127.0.0.1"`, `const HOST = process.env.HOST || "localhost"`,
+ * `process.env["HOST"] ?? '::1'`, `os.environ.get("HOST", "127.0.0.1")`,
+ * `os.getenv("HOST") or "localhost"`. Groups: name, variable, host (either form).
+ */
+const HOST_DEFINITION = new RegExp(
+  [
+    String.raw`^[ \t]*(?:export\s+)?(?:(?:const|let|var)\s+)?([A-Za-z_$][\w$]*)\s*(?::\s*[\w|" ]+)?=\s*`,
+    "(?:",
+    // JS: process.env.X || / ?? "loopback"
+    String.raw`process\.env(?:\.([A-Za-z_]\w*)|\[\s*${Q}([A-Za-z_]\w*)${Q}\s*\])\s*(?:\|\||\?\?)\s*${Q}(${LOOPBACK})${Q}`,
+    // Python: os.environ.get("X", "loopback") / os.getenv("X", "loopback")
+    String.raw`|os\.(?:environ\.get|getenv)\(\s*${Q}([A-Za-z_]\w*)${Q}\s*,\s*${Q}(${LOOPBACK})${Q}\s*\)`,
+    // Python: os.environ.get("X") or "loopback"
+    String.raw`|os\.(?:environ\.get|getenv)\(\s*${Q}([A-Za-z_]\w*)${Q}\s*\)\s*or\s*${Q}(${LOOPBACK})${Q}`,
+    // a constant
+    String.raw`|${Q}(${LOOPBACK})${Q}\s*;?\s*$`,
+    ")",
+  ].join(""),
+  "gm",
+);
+/** Calls that start a server, whose arguments name its address. */
+const SERVER_CALL =
+  /\b(?:listen|run|serve|run_app|start_server|make_server|create_server|HTTPServer|ThreadingHTTPServer|TCPServer|ThreadingTCPServer|WSGIServer)\s*\(/g;
+
+/** The text between the parenthesis at `open` and its match. */
+function argumentsAt(code: string, open: number): string {
+  let depth = 0;
+  for (let i = open; i < code.length; i++) {
+    if ("([{".includes(code[i]!)) depth++;
+    else if (")]}".includes(code[i]!) && --depth === 0) return code.slice(open + 1, i);
+  }
+  return code.slice(open + 1);
+}
+
 /** Comments out of the way, strings kept: a literal in a comment is not a bind. */
 function codeOf(source: string, extension: string): string {
   if (extension === ".py") return blankPythonNonCode(source, { keepStrings: true });
@@ -28,7 +65,7 @@ function codeOf(source: string, extension: string): string {
  * health check arrives on the instance's interface and never reaches it.
  * The SDK's own default (no host) is PYTHON_SDK_LOOPBACK_DEFAULT's.
  */
-export const checkLoopbackBind: StaticCheck = async ({ dir }) => {
+export const checkLoopbackBind: StaticCheck = async ({ dir, image }) => {
   const evidence: Evidence[] = [];
   let port: number | undefined;
   for (const file of await listSources(dir, [".py", ".js", ".mjs", ".ts"], 3)) {
@@ -42,6 +79,25 @@ export const checkLoopbackBind: StaticCheck = async ({ dir }) => {
       evidence.push({
         fact: `the server is given the loopback host ${m[1]}`,
         source: { kind: "file", path: relative(dir, file), line: line(m.index) },
+      });
+    }
+    // A host named once (a constant, or an environment variable's default) and given to a server later.
+    for (const d of code.matchAll(HOST_DEFINITION)) {
+      const [name, variable] = [d[1]!, d[2] ?? d[3] ?? d[5] ?? d[7]];
+      const host = d[4] ?? d[6] ?? d[8] ?? d[9]!;
+      // The image sets the variable: its value, not the default, is the host.
+      if (variable && image?.env[variable] !== undefined) continue;
+      const used = new RegExp(String.raw`(?<![\w$.])${name.replace(/\$/g, "\\$")}(?![\w$])`);
+      const given = [...code.matchAll(SERVER_CALL)].find((call) => {
+        if (call.index <= d.index) return false;
+        return used.test(argumentsAt(code, call.index + call[0].length - 1));
+      });
+      if (!given) continue;
+      evidence.push({
+        fact: variable
+          ? `the server is given ${name}, which is ${host} unless the environment sets ${variable}${image ? " (the Dockerfile does not)" : ""}`
+          : `the server is given ${name}, the loopback host ${host}`,
+        source: { kind: "file", path: relative(dir, file), line: line(given.index) },
       });
     }
     for (const m of code.matchAll(ADDRESS)) {

@@ -173,3 +173,63 @@ describe("resolveLaunchPlan", () => {
     await expect(resolveLaunchPlan("/nonexistent/agent")).rejects.toThrow(/not a directory/);
   });
 });
+
+describe("hosts from environment defaults and constants", () => {
+  const cases: [string, Record<string, string>][] = [
+    [
+      "Node: process.env.HOST || 'localhost' given to listen",
+      {
+        "server.js":
+          "const http = require('http');\nconst HOST = process.env.HOST || 'localhost';\nhttp.createServer(() => {}).listen(8080, HOST);\n",
+      },
+    ],
+    [
+      "Node: a config object's host from process.env[...] ?? '127.0.0.1'",
+      {
+        "index.mjs":
+          'const bind = process.env["BIND"] ?? "127.0.0.1";\nawait app.listen({ port: 8080, host: bind });\n',
+      },
+    ],
+    [
+      "Python: os.environ.get('LISTEN_HOST', '127.0.0.1') given to asyncio.start_server",
+      {
+        "agent.py":
+          'import asyncio, os\nLISTEN_HOST = os.environ.get("LISTEN_HOST", "127.0.0.1")\nasync def main():\n    await asyncio.start_server(h, LISTEN_HOST, 8080)\n',
+      },
+    ],
+    [
+      "Python: os.getenv('HOST') or 'localhost' given to uvicorn.run",
+      {
+        "main.py":
+          'import os, uvicorn\nhost = os.getenv("HOST") or "localhost"\nuvicorn.run(app, host=host, port=8080)\n',
+      },
+    ],
+    [
+      "Python: a constant given to HTTPServer",
+      { "srv.py": 'BIND = "127.0.0.1"\nHTTPServer((BIND, 8080), Handler).serve_forever()\n' },
+    ],
+  ];
+  for (const [name, files] of cases) {
+    it(`${name}: BIND_LOOPBACK`, async () => {
+      const findings = await staticFindings({ Dockerfile: 'FROM base\nCMD ["run"]\n', ...files });
+      const bind = findings.find((f) => f.id === "BIND_LOOPBACK");
+      expect(bind, JSON.stringify(findings.map((f) => f.id))).toBeDefined();
+      expect(bind!.evidence.some((e) => /is given/.test(e.fact))).toBe(true);
+    });
+  }
+
+  it("not when the Dockerfile sets the variable, nor when the name never reaches a server", async () => {
+    expect(
+      await staticIds({
+        "server.js": "const HOST = process.env.HOST || 'localhost';\nserver.listen(8080, HOST);\n",
+        Dockerfile: 'FROM node:20\nENV HOST=0.0.0.0\nCMD ["node", "server.js"]\n',
+      }),
+    ).not.toContain("BIND_LOOPBACK");
+    expect(
+      await staticIds({
+        "client.py": 'import os\nREDIS = os.environ.get("REDIS_HOST", "localhost")\nconnect(REDIS)\n',
+        Dockerfile: 'FROM python:3.12\nCMD ["python", "client.py"]\n',
+      }),
+    ).not.toContain("BIND_LOOPBACK");
+  });
+});
