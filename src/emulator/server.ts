@@ -191,15 +191,9 @@ export function createEmulatorServer(options: ServerOptions): Server {
     try {
       if (!matched) throw codec.unknownOperation(wire);
       const { operation } = matched;
-      const handler = service.adapter[operation.name];
-      if (!handler) {
-        throw new AwsError(
-          "NotImplementedException",
-          `The emulator does not implement ${operation.name} yet.`,
-          {},
-          501,
-        );
-      }
+      const handler = Object.hasOwn(service.adapter, operation.name)
+        ? service.adapter[operation.name]
+        : undefined;
       const accessKeyId = scope?.accessKeyId ?? "anonymous";
       const ctx: RequestContext = {
         account: options.account,
@@ -257,6 +251,16 @@ export function createEmulatorServer(options: ServerOptions): Server {
       try {
         input = codec.parseInput(matched, wire);
         if (operation.input) validateInput(codec.model, operation.input.shape, input);
+        // Input the model refuses is refused as AWS refuses it, implemented or not; valid input to an
+        // operation the emulator does not serve gets the documented 501.
+        if (!handler) {
+          throw new AwsError(
+            "NotImplementedException",
+            `The emulator does not implement ${operation.name} yet.`,
+            {},
+            501,
+          );
+        }
         const output = await (service.transactional === false
           ? handler(input, ctx)
           : options.store.transaction(() => {
@@ -268,7 +272,7 @@ export function createEmulatorServer(options: ServerOptions): Server {
         send(response, codec.serializeOutput(operation, output, requestId), requestId);
       } catch (error) {
         // The failed call's writes were rolled back; the call itself is still history.
-        if (error instanceof AwsError) options.store.transaction(() => record(input, { error }));
+        if (error instanceof AwsError && handler) options.store.transaction(() => record(input, { error }));
         throw error;
       }
     } catch (error) {
