@@ -95,7 +95,45 @@ function benchSection(): string {
   return lines.join("\n");
 }
 
-const sections: Record<string, () => string> = { scenarios: scenariosSection, bench: benchSection };
+interface ConcurrencyResults {
+  measuredAt: string;
+  machine: { cpus: number };
+  driver: string;
+  levels: {
+    sessions: number;
+    firstByte: Stats & { max: number };
+    failed: number;
+    healthCheckFailures: number;
+    controlPlane: Stats;
+    wallMs: number;
+    cpuExplainedMs?: number;
+    cpuUtilisation?: number;
+  }[];
+}
+
+function concurrencySection(): string {
+  const c = JSON.parse(
+    readFileSync(resolve(root, "bench/results/concurrency.json"), "utf8"),
+  ) as ConcurrencyResults;
+  const ms = (value: number | undefined) => (value === undefined ? "-" : `${value.toFixed(0)} ms`);
+  const single = c.levels.find((l) => l.sessions === 1)?.firstByte.p50;
+  return [
+    `Measured ${c.measuredAt.slice(0, 10)} on a ${c.machine.cpus}-core machine (${c.driver} driver, one PUBLIC runtime of the TypeScript SDK agent).`,
+    "",
+    "| sessions started together | first byte p50 | p99 | p50 vs one | failed (health check) | control plane p50 / p99 | wall | what the CPU explains (busy) |",
+    "|---|---|---|---|---|---|---|---|",
+    ...c.levels.map(
+      (l) =>
+        `| ${l.sessions} | ${ms(l.firstByte.p50)} | ${ms(l.firstByte.p99)} | ${single ? `x${(l.firstByte.p50 / single).toFixed(1)}` : "-"} | ${l.failed} (${l.healthCheckFailures}) | ${ms(l.controlPlane.p50)} / ${ms(l.controlPlane.p99)} | ${ms(l.wallMs)} | ${ms(l.cpuExplainedMs)} (${l.cpuUtilisation === undefined ? "-" : `${(l.cpuUtilisation * 100).toFixed(0)}%`}) |`,
+    ),
+  ].join("\n");
+}
+
+const sections: Record<string, () => string> = {
+  scenarios: scenariosSection,
+  bench: benchSection,
+  concurrency: concurrencySection,
+};
 
 /** The README with every generated section filled from its JSON. */
 export function readmeWithTables(readme: string): string {

@@ -1,0 +1,217 @@
+/**
+ * Cold starts side by side (never in `npm test`): N sessions of one PUBLIC
+ * runtime started together (N = 1, 5, 20, 50 by default, BENCH_N=1,5 to
+ * choose), on the netns driver with the session network when this machine
+ * has it, else the driver the emulator picks. Per N: each session's time
+ * from InvokeAgentRuntime to the answer's first byte (p50, p99, max), how
+ * many failed (the health-check error among them), and the control plane's
+ * latency meanwhile (ListAgentRuntimes every 50 ms while the sessions start).
+ * Writes bench/results/concurrency.json, which the README's table quotes.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { resolve } from "node:path";
+import {
+  BedrockAgentCoreClient,
+  InvokeAgentRuntimeCommand,
+  StopRuntimeSessionCommand,
+} from "@aws-sdk/client-bedrock-agentcore";
+import {
+  BedrockAgentCoreControlClient,
+  CreateAgentRuntimeCommand,
+  GetAgentRuntimeCommand,
+  ListAgentRuntimesCommand,
+} from "@aws-sdk/client-bedrock-agentcore-control";
+import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { startEmulator } from "../src/emulator/index.js";
+import { fabricSupport } from "../src/net/vpc/fabric.js";
+
+const root = resolve(import.meta.dirname, "..");
+const IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/bench/ts-sdk-healthy:latest";
+const credentials = { accessKeyId: "bench", secretAccessKey: "bench" };
+const LEVELS = (process.env.BENCH_N ?? "1,5,20,50").split(",").map(Number);
+const payload = Buffer.from(JSON.stringify({ prompt: "ping" }));
+
+/** The machine's busy and total CPU time so far (seconds, all cores), from /proc/stat's first line. */
+function machineCpu(): { busy: number; total: number } | undefined {
+  try {
+    const fields = readFileSync("/proc/stat", "utf8")
+      .split("\n")[0]!
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+    const total = fields.reduce((a, b) => a + b, 0);
+    return { busy: (total - idle) / 100, total: total / 100 };
+  } catch {
+    return undefined;
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+function stats(samples: number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return {
+    n: sorted.length,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted.at(-1) ?? Number.NaN,
+  };
+}
+
+async function main(): Promise<void> {
+  const network = await fabricSupport();
+  const emulator = await startEmulator({
+    port: 0,
+    ...(network.ok ? { driver: "netns" as const } : {}),
+    images: { [IMAGE]: resolve(root, "test/fixtures/agents/ts-sdk-healthy") },
+    timing: { readyAfterMs: 0 },
+  });
+  const config = { endpoint: emulator.url, region: "us-east-1", credentials, maxAttempts: 1 };
+  const control = new BedrockAgentCoreControlClient(config);
+  const data = new BedrockAgentCoreClient({ ...config, requestHandler: { requestTimeout: 120_000 } });
+  const iam = new IAMClient(config);
+  const results: Record<string, unknown>[] = [];
+  try {
+    const { Role } = await iam.send(
+      new CreateRoleCommand({
+        RoleName: "BenchConcurrency",
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "bedrock-agentcore.amazonaws.com" },
+              Action: "sts:AssumeRole",
+            },
+          ],
+        }),
+      }),
+    );
+    const created = await control.send(
+      new CreateAgentRuntimeCommand({
+        agentRuntimeName: "bench_concurrency",
+        agentRuntimeArtifact: { containerConfiguration: { containerUri: IMAGE } },
+        roleArn: Role!.Arn!,
+        networkConfiguration: { networkMode: "PUBLIC" },
+      }),
+    );
+    while (
+      (await control.send(new GetAgentRuntimeCommand({ agentRuntimeId: created.agentRuntimeId! }))).status !==
+      "READY"
+    )
+      await new Promise((r) => setTimeout(r, 10));
+    const arn = created.agentRuntimeArn!;
+
+    const coldStart = async (sessionId: string): Promise<{ ms: number; error?: string }> => {
+      const started = performance.now();
+      try {
+        const answer = await data.send(
+          new InvokeAgentRuntimeCommand({
+            agentRuntimeArn: arn,
+            runtimeSessionId: sessionId,
+            contentType: "application/json",
+            payload,
+          }),
+        );
+        const reader = (answer.response as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+        await reader.next();
+        const ms = performance.now() - started;
+        await reader.return?.();
+        return { ms };
+      } catch (error) {
+        return {
+          ms: performance.now() - started,
+          error: `${(error as Error).name}: ${(error as Error).message}`,
+        };
+      }
+    };
+
+    // One discarded start: the internet namespace and its stand-in are made with the first session.
+    await coldStart(`bench-warmup-${"0".repeat(40)}`);
+    await data.send(
+      new StopRuntimeSessionCommand({
+        agentRuntimeArn: arn,
+        runtimeSessionId: `bench-warmup-${"0".repeat(40)}`,
+      }),
+    );
+
+    for (const n of LEVELS) {
+      const controlMs: number[] = [];
+      let starting = true;
+      const poller = (async () => {
+        while (starting) {
+          const t = performance.now();
+          await control.send(new ListAgentRuntimesCommand({}));
+          controlMs.push(performance.now() - t);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })();
+      const ids = Array.from({ length: n }, (_, i) => `bench-c${n}-${i}-${"0".repeat(40)}`);
+      const cpuBefore = machineCpu();
+      const emulatorBefore = process.cpuUsage();
+      const began = performance.now();
+      const outcomes = await Promise.all(ids.map((id) => coldStart(id)));
+      const wallMs = performance.now() - began;
+      const cpuAfter = machineCpu();
+      const emulatorCpu = process.cpuUsage(emulatorBefore);
+      starting = false;
+      await poller;
+      await Promise.all(
+        ids.map((id) =>
+          data
+            .send(new StopRuntimeSessionCommand({ agentRuntimeArn: arn, runtimeSessionId: id }))
+            .catch(() => {}),
+        ),
+      );
+      const failures = outcomes.filter((o) => o.error);
+      const row = {
+        sessions: n,
+        firstByte: stats(outcomes.filter((o) => !o.error).map((o) => o.ms)),
+        wallMs,
+        failed: failures.length,
+        healthCheckFailures: failures.filter((o) => /health check/i.test(o.error!)).length,
+        errors: [...new Set(failures.map((o) => o.error))].slice(0, 3),
+        controlPlane: stats(controlMs),
+        // What the CPU explains: the machine's busy CPU time while the sessions started, spread over its cores.
+        ...(cpuBefore && cpuAfter
+          ? {
+              machineBusyCpuSeconds: cpuAfter.busy - cpuBefore.busy,
+              cpuExplainedMs: ((cpuAfter.busy - cpuBefore.busy) / cpus().length) * 1000,
+              cpuUtilisation: (cpuAfter.busy - cpuBefore.busy) / (cpuAfter.total - cpuBefore.total),
+            }
+          : {}),
+        emulatorCpuSeconds: (emulatorCpu.user + emulatorCpu.system) / 1e6,
+      };
+      results.push(row);
+      const f = (ms: number) => `${ms.toFixed(0)} ms`;
+      console.log(
+        `${n} concurrent cold sessions: first byte p50 ${f(row.firstByte.p50)} p99 ${f(row.firstByte.p99)}, ${row.failed} failed (${row.healthCheckFailures} health check); control plane p50 ${f(row.controlPlane.p50)} p99 ${f(row.controlPlane.p99)} (${row.controlPlane.n} calls); wall ${f(row.wallMs)}, CPU explains ${row.cpuExplainedMs === undefined ? "?" : f(row.cpuExplainedMs)} (busy ${((row.cpuUtilisation ?? 0) * 100).toFixed(0)}%), emulator CPU ${row.emulatorCpuSeconds.toFixed(2)} s`,
+      );
+    }
+  } finally {
+    control.destroy();
+    data.destroy();
+    iam.destroy();
+    await emulator.stop();
+  }
+  const single = (results.find((r) => r.sessions === 1)?.firstByte as { p50: number } | undefined)?.p50;
+  const twenty = (results.find((r) => r.sessions === 20)?.firstByte as { p50: number } | undefined)?.p50;
+  const out = {
+    measuredAt: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "unknown" },
+    driver: emulator.driver,
+    image: "test/fixtures/agents/ts-sdk-healthy",
+    levels: results,
+    ...(single && twenty ? { ratio20to1P50: twenty / single } : {}),
+  };
+  mkdirSync(resolve(root, "bench/results"), { recursive: true });
+  writeFileSync(resolve(root, "bench/results/concurrency.json"), `${JSON.stringify(out, null, 2)}\n`);
+  console.log(`wrote bench/results/concurrency.json (driver ${emulator.driver})`);
+}
+
+await main();
