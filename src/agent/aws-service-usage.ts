@@ -81,11 +81,30 @@ async function sourceFiles(dir: string): Promise<string[]> {
 /** Every AWS service use in the agent's source directory, file by file, in file and line order. */
 export async function scanAwsServiceUsage(dir: string): Promise<AwsServiceUse[]> {
   const uses: AwsServiceUse[] = [];
+  const sources: { path: string; file: string; text: string }[] = [];
   for (const path of await sourceFiles(dir)) {
     const text = await readFile(path, "utf8").catch(() => undefined);
     if (text === undefined || text.length > 1_000_000) continue;
-    const file = relative(dir, path).split("\\").join("/");
-    uses.push(...(path.endsWith(".py") ? scanPython(text, file) : scanJavaScript(text, file)));
+    sources.push({ path, file: relative(dir, path).split("\\").join("/"), text });
+  }
+  // Functions another module imports (`from agent.config import database_url`) and calls while it loads.
+  const calledByImporters = new Set<string>();
+  for (const { path, text } of sources) {
+    if (path.endsWith(".py")) for (const key of pythonImportsCalledAtImport(text)) calledByImporters.add(key);
+  }
+  for (const { path, file, text } of sources) {
+    if (!path.endsWith(".py")) {
+      uses.push(...scanJavaScript(text, file));
+      continue;
+    }
+    const parts = file.replace(/\.py$/, "").split("/");
+    const module = parts.at(-1) === "__init__" ? parts.at(-2) : parts.at(-1);
+    const external = new Set(
+      [...calledByImporters].flatMap((key) =>
+        key.startsWith(`${module}:`) ? [key.slice(module!.length + 1)] : [],
+      ),
+    );
+    uses.push(...scanPython(text, file, external));
   }
   return uses;
 }
@@ -133,7 +152,35 @@ const STRANDS_OTHER_MODELS =
 const BEDROCK_PROVIDERS =
   /\b(BedrockModel|ChatBedrock|ChatBedrockConverse|BedrockLLM|BedrockEmbeddings)\s*\(/;
 
-function scanPython(text: string, file: string): AwsServiceUse[] {
+/** `module:function` for each function a Python module imports by name and calls at module level. */
+function pythonImportsCalledAtImport(text: string): string[] {
+  const lines = pythonLines(text);
+  const imported = new Map<string, string>();
+  for (const line of lines) {
+    const m = /^from\s+\.*([\w.]*)\s+import\s+\(?([\w\s,]+?)\)?\s*$/.exec(line.text);
+    if (!m || line.functions.length > 0) continue;
+    const module = m[1]!.split(".").at(-1)!;
+    for (const spec of m[2]!.split(",")) {
+      const [name, alias] = spec.trim().split(/\s+as\s+/);
+      if (name) imported.set((alias ?? name).trim(), `${module}:${name.trim()}`);
+    }
+  }
+  const keys: string[] = [];
+  for (const line of lines) {
+    if (line.functions.length > 0 || /^(?:async\s+def|def|class|@|from|import)\b/.test(line.text)) continue;
+    for (const m of line.text.matchAll(/(?:^|[=\s(,])(\w+)\s*\(/g)) {
+      const key = imported.get(m[1]!);
+      if (key) keys.push(key);
+    }
+  }
+  return keys;
+}
+
+function scanPython(
+  text: string,
+  file: string,
+  calledElsewhere: ReadonlySet<string> = new Set(),
+): AwsServiceUse[] {
   const lines = pythonLines(text);
   // Functions called at module level run at start-up too (one level deep).
   const calledAtImport = new Set<string>();
@@ -141,14 +188,17 @@ function scanPython(text: string, file: string): AwsServiceUse[] {
     if (line.functions.length > 0 || /^(?:async\s+def|def|class|@)/.test(line.text)) continue;
     for (const m of line.text.matchAll(/(?:^|[=\s(,])(\w+)\s*\(/g)) calledAtImport.add(m[1]!);
   }
-  const phaseOf = (line: PyLine): { phase: UsePhase; via?: string } => {
+  const phaseOf = (line: PyLine): { phase: UsePhase; via?: string; elsewhere?: boolean } => {
     if (line.functions.length === 0) return { phase: "startup" };
     const outer = line.functions[0]!;
-    return calledAtImport.has(outer) ? { phase: "startup", via: outer } : { phase: "handler" };
+    if (calledAtImport.has(outer)) return { phase: "startup", via: outer };
+    return calledElsewhere.has(outer)
+      ? { phase: "startup", via: outer, elsewhere: true }
+      : { phase: "handler" };
   };
-  const where = (line: PyLine, phase: { via?: string }) =>
+  const where = (line: PyLine, phase: { via?: string; elsewhere?: boolean }) =>
     phase.via
-      ? `in ${phase.via}(), called at import`
+      ? `in ${phase.via}(), called at import${phase.elsewhere ? " by a module that imports it" : ""}`
       : line.functions.length === 0
         ? "at import"
         : `in ${line.functions.at(-1)}()`;

@@ -14,7 +14,7 @@ const ADDRESS = new RegExp(
   "g",
 );
 
-const Q = String.raw`["']`;
+const Q = `["']`;
 /**
  * A name given a loopback host, directly or as an environment variable's
  * default: `HOST = "127.0.0.1"`, `const HOST = process.env.HOST || "localhost"`,

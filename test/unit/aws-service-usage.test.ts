@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -164,5 +164,34 @@ describe("scanAwsServiceUsage beyond the SDK's top level", () => {
       "try.mjs:5 sts startup",
     ]);
     expect(uses[0]!.detail).toContain("names the endpoint sts.us-east-1.amazonaws.com");
+  });
+});
+
+describe("scanAwsServiceUsage across Python modules", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "aws-usage-modules-"));
+    await mkdir(join(dir, "pkg"));
+    await writeFile(join(dir, "pkg", "__init__.py"), "");
+    await writeFile(
+      join(dir, "pkg", "config.py"),
+      'import boto3\n_sm = boto3.client("secretsmanager")\n\ndef dsn():\n    return _sm.get_secret_value(SecretId="db")\n\ndef later():\n    return boto3.client("s3").list_buckets()\n',
+    );
+    await writeFile(
+      join(dir, "pkg", "__main__.py"),
+      "from pkg.config import dsn, later as _later\n\nDSN = dsn()\n\ndef handler():\n    return _later()\n",
+    );
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("a function another module imports and calls at import runs at start-up; one it calls in a handler does not", async () => {
+    const uses = await scanAwsServiceUsage(dir);
+    expect(uses.map((u) => `${u.file}:${u.line} ${u.service} ${u.phase}`)).toEqual([
+      "pkg/config.py:5 secretsmanager startup",
+      "pkg/config.py:8 s3 handler",
+    ]);
+    expect(uses[0]!.detail).toContain("called at import by a module that imports it");
   });
 });
