@@ -348,6 +348,24 @@ function codeOf(answer: { headers: Headers; text: string }): string {
 }
 
 describe("fuzz: mutated requests over every served operation", () => {
+  it("found: CreateAgentRuntime without networkConfiguration (optional in the model) answered 500; it is PUBLIC", async () => {
+    const control = served.find((fm) => fm.name === "bedrock-agentcore-control")!;
+    const input = {
+      agentRuntimeName: "fuzz_no_network",
+      agentRuntimeArtifact: {
+        containerConfiguration: { containerUri: "123456789012.dkr.ecr.us-east-1.amazonaws.com/a:1" },
+      },
+      roleArn: "arn:aws:iam::123456789012:role/FuzzRole",
+    };
+    const created = await send(control.model, serialize(control.model, "CreateAgentRuntime", input));
+    expect(created.status, created.text).toBeLessThan(500);
+    if (created.status < 300) {
+      const { agentRuntimeId } = JSON.parse(created.text) as { agentRuntimeId: string };
+      const got = await send(control.model, serialize(control.model, "GetAgentRuntime", { agentRuntimeId }));
+      expect(JSON.parse(got.text).networkConfiguration).toEqual({ networkMode: "PUBLIC" });
+    }
+  });
+
   it("has an oracle that sees: a write shows in the state, an unparseable answer is flagged", async () => {
     const logs = served.find((fm) => fm.name === "logs");
     expect(logs, "the logs model is served").toBeDefined();

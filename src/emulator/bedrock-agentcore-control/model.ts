@@ -256,6 +256,8 @@ export class AgentRuntimes {
   private withDefaults(config: RuntimeConfiguration): RuntimeConfiguration {
     return {
       ...config,
+      // Optional in the model, always in GetAgentRuntime's answer: a runtime without one is PUBLIC.
+      networkConfiguration: config.networkConfiguration ?? { networkMode: "PUBLIC" },
       lifecycleConfiguration: {
         idleRuntimeSessionTimeout: config.lifecycleConfiguration?.idleRuntimeSessionTimeout ?? 900,
         maxLifetime: config.lifecycleConfiguration?.maxLifetime ?? 28_800,
