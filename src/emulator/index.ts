@@ -7,7 +7,6 @@ import { AgentRuntimes, type ControlPlaneTiming, DEFAULT_TIMING } from "./bedroc
 import { Trail } from "./cloudtrail/model.js";
 import { type Environment, systemEnvironment } from "./context.js";
 import { Ec2 } from "./ec2/model/ec2.js";
-import { BlobStore } from "./ecr/blob-store.js";
 import { MappedImages } from "./ecr/mapped-images.js";
 import { Ecr } from "./ecr/model.js";
 import { type ResolvedImage, resolveImage } from "./ecr/resolve-image.js";
@@ -15,6 +14,7 @@ import { Iam } from "./iam/model/iam.js";
 import { Logs } from "./logs/model.js";
 import { createEmulatorServer, listen } from "./server.js";
 import { buildServices } from "./services.js";
+import { BlobStore } from "./store/blob-store.js";
 import { SqliteStore } from "./store/sqlite-store.js";
 import { STATE_ECR_DIR } from "./store/state-dir.js";
 import { Sts } from "./sts/model.js";

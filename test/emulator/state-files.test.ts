@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { caBundlePath, loadCertificateAuthority } from "../../src/emulator/aws-public/ca.js";
-import { BlobStore } from "../../src/emulator/ecr/blob-store.js";
+import { BlobStore } from "../../src/emulator/store/blob-store.js";
 import { SqliteStore } from "../../src/emulator/store/sqlite-store.js";
 import { UsageError } from "../../src/util/errors.js";
 

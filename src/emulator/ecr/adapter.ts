@@ -17,8 +17,8 @@ import type {
 } from "@aws-sdk/client-ecr";
 import type { Adapter } from "../adapter.js";
 import type { RequestContext } from "../context.js";
+import { isSha256Digest } from "../store/blob-store.js";
 import type { Scope } from "../store/store.js";
-import { isSha256Digest } from "./blob-store.js";
 import { imageNotFound, invalidParameter, layerNotFound, repositoryNotFound } from "./errors.js";
 import { parseRegistryHost, registryHost } from "./image-uri.js";
 import type { Ecr, EcrImage, RepositoryRecord } from "./model.js";

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import type { Environment } from "../context.js";
 import { AwsError } from "../protocol/errors.js";
+import type { BlobStore } from "../store/blob-store.js";
 import type { Scope, Store } from "../store/store.js";
-import type { BlobStore } from "./blob-store.js";
 import {
   imageAlreadyExists,
   imageDigestDoesNotMatch,

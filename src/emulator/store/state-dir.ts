@@ -4,7 +4,7 @@ import { ensurePrivateDir } from "../../util/private-files.js";
 export const STATE_DATABASE = "emulator.sqlite";
 /** The CA's directory in a state directory (src/emulator/aws-public/ca.ts). */
 export const STATE_CA_DIR = "ca";
-/** The ECR registry's blobs and uploads (src/emulator/ecr/blob-store.ts). */
+/** The ECR registry's blobs and uploads (src/emulator/store/blob-store.ts). */
 export const STATE_ECR_DIR = "ecr";
 
 /** What the emulator itself keeps in a state directory. */

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import {
   closeSync,
   createReadStream,
@@ -9,11 +9,13 @@ import {
   mkdtempSync,
   openSync,
   readdirSync,
+  readSync,
   renameSync,
   rmSync,
   statSync,
   truncateSync,
   unlinkSync,
+  writeSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,7 +24,7 @@ import { pipeline } from "node:stream/promises";
 
 const SHA256_DIGEST = /^sha256:([0-9a-f]{64})$/;
 
-/** `sha256:<64 hex>`, the only digest ECR stores blobs under. */
+/** `sha256:<64 hex>`, the only digest blobs are stored under. */
 export function isSha256Digest(digest: string): boolean {
   return SHA256_DIGEST.test(digest);
 }
@@ -43,11 +45,12 @@ function fsyncPath(path: string): void {
 }
 
 /**
- * The registry's bytes on disk: blobs content-addressed under
+ * A service's bytes on disk (ECR's registry layers, S3's objects and parts),
+ * one store per service directory: blobs content-addressed under
  * `blobs/sha256/<hex>`, uploads in progress under `uploads/<uuid>`. A blob
  * file is complete before it has its name (written, fsynced, then renamed,
  * the directory fsynced), so a `kill -9` leaves either no blob or the whole
- * of it; what the registry acknowledged is recorded in SQLite after that, and
+ * of it; what the service acknowledged is recorded in SQLite after that, and
  * a file no record names is an unacknowledged leftover that `sweep` removes.
  */
 export class BlobStore {
@@ -65,14 +68,14 @@ export class BlobStore {
     mkdirSync(this.uploads, { recursive: true, mode: 0o700 });
   }
 
-  /** Blobs kept in `dir` (the state directory's `ecr/`): they outlive the emulator. */
+  /** Blobs kept in `dir` (the state directory's `ecr/` or `s3/`): they outlive the emulator. */
   static at(dir: string): BlobStore {
     return new BlobStore(dir, false);
   }
 
   /** Blobs in a fresh temporary directory, removed by `close()`: for an emulator whose state is in memory. */
-  static temporary(): BlobStore {
-    return new BlobStore(mkdtempSync(join(tmpdir(), "acd-ecr-")), true);
+  static temporary(service = "ecr"): BlobStore {
+    return new BlobStore(mkdtempSync(join(tmpdir(), `acd-${service}-`)), true);
   }
 
   /** Where the blob with `digest` is; undefined when the store has no such blob. */
@@ -166,6 +169,51 @@ export class BlobStore {
     renameSync(source, target);
     fsyncPath(this.blobs);
     return target;
+  }
+
+  /**
+   * Stores bytes already in hand (a request body, or parts read one after
+   * another) as one blob, durably, before the caller records it: written to
+   * an upload file and fsynced, then named by its digest. Synchronous, so a
+   * service can call it inside its store transaction; a rolled-back record
+   * leaves a blob no record names, which `sweep` removes.
+   */
+  putSync(chunks: Iterable<Uint8Array>): { digest: string; size: number; path: string } {
+    const uuid = randomUUID();
+    const path = this.uploadPath(uuid);
+    const hash = createHash("sha256");
+    let size = 0;
+    const fd = openSync(path, "w", 0o600);
+    try {
+      for (const chunk of chunks) {
+        hash.update(chunk);
+        size += chunk.length;
+        let written = 0;
+        while (written < chunk.length) written += writeSync(fd, chunk, written);
+      }
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    const digest = `sha256:${hash.digest("hex")}`;
+    return { digest, size, path: this.promote(uuid, size, digest) };
+  }
+
+  /** A blob's bytes in pieces of at most `pieceBytes`, read synchronously (to be copied into another blob). */
+  *readSync(digest: string, pieceBytes = 1 << 20): Generator<Buffer> {
+    const path = this.pathOf(digest);
+    if (!path) throw new Error(`no blob ${digest}`);
+    const fd = openSync(path, "r");
+    try {
+      const buffer = Buffer.alloc(pieceBytes);
+      for (;;) {
+        const n = readSync(fd, buffer, 0, pieceBytes, null);
+        if (n === 0) return;
+        yield Buffer.from(buffer.subarray(0, n));
+      }
+    } finally {
+      closeSync(fd);
+    }
   }
 
   discardUpload(uuid: string): void {
