@@ -102,7 +102,9 @@ describe("POST /_emulator/reset", () => {
   it("refuses a service that keeps no state, naming those that do, and any method but POST", async () => {
     const unknown = await post("/_emulator/reset/s3");
     expect(unknown.status).toBe(404);
-    expect(unknown.body.message).toMatch(/"s3".*bedrock-agentcore, cloudtrail, ec2, ecr, iam, logs, secretsmanager, ssm, sts/);
+    expect(unknown.body.message).toMatch(
+      /"s3".*bedrock-agentcore, cloudtrail, ec2, ecr, iam, logs, secretsmanager, ssm, sts/,
+    );
     const get = await post("/_emulator/reset", "GET");
     expect(get.status).toBe(405);
   });

@@ -468,7 +468,7 @@ export class RestXmlCodec implements ProtocolCodec {
   serializeOutput(
     operation: Operation,
     output: Record<string, unknown>,
-    requestId = randomUUID(),
+    requestId: string = randomUUID(),
   ): WireResponse {
     const headers: Record<string, string> = { "x-amz-request-id": requestId };
     let status = Number(output[RESPONSE_STATUS] ?? operation.http.responseCode ?? 200);
@@ -542,7 +542,7 @@ export class RestXmlCodec implements ProtocolCodec {
   }
 
   /** S3's error document: Code, Message, the error's own facts (BucketName, Key), RequestId and HostId. */
-  serializeError(error: AwsError, requestId = randomUUID()): WireResponse {
+  serializeError(error: AwsError, requestId: string = randomUUID()): WireResponse {
     const renamed = this.patch.errorCodes?.[error.code];
     const code = renamed?.[0] ?? error.code;
     const shape = this.model.shapes[code];
