@@ -11,6 +11,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { resolve } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import {
   BedrockAgentCoreClient,
   InvokeAgentRuntimeCommand,
@@ -154,11 +155,15 @@ async function main(): Promise<void> {
       const ids = Array.from({ length: n }, (_, i) => `bench-c${n}-${i}-${"0".repeat(40)}`);
       const cpuBefore = machineCpu();
       const emulatorBefore = process.cpuUsage();
+      // The emulator's event loop (this process): how late its timers ran while the sessions started.
+      const loop = monitorEventLoopDelay({ resolution: 10 });
+      loop.enable();
       const began = performance.now();
       const outcomes = await Promise.all(ids.map((id) => coldStart(id)));
       const wallMs = performance.now() - began;
       const cpuAfter = machineCpu();
       const emulatorCpu = process.cpuUsage(emulatorBefore);
+      loop.disable();
       starting = false;
       await poller;
       await Promise.all(
@@ -186,11 +191,16 @@ async function main(): Promise<void> {
             }
           : {}),
         emulatorCpuSeconds: (emulatorCpu.user + emulatorCpu.system) / 1e6,
+        eventLoopDelayMs: {
+          p50: loop.percentile(50) / 1e6,
+          p99: loop.percentile(99) / 1e6,
+          max: loop.max / 1e6,
+        },
       };
       results.push(row);
       const f = (ms: number) => `${ms.toFixed(0)} ms`;
       console.log(
-        `${n} concurrent cold sessions: first byte p50 ${f(row.firstByte.p50)} p99 ${f(row.firstByte.p99)}, ${row.failed} failed (${row.healthCheckFailures} health check); control plane p50 ${f(row.controlPlane.p50)} p99 ${f(row.controlPlane.p99)} (${row.controlPlane.n} calls); wall ${f(row.wallMs)}, CPU explains ${row.cpuExplainedMs === undefined ? "?" : f(row.cpuExplainedMs)} (busy ${((row.cpuUtilisation ?? 0) * 100).toFixed(0)}%), emulator CPU ${row.emulatorCpuSeconds.toFixed(2)} s`,
+        `${n} concurrent cold sessions: first byte p50 ${f(row.firstByte.p50)} p99 ${f(row.firstByte.p99)}, ${row.failed} failed (${row.healthCheckFailures} health check); control plane p50 ${f(row.controlPlane.p50)} p99 ${f(row.controlPlane.p99)} (${row.controlPlane.n} calls); wall ${f(row.wallMs)}, CPU explains ${row.cpuExplainedMs === undefined ? "?" : f(row.cpuExplainedMs)} (busy ${((row.cpuUtilisation ?? 0) * 100).toFixed(0)}%), emulator CPU ${row.emulatorCpuSeconds.toFixed(2)} s, event loop delay p99 ${f(row.eventLoopDelayMs.p99)} max ${f(row.eventLoopDelayMs.max)}`,
       );
     }
   } finally {
