@@ -73,6 +73,8 @@ async function send(
   const response = await fetch(`${emulator.url}${request.path}`, {
     method: request.method,
     headers,
+    // An answer that never comes is a defect too: reported, not waited for.
+    signal: AbortSignal.timeout(10_000),
     ...(request.body !== "" && request.method !== "GET" && request.method !== "HEAD"
       ? { body: request.body }
       : {}),
@@ -425,7 +427,9 @@ describe("fuzz: mutated requests over every served operation", () => {
           // fetch refuses to send some bytes (a header with a control character): no request went out.
           const cause = (error as Error & { cause?: Error }).cause?.message ?? "";
           // A header value HTTP cannot carry is refused by the client itself: nothing reached the emulator.
-          if (String((error as Error).message).includes("fetch failed") && !/header/i.test(cause)) {
+          if ((error as Error).name === "TimeoutError")
+            problem("no answer within 10 s", `${fm.name} ${name} ${m.kind}`);
+          else if (String((error as Error).message).includes("fetch failed") && !/header/i.test(cause)) {
             problem(
               "connection failed",
               `${fm.name} ${name} ${m.kind}: ${(error as Error & { cause?: Error }).cause?.message}`,
