@@ -38,6 +38,9 @@ let stateDir: string;
 let db: Database.Database;
 const served: FuzzModel[] = [];
 
+/** The protocols test/emulator/fuzz/wire-client.ts serializes. */
+const CLIENT_PROTOCOLS = new Set(["rest-json", "json", "query", "ec2"]);
+
 const signers = new Map<string, SignatureV4>();
 function signer(service: string): SignatureV4 {
   let s = signers.get(service);
@@ -57,7 +60,7 @@ async function send(
   model: ServiceModel,
   request: Request,
 ): Promise<{ status: number; headers: Headers; text: string }> {
-  const url = new URL(request.path, emulator.url);
+  const url = new URL(`${emulator.url}${request.path}`);
   const signed = await signer(signingName(model)).sign({
     method: request.method,
     protocol: "http:",
@@ -98,6 +101,12 @@ beforeAll(async () => {
   db = new Database(join(stateDir, "emulator.sqlite"), { readonly: true, fileMustExist: true });
   // Served: a model whose signing name the emulator answers in an AWS shape (not its "no such service" 404).
   for (const fm of allModels()) {
+    if (!CLIENT_PROTOCOLS.has(fm.model.metadata.protocol)) {
+      console.log(
+        `fuzz: skipping ${fm.name}: the fuzz client does not write ${fm.model.metadata.protocol} yet`,
+      );
+      continue;
+    }
     const name = Object.keys(fm.model.operations)[0]!;
     const answer = await send(fm.model, serialize(fm.model, name, {}));
     if (!answer.text.includes("No emulated service serves")) served.push(fm);
