@@ -113,7 +113,7 @@ describe("judging a diagnosis", () => {
   const diagnosis = (
     rootCause: string | null,
     verdict: "confirmed" | "likely" | "finding" | "healthy" | "undetermined",
-    hypotheses: { cause: string; verdict: string }[] = [],
+    hypotheses: { cause: string; verdict: string; role?: string }[] = [],
     findings: string[] = [],
   ) => ({ verdict: { rootCause: rootCause as never, verdict }, hypotheses, findings });
 
@@ -188,6 +188,20 @@ describe("judging a diagnosis", () => {
       confirmedWrong: ["STARTUP_CRASH"],
       passed: false,
     });
+  });
+
+  it("counts only causes as confirmed, not expected: an observed symptom beside the cause is no wrong confirmation", () => {
+    const e = expectOf({ rootCause: "VPC_ENDPOINT_MISSING" });
+    const j = judge(
+      e,
+      diagnosis("VPC_ENDPOINT_MISSING", "likely", [
+        { cause: "VPC_ENDPOINT_MISSING", verdict: "likely", role: "cause" },
+        { cause: "STARTUP_TIMEOUT", verdict: "confirmed", role: "symptom" },
+        { cause: "STARTUP_BLOCKED_ON_NETWORK", verdict: "confirmed", role: "symptom" },
+        { cause: "STARTUP_CRASH", verdict: "confirmed", role: "cause" },
+      ]),
+    );
+    expect(j.confirmedWrong).toEqual(["STARTUP_CRASH"]);
   });
 
   it("names the verdict in a line and puts every measure in the accuracy table", () => {
