@@ -40,7 +40,7 @@ export function diagnoseReport(d: Diagnosis): DiagnoseReport {
     findings: rootCauseFirst(d.findings, verdict.rootCause),
     hypotheses: d.hypotheses,
     nextSteps: nextSteps(d.evidence, d.hypotheses, d.derived),
-    supportCase: supportCaseText(d.evidence, d.findings, d.hypotheses, d.derived),
+    supportCase: supportCaseText(d.evidence, d.findings, d.hypotheses, d.derived, verdict),
     timeline: (d.evidence.timeline?.value ?? []).map((e) => ({
       time: e.time.toISOString(),
       event: e.name,

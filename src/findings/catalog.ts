@@ -172,7 +172,7 @@ export const CATALOG = {
     title: "The runtime has no logs",
     explanation:
       "No log group, stream or event exists for the runtime. Either the process never started, the execution role cannot write logs, or (VPC without NAT) there is no path to CloudWatch Logs.",
-    fix: "Check the execution role's logs permissions on /aws/bedrock-agentcore/runtimes/* and, in a private subnet, add a `logs` interface endpoint.",
+    fix: "To get the runtime's logs: {remedy}",
     docs: PERMISSIONS,
     emittedBy: ["diagnose"],
   },
@@ -278,7 +278,7 @@ export const CATALOG = {
     title: "No NAT route and no VPC endpoint for a destination the agent needs",
     explanation:
       "In a private subnet, traffic reaches AWS services only through a NAT gateway or VPC endpoints. A public subnet gives no internet access to AgentCore ENIs.",
-    fix: "Add a NAT gateway route (0.0.0.0/0) to {routeTableId}, or a VPC endpoint for {service}.",
+    fix: "{remedy}, or add a VPC endpoint for {service}.",
     docs: VPC,
     emittedBy: ["diagnose"],
   },

@@ -16,8 +16,9 @@ import type { RuntimeEvidence } from "../../src/diagnose/collect/runtime.js";
 import { derive } from "../../src/diagnose/derive.js";
 import { rankHypotheses } from "../../src/diagnose/hypotheses.js";
 import { knownFacts } from "../../src/diagnose/known-facts.js";
-import { nextSteps } from "../../src/diagnose/next-steps.js";
+import { nextSteps, supportCaseText } from "../../src/diagnose/next-steps.js";
 import { applyRules } from "../../src/diagnose/rules/index.js";
+import { verdictOf } from "../../src/diagnose/verdict.js";
 import { type Finding, makeFinding } from "../../src/findings/index.js";
 
 const VPC = "vpc-0a1b2c3d4e5f60718";
@@ -556,5 +557,108 @@ describe("calibrated confidence: confirmed by what was seen, ruled out only by w
       expect(verdict(cause).verdict, cause).toBe("unknown");
       expect(verdict(cause).against, cause).toEqual([]);
     }
+  });
+});
+
+describe("reports that do not contradict themselves (issue 10 item 4)", () => {
+  const natNoIgw = (): Partial<NetworkEvidence> => {
+    const nat = withNat([ALL_OUT]);
+    return {
+      ...nat,
+      // The NAT gateway's own subnet lost its internet-gateway route.
+      routeTables: {
+        value: [
+          mainTable([{ DestinationCidrBlock: "0.0.0.0/0", NatGatewayId: "nat-01", State: "active" }]),
+          {
+            RouteTableId: "rtb-0public",
+            VpcId: VPC,
+            Routes: [],
+            Associations: [{ SubnetId: PUBLIC_SUBNET }],
+          },
+        ],
+        source: api("DescribeRouteTables"),
+      },
+    };
+  };
+
+  it("a NAT fix names what is missing: the NAT gateway's own subnet has no internet-gateway route, not 'add a NAT route'", () => {
+    const e: DiagnoseEvidence = {
+      runtime: runtime(),
+      network: network(natNoIgw()),
+      invoke: healthCheckFailed,
+      gaps: [],
+    };
+    const noPath = applyRules(e).find((f) => f.id === "VPC_NO_EGRESS_PATH")!;
+    expect(noPath.fix).toContain("already routes 0.0.0.0/0 to nat-01");
+    expect(noPath.fix).toContain("rtb-0public");
+    expect(noPath.fix).toContain(
+      "aws ec2 create-route --route-table-id rtb-0public --destination-cidr-block 0.0.0.0/0 --gateway-id igw-01",
+    );
+    expect(noPath.fix).not.toContain("Add a NAT gateway route");
+    // Without any default route, the fix is the NAT route.
+    const none = applyRules({ runtime: runtime(), network: network(), invoke: healthCheckFailed, gaps: [] });
+    expect(none.find((f) => f.id === "VPC_NO_EGRESS_PATH")!.fix).toContain(
+      "Add a NAT gateway route (0.0.0.0/0) to rtb-0main",
+    );
+  });
+
+  const allowedLogs = {
+    permissions: {
+      value: ["logs:CreateLogStream", "logs:PutLogEvents"].map((action) => ({
+        action,
+        resource: "*",
+        decision: "allowed",
+      })),
+      source: { kind: "api" as const, service: "iam", operation: "SimulatePrincipalPolicy" },
+    },
+  };
+
+  it("NO_RUNTIME_LOGS' fix fits the evidence: no logs endpoint where a NAT path exists and the role may log", () => {
+    const e: DiagnoseEvidence = {
+      runtime: runtime(),
+      network: network(withNat([ALL_OUT])),
+      iam: allowedLogs,
+      invoke: healthCheckFailed,
+      logs: noLogs,
+      gaps: [],
+    };
+    const fix = applyRules(e).find((f) => f.id === "NO_RUNTIME_LOGS")!.fix;
+    expect(fix).not.toContain("interface endpoint");
+    expect(fix).toContain(
+      "the agent printed nothing before the health check gave up, and no invocation reached it",
+    );
+    const privateSubnet = applyRules({ ...e, network: network() }).find(
+      (f) => f.id === "NO_RUNTIME_LOGS",
+    )!.fix;
+    expect(privateSubnet).toContain("`logs` interface endpoint");
+    const denied = applyRules({
+      ...e,
+      iam: {
+        permissions: {
+          ...allowedLogs.permissions,
+          value: [{ action: "logs:PutLogEvents", resource: "*", decision: "implicitDeny" }],
+        },
+      },
+    }).find((f) => f.id === "NO_RUNTIME_LOGS")!.fix;
+    expect(denied).toContain("logs:PutLogEvents");
+    expect(denied).toContain("EXECUTION_ROLE_CANNOT_LOG");
+    expect(denied).not.toContain("interface endpoint");
+  });
+
+  it("a healthy verdict is worded healthy, in the support case too", () => {
+    const ok: DiagnoseEvidence = {
+      runtime: runtime({ networkMode: "PUBLIC", subnets: [], securityGroups: [] }),
+      invoke: { ...healthCheckFailed!, value: { sessionId: "s", ok: true, elapsedMs: 300, statusCode: 200 } },
+      gaps: [],
+    };
+    const findings = applyRules(ok);
+    const ranked = rankHypotheses(ok, findings);
+    const verdict = verdictOf(ranked, findings);
+    expect(verdict).toMatchObject({ verdict: "healthy", rootCause: null });
+    const text = supportCaseText(ok, findings, ranked, derive(ok), verdict);
+    expect(text).toContain("no failure observed");
+    expect(text).toContain("healthy");
+    expect(text).not.toContain("did not establish a cause");
+    expect(text).not.toContain("invocations failing");
   });
 });

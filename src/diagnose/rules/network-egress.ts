@@ -1,6 +1,6 @@
 import type { AwsServiceUse } from "../../agent/aws-service-usage.js";
 import { type Evidence, type Finding, makeFinding } from "../../findings/index.js";
-import { serviceNameOf } from "../../net/reachability.js";
+import { routeTableOf, serviceNameOf } from "../../net/reachability.js";
 import type { Rule } from "../analysis-input.js";
 import type { NetworkEvidence } from "../collect/network.js";
 import { type Derived, STAND_IN_SERVICE } from "../derive.js";
@@ -67,6 +67,39 @@ function unique(evidence: Evidence[]): Evidence[] {
 
 const what = (x: Need) => (x.use ? x.path.service : "AWS services without a VPC endpoint here");
 
+/**
+ * What is missing on the way out, as the route table shows it: no default
+ * route at all; a default route to an internet gateway (an AgentCore ENI has
+ * no public address); or a NAT gateway that cannot reach the internet itself
+ * (not available, private, or its own subnet has no internet-gateway route).
+ */
+function egressRemedy(n: NetworkEvidence, routeTableId: string | undefined): string {
+  const table = (n.routeTables?.value ?? []).find((t) => t.RouteTableId === routeTableId);
+  const out = table?.Routes?.find((r) => r.DestinationCidrBlock === "0.0.0.0/0" && r.State !== "blackhole");
+  const rt = routeTableId ?? "the runtime's route table";
+  if (!out) return `Add a NAT gateway route (0.0.0.0/0) to ${rt}`;
+  if (out.GatewayId?.startsWith("igw-"))
+    return `${rt} sends 0.0.0.0/0 to ${out.GatewayId}, which gives an AgentCore interface (no public address) no way out: route 0.0.0.0/0 in ${rt} to a NAT gateway in a public subnet instead`;
+  const nat = out.NatGatewayId
+    ? (n.natGateways?.value ?? []).find((g) => g.NatGatewayId === out.NatGatewayId)
+    : undefined;
+  if (!out.NatGatewayId) return `Add a NAT gateway route (0.0.0.0/0) to ${rt}`;
+  if (!nat)
+    return `${rt} sends 0.0.0.0/0 to ${out.NatGatewayId}, which is not in the VPC: route it to an available NAT gateway`;
+  if (nat.State !== "available")
+    return `${rt} sends 0.0.0.0/0 to ${nat.NatGatewayId}, which is ${nat.State}: route it to an available public NAT gateway`;
+  if (nat.ConnectivityType === "private")
+    return `${rt} sends 0.0.0.0/0 to ${nat.NatGatewayId}, a private NAT gateway that does not reach the internet: use a public NAT gateway in a public subnet`;
+  const natTable =
+    nat.SubnetId && n.vpcId && n.routeTables
+      ? routeTableOf(n.routeTables.value, nat.SubnetId, n.vpcId)
+      : undefined;
+  const igw = (n.internetGateways?.value ?? []).find((g) =>
+    (g.Attachments ?? []).some((a) => a.VpcId === n.vpcId && a.State !== "detached"),
+  );
+  return `${rt} already routes 0.0.0.0/0 to ${nat.NatGatewayId}; what is missing is the NAT gateway's own way out: its subnet ${nat.SubnetId} (route table ${natTable?.RouteTableId ?? "none"}) has no 0.0.0.0/0 route to an internet gateway. ${igw ? `\`aws ec2 create-route --route-table-id ${natTable?.RouteTableId ?? "<NAT subnet's route table>"} --destination-cidr-block 0.0.0.0/0 --gateway-id ${igw.InternetGatewayId}\`` : `Attach an internet gateway to ${n.vpcId} and route ${nat.SubnetId}'s 0.0.0.0/0 to it`}`;
+}
+
 /** SG_EGRESS_BLOCKED, VPC_NO_EGRESS_PATH, VPC_ENDPOINT_MISSING, VPC_ENDPOINT_PRIVATE_DNS_DISABLED, VPC_ENDPOINT_SG_BLOCKS_RUNTIME. */
 export const egressPaths: Rule = (_e, d) => {
   const n = d.vpc;
@@ -106,7 +139,7 @@ export const egressPaths: Rule = (_e, d) => {
       .find((id) => id);
     findings.push(
       makeFinding("VPC_NO_EGRESS_PATH", unique(noPath.flatMap((x) => needEvidence(n, x))), {
-        routeTableId,
+        remedy: egressRemedy(n, routeTableId),
         service: noPath.map(what).join(", "),
       }),
     );
