@@ -148,7 +148,7 @@ describe("diagnose of VPC-mode runtimes in the emulator", () => {
     });
     const noPath = d.findings.find((f) => f.id === "VPC_NO_EGRESS_PATH")!;
     expect(noPath.fix).toMatch(
-      /Add a NAT gateway route \(0\.0\.0\.0\/0\) to rtb-\w+, or a VPC endpoint for bedrock-runtime, s3, secretsmanager, sts\./,
+      /Add a NAT gateway route \(0\.0\.0\.0\/0\) to rtb-\w+, or add a VPC endpoint for bedrock-runtime, s3, secretsmanager, sts\./,
     );
     expect(noPath.evidence.some((x) => x.source.kind === "file" && x.source.line === 8)).toBe(true);
     expect(d.findings.map((f) => f.id)).not.toContain("ENI_MISSING");
