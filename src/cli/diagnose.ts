@@ -23,6 +23,19 @@ interface DiagnoseFlags {
   compare?: string;
   format: string;
   out?: string;
+  replay: boolean;
+  env: string[];
+}
+
+/** --env NAME=VALUE, repeated: the values the replay gives the runtime's environment variables. */
+function parseEnv(pairs: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf("=");
+    if (at <= 0) throw new UsageError(`--env wants NAME=VALUE (got ${pair}).`);
+    env[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return env;
 }
 
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -47,6 +60,13 @@ export function registerDiagnose(program: Command): void {
     .option("--since <duration>", "how far back to read CloudTrail", "24h")
     .option("--invoke", "make one invocation on a fresh session (the only call that is not read-only)")
     .option("--compare <runtime>", "diagnose another runtime too and set the two side by side")
+    .option("--no-replay", "do not run the agent (--source) in a twin of the runtime's network")
+    .option(
+      "--env <name=value>",
+      "a value for one of the runtime's environment variables in the replay (repeatable)",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .option("--format <format>", "text | markdown | json | sarif", "text")
     .option("--out <file>", "write the report to a file")
     .action(async (runtime: string, flags: DiagnoseFlags) => {
@@ -59,6 +79,8 @@ export function registerDiagnose(program: Command): void {
         ...(flags.invoke ? { invoke: true } : {}),
         ...(flags.compare ? { compareWith: flags.compare } : {}),
         sinceMs: parseSince(flags.since),
+        ...(flags.replay === false ? { noReplay: true } : {}),
+        ...(flags.env.length > 0 ? { env: parseEnv(flags.env) } : {}),
         qualifier: flags.qualifier,
         ...(flags.region ? { region: flags.region } : {}),
         ...(flags.profile ? { profile: flags.profile } : {}),

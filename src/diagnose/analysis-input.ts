@@ -1,6 +1,7 @@
 import type { AwsServiceUse } from "../agent/aws-service-usage.js";
 import type { ProjectConfig } from "../agent/project-config.js";
 import type { Finding } from "../findings/index.js";
+import type { ReplayResult } from "../replay/observations.js";
 import type { TimelineEvent } from "./collect/cloudtrail.js";
 import type { IamEvidence } from "./collect/iam.js";
 import type { ImageEvidence } from "./collect/image.js";
@@ -34,6 +35,8 @@ export interface DiagnoseEvidence {
   awsServices?: AwsServiceUse[];
   /** The one invocation --invoke makes. */
   invoke?: Sourced<InvokeEvidence>;
+  /** The agent (--source) run in a twin of the runtime's network: what it was seen doing, or why it could not run. */
+  replay?: ReplayResult;
   gaps: EvidenceGap[];
 }
 

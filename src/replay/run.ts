@@ -118,10 +118,9 @@ function standInObservations(
       const e = event.dns;
       if (uplink && !uplink(e.source)) continue;
       const outcome =
+        // NOERROR without records is an answer (no such record, e.g. AAAA), not silence.
         e.rcode === "NOERROR"
-          ? e.answers.length > 0
-            ? "answered"
-            : "no-answer"
+          ? "answered"
           : e.rcode === "NXDOMAIN"
             ? "nxdomain"
             : e.rcode === "REFUSED"

@@ -13,6 +13,7 @@ import { collectImage, parseEcrUri } from "./image.js";
 import { probeInvoke } from "./invoke.js";
 import { collectLogs } from "./logs.js";
 import { collectNetwork } from "./network.js";
+import { collectReplay } from "./replay.js";
 import type { RuntimeEvidence } from "./runtime.js";
 
 /** What the user asked that decides what the collectors read. */
@@ -29,6 +30,12 @@ export interface CollectOptions {
   invoke?: boolean;
   /** How long to let the invocation's output reach CloudWatch Logs before reading them. */
   logSettleMs?: number;
+  /** --no-replay: do not run the agent (--source) in a twin of the runtime's network. */
+  noReplay?: boolean;
+  /** --env NAME=VALUE: values for the runtime's environment variables in the replay. */
+  env?: Record<string, string>;
+  /** How long the replayed agent may take to turn healthy. */
+  replayStartupMs?: number;
 }
 
 /** Everything a collector may read: the runtime (read first, by run.ts), its scope, the clients. */
@@ -161,6 +168,28 @@ export const COLLECTORS: readonly Collector[] = [
       network: await collectNetwork(
         clients.ec2,
         { region, subnetIds: runtime.value.subnets, groupIds: runtime.value.securityGroups },
+        gaps,
+      ),
+    }),
+  },
+  {
+    // The replay rebuilds the network the network collector read (PUBLIC runtimes get the stand-in internet).
+    name: "replay",
+    label: "replay in a twin of the runtime's network",
+    when: (ctx) => ctx.options.sourceDir !== undefined,
+    after: ["network"],
+    collect: async ({ runtime, region, account, options, gaps }, earlier) => ({
+      replay: await collectReplay(
+        {
+          runtime: runtime.value,
+          region,
+          account,
+          sourceDir: options.sourceDir!,
+          ...(options.noReplay ? { disabled: true } : {}),
+          ...(options.env ? { env: options.env } : {}),
+          ...(options.replayStartupMs ? { startupTimeoutMs: options.replayStartupMs } : {}),
+        },
+        earlier.network,
         gaps,
       ),
     }),

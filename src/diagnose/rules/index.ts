@@ -8,6 +8,7 @@ import { imagePlatform } from "./image-platform.js";
 import { invocation } from "./invocation.js";
 import { egressPaths, startupBlockedOnNetwork, telemetryExport, vpcDns } from "./network-egress.js";
 import { eniCreateFailed, lingeringInterfaces, runtimeInterface, subnets } from "./network-placement.js";
+import { replayObservations } from "./replay.js";
 import { runtimeLogs } from "./runtime-logs.js";
 import { runtimeNotReady } from "./runtime-not-ready.js";
 import { serviceLinkedRole } from "./service-linked-role.js";
@@ -30,6 +31,7 @@ export const RULES: readonly Rule[] = [
   egressPaths,
   startupBlockedOnNetwork,
   telemetryExport,
+  replayObservations,
 ];
 
 /** Every rule over the evidence (`derived` defaults to deriving it here, for tests of the rules alone). */
