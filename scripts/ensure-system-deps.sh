@@ -7,7 +7,9 @@
 #   hybrid cgroup layouts), umoci (unpacks layers: whiteouts, hard links, and
 #   the image config to a runtime config), mmdebstrap (builds the test images
 #   from Debian's packages, arm64 ones too), qemu-user-static (runs linux/arm64
-#   programs on other hosts; the code registers its binfmt rule when it needs it).
+#   programs on other hosts; the code registers its binfmt rule when it needs it);
+# - pages: chromium (Debian's, driven by playwright-core in the browser tests of
+#   the HTML report and the emulator console; never a browser download).
 set -e
 missing=""
 command -v nft >/dev/null 2>&1 || missing="$missing nftables"
@@ -21,6 +23,7 @@ command -v mmdebstrap >/dev/null 2>&1 || missing="$missing mmdebstrap"
 if [ "$(uname -m)" != "aarch64" ]; then
   command -v qemu-aarch64-static >/dev/null 2>&1 || missing="$missing qemu-user-static"
 fi
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 arm64_packages=yes
 if command -v dpkg >/dev/null 2>&1 && [ "$(dpkg --print-architecture)" != "arm64" ]; then
   dpkg --print-foreign-architectures | grep -qx arm64 || arm64_packages=no

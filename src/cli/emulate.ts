@@ -5,6 +5,7 @@ import { UsageError } from "../util/errors.js";
 import { registerEmulateLogs } from "./emulate-logs.js";
 
 interface EmulateFlags {
+  console?: boolean;
   host: string;
   port: string;
   stateDir?: string;
@@ -45,6 +46,7 @@ export function registerEmulate(program: Command): void {
       "--driver <driver>",
       "netns (each session in its own network namespace; needs root on Linux) or process",
     )
+    .option("--console", "serve a read-only console of the emulator's state at /_emulator/console")
     .option("--verbose", "log every request")
     .action(async (flags: EmulateFlags) => {
       const port = Number(flags.port);
@@ -67,6 +69,7 @@ export function registerEmulate(program: Command): void {
         ...(config.startupTimeoutSeconds ? { startupTimeoutMs: config.startupTimeoutSeconds * 1000 } : {}),
         ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
         timing: { readyAfterMs: readyAfter * 1000 },
+        ...(flags.console ? { console: true } : {}),
         ...(flags.verbose ? { log: (line: string) => process.stderr.write(`${line}\n`) } : {}),
       }).catch((error: NodeJS.ErrnoException) => {
         if (error.code === "EADDRINUSE")
@@ -76,6 +79,7 @@ export function registerEmulate(program: Command): void {
       process.stderr.write(
         [
           `agentcore-doctor emulator on ${emulator.url} (state: ${flags.stateDir ?? "in memory"}; sessions: ${emulator.driver} driver)`,
+          ...(emulator.consoleUrl ? [`console: ${emulator.consoleUrl} (read-only)`] : []),
           ...Object.entries(images).map(([uri, dir]) => `image ${uri} -> ${dir}`),
           ...COVERAGE,
           `registry: aws ecr get-login-password | docker login -u AWS --password-stdin ${emulator.url.replace(/^http:\/\//, "")} (plain HTTP; skopeo: --dest-tls-verify=false)`,

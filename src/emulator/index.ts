@@ -5,6 +5,7 @@ import { RuntimeLogDelivery } from "./bedrock-agentcore/runtime-logs.js";
 import { type SessionDriver, SessionManager } from "./bedrock-agentcore/sessions.js";
 import { AgentRuntimes, type ControlPlaneTiming, DEFAULT_TIMING } from "./bedrock-agentcore-control/model.js";
 import { Trail } from "./cloudtrail/model.js";
+import { consoleState } from "./console/state.js";
 import { type Environment, systemEnvironment } from "./context.js";
 import { Ec2 } from "./ec2/model/ec2.js";
 import { MappedImages } from "./ecr/mapped-images.js";
@@ -41,6 +42,8 @@ export interface EmulatorOptions {
    * accounts have one (default true); false: accounts as if it had been deleted.
    */
   defaultVpc?: boolean;
+  /** Serve the read-only console page at /_emulator/console (the state document /_emulator/state is always served). */
+  console?: boolean;
   /** CloudTrail's real limit is 2 LookupEvents per second per account and region; unset: unlimited. */
   cloudTrailLookupsPerSecond?: number;
   env?: Partial<Environment>;
@@ -49,6 +52,8 @@ export interface EmulatorOptions {
 
 export interface RunningEmulator {
   url: string;
+  /** The console page's address (`emulate --console`), when served. */
+  consoleUrl?: string;
   /** How sessions run: each in its own network namespace, or one at a time on this host. */
   driver: SessionDriver;
   port: number;
@@ -142,6 +147,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     env,
     trail,
     identify: (accessKeyId, account) => sts.identify(accessKeyId, account),
+    view: {
+      console: options.console ?? false,
+      state: () => consoleState({ store, runtimes, sessions, ec2, trail, logs }, env.clock()),
+    },
     services: buildServices({
       store,
       env,
@@ -165,6 +174,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     driver,
     url: `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`,
     port: address.port,
+    ...(options.console
+      ? { consoleUrl: `http://${host.includes(":") ? `[${host}]` : host}:${address.port}/_emulator/console` }
+      : {}),
     resolveImage: (uri, platform) => resolveImage(ecr, options.images ?? {}, uri, platform),
     stop: async () => {
       await sessions.stopAll();

@@ -1,4 +1,6 @@
 import { containerOutput } from "./bedrock-agentcore/runtime-logs.js";
+import { CONSOLE_PAGE } from "./console/page.js";
+import type { ConsoleState } from "./console/state.js";
 import type { WireRequest, WireResponse } from "./protocol/codec.js";
 import { resetState, resettableServices } from "./reset.js";
 import type { ServiceBinding } from "./server.js";
@@ -13,6 +15,8 @@ export interface InternalApiContext {
   store: Store;
   services: readonly ServiceBinding[];
   defaults: { account: string; region: string };
+  /** The read-only state document, and whether `emulate --console` asked for the page. */
+  view?: { state: () => ConsoleState; console: boolean };
 }
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): WireResponse {
@@ -77,5 +81,22 @@ export async function internalRoute(
   if (request.path === RESET || request.path.startsWith(`${RESET}/`)) return resetRoute(context, request);
   if (request.method === "GET" && request.path === `${INTERNAL_PREFIX}container-output`)
     return containerOutputRoute(context, request);
+  if (request.method === "GET" && request.path === `${INTERNAL_PREFIX}state` && context.view)
+    return json(200, context.view.state(), { "cache-control": "no-store" });
+  if (request.method === "GET" && request.path === `${INTERNAL_PREFIX}console`) {
+    if (!context.view?.console)
+      return json(404, { message: "The console is off: start the emulator with `emulate --console`." });
+    return {
+      status: 200,
+      headers: {
+        "content-type": "text/html; charset=utf-8",
+        "cache-control": "no-store",
+        // The page loads nothing but itself and the state document.
+        "content-security-policy":
+          "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'",
+      },
+      body: Buffer.from(CONSOLE_PAGE),
+    };
+  }
   return json(404, { message: `No emulator route ${request.method} ${request.path}.` });
 }

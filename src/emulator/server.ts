@@ -6,7 +6,7 @@ import { isReadOnly, resourceTypeOf, type Trail, type UserIdentity } from "./clo
 import { forTrail } from "./cloudtrail/redact.js";
 import type { Environment, RequestContext } from "./context.js";
 import { callerIdentity } from "./identity.js";
-import { INTERNAL_PREFIX, internalRoute } from "./internal-api.js";
+import { INTERNAL_PREFIX, type InternalApiContext, internalRoute } from "./internal-api.js";
 import { findPathRoute, type PathRoute } from "./path-route.js";
 import type { MatchedOperation, ProtocolCodec, WireRequest, WireResponse } from "./protocol/codec.js";
 import { AwsError } from "./protocol/errors.js";
@@ -53,6 +53,8 @@ export interface ServerOptions {
   trail?: Trail;
   /** Who an access key stands for (STS's sessions); default: the emulator's one IAM user. */
   identify?: (accessKeyId: string, account: string) => UserIdentity;
+  /** The emulator's state as the console reads it (GET /_emulator/state), and whether the console page is served. */
+  view?: InternalApiContext["view"];
   log?: (line: string) => void;
 }
 
@@ -164,7 +166,15 @@ export function createEmulatorServer(options: ServerOptions): Server {
       const defaults = { account: options.account, region: options.defaultRegion };
       send(
         response,
-        await internalRoute({ store: options.store, services: options.services, defaults }, wire),
+        await internalRoute(
+          {
+            store: options.store,
+            services: options.services,
+            defaults,
+            ...(options.view ? { view: options.view } : {}),
+          },
+          wire,
+        ),
         requestId,
       );
       return;

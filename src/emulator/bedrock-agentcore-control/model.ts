@@ -127,6 +127,17 @@ function summary(v: RuntimeView) {
   };
 }
 
+/** A context for reads the emulator makes itself (no caller, nothing recorded). */
+function readerContext(scope: Scope, now: Date): RequestContext {
+  return {
+    ...scope,
+    requestId: "emulator-console",
+    accessKeyId: "",
+    caller: { type: "AWSService", invokedBy: "emulator console" },
+    now,
+  };
+}
+
 function scopeOf(ctx: RequestContext): Scope {
   return { account: ctx.account, region: ctx.region };
 }
@@ -623,6 +634,36 @@ export class AgentRuntimes {
       .map((e) => this.endpointView(ctx, runtime, e));
     const { items, nextToken: next } = page(endpoints, maxResults, nextToken);
     return { runtimeEndpoints: items, ...(next ? { nextToken: next } : {}) };
+  }
+
+  // ---- read-only views for the emulator's console
+
+  /** The accounts and regions that hold runtimes (deleted ones included until they are gone). */
+  scopes(): Scope[] {
+    return this.store.listAll<StoredRuntime>(RUNTIME).map((r) => r.scope);
+  }
+
+  /** Every live runtime of a scope with all its versions (newest first) and endpoints, as Get* answers them. */
+  overview(
+    scope: Scope,
+    now: Date,
+  ): Array<RuntimeView & { versions: RuntimeView[]; endpoints: EndpointView[] }> {
+    const ctx = readerContext(scope, now);
+    return this.store
+      .list<StoredRuntime>(RUNTIME, scope)
+      .filter((r) => !isGone(r, now))
+      .map((runtime) => {
+        const versions: RuntimeView[] = [];
+        for (let n = runtime.latestVersion; n >= 1; n--)
+          versions.push(this.view(ctx, runtime, this.version(ctx, runtime, n)));
+        const endpoints = this.store
+          .list<StoredEndpoint>(ENDPOINT, scope)
+          .filter(
+            (e) => e.agentRuntimeEndpointArn.startsWith(`${runtime.agentRuntimeArn}/`) && !isGone(e, now),
+          )
+          .map((e) => this.endpointView(ctx, runtime, e));
+        return { ...versions[0]!, versions, endpoints };
+      });
   }
 
   // ---- tags (TagResource, UntagResource, ListTagsForResource)

@@ -108,8 +108,42 @@ export interface Forwarded {
   body: Readable;
 }
 
+/** A session as the emulator's console shows it: read, never changed. */
+export interface SessionListing {
+  account: string;
+  region: string;
+  runtimeId: string;
+  endpointName: string;
+  version: string;
+  sessionId: string;
+  /** starting: before its health check passed; busy: an invocation in flight; ended: stopped (with why). */
+  state: "starting" | "idle" | "busy" | "ended";
+  networkMode: "PUBLIC" | "VPC";
+  startedAt?: string;
+  endedAt?: string;
+  endReason?: string;
+  address?: string;
+  namespace?: string;
+  inFlight?: number;
+}
+
+/** How many ended sessions the listing remembers, newest first. */
+const ENDED_KEPT = 50;
+
 function key(spec: Pick<SessionSpec, "runtimeId" | "sessionId">): string {
   return `${spec.runtimeId}/${spec.sessionId}`;
+}
+
+function listingOf(spec: SessionSpec): Omit<SessionListing, "state"> {
+  return {
+    account: spec.account,
+    region: spec.region,
+    runtimeId: spec.runtimeId,
+    endpointName: spec.endpointName,
+    version: spec.version,
+    sessionId: spec.sessionId,
+    networkMode: spec.network?.networkMode ?? "PUBLIC",
+  };
 }
 
 /**
@@ -122,6 +156,8 @@ function key(spec: Pick<SessionSpec, "runtimeId" | "sessionId">): string {
 export class SessionManager {
   private readonly sessions = new Map<string, Session>();
   private readonly starting = new Map<string, Promise<Session>>();
+  private readonly startingSpecs = new Map<string, { spec: SessionSpec; since: Date }>();
+  private readonly ended: SessionListing[] = [];
   private driver: SessionDriver | undefined;
   private fabric: SessionFabric | undefined;
 
@@ -335,7 +371,13 @@ export class SessionManager {
         return session;
       });
       this.starting.set(id, pending);
-      void pending.catch(() => {}).finally(() => this.starting.delete(id));
+      this.startingSpecs.set(id, { spec, since: new Date() });
+      void pending
+        .catch((error: Error) => this.remember(spec, new Date(), `did not start: ${error.message}`))
+        .finally(() => {
+          this.starting.delete(id);
+          this.startingSpecs.delete(id);
+        });
     }
     return pending;
   }
@@ -429,9 +471,45 @@ export class SessionManager {
     this.fabric = undefined;
   }
 
+  /** Live sessions (starting, idle, busy), then the last ended ones, newest first. */
+  list(): SessionListing[] {
+    const live = [...this.sessions.values()].map(
+      (s): SessionListing => ({
+        ...listingOf(s.spec),
+        state: s.inFlight > 0 ? "busy" : "idle",
+        startedAt: new Date(s.startedAt).toISOString(),
+        address: s.address,
+        ...(s.namespace ? { namespace: s.namespace.name } : {}),
+        inFlight: s.inFlight,
+      }),
+    );
+    const starting = [...this.startingSpecs.values()].map(
+      ({ spec, since }): SessionListing => ({
+        ...listingOf(spec),
+        state: "starting",
+        startedAt: since.toISOString(),
+      }),
+    );
+    return [...starting, ...live, ...this.ended];
+  }
+
+  private remember(spec: SessionSpec, startedAt: Date, reason: string): void {
+    this.ended.unshift({
+      ...listingOf(spec),
+      state: "ended",
+      startedAt: startedAt.toISOString(),
+      endedAt: new Date().toISOString(),
+      endReason: reason,
+    });
+    this.ended.length = Math.min(this.ended.length, ENDED_KEPT);
+  }
+
   private async stopSession(session: Session, reason: string): Promise<void> {
     const id = key(session.spec);
-    if (this.sessions.get(id) === session) this.sessions.delete(id);
+    if (this.sessions.get(id) === session) {
+      this.sessions.delete(id);
+      this.remember(session.spec, new Date(session.startedAt), reason);
+    }
     clearTimeout(session.idleTimer);
     clearTimeout(session.lifetimeTimer);
     this.options.log?.(`session ${session.spec.sessionId}: stopped (${reason})`);

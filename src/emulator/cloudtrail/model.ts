@@ -162,6 +162,20 @@ export class Trail {
     });
   }
 
+  /** The accounts and regions with recorded events (read-only, for the emulator's console). */
+  scopes(): Scope[] {
+    return this.store.listAll<StoredEvent>(EVENT).map((e) => e.scope);
+  }
+
+  /** The newest `limit` records of a scope, newest first, without LookupEvents' throttle. */
+  recent(scope: Scope, limit: number): TrailRecord[] {
+    return this.store
+      .list<StoredEvent>(EVENT, scope)
+      .slice(-limit)
+      .reverse()
+      .map((e) => e.record);
+  }
+
   private throttle(ctx: RequestContext): void {
     if (!this.lookupsPerSecond) return;
     const key = `${ctx.account}/${ctx.region}`;

@@ -1,7 +1,7 @@
 import type { Environment } from "../context.js";
 import type { Scope, Store } from "../store/store.js";
-import { KIND, type LogsCall } from "./common.js";
-import { appendEvents } from "./events.js";
+import { KIND, type LogsCall, type StoredGroup, type StoredStream } from "./common.js";
+import { appendEvents, storedEvents } from "./events.js";
 import { putNewGroup } from "./groups.js";
 import { putNewStream } from "./streams.js";
 
@@ -39,4 +39,37 @@ export class Logs {
     const ordered = [...events].sort((a, b) => a.timestamp - b.timestamp);
     appendEvents(call, groupName, streamName, ordered);
   }
+
+  /** Groups and their streams with their newest events (read-only, for the emulator's console). */
+  overview(scope: Scope, tail = 20): LogGroupOverview[] {
+    const call = this.call(scope);
+    return this.store.list<StoredGroup>(KIND.group, scope).map((group) => ({
+      name: group.name,
+      creationTime: group.creationTime,
+      streams: this.store.list<StoredStream>(KIND.streams(group.name), scope).map((stream) => {
+        const events = storedEvents(call, group, stream.name);
+        return {
+          name: stream.name,
+          creationTime: stream.creationTime,
+          ...(stream.lastEventTimestamp !== undefined
+            ? { lastEventTimestamp: stream.lastEventTimestamp }
+            : {}),
+          eventCount: events.length,
+          tail: events.slice(-tail).map((e) => ({ timestamp: e.timestamp, message: e.message })),
+        };
+      }),
+    }));
+  }
+}
+
+export interface LogGroupOverview {
+  name: string;
+  creationTime: number;
+  streams: Array<{
+    name: string;
+    creationTime: number;
+    lastEventTimestamp?: number;
+    eventCount: number;
+    tail: Array<{ timestamp: number; message: string }>;
+  }>;
 }
