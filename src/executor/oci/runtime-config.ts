@@ -191,7 +191,6 @@ export function buildRuntimeConfig(input: RuntimeConfigInput): Record<string, un
       env,
       cwd: input.image.WorkingDir || "/",
       capabilities: { bounding: caps, effective: caps, permitted: caps },
-      rlimits: [{ type: "RLIMIT_NOFILE", hard: 1048576, soft: 1048576 }],
       noNewPrivileges: true,
     },
     root: { path: "rootfs", readonly: false },

@@ -1,0 +1,222 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { promisify } from "node:util";
+import type { ExitInfo, OutputLine } from "../../agent/launcher.js";
+import { processTree } from "../../agent/proc.js";
+import { buildRuntimeConfig, type ImageRunConfig, imageArgs } from "./runtime-config.js";
+
+const run = promisify(execFile);
+
+/** Where owner records of running containers live; a record whose owner is gone is reaped. */
+export const OCI_STATE_DIR = process.env.ACD_OCI_STATE ?? "/run/agentcore-doctor/oci";
+/** Every container and bundle this tool makes is named so. */
+export const NAME_PREFIX = "acd-";
+
+export interface OwnerRecord {
+  name: string;
+  ownerPid: number;
+  bundle: string;
+  startedAt: number;
+}
+
+function ownerAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function forceDelete(runtime: string, name: string): Promise<void> {
+  await run(runtime, ["delete", "--force", name]).catch(() => undefined);
+}
+
+/**
+ * Removes the containers and bundles of owners that died without stopping
+ * them (a crash, kill -9): `runc delete --force` and the bundle directory.
+ * Returns the names reaped.
+ */
+export async function reapOrphans(runtime = "runc"): Promise<string[]> {
+  if (!existsSync(OCI_STATE_DIR)) return [];
+  const reaped: string[] = [];
+  for (const file of readdirSync(OCI_STATE_DIR)) {
+    if (!file.startsWith(NAME_PREFIX) || !file.endsWith(".json")) continue;
+    let record: OwnerRecord;
+    try {
+      record = JSON.parse(readFileSync(join(OCI_STATE_DIR, file), "utf8")) as OwnerRecord;
+    } catch {
+      continue;
+    }
+    if (ownerAlive(record.ownerPid)) continue;
+    await forceDelete(runtime, record.name);
+    if (record.bundle.includes(NAME_PREFIX)) rmSync(record.bundle, { recursive: true, force: true });
+    rmSync(join(OCI_STATE_DIR, file), { force: true });
+    reaped.push(record.name);
+  }
+  return reaped;
+}
+
+/**
+ * Unpacks one image of an OCI image layout (`DIR:TAG`) into a new bundle's
+ * rootfs with umoci (whiteouts and hard links applied as the layers say),
+ * and returns the bundle directory and the image's run config.
+ */
+export async function unpackImage(
+  layoutRef: string,
+  parent: string,
+): Promise<{ bundle: string; image: ImageRunConfig }> {
+  mkdirSync(parent, { recursive: true });
+  const bundle = mkdtempSync(join(parent, NAME_PREFIX));
+  await run("umoci", ["raw", "unpack", "--image", layoutRef, join(bundle, "rootfs")], { maxBuffer: 1 << 24 });
+  const [dir, tag] = splitRef(layoutRef);
+  const image = readImageConfig(dir, tag);
+  return { bundle, image };
+}
+
+function splitRef(ref: string): [string, string] {
+  const at = ref.lastIndexOf(":");
+  return at > 0 ? [ref.slice(0, at), ref.slice(at + 1)] : [ref, "latest"];
+}
+
+function blob(dir: string, digest: string): string {
+  const [alg, hex] = digest.split(":");
+  return readFileSync(join(dir, "blobs", alg as string, hex as string), "utf8");
+}
+
+/** The image config (`config` of the config blob) of a tag in an OCI layout. */
+export function readImageConfig(dir: string, tag: string): ImageRunConfig {
+  const index = JSON.parse(readFileSync(join(dir, "index.json"), "utf8")) as {
+    manifests: { digest: string; annotations?: Record<string, string> }[];
+  };
+  const entry = index.manifests.find((m) => m.annotations?.["org.opencontainers.image.ref.name"] === tag);
+  if (!entry) throw new Error(`no tag ${tag} in the OCI layout ${dir}`);
+  const manifest = JSON.parse(blob(dir, entry.digest)) as { config: { digest: string } };
+  const config = JSON.parse(blob(dir, manifest.config.digest)) as { config?: ImageRunConfig };
+  return config.config ?? {};
+}
+
+const readOr = (path: string) => (existsSync(path) ? readFileSync(path, "utf8") : "");
+
+export interface RuncStartOptions {
+  bundle: string;
+  image: ImageRunConfig;
+  env?: Record<string, string>;
+  caBundle?: string;
+  netns?: string;
+  runtime?: string;
+  keepLines?: number;
+  onOutput?: (line: OutputLine) => void;
+}
+
+/** One container run by `runc run` in the foreground: its stdio piped, stopped with runc kill, removed with runc delete. */
+export class RuncContainer {
+  readonly startedAt = Date.now();
+  exit: ExitInfo | undefined;
+  readonly exited: Promise<ExitInfo>;
+  readonly command: readonly string[];
+  readonly dockerenv = { state: "absent-on-host" } as const;
+  readonly notes: string[] = [];
+  private readonly lines: OutputLine[] = [];
+  private readonly child: ChildProcess;
+  private readonly record: string;
+
+  constructor(
+    readonly name: string,
+    private readonly options: RuncStartOptions,
+  ) {
+    const root = join(options.bundle, "rootfs");
+    const config = buildRuntimeConfig({
+      image: options.image,
+      passwd: readOr(join(root, "etc/passwd")),
+      group: readOr(join(root, "etc/group")),
+      ...(options.env ? { env: options.env } : {}),
+      ...(options.caBundle ? { caBundle: options.caBundle } : {}),
+      ...(options.netns ? { netnsPath: `/var/run/netns/${options.netns}` } : {}),
+    });
+    writeFileSync(join(options.bundle, "config.json"), JSON.stringify(config, null, 2));
+    this.command = imageArgs(options.image);
+    if (options.image.User) this.notes.push(`runs as USER ${options.image.User}, from the image's config`);
+    mkdirSync(OCI_STATE_DIR, { recursive: true });
+    this.record = join(OCI_STATE_DIR, `${name}.json`);
+    const record: OwnerRecord = {
+      name,
+      ownerPid: process.pid,
+      bundle: options.bundle,
+      startedAt: this.startedAt,
+    };
+    writeFileSync(this.record, JSON.stringify(record));
+    this.child = spawn(options.runtime ?? "runc", ["run", "--bundle", options.bundle, name], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const keep = options.keepLines ?? 200;
+    for (const stream of ["stdout", "stderr"] as const) {
+      const source = this.child[stream];
+      if (!source) continue;
+      createInterface({ input: source }).on("line", (text) => {
+        const line: OutputLine = { stream, text, at: Date.now() };
+        this.lines.push(line);
+        if (this.lines.length > keep) this.lines.shift();
+        options.onOutput?.(line);
+      });
+    }
+    this.exited = new Promise((resolve) => {
+      this.child.once("close", (code, signal) => {
+        this.exit = { code, signal, at: Date.now() };
+        resolve(this.exit);
+      });
+      this.child.once("error", (error) => {
+        this.lines.push({ stream: "stderr", text: String(error), at: Date.now() });
+      });
+    });
+    live.add(this);
+  }
+
+  output(): readonly OutputLine[] {
+    return this.lines;
+  }
+
+  /** The container's processes as this host sees them (runc's own pid first). */
+  async tree(): Promise<number[]> {
+    return this.child.pid ? processTree(this.child.pid) : [];
+  }
+
+  async stop(graceMs = 5000): Promise<ExitInfo> {
+    const runtime = this.options.runtime ?? "runc";
+    if (!this.exit) {
+      await run(runtime, ["kill", this.name, "TERM"]).catch(() => undefined);
+      const timer = setTimeout(
+        () => void run(runtime, ["kill", this.name, "KILL"]).catch(() => undefined),
+        graceMs,
+      );
+      await Promise.race([this.exited, new Promise((r) => setTimeout(r, graceMs + 2000))]);
+      clearTimeout(timer);
+      if (!this.exit) this.child.kill("SIGKILL");
+    }
+    const exit = await this.exited;
+    await forceDelete(runtime, this.name);
+    rmSync(this.options.bundle, { recursive: true, force: true });
+    rmSync(this.record, { force: true });
+    live.delete(this);
+    return exit;
+  }
+}
+
+const live = new Set<RuncContainer>();
+
+let counter = 0;
+/** A container name unique on this host: acd-<pid>-<n>. */
+export function containerName(): string {
+  counter += 1;
+  return `${NAME_PREFIX}${process.pid}-${counter}`;
+}
