@@ -42,6 +42,12 @@ export type ReplayObservation =
       at: number;
     }
   | { kind: "exit"; code: number | null; signal: string | null; at: number }
+  /**
+   * An AWS call the agent made that the twin answered with an error. The twin
+   * holds none of the account's data (secrets, parameters, objects), so such a
+   * refusal says what the replay could not stand for, not what the deployment does.
+   */
+  | { kind: "aws-call-failed"; service: string; operation: string; errorCode: string; at: number }
   | { kind: "output"; stream: "stdout" | "stderr"; text: string; at: number };
 
 /** The replay collector's result: what ran, where, what it lacked, and what was seen. */

@@ -5,6 +5,7 @@ import { resolveLaunchPlan } from "../agent/plan.js";
 import { type HealthReading, probeInvocations, waitForHealth } from "../agent/probe.js";
 import { PROTOCOL_PORTS, type Protocol } from "../agent/types.js";
 import { caBundlePath } from "../emulator/aws-public/ca.js";
+import type { ConsoleState } from "../emulator/console/state.js";
 import { defaultCacheDir, type RunningEmulator, startEmulator } from "../emulator/index.js";
 import { type Instance, startInstance } from "../executor/index.js";
 import { createNamespace, type Namespace } from "../net/netns.js";
@@ -286,6 +287,7 @@ export async function replayAgent(options: ReplayOptions): Promise<ReplayResult>
         names: namesByAddress(seen),
       }),
     );
+    observations.push(...(await failedAgentCalls(emulator.url)));
     observations.sort((a, b) => a.at - b.at);
     return {
       ran: true,
@@ -304,5 +306,29 @@ export async function replayAgent(options: ReplayOptions): Promise<ReplayResult>
     await fabric?.stop().catch(() => {});
     await namespace?.destroy().catch(() => {});
     await emulator?.stop().catch(() => {});
+  }
+}
+
+/** The twin's CloudTrail (GET /_emulator/state): the calls a session's role made that were refused. */
+async function failedAgentCalls(url: string): Promise<ReplayObservation[]> {
+  try {
+    const response = await fetch(`${url}/_emulator/state`);
+    if (!response.ok) return [];
+    const state = (await response.json()) as ConsoleState;
+    return state.scopes.flatMap((scope) =>
+      scope.trail
+        .filter((r) => r.errorCode && r.userIdentity.type === "AssumedRole")
+        .map(
+          (r): ReplayObservation => ({
+            kind: "aws-call-failed",
+            service: r.eventSource.replace(/\.amazonaws\.com$/, ""),
+            operation: r.eventName,
+            errorCode: r.errorCode!,
+            at: new Date(r.eventTime).getTime(),
+          }),
+        ),
+    );
+  } catch {
+    return [];
   }
 }

@@ -77,5 +77,18 @@ export async function collectReplay(
       errorCode: "ReplayEnvLacked",
     });
   }
+  const refused = result.ran
+    ? result.observations.filter(
+        (o): o is Extract<typeof o, { kind: "aws-call-failed" }> => o.kind === "aws-call-failed",
+      )
+    : [];
+  if (refused.length > 0) {
+    gaps.push({
+      ...gap(
+        `in the replay the twin refused the agent's ${[...new Set(refused.map((c) => `${c.service} ${c.operation} (${c.errorCode})`))].join(", ")}: the twin holds none of the account's data, so what the agent did after that says nothing about the deployment`,
+      ),
+      errorCode: "ReplayDataMissing",
+    });
+  }
   return result;
 }

@@ -188,7 +188,10 @@ export const replayObservations: Rule = (e, derived) => {
 
   // It died before it was healthy.
   const exit = of(obs, "exit")[0];
-  if (exit && !wasHealthy) {
+  // An exit after the twin refused the agent's own AWS calls (it holds none of the account's
+  // data) says what the replay could not stand for; the collector reports it as a gap.
+  const refusedBefore = exit ? of(obs, "aws-call-failed").filter((c) => c.at <= exit.at) : [];
+  if (exit && !wasHealthy && refusedBefore.length === 0) {
     const last = of(obs, "output")
       .filter((o) => o.stream === "stderr")
       .slice(-3);
