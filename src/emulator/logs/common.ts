@@ -1,4 +1,5 @@
 import { AwsError } from "../protocol/errors.js";
+import { decodePageToken as decodeToken, encodePageToken as encodeToken } from "../protocol/page-token.js";
 import type { Scope, Store } from "../store/store.js";
 
 /** What every CloudWatch Logs model function works in: the state, the account and region, the time. */
@@ -96,18 +97,11 @@ export function groupNameOf(
   return arn[3]!;
 }
 
-/** Opaque paging tokens: what the previous page ended on, base64url JSON. */
+/** Logs' paging tokens: the shared codec, refused as Logs refuses a token it did not hand out. */
 export function encodePageToken(position: unknown): string {
-  return Buffer.from(JSON.stringify(position)).toString("base64url");
+  return encodeToken(position);
 }
 
 export function decodePageToken<T>(token: string, valid: (value: unknown) => value is T): T {
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
-  } catch {
-    value = undefined;
-  }
-  if (!valid(value)) throw invalidParameter("The specified nextToken is invalid.");
-  return value;
+  return decodeToken(token, valid, () => invalidParameter("The specified nextToken is invalid."));
 }

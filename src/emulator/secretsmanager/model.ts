@@ -11,6 +11,7 @@ import type {
 } from "@aws-sdk/client-secrets-manager";
 import type { Environment } from "../context.js";
 import { AwsError } from "../protocol/errors.js";
+import { decodePageToken, encodePageToken, isOffsetToken } from "../protocol/page-token.js";
 import type { Scope, Store } from "../store/store.js";
 
 const KIND = "secretsmanager.secret";
@@ -405,18 +406,11 @@ function fieldsOf(secret: StoredSecret, key: string): string[] {
   }
 }
 
-const tokenOf = (offset: number) => Buffer.from(JSON.stringify({ offset })).toString("base64url");
+const tokenOf = (offset: number) => encodePageToken({ offset });
 
-function offsetOf(token: string): number {
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
-  } catch {
-    value = undefined;
-  }
-  const offset = (value as { offset?: unknown } | undefined)?.offset;
-  if (typeof offset !== "number" || !Number.isInteger(offset) || offset < 0) {
-    throw new AwsError("InvalidNextTokenException", "The NextToken value is invalid.");
-  }
-  return offset;
-}
+const offsetOf = (token: string): number =>
+  decodePageToken(
+    token,
+    isOffsetToken,
+    () => new AwsError("InvalidNextTokenException", "The NextToken value is invalid."),
+  ).offset;

@@ -10,6 +10,7 @@ import type {
 } from "@aws-sdk/client-ssm";
 import { AwsError } from "../protocol/errors.js";
 import { javaPattern } from "../protocol/java-regex.js";
+import { decodePageToken, encodePageToken, isOffsetToken } from "../protocol/page-token.js";
 import type { Scope, Store } from "../store/store.js";
 
 const KIND = "ssm.parameter";
@@ -271,18 +272,11 @@ export class ParameterStore {
   }
 }
 
-const tokenOf = (offset: number) => Buffer.from(JSON.stringify({ offset })).toString("base64url");
+const tokenOf = (offset: number) => encodePageToken({ offset });
 
-function offsetOf(token: string): number {
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
-  } catch {
-    value = undefined;
-  }
-  const offset = (value as { offset?: unknown } | undefined)?.offset;
-  if (typeof offset !== "number" || !Number.isInteger(offset) || offset < 0) {
-    throw new AwsError("InvalidNextToken", "The specified token is not valid.");
-  }
-  return offset;
-}
+const offsetOf = (token: string): number =>
+  decodePageToken(
+    token,
+    isOffsetToken,
+    () => new AwsError("InvalidNextToken", "The specified token is not valid."),
+  ).offset;
