@@ -1,8 +1,9 @@
-import { NOT_ON_LINUX, pythonStdlibModules } from "../facts/python-stdlib-modules.js";
+import { NOT_ON_LINUX, PYTHON_STDLIB_SOURCE, pythonStdlibModules } from "../facts/python-stdlib-modules.js";
 import { type Evidence, makeFinding } from "../findings/index.js";
 import { firstOf, type ZipCheck, type ZipCheckContext } from "./context.js";
 import { normalizeDistribution } from "./directory.js";
 import { entryPlan } from "./entry-point.js";
+import { type PythonAstReading, readPythonWithAst } from "./python-ast.js";
 import { type PythonImport, pythonImports } from "./python-imports.js";
 
 /**
@@ -77,7 +78,18 @@ function inZip(
   return undefined;
 }
 
-function resolve(context: ZipCheckContext, roots: readonly string[], module: string): Resolution {
+/** How the modules were read and what counts as the standard library. */
+interface Reader {
+  imports(file: string, text: string): PythonImport[];
+  stdlib: ReadonlySet<string>;
+}
+
+function resolve(
+  context: ZipCheckContext,
+  reader: Reader,
+  roots: readonly string[],
+  module: string,
+): Resolution {
   const top = module.split(".")[0]!;
   const zip = inZip(context, roots, module);
   if (zip) return { found: "zip", ...zip };
@@ -88,7 +100,7 @@ function resolve(context: ZipCheckContext, roots: readonly string[], module: str
   if (context.language.language !== "python") return { found: "no" };
   if (NOT_ON_LINUX.has(top))
     return { found: "no", reason: `${top} is a standard module of Windows and macOS builds only` };
-  if (pythonStdlibModules(context.language.minor).has(top)) return { found: "stdlib" };
+  if (reader.stdlib.has(top)) return { found: "stdlib" };
   return { found: "no" };
 }
 
@@ -110,7 +122,11 @@ interface Missing {
 }
 
 /** Walks the start-up imports from the entry script through the zip's own modules. */
-function walk(context: ZipCheckContext, script: string): { missing: Missing[]; unread: string[] } {
+function walk(
+  context: ZipCheckContext,
+  reader: Reader,
+  script: string,
+): { missing: Missing[]; unread: string[] } {
   const { index } = context;
   const roots = [...new Set([dirOf(script), ""])];
   const rootOf = (file: string) => roots.find((r) => r === "" || file.startsWith(`${r}/`)) ?? "";
@@ -133,7 +149,7 @@ function walk(context: ZipCheckContext, script: string): { missing: Missing[]; u
       unread.push(file);
       continue;
     }
-    const imports = pythonImports(text);
+    const imports = reader.imports(file, text);
     const unresolvedLines = new Set<number>();
     for (const imp of imports) {
       const judged =
@@ -155,7 +171,7 @@ function walk(context: ZipCheckContext, script: string): { missing: Missing[]; u
         }
         continue;
       }
-      const resolution = resolve(context, roots, module);
+      const resolution = resolve(context, reader, roots, module);
       if (resolution.found === "no") {
         unresolvedLines.add(imp.line);
         if (!judged) continue;
@@ -207,6 +223,61 @@ function declaredProvider(
 const installHint = (version: string) =>
   `install the packages that provide them for linux/arm64 into the zip's root, e.g. \`uv pip install --target <package dir> --python-version ${version} --python-platform aarch64-manylinux2014 --only-binary :all: <packages>\`, then zip that directory together with your code.`;
 
+/** At most this many of the zip's own modules are read by Python in one run; the rest by the built-in reader. */
+const AST_MAX_FILES = 3000;
+
+/**
+ * Python's own `ast` (the host's python3) reads the zip's own modules; the
+ * built-in reader takes what it could not. The standard library is the host
+ * interpreter's `sys.stdlib_module_names` where its minor version is the
+ * runtime's, else the built-in list for that version: the notes say which.
+ */
+function makeReader(context: ZipCheckContext, notes: string[]): Reader & { how: string } {
+  const version = context.language.version;
+  const minor = context.language.language === "python" ? context.language.minor : 12;
+  const builtIn = pythonStdlibModules(minor);
+  const sources = new Map<string, string>();
+  for (const path of context.index.files.keys()) {
+    if (sources.size >= AST_MAX_FILES) break;
+    if (!path.endsWith(".py") || context.index.ownerOf(path)) continue;
+    const text = context.index.text(path);
+    if (text !== undefined) sources.set(path, text);
+  }
+  const reading: PythonAstReading | { why: string } =
+    sources.size > 0 ? readPythonWithAst(sources) : { why: "no Python source in the zip" };
+  if ("why" in reading) {
+    if (sources.size > 0) notes.push(`imports read by the built-in reader, not Python's ast: ${reading.why}`);
+    return {
+      imports: (_file, text) => pythonImports(text),
+      stdlib: builtIn,
+      how: `the built-in reader of imports, and Python ${version}'s standard module list (${PYTHON_STDLIB_SOURCE})`,
+    };
+  }
+  const hostMinor = reading.version.split(".").slice(0, 2).join(".");
+  const hostStdlib = hostMinor === version && reading.stdlib.length > 0;
+  if (!hostStdlib)
+    notes.push(
+      `the host's ${reading.interpreter} is Python ${reading.version}, not ${version}: the standard module list is the built-in one for ${version} (${PYTHON_STDLIB_SOURCE})`,
+    );
+  const unparsed = [...reading.errors.entries()];
+  if (unparsed.length > 0)
+    notes.push(
+      `Python ${reading.version}'s ast could not parse ${firstOf(
+        unparsed.map(([f, why]) => `${f} (${why})`),
+        4,
+      )}: read by the built-in reader`,
+    );
+  return {
+    imports: (file, text) => reading.imports.get(file) ?? pythonImports(text),
+    stdlib: hostStdlib ? new Set(reading.stdlib) : builtIn,
+    how: `Python ${reading.version}'s ast (${reading.interpreter} on this host), and ${
+      hostStdlib
+        ? `sys.stdlib_module_names of that interpreter`
+        : `Python ${version}'s standard module list (${PYTHON_STDLIB_SOURCE})`
+    }`,
+  };
+}
+
 export const checkPythonDependencies: ZipCheck = (context) => {
   if (context.language.language !== "python") return { findings: [], notes: [] };
   const plan = entryPlan(context.target.entryPoint, context.index);
@@ -220,8 +291,11 @@ export const checkPythonDependencies: ZipCheck = (context) => {
   const modules: string[] = [];
   const unjudged: string[] = [];
   const version = context.language.version;
-  for (const script of scripts.filter((s): s is string => s !== undefined)) {
-    const { missing, unread } = walk(context, script);
+  const present = scripts.filter((s): s is string => s !== undefined);
+  if (present.length === 0) return { findings: [], notes };
+  const reader = makeReader(context, notes);
+  for (const script of present) {
+    const { missing, unread } = walk(context, reader, script);
     if (unread.length > 0) notes.push(`not read (too large to scan): ${firstOf(unread)}`);
     for (const m of missing) {
       if (modules.includes(m.module)) continue;
@@ -249,7 +323,7 @@ export const checkPythonDependencies: ZipCheck = (context) => {
   }
   if (evidence.length === 0) return { findings: [], notes };
   evidence.push({
-    fact: `searched the zip's root and the entry script's directory (the runtime's sys.path is not documented), and Python ${version}'s standard module list`,
+    fact: `searched the zip's root and the entry script's directory (the runtime's sys.path is not documented), and the standard library; imports read with ${reader.how}`,
     source: { kind: "tool", detail: "static reading of the zip" },
   });
   return {

@@ -10,6 +10,7 @@ import {
   readCodeZipBuffer,
   unpackCodeZip,
 } from "../../src/codezip/index.js";
+import { readPythonWithAst } from "../../src/codezip/python-ast.js";
 import { pythonImports } from "../../src/codezip/python-imports.js";
 import type { Finding, FindingId } from "../../src/findings/index.js";
 import {
@@ -342,6 +343,9 @@ describe("reading start-up imports from Python source", () => {
       "import after",
     ].join("\n");
     const got = pythonImports(source).map((i) => `${i.level}${i.module}:${i.guard}`);
+    const ast = readPythonWithAst(new Map([["m.py", source]]));
+    if ("why" in ast) console.log(`Python's ast not compared: ${ast.why}`);
+    else expect(ast.imports.get("m.py")!.map((i) => `${i.level}${i.module}:${i.guard}`)).toEqual(got);
     expect(got).toEqual([
       "0a:required",
       "0b.c:required",
@@ -354,6 +358,66 @@ describe("reading start-up imports from Python source", () => {
       "0after:required",
     ]);
   });
+});
+
+describe("reading imports with Python's own ast", () => {
+  const host = readPythonWithAst(new Map());
+  const skip = "why" in host ? `no host Python (${host.why})` : undefined;
+  if (skip) console.log(`skipped: ${skip}`);
+
+  it.skipIf(skip !== undefined)(
+    "agrees with the built-in reader on guards, and says which interpreter read them",
+    async () => {
+      const source = [
+        "import os",
+        "try:",
+        "    import orjson",
+        "except (ValueError, ModuleNotFoundError):",
+        "    import simplejson",
+        "if typing.TYPE_CHECKING:",
+        "    import stubs_only",
+        "if __name__ == '__main__':",
+        "    import run_only",
+        "async def f():",
+        "    import later",
+      ].join("\n");
+      const ast = readPythonWithAst(new Map([["main.py", source]]));
+      if ("why" in ast) throw new Error(ast.why);
+      const mine = pythonImports(source).map((i) => [i.module, i.guard, i.tryLine]);
+      expect(ast.imports.get("main.py")!.map((i) => [i.module, i.guard, i.tryLine])).toEqual(mine);
+      const analysis = await analyze(
+        await unixZip([{ path: "main.py", data: "import os\nimport strands\n" }]),
+      );
+      expect(facts(analysis, "CODE_ZIP_DEPS_MISSING")).toContain(`Python ${ast.version}'s ast`);
+    },
+  );
+
+  it.skipIf(skip !== undefined)(
+    "uses the host's sys.stdlib_module_names only for its own version, and says so otherwise",
+    async () => {
+      const ast = host as Exclude<typeof host, { why: string }>;
+      const [, minor] = ast.version.split(".").map(Number);
+      const zip = await unixZip([{ path: "main.py", data: "import strands\n" }]);
+      const same = await analyze(zip, { ...PY312, runtime: `PYTHON_3_${minor}` as CodeZipTarget["runtime"] });
+      expect(facts(same, "CODE_ZIP_DEPS_MISSING")).toContain("sys.stdlib_module_names of that interpreter");
+      const otherMinor = minor === 12 ? 13 : 12;
+      const other = await analyze(zip, {
+        ...PY312,
+        runtime: `PYTHON_3_${otherMinor}` as CodeZipTarget["runtime"],
+      });
+      expect(other.notes.join("\n")).toContain(`is Python ${ast.version}, not 3.${otherMinor}`);
+    },
+  );
+
+  it.skipIf(skip !== undefined)(
+    "falls back to the built-in reader for a file the host's grammar refuses",
+    async () => {
+      const zip = await unixZip([{ path: "main.py", data: "import strands\nprint(1 +)\n" }]);
+      const analysis = await analyze(zip);
+      expect(analysis.notes.join("\n")).toMatch(/ast could not parse main\.py \(SyntaxError/);
+      expect(facts(analysis, "CODE_ZIP_DEPS_MISSING")).toContain("strands is imported at start-up");
+    },
+  );
 });
 
 describe("a directory, judged as the zip the AgentCore CLI makes of it", () => {
