@@ -13,11 +13,12 @@ import { Ecr } from "./ecr/model.js";
 import { type ResolvedImage, resolveImage } from "./ecr/resolve-image.js";
 import { Iam } from "./iam/model/iam.js";
 import { Logs } from "./logs/model.js";
+import { S3 } from "./s3/model.js";
 import { createEmulatorServer, listen } from "./server.js";
 import { buildServices } from "./services.js";
 import { BlobStore } from "./store/blob-store.js";
 import { SqliteStore } from "./store/sqlite-store.js";
-import { STATE_ECR_DIR } from "./store/state-dir.js";
+import { STATE_ECR_DIR, STATE_S3_DIR } from "./store/state-dir.js";
 import { Sts } from "./sts/model.js";
 
 export interface EmulatorOptions {
@@ -105,6 +106,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     : BlobStore.temporary();
   const ecr = new Ecr(store, env, blobs, new MappedImages(options.images ?? {}, env.clock()));
   ecr.recover();
+  const s3Blobs = options.stateDir
+    ? BlobStore.at(join(options.stateDir, STATE_S3_DIR))
+    : BlobStore.temporary("s3");
+  const s3 = new S3(store, env, s3Blobs);
+  s3.recover();
   const sts = new Sts(store, env, iam);
   // AgentCore's service side: VPC placement by its service-linked role, container output by the execution role.
   const runtimes = new AgentRuntimes(
@@ -161,6 +167,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       logs,
       iam,
       ecr,
+      s3,
       sts,
       ...(options.log ? { log: options.log } : {}),
     }),
@@ -187,6 +194,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       });
       store.close();
       blobs.close();
+      s3Blobs.close();
     },
   };
 }

@@ -22,6 +22,8 @@ export interface ServiceBinding {
   transactional?: boolean;
   /** CloudTrail's eventSource for management calls (e.g. bedrock-agentcore.amazonaws.com); unset: not recorded (data events). */
   eventSource?: string;
+  /** Operations CloudTrail logs as data events (S3's object-level calls): not in the event history LookupEvents reads. */
+  dataEvents?: ReadonlySet<string>;
   /** Where CloudTrail records the service's calls when not in the caller's region (IAM, a global service: us-east-1). */
   eventRegion?: string;
   /** EC2's CloudTrail error codes say who was at fault: `Client.InvalidSubnetID.NotFound`, `Server.InternalError`. */
@@ -215,7 +217,7 @@ export function createEmulatorServer(options: ServerOptions): Server {
         ...(headers.host ? { host: headers.host } : {}),
       };
       const trail =
-        options.trail && service.eventSource
+        options.trail && service.eventSource && !service.dataEvents?.has(operation.name)
           ? { trail: options.trail, eventSource: service.eventSource }
           : undefined;
       const record = (input: unknown, outcome: { output?: Record<string, unknown>; error?: AwsError }) => {

@@ -21,7 +21,11 @@ import { AwsJsonCodec } from "./protocol/aws-json.js";
 import { AwsQueryCodec } from "./protocol/aws-query.js";
 import { Ec2QueryCodec } from "./protocol/ec2-query.js";
 import { RestJsonCodec } from "./protocol/rest-json.js";
+import { RestXmlCodec } from "./protocol/rest-xml.js";
 import { loadServiceModel } from "./protocol/service-model.js";
+import { DATA_EVENTS, s3Adapter } from "./s3/adapter.js";
+import { s3HostPath, s3Patch } from "./s3/addressing.js";
+import type { S3 } from "./s3/model.js";
 import { secretsManagerAdapter } from "./secretsmanager/adapter.js";
 import { SecretsManager } from "./secretsmanager/model.js";
 import type { ServiceBinding } from "./server.js";
@@ -46,6 +50,8 @@ export interface ServiceDeps {
   iam: Iam;
   /** ECR's registry: what was pushed, and the image map's directories. Shared with sessions, which run its images. */
   ecr: Ecr;
+  /** S3's buckets and objects. Shared with sessions, which fetch code zips from it. */
+  s3: S3;
   log?: (line: string) => void;
   /** Shared with the server (who an access key stands for) and the sessions (the execution role's credentials). */
   sts: Sts;
@@ -143,6 +149,16 @@ export function buildServices(deps: ServiceDeps): ServiceBinding[] {
       adapter: ssmAdapter(new ParameterStore(deps.store)),
       eventSource: "ssm.amazonaws.com",
       state: { kinds: ["ssm."] },
+    },
+    // Last: S3's URIs (`/{Bucket}/{Key+}`) would claim an unsigned request any other service names.
+    {
+      signingName: "s3",
+      codec: new RestXmlCodec(loadServiceModel("s3"), { patch: s3Patch(), hostPath: s3HostPath }),
+      adapter: s3Adapter(deps.s3),
+      eventSource: "s3.amazonaws.com",
+      dataEvents: DATA_EVENTS,
+      // The blob files no record holds any more go once the records have.
+      state: { kinds: ["s3."], afterReset: () => deps.s3.recover() },
     },
   ];
 }

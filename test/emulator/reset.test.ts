@@ -100,10 +100,10 @@ describe("POST /_emulator/reset", () => {
   });
 
   it("refuses a service that keeps no state, naming those that do, and any method but POST", async () => {
-    const unknown = await post("/_emulator/reset/s3");
+    const unknown = await post("/_emulator/reset/dynamodb");
     expect(unknown.status).toBe(404);
     expect(unknown.body.message).toMatch(
-      /"s3".*bedrock-agentcore, cloudtrail, ec2, ecr, iam, logs, secretsmanager, ssm, sts/,
+      /"dynamodb".*bedrock-agentcore, cloudtrail, ec2, ecr, iam, logs, s3, secretsmanager, ssm, sts/,
     );
     const get = await post("/_emulator/reset", "GET");
     expect(get.status).toBe(405);

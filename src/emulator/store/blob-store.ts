@@ -95,7 +95,8 @@ export class BlobStore {
   read(digest: string, range?: { start: number; end: number }): Readable {
     const path = this.pathOf(digest);
     if (!path) throw new Error(`no blob ${digest}`);
-    return createReadStream(path, range ?? {});
+    // Opened now, not on the next tick: a blob removed meanwhile (its last record deleted) is still read whole.
+    return createReadStream(path, { ...(range ?? {}), fd: openSync(path, "r") });
   }
 
   private uploadPath(uuid: string): string {

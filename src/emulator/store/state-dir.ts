@@ -6,10 +6,17 @@ export const STATE_DATABASE = "emulator.sqlite";
 export const STATE_CA_DIR = "ca";
 /** The ECR registry's blobs and uploads (src/emulator/store/blob-store.ts). */
 export const STATE_ECR_DIR = "ecr";
+/** S3's object and part bytes (the same blob store). */
+export const STATE_S3_DIR = "s3";
 
 /** What the emulator itself keeps in a state directory. */
 function isStateEntry(name: string): boolean {
-  return name.startsWith(STATE_DATABASE) || name === STATE_CA_DIR || name === STATE_ECR_DIR;
+  return (
+    name.startsWith(STATE_DATABASE) ||
+    name === STATE_CA_DIR ||
+    name === STATE_ECR_DIR ||
+    name === STATE_S3_DIR
+  );
 }
 
 /**

@@ -1,0 +1,917 @@
+import { createHash } from "node:crypto";
+import type { Readable } from "node:stream";
+import { crc32 } from "node:zlib";
+import type { Environment } from "../context.js";
+import { AwsError } from "../protocol/errors.js";
+import { RESPONSE_STATUS } from "../protocol/rest-xml.js";
+import type { BlobStore } from "../store/blob-store.js";
+import { GLOBAL_REGION, type Scope, type Store } from "../store/store.js";
+import {
+  accessDenied,
+  badDigest,
+  bucketAlreadyExists,
+  bucketAlreadyOwnedByYou,
+  bucketNotEmpty,
+  entityTooSmall,
+  illegalLocationConstraint,
+  invalidArgument,
+  invalidBucketName,
+  invalidDigest,
+  invalidPart,
+  invalidPartOrder,
+  invalidRange,
+  malformedXml,
+  noSuchBucket,
+  noSuchKey,
+  noSuchUpload,
+  noSuchVersion,
+  preconditionFailed,
+} from "./errors.js";
+
+/**
+ * Bucket names are one namespace across accounts and regions (the aws
+ * partition): buckets, objects and uploads live in one scope, each bucket
+ * naming its owner account and its region.
+ */
+export const S3_SCOPE: Scope = { account: "s3", region: GLOBAL_REGION };
+
+const KIND = { bucket: "s3.bucket", object: "s3.object", upload: "s3.upload" } as const;
+
+/** The minimum size of every part of a multipart upload but the last. */
+const MIN_PART_BYTES = 5 * 1024 * 1024;
+
+export interface S3Call {
+  account: string;
+  region: string;
+  now: Date;
+}
+
+interface BucketRecord {
+  name: string;
+  account: string;
+  region: string;
+  createdAt: string;
+  versioning?: "Enabled" | "Suspended";
+}
+
+/** Headers an object keeps and answers with. */
+interface Representation {
+  contentType?: string;
+  contentEncoding?: string;
+  contentDisposition?: string;
+  contentLanguage?: string;
+  cacheControl?: string;
+  metadata?: Record<string, string>;
+}
+
+interface Checksum {
+  algorithm: string;
+  value: string;
+}
+
+interface VersionRecord extends Representation {
+  /** `null` for an object written while versioning was never on (or suspended). */
+  versionId: string;
+  deleteMarker?: true;
+  digest?: string;
+  size: number;
+  etag: string;
+  lastModified: string;
+  checksum?: Checksum;
+  parts?: number;
+}
+
+/** One key's versions, newest first. */
+interface ObjectRecord {
+  bucket: string;
+  key: string;
+  versions: VersionRecord[];
+}
+
+interface PartRecord {
+  digest: string;
+  size: number;
+  etag: string;
+  lastModified: string;
+  checksum?: Checksum;
+}
+
+interface UploadRecord extends Representation {
+  uploadId: string;
+  bucket: string;
+  key: string;
+  initiated: string;
+  checksumAlgorithm?: string;
+  parts: Record<string, PartRecord>;
+}
+
+const objectId = (bucket: string, key: string) => `${bucket}/${key}`;
+const quoted = (etag: string) => `"${etag}"`;
+const unquoted = (etag: string) => etag.replace(/^"|"$/g, "");
+
+/** The checksum algorithms S3 takes that this emulator computes; others are kept as sent, unverified. */
+const COMPUTED: Record<string, (data: Buffer) => string> = {
+  CRC32: (data) => {
+    const out = Buffer.alloc(4);
+    out.writeUInt32BE(crc32(data) >>> 0);
+    return out.toString("base64");
+  },
+  SHA1: (data) => createHash("sha1").update(data).digest("base64"),
+  SHA256: (data) => createHash("sha256").update(data).digest("base64"),
+};
+const CHECKSUM_MEMBERS = ["CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"] as const;
+
+/** The one checksum a write carries (`ChecksumCRC32`, ...), verified where this emulator can compute it. */
+function verifiedChecksum(input: Record<string, unknown>, data: Buffer): Checksum | undefined {
+  if (typeof input.ContentMD5 === "string") {
+    const sent = Buffer.from(input.ContentMD5, "base64");
+    if (sent.length !== 16) throw invalidDigest();
+    if (!sent.equals(createHash("md5").update(data).digest())) throw badDigest("Content-MD5");
+  }
+  for (const algorithm of CHECKSUM_MEMBERS) {
+    const value = input[`Checksum${algorithm}`];
+    if (typeof value !== "string") continue;
+    const compute = COMPUTED[algorithm];
+    if (compute && compute(data) !== value) throw badDigest(`${algorithm.toLowerCase()} checksum`);
+    return { algorithm, value };
+  }
+  return undefined;
+}
+
+function checksumOutput(checksum: Checksum | undefined): Record<string, string> {
+  return checksum ? { [`Checksum${checksum.algorithm}`]: checksum.value } : {};
+}
+
+/** Bucket naming rules (general purpose buckets): 3-63 characters of a-z, 0-9, dots and hyphens, no IP address. */
+function checkBucketName(name: string): void {
+  if (
+    !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name) ||
+    name.includes("..") ||
+    /^\d+\.\d+\.\d+\.\d+$/.test(name) ||
+    name.startsWith("xn--") ||
+    name.endsWith("-s3alias")
+  ) {
+    throw invalidBucketName(name);
+  }
+}
+
+function representation(input: Record<string, unknown>): Representation {
+  const text = (name: string) => (typeof input[name] === "string" ? (input[name] as string) : undefined);
+  const metadata = input.Metadata as Record<string, string> | undefined;
+  const out: Representation = {};
+  const pairs: [keyof Representation, string | undefined][] = [
+    ["contentType", text("ContentType")],
+    ["contentEncoding", text("ContentEncoding")],
+    ["contentDisposition", text("ContentDisposition")],
+    ["contentLanguage", text("ContentLanguage")],
+    ["cacheControl", text("CacheControl")],
+  ];
+  for (const [name, value] of pairs) if (value !== undefined) (out as Record<string, string>)[name] = value;
+  if (metadata && Object.keys(metadata).length > 0) out.metadata = metadata;
+  return out;
+}
+
+/** `bytes=a-b`, `bytes=a-`, `bytes=-n` within `size`; undefined for a header S3 ignores (another unit, several ranges). */
+function parseRange(header: string, size: number): { start: number; end: number } | undefined {
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === "" && m[2] === "")) return undefined;
+  if (m[1] === "") {
+    const suffix = Number(m[2]);
+    if (suffix === 0) throw invalidRange(size, header);
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(m[1]);
+  const end = m[2] === "" ? size - 1 : Math.min(Number(m[2]), size - 1);
+  if (m[2] !== "" && Number(m[2]) < start) return undefined;
+  if (start >= size) throw invalidRange(size, header);
+  return { start, end };
+}
+
+function urlEncoded(text: string | undefined, encode: boolean): string | undefined {
+  if (text === undefined || !encode) return text;
+  return encodeURIComponent(text).replace(/%2F/g, "/");
+}
+
+const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+/**
+ * S3: buckets, object versions and multipart uploads. Records in the Store
+ * (one transaction per call, the caller's), bytes in the BlobStore: a body
+ * is written and fsynced under its digest before its record is, so an
+ * acknowledged write survives a kill and a killed one leaves no object,
+ * only a file no record names, which `recover` removes. No HTTP here.
+ */
+export class S3 {
+  constructor(
+    private readonly store: Store,
+    private readonly env: Environment,
+    readonly blobs: BlobStore,
+  ) {}
+
+  /** Removes blob files no object version or upload part names (a crash's or a rollback's leftovers). */
+  recover(): void {
+    const live = new Set<string>();
+    for (const { value } of this.store.listAll<ObjectRecord>(KIND.object))
+      for (const version of value.versions) if (version.digest) live.add(version.digest);
+    for (const { value } of this.store.listAll<UploadRecord>(KIND.upload))
+      for (const part of Object.values(value.parts)) live.add(part.digest);
+    this.blobs.sweep(live, new Set());
+  }
+
+  /** File work that waits for the caller's transaction to commit (it re-reads the records: a rollback is harmless). */
+  private afterCommit(): void {
+    setImmediate(() => {
+      try {
+        this.recover();
+      } catch {
+        // Swept on the next start.
+      }
+    });
+  }
+
+  // ---- buckets
+
+  bucket(name: string): BucketRecord | undefined {
+    return this.store.get<BucketRecord>(KIND.bucket, S3_SCOPE, name);
+  }
+
+  private mustBucket(call: S3Call, name: string, expectedOwner?: string): BucketRecord {
+    const bucket = this.bucket(name);
+    if (!bucket) throw noSuchBucket(name);
+    if (bucket.account !== call.account || (expectedOwner && expectedOwner !== bucket.account))
+      throw accessDenied();
+    return bucket;
+  }
+
+  createBucket(
+    call: S3Call,
+    input: { Bucket: string; CreateBucketConfiguration?: { LocationConstraint?: string } },
+  ): Record<string, unknown> {
+    checkBucketName(input.Bucket);
+    const constraint = input.CreateBucketConfiguration?.LocationConstraint;
+    const region = constraint ?? "us-east-1";
+    if (constraint === "us-east-1")
+      throw new AwsError("InvalidLocationConstraint", "The specified location-constraint is not valid", {
+        LocationConstraint: constraint,
+      });
+    if (call.region !== region) {
+      throw illegalLocationConstraint(
+        constraint
+          ? `The ${constraint} location constraint is incompatible for the region specific endpoint this request was sent to.`
+          : "The unspecified location constraint is incompatible for the region specific endpoint this request was sent to.",
+      );
+    }
+    const existing = this.bucket(input.Bucket);
+    const location = region === "us-east-1" ? `/${input.Bucket}` : `http://${input.Bucket}.s3.amazonaws.com/`;
+    const arn = `arn:aws:s3:::${input.Bucket}`;
+    if (existing) {
+      if (existing.account !== call.account) throw bucketAlreadyExists(input.Bucket);
+      // For legacy compatibility, us-east-1 answers 200 to re-creating a bucket you own.
+      if (existing.region === "us-east-1" && region === "us-east-1")
+        return { Location: location, BucketArn: arn };
+      throw bucketAlreadyOwnedByYou(input.Bucket);
+    }
+    this.store.put<BucketRecord>(KIND.bucket, S3_SCOPE, input.Bucket, {
+      name: input.Bucket,
+      account: call.account,
+      region,
+      createdAt: call.now.toISOString(),
+    });
+    return { Location: location, BucketArn: arn };
+  }
+
+  headBucket(call: S3Call, input: { Bucket: string; ExpectedBucketOwner?: string }): Record<string, unknown> {
+    const bucket = this.mustBucket(call, input.Bucket, input.ExpectedBucketOwner);
+    return { BucketRegion: bucket.region, BucketArn: `arn:aws:s3:::${bucket.name}` };
+  }
+
+  listBuckets(
+    call: S3Call,
+    input: { Prefix?: string; MaxBuckets?: number; ContinuationToken?: string; BucketRegion?: string },
+  ): Record<string, unknown> {
+    const all = this.store
+      .list<BucketRecord>(KIND.bucket, S3_SCOPE)
+      .filter((b) => b.account === call.account)
+      .filter((b) => !input.Prefix || b.name.startsWith(input.Prefix))
+      .filter((b) => !input.BucketRegion || b.region === input.BucketRegion)
+      .filter((b) => !input.ContinuationToken || b.name > input.ContinuationToken)
+      .sort((a, b) => byteOrder(a.name, b.name));
+    const max = input.MaxBuckets ?? 10_000;
+    const page = all.slice(0, max);
+    return {
+      Buckets: page.map((b) => ({
+        Name: b.name,
+        CreationDate: new Date(b.createdAt),
+        BucketRegion: b.region,
+        BucketArn: `arn:aws:s3:::${b.name}`,
+      })),
+      Owner: { ID: this.canonicalId(call.account) },
+      ...(input.Prefix !== undefined ? { Prefix: input.Prefix } : {}),
+      ...(all.length > page.length && page.length > 0
+        ? { ContinuationToken: page[page.length - 1]!.name }
+        : {}),
+    };
+  }
+
+  deleteBucket(
+    call: S3Call,
+    input: { Bucket: string; ExpectedBucketOwner?: string },
+  ): Record<string, unknown> {
+    this.mustBucket(call, input.Bucket, input.ExpectedBucketOwner);
+    const holds = this.store
+      .list<ObjectRecord>(KIND.object, S3_SCOPE)
+      .some((o) => o.bucket === input.Bucket && o.versions.length > 0);
+    if (holds) throw bucketNotEmpty(input.Bucket);
+    for (const upload of this.uploadsOf(input.Bucket))
+      this.store.delete(KIND.upload, S3_SCOPE, upload.uploadId);
+    this.store.delete(KIND.bucket, S3_SCOPE, input.Bucket);
+    this.afterCommit();
+    return {};
+  }
+
+  getBucketLocation(call: S3Call, input: { Bucket: string }): Record<string, unknown> {
+    const bucket = this.mustBucket(call, input.Bucket);
+    // us-east-1 is the empty constraint.
+    return bucket.region === "us-east-1" ? {} : { LocationConstraint: bucket.region };
+  }
+
+  putBucketVersioning(
+    call: S3Call,
+    input: { Bucket: string; VersioningConfiguration: { Status?: string } },
+  ): Record<string, unknown> {
+    const bucket = this.mustBucket(call, input.Bucket);
+    const status = input.VersioningConfiguration.Status;
+    if (status !== "Enabled" && status !== "Suspended") throw malformedXml();
+    this.store.put<BucketRecord>(KIND.bucket, S3_SCOPE, bucket.name, { ...bucket, versioning: status });
+    return {};
+  }
+
+  getBucketVersioning(call: S3Call, input: { Bucket: string }): Record<string, unknown> {
+    const bucket = this.mustBucket(call, input.Bucket);
+    return bucket.versioning ? { Status: bucket.versioning } : {};
+  }
+
+  /** The canonical user id S3 shows for an account (64 hex digits; AWS's own are opaque). */
+  private canonicalId(account: string): string {
+    return createHash("sha256").update(`s3-canonical-user/${account}`).digest("hex");
+  }
+
+  // ---- objects
+
+  private objectRecord(bucket: string, key: string): ObjectRecord | undefined {
+    return this.store.get<ObjectRecord>(KIND.object, S3_SCOPE, objectId(bucket, key));
+  }
+
+  private newVersionId(bucket: BucketRecord): string {
+    return bucket.versioning === "Enabled" ? this.env.randomAlphanumeric(32) : "null";
+  }
+
+  /** Adds `version` as the newest; a `null` version replaces the earlier `null` one (unversioned and suspended buckets). */
+  private addVersion(bucket: BucketRecord, key: string, version: VersionRecord): void {
+    const record = this.objectRecord(bucket.name, key) ?? { bucket: bucket.name, key, versions: [] };
+    const versions = [version, ...record.versions.filter((v) => v.versionId !== version.versionId)];
+    this.store.put<ObjectRecord>(KIND.object, S3_SCOPE, objectId(bucket.name, key), { ...record, versions });
+    if (versions.length < record.versions.length + 1) this.afterCommit();
+  }
+
+  private versionOut(version: VersionRecord): Record<string, unknown> {
+    return version.versionId === "null" ? {} : { VersionId: version.versionId };
+  }
+
+  putObject(
+    call: S3Call,
+    input: Record<string, unknown> & { Bucket: string; Key: string },
+  ): Record<string, unknown> {
+    const bucket = this.mustBucket(call, input.Bucket, input.ExpectedBucketOwner as string | undefined);
+    if (input.Key.length === 0 || Buffer.byteLength(input.Key) > 1024)
+      throw new AwsError("KeyTooLongError", "Your key is too long", {}, 400);
+    const body = Buffer.from((input.Body as Uint8Array | undefined) ?? Buffer.alloc(0));
+    const checksum = verifiedChecksum(input, body);
+    const current = this.objectRecord(bucket.name, input.Key)?.versions[0];
+    if (
+      typeof input.IfNoneMatch === "string" &&
+      input.IfNoneMatch === "*" &&
+      current &&
+      !current.deleteMarker
+    )
+      throw preconditionFailed("If-None-Match");
+    if (typeof input.IfMatch === "string") {
+      if (!current || current.deleteMarker) throw noSuchKey(input.Key);
+      if (unquoted(input.IfMatch) !== current.etag) throw preconditionFailed("If-Match");
+    }
+    const stored = this.blobs.putSync([body]);
+    const version: VersionRecord = {
+      versionId: this.newVersionId(bucket),
+      digest: stored.digest,
+      size: stored.size,
+      etag: createHash("md5").update(body).digest("hex"),
+      lastModified: call.now.toISOString(),
+      ...representation(input),
+      ...(checksum ? { checksum } : {}),
+    };
+    this.addVersion(bucket, input.Key, version);
+    return {
+      ETag: quoted(version.etag),
+      ...checksumOutput(checksum),
+      ...(checksum ? { ChecksumType: "FULL_OBJECT" } : {}),
+      ServerSideEncryption: "AES256",
+      ...this.versionOut(version),
+    };
+  }
+
+  /** The version a read names: the newest, or `versionId`; a delete marker as S3 answers it. */
+  private readable(bucket: BucketRecord, key: string, versionId?: string): VersionRecord {
+    const versions = this.objectRecord(bucket.name, key)?.versions ?? [];
+    if (versionId !== undefined) {
+      const version = versions.find((v) => v.versionId === versionId);
+      if (!version) {
+        if (versionId !== "null" && !/^[A-Za-z0-9._]{1,1024}$/.test(versionId))
+          throw invalidArgument("Invalid version id specified", "versionId", versionId);
+        throw noSuchVersion(key, versionId);
+      }
+      if (version.deleteMarker)
+        throw new AwsError(
+          "MethodNotAllowed",
+          "The specified method is not allowed against this resource.",
+          {
+            Method: "GET",
+            ResourceType: "DeleteMarker",
+          },
+          405,
+        );
+      return version;
+    }
+    const latest = versions[0];
+    if (!latest || latest.deleteMarker) throw noSuchKey(key);
+    return latest;
+  }
+
+  private conditions(version: VersionRecord, input: Record<string, unknown>): void {
+    const modified = new Date(version.lastModified).getTime();
+    if (
+      typeof input.IfMatch === "string" &&
+      unquoted(input.IfMatch) !== version.etag &&
+      input.IfMatch !== "*"
+    )
+      throw preconditionFailed("If-Match");
+    if (input.IfUnmodifiedSince instanceof Date && modified > input.IfUnmodifiedSince.getTime() + 999)
+      throw preconditionFailed("If-Unmodified-Since");
+    const notModified = () => new AwsError("NotModified", "Not Modified", {}, 304);
+    if (typeof input.IfNoneMatch === "string") {
+      if (unquoted(input.IfNoneMatch) === version.etag || input.IfNoneMatch === "*") throw notModified();
+    } else if (input.IfModifiedSince instanceof Date && modified <= input.IfModifiedSince.getTime() + 999)
+      throw notModified();
+  }
+
+  private headers(version: VersionRecord, input: Record<string, unknown>): Record<string, unknown> {
+    const override = (name: string) =>
+      typeof input[`Response${name}`] === "string" ? { [name]: input[`Response${name}`] } : {};
+    return {
+      AcceptRanges: "bytes",
+      LastModified: new Date(version.lastModified),
+      ETag: quoted(version.etag),
+      ContentType: version.contentType ?? "binary/octet-stream",
+      ...(version.contentEncoding ? { ContentEncoding: version.contentEncoding } : {}),
+      ...(version.contentDisposition ? { ContentDisposition: version.contentDisposition } : {}),
+      ...(version.contentLanguage ? { ContentLanguage: version.contentLanguage } : {}),
+      ...(version.cacheControl ? { CacheControl: version.cacheControl } : {}),
+      ...(version.metadata ? { Metadata: version.metadata } : {}),
+      ...(version.parts ? { PartsCount: version.parts } : {}),
+      ServerSideEncryption: "AES256",
+      ...this.versionOut(version),
+      ...override("ContentType"),
+      ...override("ContentDisposition"),
+      ...override("ContentEncoding"),
+      ...override("ContentLanguage"),
+      ...override("CacheControl"),
+    };
+  }
+
+  /** Where an object's bytes are, for the service side (a code zip AgentCore fetches): the file and its record. */
+  objectFile(
+    call: S3Call,
+    input: { Bucket: string; Key: string; VersionId?: string },
+  ): { path: string; size: number; etag: string; versionId?: string } {
+    const bucket = this.mustBucket(call, input.Bucket);
+    const version = this.readable(bucket, input.Key, input.VersionId);
+    const path = version.digest ? this.blobs.pathOf(version.digest) : undefined;
+    if (!path) throw noSuchKey(input.Key);
+    return {
+      path,
+      size: version.size,
+      etag: version.etag,
+      ...(version.versionId !== "null" ? { versionId: version.versionId } : {}),
+    };
+  }
+
+  headObject(
+    call: S3Call,
+    input: Record<string, unknown> & { Bucket: string; Key: string },
+  ): Record<string, unknown> {
+    const bucket = this.mustBucket(call, input.Bucket, input.ExpectedBucketOwner as string | undefined);
+    const version = this.readable(bucket, input.Key, input.VersionId as string | undefined);
+    this.conditions(version, input);
+    const range = typeof input.Range === "string" ? parseRange(input.Range, version.size) : undefined;
+    return {
+      ...this.headers(version, input),
+      ContentLength: range ? range.end - range.start + 1 : version.size,
+      ...(range
+        ? { ContentRange: `bytes ${range.start}-${range.end}/${version.size}`, [RESPONSE_STATUS]: 206 }
+        : {}),
+      ...(input.ChecksumMode === "ENABLED" && !range ? checksumOutput(version.checksum) : {}),
+    };
+  }
+
+  getObject(
+    call: S3Call,
+    input: Record<string, unknown> & { Bucket: string; Key: string },
+  ): Record<string, unknown> {
+    const bucket = this.mustBucket(call, input.Bucket, input.ExpectedBucketOwner as string | undefined);
+    const version = this.readable(bucket, input.Key, input.VersionId as string | undefined);
+    this.conditions(version, input);
+    const range =
+      typeof input.Range === "string" && version.size > 0 ? parseRange(input.Range, version.size) : undefined;
+    const body: Readable | Buffer =
+      version.size === 0 || !version.digest ? Buffer.alloc(0) : this.blobs.read(version.digest, range);
+    return {
+      ...this.headers(version, input),
+      ContentLength: range ? range.end - range.start + 1 : version.size,
+      ...(range
+        ? { ContentRange: `bytes ${range.start}-${range.end}/${version.size}`, [RESPONSE_STATUS]: 206 }
+        : {}),
+      // A ranged read carries no whole-object checksum (the SDKs would check the part against it).
+      ...(input.ChecksumMode === "ENABLED" && !range ? checksumOutput(version.checksum) : {}),
+      ...(version.checksum && !range && input.ChecksumMode === "ENABLED"
+        ? { ChecksumType: "FULL_OBJECT" }
+        : {}),
+      Body: body,
+    };
+  }
+
+  private deleteOne(
+    bucket: BucketRecord,
+    key: string,
+    versionId: string | undefined,
+    now: Date,
+  ): { DeleteMarker?: boolean; VersionId?: string } {
+    const record = this.objectRecord(bucket.name, key);
+    if (versionId !== undefined) {
+      const version = record?.versions.find((v) => v.versionId === versionId);
+      if (!record || !version) {
+        if (versionId !== "null" && !/^[A-Za-z0-9._]{1,1024}$/.test(versionId))
+          throw invalidArgument("Invalid version id specified", "versionId", versionId);
+        return { VersionId: versionId };
+      }
+      const versions = record.versions.filter((v) => v !== version);
+      if (versions.length === 0) this.store.delete(KIND.object, S3_SCOPE, objectId(bucket.name, key));
+      else this.store.put(KIND.object, S3_SCOPE, objectId(bucket.name, key), { ...record, versions });
+      this.afterCommit();
+      return { ...(version.deleteMarker ? { DeleteMarker: true } : {}), VersionId: versionId };
+    }
+    if (!bucket.versioning) {
+      if (record) {
+        this.store.delete(KIND.object, S3_SCOPE, objectId(bucket.name, key));
+        this.afterCommit();
+      }
+      return {};
+    }
+    // Versioning on or suspended: a delete marker becomes the newest version.
+    const marker: VersionRecord = {
+      versionId: this.newVersionId(bucket),
+      deleteMarker: true,
+      size: 0,
+      etag: "",
+      lastModified: now.toISOString(),
+    };
+    this.addVersion(bucket, key, marker);
+    return { DeleteMarker: true, ...this.versionOut(marker) };
+  }
+
+  deleteObject(
+    call: S3Call,
+    input: { Bucket: string; Key: string; VersionId?: string; ExpectedBucketOwner?: string },
+  ): Record<string, unknown> {
+    const bucket = this.mustBucket(call, input.Bucket, input.ExpectedBucketOwner);
+    return this.deleteOne(bucket, input.Key, input.VersionId, call.now);
+  }
+
+  deleteObjects(
+    call: S3Call,
+    input: {
+      Bucket: string;
+      Delete: { Objects?: { Key: string; VersionId?: string }[]; Quiet?: boolean };
+      ExpectedBucketOwner?: string;
+    },
+  ): Record<string, unknown> {
+    const bucket = this.mustBucket(call, input.Bucket, input.ExpectedBucketOwner);
+    const objects = input.Delete.Objects ?? [];
+    if (objects.length === 0 || objects.length > 1000) throw malformedXml();
+    const deleted: Record<string, unknown>[] = [];
+    const errors: Record<string, unknown>[] = [];
+    for (const object of objects) {
+      try {
+        const out = this.deleteOne(bucket, object.Key, object.VersionId, call.now);
+        deleted.push({
+          Key: object.Key,
+          ...(object.VersionId !== undefined ? { VersionId: object.VersionId } : {}),
+          ...(out.DeleteMarker ? { DeleteMarker: true } : {}),
+          ...(out.DeleteMarker && object.VersionId === undefined && out.VersionId
+            ? { DeleteMarkerVersionId: out.VersionId }
+            : {}),
+        });
+      } catch (error) {
+        if (!(error instanceof AwsError)) throw error;
+        errors.push({
+          Key: object.Key,
+          VersionId: object.VersionId,
+          Code: error.code,
+          Message: error.message,
+        });
+      }
+    }
+    return {
+      ...(input.Delete.Quiet ? {} : { Deleted: deleted }),
+      ...(errors.length ? { Errors: errors } : {}),
+    };
+  }
+
+  listObjectsV2(
+    call: S3Call,
+    input: {
+      Bucket: string;
+      Prefix?: string;
+      Delimiter?: string;
+      MaxKeys?: number;
+      ContinuationToken?: string;
+      StartAfter?: string;
+      FetchOwner?: boolean;
+      EncodingType?: string;
+      ExpectedBucketOwner?: string;
+    },
+  ): Record<string, unknown> {
+    const bucket = this.mustBucket(call, input.Bucket, input.ExpectedBucketOwner);
+    const prefix = input.Prefix ?? "";
+    const delimiter = input.Delimiter || undefined;
+    const max = Math.min(input.MaxKeys ?? 1000, 1000);
+    if (max < 0) throw invalidArgument("maxKeys should be non-negative", "max-keys", String(input.MaxKeys));
+    let after = input.StartAfter ?? "";
+    let skipPrefix: string | undefined;
+    if (input.ContinuationToken !== undefined) {
+      try {
+        const token = JSON.parse(Buffer.from(input.ContinuationToken, "base64").toString("utf8")) as {
+          a?: unknown;
+          p?: unknown;
+        };
+        if (typeof token.a !== "string") throw new Error("no key");
+        after = token.a;
+        if (typeof token.p === "string") skipPrefix = token.p;
+      } catch {
+        throw invalidArgument(
+          "The continuation token provided is incorrect",
+          "continuation-token",
+          input.ContinuationToken,
+        );
+      }
+    }
+    const encode = input.EncodingType === "url";
+    const keys = this.store
+      .list<ObjectRecord>(KIND.object, S3_SCOPE)
+      .filter((o) => o.bucket === bucket.name && o.versions[0] && !o.versions[0].deleteMarker)
+      .filter((o) => o.key.startsWith(prefix) && byteOrder(o.key, after) > 0)
+      .filter((o) => !skipPrefix || !o.key.startsWith(skipPrefix))
+      .sort((a, b) => byteOrder(a.key, b.key));
+    const contents: Record<string, unknown>[] = [];
+    const prefixes: string[] = [];
+    let truncated = false;
+    let last: { a: string; p?: string } | undefined;
+    for (const object of keys) {
+      const rest = object.key.slice(prefix.length);
+      const at = delimiter ? rest.indexOf(delimiter) : -1;
+      const common = at >= 0 ? prefix + rest.slice(0, at + delimiter!.length) : undefined;
+      if (common && prefixes[prefixes.length - 1] === common) continue;
+      if (contents.length + prefixes.length >= max) {
+        truncated = true;
+        break;
+      }
+      if (common) {
+        prefixes.push(common);
+        last = { a: object.key, p: common };
+      } else {
+        const version = object.versions[0]!;
+        contents.push({
+          Key: urlEncoded(object.key, encode),
+          LastModified: new Date(version.lastModified),
+          ETag: quoted(version.etag),
+          ...(version.checksum ? { ChecksumAlgorithm: [version.checksum.algorithm] } : {}),
+          Size: version.size,
+          StorageClass: "STANDARD",
+          ...(input.FetchOwner ? { Owner: { ID: this.canonicalId(bucket.account) } } : {}),
+        });
+        last = { a: object.key };
+      }
+    }
+    return {
+      IsTruncated: truncated,
+      ...(contents.length ? { Contents: contents } : {}),
+      Name: bucket.name,
+      Prefix: urlEncoded(prefix, encode),
+      ...(delimiter ? { Delimiter: urlEncoded(delimiter, encode) } : {}),
+      MaxKeys: max,
+      ...(prefixes.length
+        ? { CommonPrefixes: prefixes.map((p) => ({ Prefix: urlEncoded(p, encode) })) }
+        : {}),
+      ...(encode ? { EncodingType: "url" } : {}),
+      KeyCount: contents.length + prefixes.length,
+      ...(input.ContinuationToken !== undefined ? { ContinuationToken: input.ContinuationToken } : {}),
+      ...(truncated && last
+        ? { NextContinuationToken: Buffer.from(JSON.stringify(last)).toString("base64") }
+        : {}),
+      ...(input.StartAfter !== undefined ? { StartAfter: urlEncoded(input.StartAfter, encode) } : {}),
+    };
+  }
+
+  // ---- multipart uploads
+
+  private uploadsOf(bucket: string): UploadRecord[] {
+    return this.store.list<UploadRecord>(KIND.upload, S3_SCOPE).filter((u) => u.bucket === bucket);
+  }
+
+  private mustUpload(bucket: BucketRecord, key: string, uploadId: string): UploadRecord {
+    const upload = this.store.get<UploadRecord>(KIND.upload, S3_SCOPE, uploadId);
+    if (!upload || upload.bucket !== bucket.name || upload.key !== key) throw noSuchUpload(uploadId);
+    return upload;
+  }
+
+  createMultipartUpload(
+    call: S3Call,
+    input: Record<string, unknown> & { Bucket: string; Key: string },
+  ): Record<string, unknown> {
+    const bucket = this.mustBucket(call, input.Bucket, input.ExpectedBucketOwner as string | undefined);
+    const uploadId = this.env.randomAlphanumeric(64);
+    const algorithm = typeof input.ChecksumAlgorithm === "string" ? input.ChecksumAlgorithm : undefined;
+    this.store.put<UploadRecord>(KIND.upload, S3_SCOPE, uploadId, {
+      uploadId,
+      bucket: bucket.name,
+      key: input.Key,
+      initiated: call.now.toISOString(),
+      ...representation(input),
+      ...(algorithm ? { checksumAlgorithm: algorithm } : {}),
+      parts: {},
+    });
+    return {
+      Bucket: bucket.name,
+      Key: input.Key,
+      UploadId: uploadId,
+      ServerSideEncryption: "AES256",
+      ...(algorithm ? { ChecksumAlgorithm: algorithm } : {}),
+    };
+  }
+
+  uploadPart(
+    call: S3Call,
+    input: Record<string, unknown> & { Bucket: string; Key: string; UploadId: string; PartNumber: number },
+  ): Record<string, unknown> {
+    const bucket = this.mustBucket(call, input.Bucket, input.ExpectedBucketOwner as string | undefined);
+    const upload = this.mustUpload(bucket, input.Key, input.UploadId);
+    if (!Number.isInteger(input.PartNumber) || input.PartNumber < 1 || input.PartNumber > 10_000)
+      throw invalidArgument(
+        "Part number must be an integer between 1 and 10000, inclusive",
+        "partNumber",
+        String(input.PartNumber),
+      );
+    const body = Buffer.from((input.Body as Uint8Array | undefined) ?? Buffer.alloc(0));
+    const checksum = verifiedChecksum(input, body);
+    const stored = this.blobs.putSync([body]);
+    const part: PartRecord = {
+      digest: stored.digest,
+      size: stored.size,
+      etag: createHash("md5").update(body).digest("hex"),
+      lastModified: call.now.toISOString(),
+      ...(checksum ? { checksum } : {}),
+    };
+    const replaced = upload.parts[String(input.PartNumber)] !== undefined;
+    this.store.put<UploadRecord>(KIND.upload, S3_SCOPE, upload.uploadId, {
+      ...upload,
+      parts: { ...upload.parts, [String(input.PartNumber)]: part },
+    });
+    if (replaced) this.afterCommit();
+    return { ETag: quoted(part.etag), ...checksumOutput(checksum), ServerSideEncryption: "AES256" };
+  }
+
+  completeMultipartUpload(
+    call: S3Call,
+    input: Record<string, unknown> & {
+      Bucket: string;
+      Key: string;
+      UploadId: string;
+      MultipartUpload?: { Parts?: (Record<string, unknown> & { PartNumber?: number; ETag?: string })[] };
+    },
+  ): Record<string, unknown> {
+    const bucket = this.mustBucket(call, input.Bucket, input.ExpectedBucketOwner as string | undefined);
+    const upload = this.mustUpload(bucket, input.Key, input.UploadId);
+    const named = input.MultipartUpload?.Parts ?? [];
+    if (named.length === 0) throw malformedXml();
+    const parts: PartRecord[] = [];
+    let previous = 0;
+    for (const entry of named) {
+      const number = entry.PartNumber ?? 0;
+      if (number <= previous) throw invalidPartOrder();
+      previous = number;
+      const part = upload.parts[String(number)];
+      if (!part || (entry.ETag !== undefined && unquoted(entry.ETag) !== part.etag))
+        throw invalidPart(number);
+      if (part.checksum) {
+        const sent = entry[`Checksum${part.checksum.algorithm}`];
+        if (sent !== undefined && sent !== part.checksum.value) throw invalidPart(number);
+      }
+      parts.push(part);
+    }
+    parts.forEach((part, i) => {
+      if (i < parts.length - 1 && part.size < MIN_PART_BYTES) throw entityTooSmall(part.size);
+    });
+    const blobs = this.blobs;
+    const stored = blobs.putSync(
+      (function* () {
+        for (const part of parts) yield* blobs.readSync(part.digest);
+      })(),
+    );
+    const etag = `${createHash("md5")
+      .update(Buffer.concat(parts.map((p) => Buffer.from(p.etag, "hex"))))
+      .digest("hex")}-${parts.length}`;
+    const version: VersionRecord = {
+      versionId: this.newVersionId(bucket),
+      digest: stored.digest,
+      size: stored.size,
+      etag,
+      lastModified: call.now.toISOString(),
+      parts: parts.length,
+      ...(upload.contentType ? { contentType: upload.contentType } : {}),
+      ...(upload.contentEncoding ? { contentEncoding: upload.contentEncoding } : {}),
+      ...(upload.contentDisposition ? { contentDisposition: upload.contentDisposition } : {}),
+      ...(upload.contentLanguage ? { contentLanguage: upload.contentLanguage } : {}),
+      ...(upload.cacheControl ? { cacheControl: upload.cacheControl } : {}),
+      ...(upload.metadata ? { metadata: upload.metadata } : {}),
+    };
+    this.store.delete(KIND.upload, S3_SCOPE, upload.uploadId);
+    this.addVersion(bucket, input.Key, version);
+    this.afterCommit();
+    const host = bucket.region === "us-east-1" ? "s3.amazonaws.com" : `s3.${bucket.region}.amazonaws.com`;
+    return {
+      Location: `https://${bucket.name}.${host}/${encodeURI(input.Key)}`,
+      Bucket: bucket.name,
+      Key: input.Key,
+      ETag: quoted(etag),
+      ServerSideEncryption: "AES256",
+      ...this.versionOut(version),
+    };
+  }
+
+  abortMultipartUpload(
+    call: S3Call,
+    input: { Bucket: string; Key: string; UploadId: string; ExpectedBucketOwner?: string },
+  ): Record<string, unknown> {
+    const bucket = this.mustBucket(call, input.Bucket, input.ExpectedBucketOwner);
+    const upload = this.mustUpload(bucket, input.Key, input.UploadId);
+    this.store.delete(KIND.upload, S3_SCOPE, upload.uploadId);
+    this.afterCommit();
+    return {};
+  }
+
+  listParts(
+    call: S3Call,
+    input: { Bucket: string; Key: string; UploadId: string; MaxParts?: number; PartNumberMarker?: string },
+  ): Record<string, unknown> {
+    const bucket = this.mustBucket(call, input.Bucket);
+    const upload = this.mustUpload(bucket, input.Key, input.UploadId);
+    const marker = Number(input.PartNumberMarker ?? 0);
+    const max = Math.min(input.MaxParts ?? 1000, 1000);
+    const numbers = Object.keys(upload.parts)
+      .map(Number)
+      .filter((n) => n > marker)
+      .sort((a, b) => a - b);
+    const page = numbers.slice(0, max);
+    const owner = { ID: this.canonicalId(bucket.account) };
+    return {
+      Bucket: bucket.name,
+      Key: upload.key,
+      UploadId: upload.uploadId,
+      PartNumberMarker: String(marker),
+      ...(numbers.length > page.length ? { NextPartNumberMarker: String(page[page.length - 1]) } : {}),
+      MaxParts: max,
+      IsTruncated: numbers.length > page.length,
+      Parts: page.map((n) => {
+        const part = upload.parts[String(n)]!;
+        return {
+          PartNumber: n,
+          LastModified: new Date(part.lastModified),
+          ETag: quoted(part.etag),
+          Size: part.size,
+          ...checksumOutput(part.checksum),
+        };
+      }),
+      Initiator: owner,
+      Owner: owner,
+      StorageClass: "STANDARD",
+    };
+  }
+}

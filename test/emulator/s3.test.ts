@@ -1,0 +1,436 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { Agent } from "node:https";
+import type { LookupFunction } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
+import {
+  AbortMultipartUploadCommand,
+  BucketAlreadyOwnedByYou,
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetBucketVersioningCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  ListObjectsV2Command,
+  NoSuchBucket,
+  NoSuchKey,
+  NoSuchUpload,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  paginateListObjectsV2,
+  S3Client,
+  type S3ServiceException,
+  UploadPartCommand,
+} from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadCertificateAuthority } from "../../src/emulator/aws-public/ca.js";
+import { createPublicEndpointsServer, listenOn } from "../../src/emulator/aws-public/endpoints-server.js";
+import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
+import { awsCli, awsCliSkip } from "../helpers/aws-cli.js";
+import { sdkConfig } from "../helpers/emulator.js";
+import { startEmulatorProcess, stopped } from "../helpers/emulator-process.js";
+
+let emulator: RunningEmulator;
+let s3: S3Client;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0 });
+  s3 = new S3Client({ ...sdkConfig(emulator), forcePathStyle: true });
+});
+afterAll(async () => {
+  s3?.destroy();
+  await emulator?.stop();
+});
+
+const rejection = async (promise: Promise<unknown>) => {
+  try {
+    await promise;
+  } catch (error) {
+    return error as S3ServiceException;
+  }
+  throw new Error("the call succeeded");
+};
+
+describe("S3 through the AWS SDK", () => {
+  it("creates, heads, lists and deletes buckets, with S3's own errors", async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: "code-bucket" }));
+    // us-east-1 answers 200 to re-creating a bucket you own; other regions BucketAlreadyOwnedByYou.
+    await s3.send(new CreateBucketCommand({ Bucket: "code-bucket" }));
+    const west = new S3Client({ ...sdkConfig(emulator), region: "eu-west-1", forcePathStyle: true });
+    try {
+      await west.send(
+        new CreateBucketCommand({
+          Bucket: "west-bucket",
+          CreateBucketConfiguration: { LocationConstraint: "eu-west-1" },
+        }),
+      );
+      const again = await rejection(
+        west.send(
+          new CreateBucketCommand({
+            Bucket: "west-bucket",
+            CreateBucketConfiguration: { LocationConstraint: "eu-west-1" },
+          }),
+        ),
+      );
+      expect(again).toBeInstanceOf(BucketAlreadyOwnedByYou);
+      // Signed for us-east-1, constrained to eu-west-1.
+      const elsewhere = await rejection(
+        s3.send(
+          new CreateBucketCommand({
+            Bucket: "west-two",
+            CreateBucketConfiguration: { LocationConstraint: "eu-west-1" },
+          }),
+        ),
+      );
+      expect(elsewhere.name).toBe("IllegalLocationConstraintException");
+    } finally {
+      west.destroy();
+    }
+    const head = await s3.send(new HeadBucketCommand({ Bucket: "west-bucket" }));
+    expect(head.BucketRegion).toBe("eu-west-1");
+    const listed = await s3.send(new ListBucketsCommand({}));
+    expect(listed.Buckets?.map((b) => b.Name)).toEqual(["code-bucket", "west-bucket"]);
+    expect(listed.Owner?.ID).toMatch(/^[0-9a-f]{64}$/);
+    const bad = await rejection(s3.send(new CreateBucketCommand({ Bucket: "Bad_Name" })));
+    expect(bad.name).toBe("InvalidBucketName");
+    const missing = await rejection(s3.send(new ListObjectsV2Command({ Bucket: "no-such-bucket" })));
+    expect(missing).toBeInstanceOf(NoSuchBucket);
+    expect(missing.$metadata.httpStatusCode).toBe(404);
+    // HEAD has no body: the SDK names the status.
+    const headMissing = await rejection(s3.send(new HeadBucketCommand({ Bucket: "no-such-bucket" })));
+    expect(headMissing.$metadata.httpStatusCode).toBe(404);
+    await s3.send(new PutObjectCommand({ Bucket: "west-bucket", Key: "k", Body: "x" }));
+    const notEmpty = await rejection(s3.send(new DeleteBucketCommand({ Bucket: "west-bucket" })));
+    expect(notEmpty.name).toBe("BucketNotEmpty");
+    await s3.send(new DeleteObjectCommand({ Bucket: "west-bucket", Key: "k" }));
+    await s3.send(new DeleteBucketCommand({ Bucket: "west-bucket" }));
+    expect((await s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name)).toEqual(["code-bucket"]);
+  });
+
+  it("puts and gets objects whole and by range, heads them, and answers NoSuchKey", async () => {
+    const body = Buffer.from("0123456789abcdef");
+    const put = await s3.send(
+      new PutObjectCommand({
+        Bucket: "code-bucket",
+        Key: "dir/a b.txt",
+        Body: body,
+        ContentType: "text/plain",
+        Metadata: { owner: "me" },
+      }),
+    );
+    expect(put.ETag).toBe('"4032af8d61035123906e58e067140cc5"');
+    expect(put.VersionId).toBeUndefined();
+    const got = await s3.send(new GetObjectCommand({ Bucket: "code-bucket", Key: "dir/a b.txt" }));
+    expect(await got.Body!.transformToString()).toBe(body.toString());
+    expect(got).toMatchObject({ ContentType: "text/plain", ContentLength: 16, Metadata: { owner: "me" } });
+    const ranged = await s3.send(
+      new GetObjectCommand({ Bucket: "code-bucket", Key: "dir/a b.txt", Range: "bytes=4-7" }),
+    );
+    expect(ranged.$metadata.httpStatusCode).toBe(206);
+    expect(ranged.ContentRange).toBe("bytes 4-7/16");
+    expect(await ranged.Body!.transformToString()).toBe("4567");
+    const suffix = await s3.send(
+      new GetObjectCommand({ Bucket: "code-bucket", Key: "dir/a b.txt", Range: "bytes=-3" }),
+    );
+    expect(await suffix.Body!.transformToString()).toBe("def");
+    const beyond = await rejection(
+      s3.send(new GetObjectCommand({ Bucket: "code-bucket", Key: "dir/a b.txt", Range: "bytes=99-" })),
+    );
+    expect(beyond.name).toBe("InvalidRange");
+    expect(beyond.$metadata.httpStatusCode).toBe(416);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: "code-bucket", Key: "dir/a b.txt" }));
+    expect(head).toMatchObject({ ContentLength: 16, ETag: put.ETag, AcceptRanges: "bytes" });
+    expect(head.LastModified).toBeInstanceOf(Date);
+    const missing = await rejection(s3.send(new GetObjectCommand({ Bucket: "code-bucket", Key: "nope" })));
+    expect(missing).toBeInstanceOf(NoSuchKey);
+    expect((missing as NoSuchKey & { Key?: string }).Key ?? "nope").toBe("nope");
+    const headMissing = await rejection(
+      s3.send(new HeadObjectCommand({ Bucket: "code-bucket", Key: "nope" })),
+    );
+    expect(headMissing.name).toBe("NotFound");
+    const wrongMd5 = await rejection(
+      s3.send(
+        new PutObjectCommand({
+          Bucket: "code-bucket",
+          Key: "bad",
+          Body: "abc",
+          ContentMD5: Buffer.alloc(16).toString("base64"),
+        }),
+      ),
+    );
+    expect(wrongMd5.name).toBe("BadDigest");
+  });
+
+  it("lists with prefixes, delimiters and pages, and deletes one or many", async () => {
+    for (const key of ["list/a", "list/b/1", "list/b/2", "list/c", "list/d/1"])
+      await s3.send(new PutObjectCommand({ Bucket: "code-bucket", Key: key, Body: key }));
+    const top = await s3.send(
+      new ListObjectsV2Command({ Bucket: "code-bucket", Prefix: "list/", Delimiter: "/" }),
+    );
+    expect(top.Contents?.map((c) => c.Key)).toEqual(["list/a", "list/c"]);
+    expect(top.CommonPrefixes?.map((p) => p.Prefix)).toEqual(["list/b/", "list/d/"]);
+    expect(top.KeyCount).toBe(4);
+    const pages: string[][] = [];
+    for await (const page of paginateListObjectsV2(
+      { client: s3, pageSize: 2 },
+      { Bucket: "code-bucket", Prefix: "list/", Delimiter: "/" },
+    ))
+      pages.push([
+        ...(page.Contents ?? []).map((c) => c.Key!),
+        ...(page.CommonPrefixes ?? []).map((p) => p.Prefix!),
+      ]);
+    expect(pages).toEqual([
+      ["list/a", "list/b/"],
+      ["list/c", "list/d/"],
+    ]);
+    const deleted = await s3.send(
+      new DeleteObjectsCommand({
+        Bucket: "code-bucket",
+        Delete: { Objects: [{ Key: "list/a" }, { Key: "list/b/1" }, { Key: "never-was" }] },
+      }),
+    );
+    expect(deleted.Deleted?.map((d) => d.Key)).toEqual(["list/a", "list/b/1", "never-was"]);
+    const rest = await s3.send(new ListObjectsV2Command({ Bucket: "code-bucket", Prefix: "list/" }));
+    expect(rest.Contents?.map((c) => c.Key)).toEqual(["list/b/2", "list/c", "list/d/1"]);
+  });
+
+  it("keeps versions where versioning is on: reads by versionId, deletes leave a marker", async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: "versioned" }));
+    await s3.send(
+      new PutBucketVersioningCommand({ Bucket: "versioned", VersioningConfiguration: { Status: "Enabled" } }),
+    );
+    expect((await s3.send(new GetBucketVersioningCommand({ Bucket: "versioned" }))).Status).toBe("Enabled");
+    const one = await s3.send(new PutObjectCommand({ Bucket: "versioned", Key: "code.zip", Body: "one" }));
+    const two = await s3.send(new PutObjectCommand({ Bucket: "versioned", Key: "code.zip", Body: "two" }));
+    expect(one.VersionId).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(two.VersionId).not.toBe(one.VersionId);
+    const old = await s3.send(
+      new GetObjectCommand({ Bucket: "versioned", Key: "code.zip", VersionId: one.VersionId }),
+    );
+    expect(await old.Body!.transformToString()).toBe("one");
+    expect(old.VersionId).toBe(one.VersionId);
+    const marker = await s3.send(new DeleteObjectCommand({ Bucket: "versioned", Key: "code.zip" }));
+    expect(marker.DeleteMarker).toBe(true);
+    expect(
+      await rejection(s3.send(new GetObjectCommand({ Bucket: "versioned", Key: "code.zip" }))),
+    ).toBeInstanceOf(NoSuchKey);
+    const stillThere = await s3.send(
+      new GetObjectCommand({ Bucket: "versioned", Key: "code.zip", VersionId: two.VersionId }),
+    );
+    expect(await stillThere.Body!.transformToString()).toBe("two");
+    const noVersion = await rejection(
+      s3.send(new GetObjectCommand({ Bucket: "versioned", Key: "code.zip", VersionId: "A".repeat(32) })),
+    );
+    expect(noVersion.name).toBe("NoSuchVersion");
+  });
+
+  it("assembles multipart uploads as lib-storage sends them; aborts and refuses what S3 refuses", async () => {
+    const data = randomBytes(12 * 1024 * 1024);
+    const upload = new Upload({
+      client: s3,
+      params: { Bucket: "code-bucket", Key: "big.bin", Body: data },
+      partSize: 5 * 1024 * 1024,
+    });
+    const done = await upload.done();
+    expect(done.ETag).toMatch(/^"[0-9a-f]{32}-3"$/);
+    const got = await s3.send(new GetObjectCommand({ Bucket: "code-bucket", Key: "big.bin" }));
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(data)).toBe(true);
+    expect(got.PartsCount ?? 3).toBe(3);
+
+    const small = await s3.send(new CreateMultipartUploadCommand({ Bucket: "code-bucket", Key: "small" }));
+    const p1 = await s3.send(
+      new UploadPartCommand({
+        Bucket: "code-bucket",
+        Key: "small",
+        UploadId: small.UploadId,
+        PartNumber: 1,
+        Body: "tiny",
+      }),
+    );
+    const p2 = await s3.send(
+      new UploadPartCommand({
+        Bucket: "code-bucket",
+        Key: "small",
+        UploadId: small.UploadId,
+        PartNumber: 2,
+        Body: "last",
+      }),
+    );
+    const tooSmall = await rejection(
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: "code-bucket",
+          Key: "small",
+          UploadId: small.UploadId,
+          MultipartUpload: {
+            Parts: [
+              { PartNumber: 1, ETag: p1.ETag },
+              { PartNumber: 2, ETag: p2.ETag },
+            ],
+          },
+        }),
+      ),
+    );
+    expect(tooSmall.name).toBe("EntityTooSmall");
+    const wrongTag = await rejection(
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: "code-bucket",
+          Key: "small",
+          UploadId: small.UploadId,
+          MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"0000"' }] },
+        }),
+      ),
+    );
+    expect(wrongTag.name).toBe("InvalidPart");
+    await s3.send(
+      new AbortMultipartUploadCommand({ Bucket: "code-bucket", Key: "small", UploadId: small.UploadId }),
+    );
+    const gone = await rejection(
+      s3.send(
+        new UploadPartCommand({
+          Bucket: "code-bucket",
+          Key: "small",
+          UploadId: small.UploadId,
+          PartNumber: 3,
+          Body: "x",
+        }),
+      ),
+    );
+    expect(gone).toBeInstanceOf(NoSuchUpload);
+  });
+
+  it("records bucket calls in CloudTrail and leaves object calls to data events", async () => {
+    const trail = new CloudTrailClient(sdkConfig(emulator));
+    try {
+      const events = await trail.send(
+        new LookupEventsCommand({
+          LookupAttributes: [{ AttributeKey: "EventSource", AttributeValue: "s3.amazonaws.com" }],
+        }),
+      );
+      const names = new Set(events.Events?.map((e) => e.EventName));
+      expect(names.has("CreateBucket")).toBe(true);
+      expect(names.has("DeleteBucket")).toBe(true);
+      expect(names.has("PutObject")).toBe(false);
+      expect(names.has("GetObject")).toBe(false);
+    } finally {
+      trail.destroy();
+    }
+  });
+
+  it("serves virtual-hosted requests through the stand-in for bucket.s3.<region>.amazonaws.com", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "acd-s3-ca-"));
+    const ca = loadCertificateAuthority(dir);
+    const standIn = createPublicEndpointsServer(ca, { url: emulator.url });
+    const { port } = await listenOn(standIn, "127.0.0.1", 0);
+    // Every AWS name resolves to the stand-in, as inside a session's network.
+    const lookup = ((_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) =>
+      options.all
+        ? callback(null, [{ address: "127.0.0.1", family: 4 }])
+        : callback(null, "127.0.0.1", 4)) as unknown as LookupFunction;
+    const hosted = new S3Client({
+      ...sdkConfig(emulator),
+      endpoint: `https://s3.us-east-1.amazonaws.com:${port}`,
+      requestHandler: new NodeHttpHandler({ httpsAgent: new Agent({ ca: ca.certPem, lookup }) }),
+    });
+    try {
+      await hosted.send(
+        new PutObjectCommand({ Bucket: "code-bucket", Key: "hosted/x.txt", Body: "via host" }),
+      );
+      const got = await hosted.send(new GetObjectCommand({ Bucket: "code-bucket", Key: "hosted/x.txt" }));
+      expect(await got.Body!.transformToString()).toBe("via host");
+      const listed = await hosted.send(
+        new ListObjectsV2Command({ Bucket: "code-bucket", Prefix: "hosted/" }),
+      );
+      expect(listed.Contents?.map((c) => c.Key)).toEqual(["hosted/x.txt"]);
+    } finally {
+      hosted.destroy();
+      await new Promise((resolve) => standIn.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.skipIf(awsCliSkip)(`S3 through the AWS CLI${awsCliSkip ? ` (skipped: ${awsCliSkip})` : ""}`, () => {
+  it("aws s3 cp uploads a >8 MB file in parts and downloads it whole; aws s3 ls lists it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "acd-s3-cli-"));
+    try {
+      const file = join(dir, "big.zip");
+      const data = randomBytes(9 * 1024 * 1024 + 17);
+      writeFileSync(file, data);
+      expect((await awsCli(emulator.url, "s3", "mb", "s3://cli-bucket")).status).toBe(0);
+      const up = await awsCli(emulator.url, "s3", "cp", file, "s3://cli-bucket/code/big.zip");
+      expect(up.stderr).toBe("");
+      expect(up.status).toBe(0);
+      const head = JSON.parse(
+        (
+          await awsCli(
+            emulator.url,
+            "s3api",
+            "head-object",
+            "--bucket",
+            "cli-bucket",
+            "--key",
+            "code/big.zip",
+          )
+        ).stdout,
+      ) as { ETag: string; ContentLength: number };
+      // More than 8 MB goes in 8 MB parts: two.
+      expect(head.ETag).toMatch(/-2"$/);
+      expect(head.ContentLength).toBe(data.length);
+      const down = await awsCli(
+        emulator.url,
+        "s3",
+        "cp",
+        "s3://cli-bucket/code/big.zip",
+        join(dir, "back.zip"),
+      );
+      expect(down.status).toBe(0);
+      expect(readFileSync(join(dir, "back.zip")).equals(data)).toBe(true);
+      const ls = await awsCli(emulator.url, "s3", "ls", "s3://cli-bucket/code/");
+      expect(ls.stdout).toMatch(/\d+ big\.zip/);
+      expect((await awsCli(emulator.url, "s3", "rm", "s3://cli-bucket/code/big.zip")).status).toBe(0);
+      expect((await awsCli(emulator.url, "s3", "rb", "s3://cli-bucket")).status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("S3 state directory", () => {
+  it("keeps an acknowledged object across kill -9, and no file a record does not name", async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), "acd-s3-state-"));
+    try {
+      let { child, url } = await startEmulatorProcess(stateDir, ["--driver", "process"]);
+      let client = new S3Client({ ...sdkConfig({ url }), forcePathStyle: true });
+      await client.send(new CreateBucketCommand({ Bucket: "durable" }));
+      await client.send(new PutObjectCommand({ Bucket: "durable", Key: "code.zip", Body: "kept" }));
+      client.destroy();
+      await stopped(child, "SIGKILL");
+      // A write killed after its bytes but before its record: a file no record names.
+      writeFileSync(join(stateDir, "s3", "blobs", "sha256", "0".repeat(64)), "half");
+      ({ child, url } = await startEmulatorProcess(stateDir, ["--driver", "process"]));
+      client = new S3Client({ ...sdkConfig({ url }), forcePathStyle: true });
+      try {
+        const got = await client.send(new GetObjectCommand({ Bucket: "durable", Key: "code.zip" }));
+        expect(await got.Body!.transformToString()).toBe("kept");
+        expect(() => readFileSync(join(stateDir, "s3", "blobs", "sha256", "0".repeat(64)))).toThrow();
+      } finally {
+        client.destroy();
+        await stopped(child, "SIGTERM");
+      }
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+});
