@@ -1,5 +1,7 @@
 import { existsSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, join, relative } from "node:path";
 import { parseException } from "../agent/crash.js";
 import type { HttpExchange } from "../agent/http.js";
 import { reapStaleRoots } from "../agent/isolation.js";
@@ -18,11 +20,18 @@ import {
   waitForHealth,
 } from "../agent/probe.js";
 import { type LaunchPlan, PROTOCOL_PORTS, type Protocol } from "../agent/types.js";
+import { unpackCodeZip } from "../codezip/index.js";
 import { startInstance } from "../executor/index.js";
 import { type Finding, makeFinding, mergeFindings, sortFindings } from "../findings/index.js";
 import { createNamespace, type Namespace, netnsSupport } from "../net/netns.js";
 import { runStaticChecks } from "../static-checks/index.js";
-import { type CodeZipOptions, checkCodeZipFile, directoryZipFindings } from "./code-zip.js";
+import {
+  type CodeZipOptions,
+  checkCodeZipFile,
+  directoryZipFindings,
+  hostInterpreter,
+  zipRunCommand,
+} from "./code-zip.js";
 import { commandGap, type HostGap, missingCommand, moduleGap, projectPackages } from "./host-deps.js";
 import { type LiveRun, liveFindings } from "./live-findings.js";
 import { describeHolder, type PortHolder, portHolders } from "./port-in-use.js";
@@ -46,6 +55,8 @@ export interface CheckOptions {
   /** Extra environment, as AgentCore's environmentVariables. */
   env?: Record<string, string>;
   onProgress?: (stage: CheckStage, detail: string) => void;
+  /** Set for the run of an unpacked code zip: its own static checks were the zip's, and a missing module is the zip's, not this machine's. */
+  unpackedZip?: boolean;
 }
 
 export const DEFAULT_STARTUP_TIMEOUT_MS = 30_000;
@@ -75,13 +86,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   const limitMs = options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS;
   const pingTimeoutMs = options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
 
-  if (statSync(options.dir, { throwIfNoEntry: false })?.isFile()) {
-    progress("static", `reading the code zip ${options.dir}`);
-    return checkCodeZipFile(options.dir, {
-      ...options.codeZip,
-      ...(options.protocol ? { protocol: options.protocol } : {}),
-    });
-  }
+  if (statSync(options.dir, { throwIfNoEntry: false })?.isFile()) return checkZipFile(options);
 
   progress("plan", `reading ${options.dir}`);
   const { plan, protocol, protocolOrigin, starterToolkit, config } = await resolveLaunchPlan(options.dir, {
@@ -91,13 +96,17 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   const port = PROTOCOL_PORTS[protocol];
 
   progress("static", "Dockerfile, source and project config");
-  const staticFindings = await runStaticChecks({
-    dir: plan.dir,
-    protocol,
-    ...(plan.image ? { image: plan.image } : {}),
-    ...(config ? { config } : {}),
-  });
-  const zip = await directoryZipFindings(plan.dir, options.codeZip ?? {}, config, options.dir);
+  const staticFindings = options.unpackedZip
+    ? []
+    : await runStaticChecks({
+        dir: plan.dir,
+        protocol,
+        ...(plan.image ? { image: plan.image } : {}),
+        ...(config ? { config } : {}),
+      });
+  const zip = options.unpackedZip
+    ? { findings: [] }
+    : await directoryZipFindings(plan.dir, options.codeZip ?? {}, config, options.dir);
 
   await reapStaleRoots();
   const packages = await projectPackages(plan.dir, plan.image);
@@ -107,7 +116,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
       `no Dockerfile, deployed by the starter toolkit (${starterToolkit}): judged as the image its \`agentcore launch\` builds, whose generated Dockerfile sets ENV DOCKER_CONTAINER=1`,
     );
   const hostFindings: Finding[] = [];
-  const venv = projectVenv(plan.dir, plan.env.PATH);
+  const venv = options.unpackedZip ? undefined : projectVenv(plan.dir, plan.env.PATH);
   if (venv) hostNotes.push(venv.note);
   const user = userFinding(plan);
   if (user) hostFindings.push(user);
@@ -240,7 +249,8 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     await ownNamespace?.destroy();
   }
 
-  const gap = run.startup.outcome === "exited" ? hostGap(run, packages, plan) : undefined;
+  const gap =
+    run.startup.outcome === "exited" && !options.unpackedZip ? hostGap(run, packages, plan) : undefined;
   if (gap) run = { ...run, hostGap: gapFinding(gap, run) };
   else if (ownNamespace && run.startup.outcome === "exited") {
     // The namespace we made for a taken port has no route out: a start-up that died reaching out died of that.
@@ -290,6 +300,80 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     network: netns ? `network namespace ${netns.name} (${netns.address})` : "host",
     ...(zip.section ? { codeZip: zip.section } : {}),
   });
+}
+
+/**
+ * `check` of a code zip file: its static findings, then, unless --no-run,
+ * the agent started from the zip unpacked with its POSIX modes, on this
+ * machine's interpreter for the runtime (the report names it), probed as a
+ * directory is. Paths into the unpacked tree are shown as `agent.zip!/...`.
+ */
+async function checkZipFile(options: CheckOptions): Promise<CheckReport> {
+  const progress = options.onProgress ?? (() => {});
+  progress("static", `reading the code zip ${options.dir}`);
+  const { codeZipTarget: target, ...read } = await checkCodeZipFile(options.dir, {
+    ...options.codeZip,
+    ...(options.protocol ? { protocol: options.protocol } : {}),
+  });
+  const notRun = (why: string): CheckReport => ({
+    ...read,
+    environment: { ...read.environment, notes: [`the zip was read, not run: ${why}`] },
+  });
+  if (options.codeZip?.noRun) return notRun("--no-run");
+  if (read.findings.some((f) => f.id === "CODE_ZIP_ENTRY_POINT_MISSING"))
+    return notRun(
+      "its entry point is not in it (CODE_ZIP_ENTRY_POINT_MISSING), so there is nothing AgentCore could start",
+    );
+  const interpreter = hostInterpreter(target.runtime);
+  if (!interpreter)
+    return notRun(
+      `this machine has no ${target.runtime === "NODE_22" ? "node" : "python3"} to start it with, so start-up, /ping and invocations were not probed`,
+    );
+  const root = await mkdtemp(join(tmpdir(), "acd-zip-run-"));
+  try {
+    progress("plan", `unpacking ${options.dir}`);
+    const unpacked = await unpackCodeZip(options.dir, root);
+    const command = zipRunCommand(target, interpreter, root);
+    if ("why" in command) return notRun(command.why);
+    const run = await runCheck({
+      ...options,
+      dir: root,
+      cmd: command.argv.join(" "),
+      env: { ...command.env, ...options.env },
+      protocol: read.target.protocol,
+      unpackedZip: true,
+    });
+    const zipFindings = read.findings;
+    const findings = sortFindings(mergeFindings([...zipFindings, ...run.findings]));
+    const { summary, ...header } = reportVerdict(findings);
+    const report: CheckReport = {
+      ...run,
+      ...header,
+      target: {
+        ...read.target,
+        argv: run.target.argv,
+        origin: `${target.origin}; unpacked and started here`,
+      },
+      environment: {
+        ...run.environment,
+        notes: [
+          ...command.notes,
+          ...(unpacked.refused.length > 0
+            ? [`not unpacked: ${unpacked.refused.map((r) => `${r.path} (${r.problem})`).join(", ")}`]
+            : []),
+          ...run.environment.notes,
+        ],
+      },
+      ...(read.codeZip ? { codeZip: read.codeZip } : {}),
+      findings,
+      summary,
+    };
+    // The unpacked tree is gone when the report is read: name its files inside the zip.
+    const inZip = `${basename(options.dir)}!`;
+    return JSON.parse(JSON.stringify(report).split(root).join(inZip)) as CheckReport;
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
 }
 
 /** What a process prints when it has no route out (errno ENETUNREACH, no resolver reachable). */

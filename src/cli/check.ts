@@ -20,6 +20,7 @@ interface CheckFlags {
   maxZipMb?: string;
   maxUnzippedMb?: string;
   env: string[];
+  run: boolean;
 }
 
 /** `--env KEY=VALUE`, repeatable: the runtime's environmentVariables. */
@@ -80,6 +81,7 @@ export function registerCheck(program: Command): void {
     )
     .option("--max-zip-mb <MiB>", "the zipped size limit (default: the documented 250)")
     .option("--max-unzipped-mb <MiB>", "the unzipped size limit (default: the documented 750)")
+    .option("--no-run", "a code zip file: read it only, do not start it from its unpacked tree")
     .option(
       "--env <KEY=VALUE>",
       "an environment variable for the agent, as the runtime's environmentVariables (repeatable)",
@@ -107,6 +109,7 @@ export function registerCheck(program: Command): void {
       const codeZip = {
         ...(flags.runtime !== undefined ? { runtime: flags.runtime } : {}),
         ...(flags.entryPoint !== undefined ? { entryPoint: entryPointItems(flags.entryPoint) } : {}),
+        ...(flags.run === false ? { noRun: true } : {}),
         limits: {
           ...(zipBytes !== undefined ? { zipBytes } : {}),
           ...(unzippedBytes !== undefined ? { unzippedBytes } : {}),

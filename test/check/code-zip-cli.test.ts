@@ -31,8 +31,8 @@ afterAll(async () => {
 });
 
 describe("check of a code zip file", () => {
-  it("reads the zip without running it, reports the findings as JSON and exits 1", async () => {
-    const result = await checkZip("--format", "json");
+  it("reads the zip without running it (--no-run), reports the findings as JSON and exits 1", async () => {
+    const result = await checkZip("--format", "json", "--no-run");
     expect(result.code, result.stderr).toBe(1);
     const report = checkReportSchema.parse(JSON.parse(result.stdout));
     expect(report.startup.outcome).toBe("not-run");
@@ -42,6 +42,21 @@ describe("check of a code zip file", () => {
       "CODE_ZIP_NATIVE_ARCH",
     ]);
     expect(report.environment.notes.join(" ")).toContain("the zip was read, not run");
+  });
+
+  it("starts the agent from the unpacked zip, names the interpreter that ran it, and sees the missing module fail", async () => {
+    const result = await checkZip("--format", "json", "--startup-timeout", "10");
+    const report = checkReportSchema.parse(JSON.parse(result.stdout));
+    expect(result.code, result.stderr).toBe(1);
+    expect(report.startup.outcome).toBe("exited");
+    const notes = report.environment.notes.join("\n");
+    expect(notes).toMatch(/started from the unpacked zip with \S*python\S* \(Python 3\.\d+\.\d+\)/);
+    expect(notes).toContain("site-packages were not used");
+    const ids = report.findings.map((f) => f.id);
+    expect(ids).toEqual(expect.arrayContaining(["CODE_ZIP_DEPS_MISSING", "STARTUP_CRASH"]));
+    expect(ids).not.toContain("HOST_MODULE_NOT_INSTALLED");
+    // The unpacked tree is named inside the zip, not by a temporary path.
+    expect(result.stdout).not.toContain("acd-zip-run-");
   });
 
   it("takes the runtime and entry point from the AgentCore CLI project the zip sits in", async () => {
@@ -90,7 +105,7 @@ describe("check of a code zip file", () => {
   });
 
   it("prints the zip in the text report", async () => {
-    const result = await checkZip("--max-zip-mb", "0.0001");
+    const result = await checkZip("--max-zip-mb", "0.0001", "--no-run");
     expect(result.stdout).toContain("not run: the code zip was read, not started");
     expect(result.stdout).toContain("CODE_ZIP_TOO_LARGE");
   });
