@@ -67,7 +67,7 @@ export function registerDiagnose(program: Command): void {
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
-    .option("--format <format>", "text | markdown | json | sarif", "text")
+    .option("--format <format>", DIAGNOSE_FORMATS.join(" | "), "text")
     .option("--out <file>", "write the report to a file")
     .action(async (runtime: string, flags: DiagnoseFlags) => {
       if (!(DIAGNOSE_FORMATS as string[]).includes(flags.format))

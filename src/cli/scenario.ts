@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { type DiagnoseFormat, renderDiagnosis } from "../diagnose/render.js";
+import { DIAGNOSE_FORMATS, type DiagnoseFormat, renderDiagnosis } from "../diagnose/render.js";
 import { accuracyTable, expectedText, type ScenarioSummary, summarize } from "../scenario/accuracy.js";
 import { junitReport } from "../scenario/junit.js";
 import { listScenarios, loadScenario, runScenario, type ScenarioResult } from "../scenario/run.js";
@@ -88,12 +88,12 @@ export function registerScenario(program: Command): void {
       "--observe",
       "before diagnosing, show what an engineer sees: status, the invocation's error, the ENI by description and by tag, CloudTrail",
     )
-    .option("--format <format>", "the diagnosis as text | markdown | json", "text")
+    .option("--format <format>", `the diagnosis as ${DIAGNOSE_FORMATS.join(" | ")}`, "text")
     .option("--out <file>", "write the diagnosis to a file")
     .action(
       async (dir: string, flags: { keep?: boolean; observe?: boolean; format: string; out?: string }) => {
-        if (!["text", "markdown", "json"].includes(flags.format))
-          throw new UsageError(`--format must be text, markdown or json (got ${flags.format}).`);
+        if (!(DIAGNOSE_FORMATS as string[]).includes(flags.format))
+          throw new UsageError(`--format must be ${DIAGNOSE_FORMATS.join(", ")} (got ${flags.format}).`);
         const loaded = await loadScenario(resolve(dir));
         process.stderr.write(`${loaded.name}: ${loaded.scenario.story.trim()}\n\n`);
         const progress = progressReporter<string>(process.stderr);

@@ -2,9 +2,12 @@ import pc from "picocolors";
 import { findingMarkdownLines, findingTextLines, markdownCell } from "../findings/render.js";
 import { renderSarif } from "../findings/sarif.js";
 import { describeSource } from "../findings/types.js";
+import { renderHtml } from "./render-html.js";
+import { mermaidPaths, pathHeadline } from "./render-paths.js";
 import { diagnoseReport } from "./report.js";
 import type { DiagnoseReport } from "./report-schema.js";
 import type { Diagnosis } from "./run.js";
+import { verdictHeadline } from "./verdict.js";
 
 /**
  * The renderers of `diagnose`, keyed by format. Each is a function of the
@@ -16,16 +19,6 @@ export interface RenderOptions {
 }
 
 type Renderer = (report: DiagnoseReport, options: RenderOptions) => string;
-
-/** The verdict in a line, for the text headline and the Markdown summary. */
-function verdictHead(report: DiagnoseReport): { label: string; text: string } {
-  const v = report.verdict;
-  if (v.verdict === "finding") return { label: "No failure seen, but", text: `${v.rootCause}: ${v.title}` };
-  if (v.role === "symptom")
-    return { label: `Observed symptom (${v.verdict})`, text: `${v.rootCause}: ${v.title}` };
-  if (v.rootCause) return { label: `Root cause (${v.verdict})`, text: `${v.rootCause}: ${v.title}` };
-  return { label: v.verdict === "healthy" ? "Healthy" : "Undetermined", text: v.title };
-}
 
 function renderText(report: DiagnoseReport, { color }: RenderOptions): string {
   const c = pc.createColors(color);
@@ -108,7 +101,7 @@ function renderText(report: DiagnoseReport, { color }: RenderOptions): string {
 
 function renderMarkdown(report: DiagnoseReport): string {
   const r = report.runtime;
-  const head = verdictHead(report);
+  const head = verdictHeadline(report.verdict);
   const comparison = report.comparison;
   const lines = [
     `# Diagnosis of ${r.name} (${r.id})`,
@@ -138,6 +131,25 @@ function renderMarkdown(report: DiagnoseReport): string {
           "",
         ]
       : []),
+    "## Network paths",
+    "",
+    ...(report.paths.length > 0
+      ? [
+          "Each destination the agent needs, from the collected VPC state; the broken hop is marked with the state that breaks it.",
+          "",
+          ...mermaidPaths(report.paths),
+          "",
+          ...report.paths.flatMap((p) => [
+            `- **${pathHeadline(p)}** (${p.need})${p.brokenBy ? `: ${p.brokenBy.rule} (${p.brokenBy.source})` : ""}`,
+            ...p.observed.map((o) => `  - replay: ${o}`),
+          ]),
+        ]
+      : [
+          r.networkMode === "VPC"
+            ? "No path was judged: the VPC's state was not read (see the limits of this report)."
+            : "PUBLIC mode: the runtime reaches AWS over AgentCore's own network; there is no VPC path of the account's to draw.",
+        ]),
+    "",
     "## What we know",
     "",
     ...report.knownFacts.flatMap((t) => [
@@ -258,6 +270,7 @@ export const RENDERERS = {
   markdown: renderMarkdown,
   json: (report) => `${JSON.stringify(report, null, 2)}\n`,
   sarif: renderDiagnoseSarif,
+  html: renderHtml,
 } as const satisfies Record<string, Renderer>;
 
 export type DiagnoseFormat = keyof typeof RENDERERS;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { evidenceSchema, findingIdSchema, findingSchema } from "../findings/schema.js";
+import { PATH_HOP_KINDS, PATH_HOP_STATES } from "../net/path-picture.js";
 
 /**
  * The JSON report of `diagnose` (`--format json`, built by `diagnoseReport`):
@@ -99,6 +100,49 @@ export const diagnoseReportSchema = z.strictObject({
     .array(hypothesisSchema)
     .describe(
       "Every known cause of the symptom, ranked, whether or not a rule fired, with the evidence both ways",
+    ),
+  paths: z
+    .array(
+      z.strictObject({
+        service: z.string().describe("The AWS service's endpoint prefix, e.g. sts, bedrock-runtime, logs"),
+        need: z
+          .string()
+          .describe("Why the agent needs it: its own call (file:line), the STS stand-in, or telemetry"),
+        status: z
+          .enum(["reachable", "blocked", "unknown"])
+          .describe(
+            "The reachability judge's verdict from the collected VPC state (worst over the runtime's subnets)",
+          ),
+        subnetId: z.string().describe("The subnet the path starts from"),
+        hops: z
+          .array(
+            z.strictObject({
+              kind: z.enum(PATH_HOP_KINDS),
+              label: z.string(),
+              state: z
+                .enum(PATH_HOP_STATES)
+                .describe(
+                  "ok: passed; broken: the traffic stops here; unreached: after the break; unknown: not followed",
+                ),
+            }),
+          )
+          .describe("The path as a row of hops, from the runtime's interface to the service"),
+        brokenBy: z
+          .strictObject({
+            rule: z.string().describe("What stops the traffic, as the judge read it from EC2 state"),
+            source: z.string().describe("The EC2 call and field it was read from"),
+          })
+          .optional()
+          .describe("Blocked or unknown paths: the state that decides it"),
+        observed: z
+          .array(z.string())
+          .describe(
+            "What the replay saw of the agent's own connections to this service (empty without a replay)",
+          ),
+      }),
+    )
+    .describe(
+      "VPC mode: the path to each destination the agent needs, for the report's pictures; empty in PUBLIC mode",
     ),
   nextSteps: z
     .array(

@@ -2,6 +2,7 @@ import type { Finding } from "../findings/index.js";
 import { TOOL_VERSION } from "../version.js";
 import { knownFacts } from "./known-facts.js";
 import { nextSteps, supportCaseText } from "./next-steps.js";
+import { reportPaths } from "./path-pictures.js";
 import type { DiagnoseReport } from "./report-schema.js";
 import { type Diagnosis, NOT_YET_COLLECTED } from "./run.js";
 import { verdictOf } from "./verdict.js";
@@ -39,6 +40,7 @@ export function diagnoseReport(d: Diagnosis): DiagnoseReport {
     knownFacts: knownFacts(d.evidence, d.derived),
     findings: rootCauseFirst(d.findings, verdict.rootCause),
     hypotheses: d.hypotheses,
+    paths: reportPaths(d.evidence, d.derived),
     nextSteps: nextSteps(d.evidence, d.hypotheses, d.derived),
     supportCase: supportCaseText(d.evidence, d.findings, d.hypotheses, d.derived, verdict),
     timeline: (d.evidence.timeline?.value ?? []).map((e) => ({

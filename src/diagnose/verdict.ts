@@ -46,3 +46,12 @@ export function verdictOf(hypotheses: readonly Hypothesis[], findings: readonly 
     title: "No cause is established by the evidence collected",
   };
 }
+
+/** The verdict in a line, for the reports' headlines: a label and what follows it. */
+export function verdictHeadline(v: DiagnoseVerdict): { label: string; text: string } {
+  if (v.verdict === "finding") return { label: "No failure seen, but", text: `${v.rootCause}: ${v.title}` };
+  if (v.role === "symptom")
+    return { label: `Observed symptom (${v.verdict})`, text: `${v.rootCause}: ${v.title}` };
+  if (v.rootCause) return { label: `Root cause (${v.verdict})`, text: `${v.rootCause}: ${v.title}` };
+  return { label: v.verdict === "healthy" ? "Healthy" : "Undetermined", text: v.title };
+}

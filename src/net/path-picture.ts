@@ -1,5 +1,18 @@
 import type { Blocker, Reachability } from "./reachability.js";
 
+export const PATH_HOP_KINDS = [
+  "interface",
+  "dns",
+  "security-group",
+  "route-table",
+  "endpoint",
+  "nat",
+  "gateway-endpoint",
+  "service",
+] as const;
+
+export const PATH_HOP_STATES = ["ok", "broken", "unreached", "unknown"] as const;
+
 /**
  * A path from a runtime's interface to one AWS service as a row of hops, for
  * pictures (the emulator console, the report's diagrams): which hop carried
@@ -7,18 +20,10 @@ import type { Blocker, Reachability } from "./reachability.js";
  * reachability judge's verdict only, so a picture never says more than it.
  */
 export interface PathHop {
-  kind:
-    | "interface"
-    | "dns"
-    | "security-group"
-    | "route-table"
-    | "endpoint"
-    | "nat"
-    | "gateway-endpoint"
-    | "service";
+  kind: (typeof PATH_HOP_KINDS)[number];
   label: string;
   /** ok: traffic passed; broken: traffic stopped here; unreached: after the break; unknown: a route the judge does not follow. */
-  state: "ok" | "broken" | "unreached" | "unknown";
+  state: (typeof PATH_HOP_STATES)[number];
 }
 
 /** Which hop each blocker stops the traffic at. */

@@ -1,3 +1,4 @@
+import { xmlText } from "../util/markup.js";
 import type { ScenarioSummary } from "./accuracy.js";
 
 /**
@@ -6,17 +7,6 @@ import type { ScenarioSummary } from "./accuracy.js";
  * cause or a missing finding is a failure, a scenario that could not run an
  * error, each with what was expected and what was diagnosed.
  */
-
-/** Characters XML 1.0 cannot carry are dropped; the five specials escaped. */
-export function xmlText(text: string): string {
-  return text
-    .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, "")
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&apos;");
-}
 
 function passed(row: ScenarioSummary): boolean {
   return (
