@@ -10,6 +10,7 @@ import { INTERNAL_PREFIX, type InternalApiContext, internalRoute } from "./inter
 import { findPathRoute, type PathRoute } from "./path-route.js";
 import type { MatchedOperation, ProtocolCodec, WireRequest, WireResponse } from "./protocol/codec.js";
 import { AwsError } from "./protocol/errors.js";
+import { pageOutput } from "./protocol/paginator.js";
 import { validateInput } from "./protocol/validate.js";
 import type { Store } from "./store/store.js";
 
@@ -274,9 +275,16 @@ export function createEmulatorServer(options: ServerOptions): Server {
           );
         }
         const output = await (service.transactional === false
-          ? handler(input, ctx)
+          ? Promise.resolve(handler(input, ctx)).then((result) =>
+              pageOutput(codec.model, operation.name, input, result),
+            )
           : options.store.transaction(() => {
-              const result = handler(input, ctx) as Record<string, unknown>;
+              const result = pageOutput(
+                codec.model,
+                operation.name,
+                input,
+                handler(input, ctx) as Record<string, unknown>,
+              );
               record(input, { output: result });
               return result;
             }));

@@ -48,10 +48,10 @@ export function controlPlaneAdapter(
       onRuntimeDeleted(input.agentRuntimeId!);
       return result;
     },
-    ListAgentRuntimes: (input: ListAgentRuntimesCommandInput, ctx: RequestContext) =>
-      runtimes.listRuntimes(ctx, input.maxResults, input.nextToken),
+    ListAgentRuntimes: (_input: ListAgentRuntimesCommandInput, ctx: RequestContext) =>
+      runtimes.listRuntimes(ctx),
     ListAgentRuntimeVersions: (input: ListAgentRuntimeVersionsCommandInput, ctx: RequestContext) =>
-      runtimes.listVersions(ctx, input.agentRuntimeId!, input.maxResults, input.nextToken),
+      runtimes.listVersions(ctx, input.agentRuntimeId!),
     CreateAgentRuntimeEndpoint: (input: CreateAgentRuntimeEndpointCommandInput, ctx: RequestContext) =>
       runtimes.createEndpoint(ctx, input as Parameters<AgentRuntimes["createEndpoint"]>[1]),
     GetAgentRuntimeEndpoint: (input: GetAgentRuntimeEndpointCommandInput, ctx: RequestContext) =>
@@ -64,7 +64,7 @@ export function controlPlaneAdapter(
     DeleteAgentRuntimeEndpoint: (input: DeleteAgentRuntimeEndpointCommandInput, ctx: RequestContext) =>
       runtimes.deleteEndpoint(ctx, input.agentRuntimeId!, input.endpointName!),
     ListAgentRuntimeEndpoints: (input: ListAgentRuntimeEndpointsCommandInput, ctx: RequestContext) =>
-      runtimes.listEndpoints(ctx, input.agentRuntimeId!, input.maxResults, input.nextToken),
+      runtimes.listEndpoints(ctx, input.agentRuntimeId!),
     TagResource: (input: TagResourceCommandInput, ctx: RequestContext) =>
       runtimes.tagResource(ctx, input.resourceArn!, input.tags ?? {}),
     UntagResource: (input: UntagResourceCommandInput, ctx: RequestContext) =>

@@ -142,23 +142,6 @@ function scopeOf(ctx: RequestContext): Scope {
   return { account: ctx.account, region: ctx.region };
 }
 
-function page<T>(
-  items: T[],
-  maxResults: number | undefined,
-  nextToken: string | undefined,
-): { items: T[]; nextToken?: string } {
-  const start = nextToken ? Number(Buffer.from(nextToken, "base64url").toString("utf8")) : 0;
-  if (!Number.isInteger(start) || start < 0 || start > items.length) {
-    throw new AwsError("ValidationException", "Invalid nextToken", { reason: "FieldValidationFailed" });
-  }
-  const size = maxResults ?? 100;
-  const end = start + size;
-  return {
-    items: items.slice(start, end),
-    ...(end < items.length ? { nextToken: Buffer.from(String(end)).toString("base64url") } : {}),
-  };
-}
-
 /**
  * AgentCore Runtime's control plane: runtimes, their immutable versions, and
  * endpoints. Statuses are derived from recorded times and failures, never
@@ -408,28 +391,22 @@ export class AgentRuntimes {
     };
   }
 
-  listRuntimes(ctx: RequestContext, maxResults?: number, nextToken?: string) {
+  /** Every live runtime (the wire layer cuts the page the caller asked for). */
+  listRuntimes(ctx: RequestContext) {
     const runtimes = this.store
       .list<StoredRuntime>(RUNTIME, scopeOf(ctx))
       .filter((r) => !isGone(r, ctx.now))
       .map((r) => this.view(ctx, r, this.version(ctx, r, r.latestVersion)));
-    const { items, nextToken: next } = page(runtimes, maxResults, nextToken);
-    return {
-      agentRuntimes: items.map(summary),
-      ...(next ? { nextToken: next } : {}),
-    };
+    return { agentRuntimes: runtimes.map(summary) };
   }
 
-  listVersions(ctx: RequestContext, id: string, maxResults?: number, nextToken?: string) {
+  /** Every version of a runtime, newest first (the wire layer pages). */
+  listVersions(ctx: RequestContext, id: string) {
     const runtime = this.liveRuntime(ctx, id);
     const versions = [];
     for (let n = runtime.latestVersion; n >= 1; n--)
       versions.push(this.view(ctx, runtime, this.version(ctx, runtime, n)));
-    const { items, nextToken: next } = page(versions, maxResults, nextToken);
-    return {
-      agentRuntimes: items.map(summary),
-      ...(next ? { nextToken: next } : {}),
-    };
+    return { agentRuntimes: versions.map(summary) };
   }
 
   /** The version an endpoint serves now: its target once READY, else the one before. */
@@ -624,7 +601,8 @@ export class AgentRuntimes {
     return this.view(ctx, runtime, this.version(ctx, runtime, live));
   }
 
-  listEndpoints(ctx: RequestContext, runtimeId: string, maxResults?: number, nextToken?: string) {
+  /** Every live endpoint of a runtime (the wire layer pages). */
+  listEndpoints(ctx: RequestContext, runtimeId: string) {
     const runtime = this.liveRuntime(ctx, runtimeId);
     const endpoints = this.store
       .list<StoredEndpoint>(ENDPOINT, scopeOf(ctx))
@@ -632,8 +610,7 @@ export class AgentRuntimes {
         (e) => e.agentRuntimeEndpointArn.startsWith(`${runtime.agentRuntimeArn}/`) && !isGone(e, ctx.now),
       )
       .map((e) => this.endpointView(ctx, runtime, e));
-    const { items, nextToken: next } = page(endpoints, maxResults, nextToken);
-    return { runtimeEndpoints: items, ...(next ? { nextToken: next } : {}) };
+    return { runtimeEndpoints: endpoints };
   }
 
   // ---- read-only views for the emulator's console

@@ -236,16 +236,8 @@ export class Trail {
         return time >= start && time <= end && matches(e);
       })
       .reverse();
-    const offset = input.NextToken ? Number(Buffer.from(input.NextToken, "base64url").toString("utf8")) : 0;
-    if (!Number.isInteger(offset) || offset < 0 || offset > events.length) {
-      throw new AwsError("InvalidNextTokenException", "Invalid NextToken.");
-    }
-    const size = input.MaxResults ?? 50;
-    const page = events.slice(offset, offset + size);
-    const next =
-      offset + size < events.length ? Buffer.from(String(offset + size)).toString("base64url") : undefined;
     return {
-      Events: page.map((e) => ({
+      Events: events.map((e) => ({
         EventId: e.record.eventID,
         EventName: e.record.eventName,
         ReadOnly: String(e.record.readOnly),
@@ -256,7 +248,6 @@ export class Trail {
         Resources: e.resources.map((r) => ({ ResourceType: r.type, ResourceName: r.name })),
         CloudTrailEvent: JSON.stringify(e.record),
       })),
-      ...(next ? { NextToken: next } : {}),
     };
   }
 }

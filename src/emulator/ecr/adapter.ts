@@ -54,39 +54,6 @@ function idProblem(id: ImageIdentifier): { failureCode: string; failureReason: s
   return undefined;
 }
 
-/** Page size when the caller sets no maxResults (DescribeRepositories and DescribeImages). */
-const DEFAULT_PAGE_SIZE = 100;
-
-/** Opaque paging token: the index the next page starts at, base64url JSON. */
-function pageStart(token: string | undefined): number {
-  if (token === undefined) return 0;
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
-  } catch {
-    value = undefined;
-  }
-  const start = (value as { start?: unknown } | undefined)?.start;
-  if (typeof start !== "number" || !Number.isInteger(start) || start < 0) {
-    throw invalidParameter("Invalid parameter at 'nextToken' failed to satisfy constraint: 'invalid token'");
-  }
-  return start;
-}
-
-function page<T>(
-  items: T[],
-  input: { nextToken?: string; maxResults?: number },
-): { items: T[]; next?: string } {
-  const start = pageStart(input.nextToken);
-  const end = start + (input.maxResults ?? DEFAULT_PAGE_SIZE);
-  return {
-    items: items.slice(start, end),
-    ...(end < items.length
-      ? { next: Buffer.from(JSON.stringify({ start: end })).toString("base64url") }
-      : {}),
-  };
-}
-
 type ImageMatch = { image: EcrImage } | { failureCode: string; failureReason: string };
 
 /** The image an id names: by digest, by tag, or both when they agree. */
@@ -218,11 +185,7 @@ export function ecrAdapter(ecr: Ecr): Adapter {
         const repositories = input.repositoryNames.map((name) => mustRepository(ctx, input.registryId, name));
         return { repositories: repositories.map((r) => repositoryView(scope, r.repository)) };
       }
-      const { items, next } = page(ecr.repositories(scope), input);
-      return {
-        repositories: items.map((r) => repositoryView(scope, r)),
-        ...(next ? { nextToken: next } : {}),
-      };
+      return { repositories: ecr.repositories(scope).map((r) => repositoryView(scope, r)) };
     },
 
     DescribeImages: (input: DescribeImagesCommandInput, ctx) => {
@@ -244,11 +207,7 @@ export function ecrAdapter(ecr: Ecr): Adapter {
       const matching = all.filter(
         (i) => tagStatus === "ANY" || (tagStatus === "TAGGED") === i.tags.length > 0,
       );
-      const { items, next } = page(matching, input);
-      return {
-        imageDetails: items.map((i) => imageDetail(scope, i)),
-        ...(next ? { nextToken: next } : {}),
-      };
+      return { imageDetails: matching.map((i) => imageDetail(scope, i)) };
     },
 
     // The stored manifest whatever acceptedMediaTypes says: ECR converts only Docker schema 2 to schema 1, which the registry does not store.
@@ -296,8 +255,7 @@ export function ecrAdapter(ecr: Ecr): Adapter {
               ? []
               : image.tags.map((imageTag) => ({ imageDigest: image.digest, imageTag })),
         );
-      const { items, next } = page(ids, input);
-      return { imageIds: items, ...(next ? { nextToken: next } : {}) };
+      return { imageIds: ids };
     },
 
     /** By digest: the image and all its tags. By tag: the tag; an image left with no tag goes with it. */

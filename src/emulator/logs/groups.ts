@@ -7,8 +7,6 @@ import type {
 } from "@aws-sdk/client-cloudwatch-logs";
 import { AwsError } from "../protocol/errors.js";
 import {
-  decodePageToken,
-  encodePageToken,
   groupArn,
   invalidParameter,
   KIND,
@@ -23,8 +21,6 @@ import { deleteStreamEvents, storedBytes } from "./events.js";
 export const RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
-
-const DEFAULT_DESCRIBE_LIMIT = 50;
 
 /** Writes a new group; the caller has checked that the name is free. */
 export function putNewGroup(
@@ -93,9 +89,6 @@ export function groupView(call: LogsCall, group: StoredGroup): LogGroup {
   };
 }
 
-const isAfterName = (value: unknown): value is { after: string } =>
-  typeof (value as { after?: unknown })?.after === "string";
-
 /**
  * DescribeLogGroups: ASCII order by name, a prefix or a case-sensitive
  * substring (`logGroupNamePattern`, whose answer carries only the name,
@@ -108,22 +101,16 @@ export function describeLogGroups(call: LogsCall, input: DescribeLogGroupsComman
       "logGroupNamePrefix and logGroupNamePattern are mutually exclusive. Only one of these parameters can be passed.",
     );
   }
-  const after = input.nextToken ? decodePageToken(input.nextToken, isAfterName).after : undefined;
   const matching = call.store
     .list<StoredGroup>(KIND.group, call.scope)
     .filter((g) => prefix === undefined || g.name.startsWith(prefix))
     .filter((g) => pattern === undefined || g.name.includes(pattern))
     .filter((g) => input.logGroupClass === undefined || g.logGroupClass === input.logGroupClass)
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .filter((g) => after === undefined || g.name > after);
-  const page = matching.slice(0, input.limit ?? DEFAULT_DESCRIBE_LIMIT);
-  const logGroups = page.map((g) =>
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const logGroups = matching.map((g) =>
     pattern === undefined
       ? groupView(call, g)
       : { logGroupName: g.name, creationTime: g.creationTime, arn: `${groupArn(call, g.name)}:*` },
   );
-  return {
-    logGroups,
-    ...(page.length < matching.length ? { nextToken: encodePageToken({ after: page.at(-1)!.name }) } : {}),
-  };
+  return { logGroups };
 }

@@ -6,8 +6,6 @@ import type {
 } from "@aws-sdk/client-cloudwatch-logs";
 import { AwsError } from "../protocol/errors.js";
 import {
-  decodePageToken,
-  encodePageToken,
   groupArn,
   groupNameOf,
   invalidParameter,
@@ -18,8 +16,6 @@ import {
   type StoredStream,
 } from "./common.js";
 import { deleteStreamEvents } from "./events.js";
-
-const DEFAULT_DESCRIBE_LIMIT = 50;
 
 /** Writes a new stream in an existing group; the caller has checked that the name is free. */
 export function putNewStream(call: LogsCall, group: string, name: string): StoredStream {
@@ -58,9 +54,6 @@ function streamView(call: LogsCall, group: string, stream: StoredStream): LogStr
   };
 }
 
-const isOffset = (value: unknown): value is { offset: number } =>
-  Number.isInteger((value as { offset?: unknown })?.offset) && (value as { offset: number }).offset > 0;
-
 /**
  * DescribeLogStreams: by name (default) or by last event time, ascending
  * unless `descending`; a name prefix only with name order, as AWS allows.
@@ -81,10 +74,5 @@ export function describeLogStreams(call: LogsCall, input: DescribeLogStreamsComm
       byTime ? (a, b) => (a.lastEventTimestamp ?? 0) - (b.lastEventTimestamp ?? 0) || byName(a, b) : byName,
     );
   if (input.descending) ordered.reverse();
-  const offset = input.nextToken ? decodePageToken(input.nextToken, isOffset).offset : 0;
-  const end = offset + (input.limit ?? DEFAULT_DESCRIBE_LIMIT);
-  return {
-    logStreams: ordered.slice(offset, end).map((s) => streamView(call, group.name, s)),
-    ...(end < ordered.length ? { nextToken: encodePageToken({ offset: end }) } : {}),
-  };
+  return { logStreams: ordered.map((s) => streamView(call, group.name, s)) };
 }

@@ -62,21 +62,74 @@ export interface ServiceModel {
   };
   operations: Record<string, Operation>;
   shapes: Record<string, Shape>;
+  /** botocore's paginators (`<name>.paginators.json`), joined on load: how each list operation pages. */
+  pagination?: Readonly<Record<string, PaginatorSpec>>;
+  /** The emulator's per-service corrections and quirks (`models/patches/<name>.json`), joined on load. */
+  patches?: ModelPatches;
+}
+
+/** One botocore paginator: which input member carries the token and the page size, which output members the token and the items. */
+export interface PaginatorSpec {
+  input_token: string | string[];
+  output_token: string | string[];
+  limit_key?: string;
+  result_key?: string | string[];
+  more_results?: string;
+}
+
+/** An AWS error as data: its code, its message (`{token}` stands for the value refused), extra members. */
+export interface ErrorSpec {
+  code: string;
+  message: string;
+  extra?: Record<string, unknown>;
+}
+
+/**
+ * What a service does that its botocore model does not say, as data the wire
+ * layer reads (`models/patches/<name>.json`; see the README there).
+ */
+export interface ModelPatches {
+  /** The wire layer pages the operations botocore's paginators name (the handler answers the whole list). */
+  paging?: {
+    /** Page size when the caller sets no limit; unset: the whole list. */
+    defaultLimit?: number;
+    /** The service's answer to a token it did not hand out. */
+    invalidToken: ErrorSpec;
+    /** Per operation: its own default page size, or the output member a page ends on (a keyset token, stable under inserts). */
+    operations?: Record<string, { defaultLimit?: number; afterMember?: string }>;
+    /** Operations whose handler pages itself (tokens that are positions in time, not in a list). */
+    handledByService?: string[];
+  };
 }
 
 // src/emulator/protocol and dist/emulator/protocol sit at the same depth below the package root.
 const MODEL_DIRS = ["../../../models/aws/", "../../../models/authored/"].map(
   (dir) => new URL(dir, import.meta.url),
 );
+const PATCH_DIR = new URL("../../../models/patches/", import.meta.url);
+
+function readJson(url: URL | undefined): unknown {
+  return url && existsSync(url) ? JSON.parse(readFileSync(url, "utf8")) : undefined;
+}
 const cache = new Map<string, ServiceModel>();
 
-/** Loads a service model: botocore's full one when vendored (models/aws), else ours (models/authored). Once. */
+/**
+ * Loads a service model: botocore's full one when vendored (models/aws), else
+ * ours (models/authored); with botocore's paginators for it (models/aws) and
+ * our patches (models/patches) when there are any. Once.
+ */
 export function loadServiceModel(name: string): ServiceModel {
   let model = cache.get(name);
   if (!model) {
     const file = MODEL_DIRS.map((dir) => new URL(`${name}.json`, dir)).find((url) => existsSync(url));
     if (!file) throw new Error(`no service model named ${name} in models/aws or models/authored`);
     model = JSON.parse(readFileSync(file, "utf8")) as ServiceModel;
+    const paginators = readJson(
+      MODEL_DIRS.map((dir) => new URL(`${name}.paginators.json`, dir)).find((url) => existsSync(url)),
+    ) as { pagination?: Record<string, PaginatorSpec> } | undefined;
+    if (paginators?.pagination) model.pagination = paginators.pagination;
+    const patches = readJson(new URL(`${name}.json`, PATCH_DIR)) as ModelPatches | undefined;
+    if (patches) model.patches = patches;
     cache.set(name, model);
   }
   return model;

@@ -11,7 +11,6 @@ import type {
 } from "@aws-sdk/client-secrets-manager";
 import type { Environment } from "../context.js";
 import { AwsError } from "../protocol/errors.js";
-import { decodePageToken, encodePageToken, isOffsetToken } from "../protocol/page-token.js";
 import type { Scope, Store } from "../store/store.js";
 
 const KIND = "secretsmanager.secret";
@@ -326,13 +325,7 @@ export class SecretsManager {
       )
       .map(({ secret }) => secret);
     if (input.SortOrder === "desc") listed.reverse();
-    const start = input.NextToken === undefined ? 0 : offsetOf(input.NextToken);
-    const size = input.MaxResults ?? 100;
-    const page = listed.slice(start, start + size);
-    return {
-      SecretList: page.map((secret) => this.view(secret, "SecretVersionsToStages")),
-      ...(start + size < listed.length ? { NextToken: tokenOf(start + size) } : {}),
-    };
+    return { SecretList: listed.map((secret) => this.view(secret, "SecretVersionsToStages")) };
   }
 
   deleteSecret(call: SecretsCall, input: DeleteSecretCommandInput) {
@@ -405,12 +398,3 @@ function fieldsOf(secret: StoredSecret, key: string): string[] {
       ];
   }
 }
-
-const tokenOf = (offset: number) => encodePageToken({ offset });
-
-const offsetOf = (token: string): number =>
-  decodePageToken(
-    token,
-    isOffsetToken,
-    () => new AwsError("InvalidNextTokenException", "The NextToken value is invalid."),
-  ).offset;

@@ -10,7 +10,6 @@ import type {
 } from "@aws-sdk/client-ssm";
 import { AwsError } from "../protocol/errors.js";
 import { javaPattern } from "../protocol/java-regex.js";
-import { decodePageToken, encodePageToken, isOffsetToken } from "../protocol/page-token.js";
 import type { Scope, Store } from "../store/store.js";
 
 const KIND = "ssm.parameter";
@@ -246,12 +245,8 @@ export class ParameterStore {
       .filter((p) => p.name.startsWith(prefix) && p.name.length > prefix.length)
       .filter((p) => input.Recursive || !p.name.slice(prefix.length).includes("/"))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const start = input.NextToken === undefined ? 0 : offsetOf(input.NextToken);
-    const size = input.MaxResults ?? 10;
-    const page = under.slice(start, start + size);
     return {
-      Parameters: page.map((p) => this.view(call, p, p.versions.at(-1)!, input.WithDecryption ?? false)),
-      ...(start + size < under.length ? { NextToken: tokenOf(start + size) } : {}),
+      Parameters: under.map((p) => this.view(call, p, p.versions.at(-1)!, input.WithDecryption ?? false)),
     };
   }
 
@@ -271,12 +266,3 @@ export class ParameterStore {
     return { DeletedParameters: deleted, InvalidParameters: invalid };
   }
 }
-
-const tokenOf = (offset: number) => encodePageToken({ offset });
-
-const offsetOf = (token: string): number =>
-  decodePageToken(
-    token,
-    isOffsetToken,
-    () => new AwsError("InvalidNextToken", "The specified token is not valid."),
-  ).offset;

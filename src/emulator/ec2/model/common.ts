@@ -99,21 +99,3 @@ export function missingParameter(name: string): AwsError {
 export function dependencyViolation(message: string): AwsError {
   return new AwsError("DependencyViolation", message);
 }
-
-/** DescribeX paging: an opaque token over the filtered list, MaxResults as the model bounds it. */
-export function paginate<T>(
-  items: T[],
-  maxResults: number | undefined,
-  nextToken: string | undefined,
-): { items: T[]; NextToken?: string } {
-  const start = nextToken ? Number(Buffer.from(nextToken, "base64url").toString("utf8")) : 0;
-  if (!Number.isInteger(start) || start < 0 || start > items.length) {
-    throw new AwsError("InvalidNextToken", `The token '${nextToken}' is invalid`);
-  }
-  if (maxResults === undefined) return { items: items.slice(start) };
-  const end = start + maxResults;
-  return {
-    items: items.slice(start, end),
-    ...(end < items.length ? { NextToken: Buffer.from(String(end)).toString("base64url") } : {}),
-  };
-}

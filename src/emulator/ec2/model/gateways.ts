@@ -25,7 +25,6 @@ import {
   must,
   newId,
   notFound,
-  paginate,
   selectByIds,
 } from "./common.js";
 import { placeInterface, releaseInterface } from "./network-interfaces.js";
@@ -142,12 +141,15 @@ export function describeInternetGateways(call: Ec2Call, input: DescribeInternetG
     input.InternetGatewayIds,
     (g) => g.InternetGatewayId,
   ).map(igwView);
-  const page = paginate(
-    applyFilters(igws, input.Filters, IGW_FILTERS, (g) => g.Tags ?? [], "DescribeInternetGateways"),
-    input.MaxResults,
-    input.NextToken,
-  );
-  return { InternetGateways: page.items, ...(page.NextToken ? { NextToken: page.NextToken } : {}) };
+  return {
+    InternetGateways: applyFilters(
+      igws,
+      input.Filters,
+      IGW_FILTERS,
+      (g) => g.Tags ?? [],
+      "DescribeInternetGateways",
+    ),
+  };
 }
 
 // NAT gateways
@@ -264,11 +266,15 @@ export function describeNatGateways(call: Ec2Call, input: DescribeNatGatewaysCom
   const chosen = input.NatGatewayIds?.length
     ? all.filter((n) => input.NatGatewayIds!.includes(n.NatGatewayId))
     : all;
-  const page = paginate(
-    // DescribeNatGateways names its filter list `Filter`, unlike the other Describe calls.
-    applyFilters(chosen.map(natView), input.Filter, NAT_FILTERS, (n) => n.Tags ?? [], "DescribeNatGateways"),
-    input.MaxResults,
-    input.NextToken,
-  );
-  return { NatGateways: page.items, ...(page.NextToken ? { NextToken: page.NextToken } : {}) };
+  return {
+    NatGateways:
+      // DescribeNatGateways names its filter list `Filter`, unlike the other Describe calls.
+      applyFilters(
+        chosen.map(natView),
+        input.Filter,
+        NAT_FILTERS,
+        (n) => n.Tags ?? [],
+        "DescribeNatGateways",
+      ),
+  };
 }

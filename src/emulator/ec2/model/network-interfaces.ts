@@ -16,7 +16,6 @@ import {
   list,
   must,
   newId,
-  paginate,
   randomHex,
   selectByIds,
 } from "./common.js";
@@ -257,12 +256,15 @@ export function describeNetworkInterfaces(call: Ec2Call, input: DescribeNetworkI
     input.NetworkInterfaceIds,
     (n) => n.NetworkInterfaceId,
   ).map((n) => interfaceView(call, n));
-  const page = paginate(
-    applyFilters(enis, input.Filters, FILTERS, (n) => n.TagSet ?? [], "DescribeNetworkInterfaces"),
-    input.MaxResults,
-    input.NextToken,
-  );
-  return { NetworkInterfaces: page.items, ...(page.NextToken ? { NextToken: page.NextToken } : {}) };
+  return {
+    NetworkInterfaces: applyFilters(
+      enis,
+      input.Filters,
+      FILTERS,
+      (n) => n.TagSet ?? [],
+      "DescribeNetworkInterfaces",
+    ),
+  };
 }
 
 export function deleteNetworkInterface(call: Ec2Call, input: DeleteNetworkInterfaceCommandInput) {

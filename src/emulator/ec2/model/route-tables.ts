@@ -21,7 +21,6 @@ import {
   list,
   must,
   newId,
-  paginate,
   selectByIds,
 } from "./common.js";
 import type { StoredInternetGateway, StoredNatGateway } from "./gateways.js";
@@ -170,8 +169,7 @@ export function describeRouteTables(call: Ec2Call, input: DescribeRouteTablesCom
     (t) => t.Tags ?? [],
     "DescribeRouteTables",
   );
-  const page = paginate(views, input.MaxResults, input.NextToken);
-  return { RouteTables: page.items, ...(page.NextToken ? { NextToken: page.NextToken } : {}) };
+  return { RouteTables: views };
 }
 
 export function deleteRouteTable(call: Ec2Call, input: DeleteRouteTableCommandInput) {

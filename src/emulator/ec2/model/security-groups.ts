@@ -25,7 +25,6 @@ import {
   missingParameter,
   must,
   newId,
-  paginate,
   selectByIds,
 } from "./common.js";
 import {
@@ -210,8 +209,7 @@ export function describeSecurityGroups(call: Ec2Call, input: DescribeSecurityGro
     (g) => g.Tags ?? [],
     "DescribeSecurityGroups",
   );
-  const page = paginate(views, input.MaxResults, input.NextToken);
-  return { SecurityGroups: page.items, ...(page.NextToken ? { NextToken: page.NextToken } : {}) };
+  return { SecurityGroups: views };
 }
 
 export function deleteSecurityGroup(call: Ec2Call, input: DeleteSecurityGroupCommandInput) {
@@ -409,6 +407,5 @@ export function describeSecurityGroupRules(call: Ec2Call, input: DescribeSecurit
     (r) => r.Tags ?? [],
     "DescribeSecurityGroupRules",
   );
-  const page = paginate(views, input.MaxResults, input.NextToken);
-  return { SecurityGroupRules: page.items, ...(page.NextToken ? { NextToken: page.NextToken } : {}) };
+  return { SecurityGroupRules: views };
 }

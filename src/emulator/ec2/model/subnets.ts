@@ -18,7 +18,6 @@ import {
   list,
   must,
   newId,
-  paginate,
   selectByIds,
 } from "./common.js";
 import { dropSubnetAssociations } from "./route-tables.js";
@@ -153,12 +152,9 @@ export function describeSubnets(call: Ec2Call, input: DescribeSubnetsCommandInpu
   const subnets = selectByIds<StoredSubnet>(call, KIND.subnet, input.SubnetIds, (s) => s.SubnetId).map((s) =>
     subnetView(call, s),
   );
-  const page = paginate(
-    applyFilters(subnets, input.Filters, FILTERS, (s) => s.Tags ?? [], "DescribeSubnets"),
-    input.MaxResults,
-    input.NextToken,
-  );
-  return { Subnets: page.items, ...(page.NextToken ? { NextToken: page.NextToken } : {}) };
+  return {
+    Subnets: applyFilters(subnets, input.Filters, FILTERS, (s) => s.Tags ?? [], "DescribeSubnets"),
+  };
 }
 
 /** DeleteSubnet refuses while an interface (an AgentCore one lingering too) or a NAT gateway lives in it. */

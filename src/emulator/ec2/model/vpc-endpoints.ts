@@ -11,16 +11,7 @@ import type {
 import { prefixListOf, privateDnsNameOf } from "../../../net/vpc/aws-names.js";
 import { AwsError } from "../../protocol/errors.js";
 import { applyFilters, type FilterTable } from "../filters.js";
-import {
-  type Ec2Call,
-  KIND,
-  missingParameter,
-  must,
-  newId,
-  notFound,
-  paginate,
-  selectByIds,
-} from "./common.js";
+import { type Ec2Call, KIND, missingParameter, must, newId, notFound, selectByIds } from "./common.js";
 import { placeInterface, releaseInterface, type StoredInterface } from "./network-interfaces.js";
 import { type StoredRouteTable, setEndpointRoutes } from "./route-tables.js";
 import { defaultGroupOf, type StoredGroup } from "./security-groups.js";
@@ -253,18 +244,15 @@ export function describeVpcEndpoints(call: Ec2Call, input: DescribeVpcEndpointsC
     input.VpcEndpointIds,
     (e) => e.VpcEndpointId,
   );
-  const page = paginate(
-    applyFilters(
+  return {
+    VpcEndpoints: applyFilters(
       endpoints.map((e) => endpointView(call, e)),
       input.Filters,
       FILTERS,
       (e) => e.Tags ?? [],
       "DescribeVpcEndpoints",
     ),
-    input.MaxResults,
-    input.NextToken,
-  );
-  return { VpcEndpoints: page.items, ...(page.NextToken ? { NextToken: page.NextToken } : {}) };
+  };
 }
 
 export function modifyVpcEndpoint(call: Ec2Call, input: ModifyVpcEndpointCommandInput) {

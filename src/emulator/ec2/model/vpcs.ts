@@ -19,7 +19,6 @@ import {
   list,
   must,
   newId,
-  paginate,
   selectByIds,
 } from "./common.js";
 import { createMainRouteTable, deleteMainRouteTable, type StoredRouteTable } from "./route-tables.js";
@@ -114,12 +113,9 @@ const FILTERS: FilterTable<Vpc> = {
 
 export function describeVpcs(call: Ec2Call, input: DescribeVpcsCommandInput) {
   const vpcs = selectByIds<StoredVpc>(call, KIND.vpc, input.VpcIds, (v) => v.VpcId).map(vpcView);
-  const page = paginate(
-    applyFilters(vpcs, input.Filters, FILTERS, (v) => v.Tags ?? [], "DescribeVpcs"),
-    input.MaxResults,
-    input.NextToken,
-  );
-  return { Vpcs: page.items, ...(page.NextToken ? { NextToken: page.NextToken } : {}) };
+  return {
+    Vpcs: applyFilters(vpcs, input.Filters, FILTERS, (v) => v.Tags ?? [], "DescribeVpcs"),
+  };
 }
 
 /** DeleteVpc refuses while anything the user made lives in it; the default group and main table go with it. */

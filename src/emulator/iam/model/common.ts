@@ -151,25 +151,6 @@ export function mergeTags(
   return merged.map((t) => ({ Key: t.Key!, Value: t.Value ?? "" }));
 }
 
-/** IAM's Marker/MaxItems paging (MaxItems defaults to 100): an opaque marker over the list. */
-export function page<T>(
-  items: readonly T[],
-  maxItems: number | undefined,
-  marker: string | undefined,
-): { items: T[]; IsTruncated: boolean; Marker?: string } {
-  const start = marker ? Number(Buffer.from(marker, "base64url").toString("utf8")) : 0;
-  if (!Number.isInteger(start) || start < 0 || start > items.length) {
-    throw invalidInput("Invalid Marker.");
-  }
-  const end = start + (maxItems ?? 100);
-  const truncated = end < items.length;
-  return {
-    items: items.slice(start, end),
-    IsTruncated: truncated,
-    ...(truncated ? { Marker: Buffer.from(String(end)).toString("base64url") } : {}),
-  };
-}
-
 /** IAM lists in name order. */
 export function byName<T>(name: (t: T) => string): (a: T, b: T) => number {
   return (a, b) => (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0);

@@ -26,7 +26,6 @@ import {
   mergeTags,
   newUniqueId,
   noSuchEntity,
-  page,
   type StoredPolicy,
   type StoredRole,
   scopeOf,
@@ -216,8 +215,7 @@ export function listPolicies(call: IamCall, input: ListPoliciesCommandInput) {
     .filter((p) => p.Path.startsWith(prefix))
     .filter((p) => !input.OnlyAttached || p.AttachmentCount > 0)
     .sort(byName((p) => p.PolicyName));
-  const { items, ...paging } = page(all, input.MaxItems, input.Marker);
-  return { Policies: items.map(brief), ...paging };
+  return { Policies: all.map(brief) };
 }
 
 export function deletePolicy(call: IamCall, input: DeletePolicyCommandInput) {

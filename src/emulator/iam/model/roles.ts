@@ -28,7 +28,6 @@ import {
   mustRole,
   newUniqueId,
   noSuchEntity,
-  page,
   putRole,
   roleByArn,
   type StoredRole,
@@ -114,8 +113,7 @@ export function listRoles(call: IamCall, input: ListRolesCommandInput) {
     .list<StoredRole>(KIND.role, scopeOf(call))
     .filter((r) => r.Path.startsWith(prefix))
     .sort(byName((r) => r.RoleName.toLowerCase()));
-  const { items, ...paging } = page(roles, input.MaxItems, input.Marker);
-  return { Roles: items.map((r) => roleOutput(r, "list")), ...paging };
+  return { Roles: roles.map((r) => roleOutput(r, "list")) };
 }
 
 export function deleteRole(call: IamCall, input: DeleteRoleCommandInput) {
@@ -176,8 +174,7 @@ export function getRolePolicy(call: IamCall, input: GetRolePolicyCommandInput) {
 export function listRolePolicies(call: IamCall, input: ListRolePoliciesCommandInput) {
   const role = mustRole(call, input.RoleName!);
   const names = Object.keys(role.inlinePolicies).sort(byName((n) => n));
-  const { items, ...paging } = page(names, input.MaxItems, input.Marker);
-  return { PolicyNames: items, ...paging };
+  return { PolicyNames: names };
 }
 
 export function deleteRolePolicy(call: IamCall, input: DeleteRolePolicyCommandInput) {
@@ -223,6 +220,5 @@ export function listAttachedRolePolicies(call: IamCall, input: ListAttachedRoleP
     .filter((p) => p.path.startsWith(prefix))
     .sort(byName((p) => p.name))
     .map((p) => ({ PolicyName: p.name, PolicyArn: p.arn }));
-  const { items, ...paging } = page(attached, input.MaxItems, input.Marker);
-  return { AttachedPolicies: items, ...paging };
+  return { AttachedPolicies: attached };
 }

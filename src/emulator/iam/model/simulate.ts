@@ -1,7 +1,7 @@
 import type { SimulatePrincipalPolicyCommandInput } from "@aws-sdk/client-iam";
 import { parsePolicyDocument } from "../policy-document.js";
 import { type EvaluationResult, evaluate, type PolicySource } from "../policy-evaluation.js";
-import { type IamCall, invalidInput, noSuchRole, page, roleByArn, type StoredRole } from "./common.js";
+import { type IamCall, invalidInput, noSuchRole, roleByArn, type StoredRole } from "./common.js";
 import { resolvePolicy } from "./policies.js";
 
 /** The identity policies a role holds: its inline policies, then its attached managed ones. */
@@ -58,10 +58,9 @@ export function simulatePrincipalPolicy(call: IamCall, input: SimulatePrincipalP
   const requests = input.ActionNames!.flatMap((action) =>
     resources.map((resource) => ({ action, resource })),
   );
-  const { items, ...paging } = page(requests, input.MaxItems, input.Marker);
   const policies = [...rolePolicies(call, role), ...given];
   return {
-    EvaluationResults: items.map(({ action, resource }) => {
+    EvaluationResults: requests.map(({ action, resource }) => {
       const result = evaluate(policies, { action, resource, context });
       return {
         EvalActionName: action,
@@ -74,6 +73,5 @@ export function simulatePrincipalPolicy(call: IamCall, input: SimulatePrincipalP
         MissingContextValues: result.missingContextValues,
       };
     }),
-    ...paging,
   };
 }
