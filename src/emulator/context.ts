@@ -16,9 +16,14 @@ export interface RequestContext {
    */
   caller: UserIdentity;
   now: Date;
+  /** How the request authenticated (SigV4, a bearer token, nothing); unset: SigV4 (calls the emulator makes itself). */
+  inbound?: InboundCredentials;
   /** The Host the request was sent to (`127.0.0.1:4599`, or `api.ecr.us-east-1.amazonaws.com` through the stand-in): where URLs handed back must point. */
   host?: string;
 }
+
+/** How a request authenticated itself: SigV4 (header or presigned query), a bearer token, or not at all. */
+export type InboundCredentials = { kind: "sigv4" } | { kind: "bearer"; token: string } | { kind: "none" };
 
 /** Time and randomness, injectable so tests can be deterministic. */
 export interface Environment {

@@ -4,7 +4,7 @@ import { Readable } from "node:stream";
 import type { Adapter } from "./adapter.js";
 import { isReadOnly, resourceTypeOf, type Trail, type UserIdentity } from "./cloudtrail/model.js";
 import { forTrail } from "./cloudtrail/redact.js";
-import type { Environment, RequestContext } from "./context.js";
+import type { Environment, InboundCredentials, RequestContext } from "./context.js";
 import { callerIdentity } from "./identity.js";
 import { INTERNAL_PREFIX, type InternalApiContext, internalRoute } from "./internal-api.js";
 import { findPathRoute, type PathRoute } from "./path-route.js";
@@ -67,6 +67,20 @@ export function credentialScope(
 ): { accessKeyId: string; region: string; service: string } | undefined {
   const match = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(authorization ?? "");
   return match ? { accessKeyId: match[1]!, region: match[2]!, service: match[3]! } : undefined;
+}
+
+/** How a request authenticated: a SigV4 Authorization header or presigned query, a bearer token, or nothing. */
+export function inboundCredentials(
+  authorization: string | undefined,
+  query?: URLSearchParams,
+): InboundCredentials {
+  const header = authorization?.trim() ?? "";
+  if (/^AWS4-HMAC-SHA256\s/i.test(header)) return { kind: "sigv4" };
+  const bearer = /^Bearer\s+(\S+)$/i.exec(header);
+  if (bearer) return { kind: "bearer", token: bearer[1]! };
+  if (query?.get("X-Amz-Algorithm") === "AWS4-HMAC-SHA256" && query.has("X-Amz-Credential"))
+    return { kind: "sigv4" };
+  return { kind: "none" };
 }
 
 /** ARNs the call names at its top level (agentRuntimeArn, roleArn, ...): CloudTrail's Resources. */
@@ -215,6 +229,7 @@ export function createEmulatorServer(options: ServerOptions): Server {
         accessKeyId,
         caller: (options.identify ?? callerIdentity)(accessKeyId, options.account),
         now: options.env.clock(),
+        inbound: inboundCredentials(headers.authorization, url.searchParams),
         ...(headers.host ? { host: headers.host } : {}),
       };
       const trail =

@@ -6,19 +6,18 @@ import type {
 import { REQUEST_ID_HEADER, SESSION_HEADER } from "../../agent/probe.js";
 import type { Protocol } from "../../agent/types.js";
 import type { Adapter } from "../adapter.js";
-import type { AgentRuntimes } from "../bedrock-agentcore-control/model.js";
+import type { AgentRuntimes, RuntimeView } from "../bedrock-agentcore-control/model.js";
 import type { RequestContext } from "../context.js";
 import { AwsError } from "../protocol/errors.js";
+import { InboundAuth } from "./inbound-auth.js";
 import type { SessionManager, SessionSpec } from "./sessions.js";
 
 function specFor(
-  runtimes: AgentRuntimes,
+  view: RuntimeView,
   ctx: RequestContext,
-  arn: string,
   qualifier: string | undefined,
   sessionId: string,
 ): SessionSpec {
-  const view = runtimes.resolveInvocationTarget(ctx, arn, qualifier);
   const container = (view.agentRuntimeArtifact as { containerConfiguration?: { containerUri: string } })
     .containerConfiguration;
   if (!container) {
@@ -46,11 +45,27 @@ function specFor(
 }
 
 /** The data plane: invocations go to a session's instance, started on first use. */
-export function dataPlaneAdapter(runtimes: AgentRuntimes, sessions: SessionManager): Adapter {
+export function dataPlaneAdapter(
+  runtimes: AgentRuntimes,
+  sessions: SessionManager,
+  inboundAuth: InboundAuth = new InboundAuth(),
+): Adapter {
+  /** The version the call reaches, once its caller is let in (inbound auth) as AgentCore lets callers in. */
+  async function admitted(
+    ctx: RequestContext,
+    arn: string,
+    qualifier: string | undefined,
+  ): Promise<RuntimeView> {
+    inboundAuth.requireCredentials(ctx);
+    const view = runtimes.resolveInvocationTarget(ctx, arn, qualifier);
+    await inboundAuth.authorize(view.authorizerConfiguration, ctx);
+    return view;
+  }
   return {
     InvokeAgentRuntime: async (input: InvokeAgentRuntimeCommandInput, ctx: RequestContext) => {
       const sessionId = input.runtimeSessionId ?? randomUUID();
-      const spec = specFor(runtimes, ctx, input.agentRuntimeArn!, input.qualifier, sessionId);
+      const view = await admitted(ctx, input.agentRuntimeArn!, input.qualifier);
+      const spec = specFor(view, ctx, input.qualifier, sessionId);
       const headers: Record<string, string> = {
         "content-type": input.contentType ?? "application/json",
         accept: input.accept ?? "application/json, text/event-stream",
@@ -75,7 +90,7 @@ export function dataPlaneAdapter(runtimes: AgentRuntimes, sessions: SessionManag
       };
     },
     StopRuntimeSession: async (input: StopRuntimeSessionCommandInput, ctx: RequestContext) => {
-      const view = runtimes.resolveInvocationTarget(ctx, input.agentRuntimeArn!, input.qualifier);
+      const view = await admitted(ctx, input.agentRuntimeArn!, input.qualifier);
       const stopped = await sessions.stop(view.agentRuntimeId, input.runtimeSessionId!);
       if (!stopped)
         throw new AwsError("ResourceNotFoundException", `Session ${input.runtimeSessionId} is not running.`);
