@@ -4,7 +4,7 @@ import { Ec2 } from "../../src/emulator/ec2/model/ec2.js";
 import { describeNetworkInterfaces } from "../../src/emulator/ec2/model/network-interfaces.js";
 import { createSecurityGroup } from "../../src/emulator/ec2/model/security-groups.js";
 import { createSubnet } from "../../src/emulator/ec2/model/subnets.js";
-import { createVpc } from "../../src/emulator/ec2/model/vpcs.js";
+import { createVpc } from "../../src/emulator/ec2/model/vpc-lifecycle.js";
 import { AwsError } from "../../src/emulator/protocol/errors.js";
 import { SqliteStore } from "../../src/emulator/store/sqlite-store.js";
 

@@ -27,7 +27,8 @@ import {
 } from "../../src/emulator/ec2/model/security-groups.js";
 import { createSubnet } from "../../src/emulator/ec2/model/subnets.js";
 import { createVpcEndpoint, deleteVpcEndpoints } from "../../src/emulator/ec2/model/vpc-endpoints.js";
-import { createVpc, modifyVpcAttribute } from "../../src/emulator/ec2/model/vpcs.js";
+import { createVpc } from "../../src/emulator/ec2/model/vpc-lifecycle.js";
+import { modifyVpcAttribute } from "../../src/emulator/ec2/model/vpcs.js";
 import { ec2VpcState } from "../../src/emulator/ec2/vpc-snapshot.js";
 import { SqliteStore } from "../../src/emulator/store/sqlite-store.js";
 import { createNamespace, leftovers, type Namespace } from "../../src/net/netns.js";

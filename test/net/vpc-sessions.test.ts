@@ -20,7 +20,7 @@ import {
 } from "../../src/emulator/ec2/model/route-tables.js";
 import { createSecurityGroup } from "../../src/emulator/ec2/model/security-groups.js";
 import { createSubnet } from "../../src/emulator/ec2/model/subnets.js";
-import { createVpc } from "../../src/emulator/ec2/model/vpcs.js";
+import { createVpc } from "../../src/emulator/ec2/model/vpc-lifecycle.js";
 import { SqliteStore } from "../../src/emulator/store/sqlite-store.js";
 import { leftovers } from "../../src/net/netns.js";
 import { namespaceSkipReason } from "../helpers/netns.js";

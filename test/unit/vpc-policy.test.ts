@@ -18,7 +18,8 @@ import {
 } from "../../src/emulator/ec2/model/security-groups.js";
 import { createSubnet } from "../../src/emulator/ec2/model/subnets.js";
 import { createVpcEndpoint } from "../../src/emulator/ec2/model/vpc-endpoints.js";
-import { createVpc, modifyVpcAttribute } from "../../src/emulator/ec2/model/vpcs.js";
+import { createVpc } from "../../src/emulator/ec2/model/vpc-lifecycle.js";
+import { modifyVpcAttribute } from "../../src/emulator/ec2/model/vpcs.js";
 import { snapshotVpc } from "../../src/emulator/ec2/vpc-snapshot.js";
 import { SqliteStore } from "../../src/emulator/store/sqlite-store.js";
 import { prefixListOf } from "../../src/net/vpc/aws-names.js";

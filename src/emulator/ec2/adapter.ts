@@ -39,7 +39,7 @@ import {
   revokeEgress,
   revokeIngress,
 } from "./model/security-groups.js";
-import { createSubnet, deleteSubnet, describeSubnets } from "./model/subnets.js";
+import { createSubnet, describeSubnets } from "./model/subnets.js";
 import { createTags, deleteTags } from "./model/tags.js";
 import {
   createVpcEndpoint,
@@ -47,13 +47,8 @@ import {
   describeVpcEndpoints,
   modifyVpcEndpoint,
 } from "./model/vpc-endpoints.js";
-import {
-  createVpc,
-  deleteVpc,
-  describeVpcAttribute,
-  describeVpcs,
-  modifyVpcAttribute,
-} from "./model/vpcs.js";
+import { createVpc, deleteSubnet, deleteVpc } from "./model/vpc-lifecycle.js";
+import { describeVpcAttribute, describeVpcs, modifyVpcAttribute } from "./model/vpcs.js";
 
 /**
  * EC2's operations over the EC2 model. Each model function takes the SDK's

@@ -1,7 +1,7 @@
 import type { Environment } from "../../context.js";
 import { AwsError } from "../../protocol/errors.js";
 import type { Scope, Store } from "../../store/store.js";
-import type { StoredVpc } from "./vpcs.js";
+import type { StoredVpc } from "./records.js";
 
 /** What every EC2 model function works in: the state, time and randomness, and the account and region. */
 export interface Ec2Call {
@@ -73,19 +73,6 @@ export function list<T>(call: Ec2Call, kind: Kind): T[] {
 /** The account's default VPC in the call's region (default-vpc.ts), while it exists. */
 export function defaultVpcOf(call: Ec2Call): StoredVpc | undefined {
   return list<StoredVpc>(call, KIND.vpc).find((v) => v.IsDefault);
-}
-
-/** Describe's id list: every id must exist (the first missing one is named), in the order stored. */
-export function selectByIds<T>(
-  call: Ec2Call,
-  kind: Kind,
-  ids: readonly string[] | undefined,
-  idOf: (t: T) => string,
-): T[] {
-  const all = list<T>(call, kind);
-  if (!ids || ids.length === 0) return all;
-  for (const id of ids) if (!all.some((item) => idOf(item) === id)) throw notFound(kind, id);
-  return all.filter((item) => ids.includes(idOf(item)));
 }
 
 export function invalidParameterValue(message: string): AwsError {

@@ -2,9 +2,10 @@ import { zonesOf } from "./availability-zones.js";
 import type { Ec2Call } from "./common.js";
 import { KIND } from "./common.js";
 import { attachInternetGateway, createInternetGateway } from "./gateways.js";
-import { createRoute, type StoredRouteTable } from "./route-tables.js";
-import { createSubnet, type StoredSubnet } from "./subnets.js";
-import { createVpc, type StoredVpc } from "./vpcs.js";
+import type { StoredRouteTable, StoredSubnet, StoredVpc } from "./records.js";
+import { createRoute } from "./route-tables.js";
+import { createSubnet } from "./subnets.js";
+import { createVpc } from "./vpc-lifecycle.js";
 
 /**
  * That an account and region got their default VPC (its id), kept apart from

@@ -4,10 +4,11 @@ import type { Scope, Store } from "../../store/store.js";
 import { withDryRun } from "../dry-run.js";
 import { type Ec2Call, KIND } from "./common.js";
 import { createManagedInterface, findManagedInterface } from "./network-interfaces.js";
+import type { StoredGroup, StoredSubnet, StoredVpc } from "./records.js";
 import { routeTableForSubnet, routeTableView } from "./route-tables.js";
-import { groupView, type StoredGroup } from "./security-groups.js";
-import { type StoredSubnet, subnetView } from "./subnets.js";
-import { type StoredVpc, vpcView } from "./vpcs.js";
+import { groupView } from "./security-groups.js";
+import { subnetView } from "./subnets.js";
+import { vpcView } from "./vpcs.js";
 
 /**
  * The EC2 backend as other models call it, in process (AgentCore's VPC

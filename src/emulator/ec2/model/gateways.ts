@@ -11,10 +11,9 @@ import type {
   InternetGateway,
   InternetGatewayAttachment,
   NatGateway,
-  Tag,
 } from "@aws-sdk/client-ec2";
 import { AwsError } from "../../protocol/errors.js";
-import { applyFilters, type FilterTable } from "../filters.js";
+import type { FilterTable } from "../filters.js";
 import {
   dependencyViolation,
   type Ec2Call,
@@ -25,35 +24,11 @@ import {
   must,
   newId,
   notFound,
-  selectByIds,
 } from "./common.js";
+import { type Describable, describe } from "./describe.js";
 import { placeInterface, releaseInterface } from "./network-interfaces.js";
-import type { StoredSubnet } from "./subnets.js";
+import type { StoredInternetGateway, StoredNatGateway, StoredSubnet, StoredVpc } from "./records.js";
 import { tagsFromSpecifications } from "./tags.js";
-import type { StoredVpc } from "./vpcs.js";
-
-export interface StoredInternetGateway {
-  InternetGatewayId: string;
-  OwnerId: string;
-  Tags: Tag[];
-  AttachedVpcId?: string;
-}
-
-export interface StoredNatGateway {
-  NatGatewayId: string;
-  SubnetId: string;
-  VpcId: string;
-  State: "pending" | "available" | "deleting" | "deleted" | "failed";
-  ConnectivityType: "public" | "private";
-  NetworkInterfaceId: string;
-  PrivateIp: string;
-  AllocationId?: string;
-  PublicIp?: string;
-  AssociationId?: string;
-  CreateTime: string;
-  DeleteTime?: string;
-  Tags: Tag[];
-}
 
 /** AWS keeps showing a deleted NAT gateway for about an hour. */
 const DELETED_NAT_VISIBLE_MS = 60 * 60 * 1000;
@@ -134,21 +109,18 @@ const IGW_FILTERS: FilterTable<InternetGateway> = {
   "owner-id": (g) => g.OwnerId,
 };
 
+const INTERNET_GATEWAYS: Describable<StoredInternetGateway, InternetGateway> = {
+  operation: "DescribeInternetGateways",
+  kind: KIND.internetGateway,
+  idOf: (g) => g.InternetGatewayId,
+  view: (_call, g) => igwView(g),
+  filters: IGW_FILTERS,
+  tagsOf: (g) => g.Tags,
+};
+
 export function describeInternetGateways(call: Ec2Call, input: DescribeInternetGatewaysCommandInput) {
-  const igws = selectByIds<StoredInternetGateway>(
-    call,
-    KIND.internetGateway,
-    input.InternetGatewayIds,
-    (g) => g.InternetGatewayId,
-  ).map(igwView);
   return {
-    InternetGateways: applyFilters(
-      igws,
-      input.Filters,
-      IGW_FILTERS,
-      (g) => g.Tags ?? [],
-      "DescribeInternetGateways",
-    ),
+    InternetGateways: describe(call, INTERNET_GATEWAYS, input.InternetGatewayIds, input.Filters),
   };
 }
 
@@ -258,23 +230,18 @@ const NAT_FILTERS: FilterTable<NatGateway> = {
   "vpc-id": (n) => n.VpcId,
 };
 
+const NAT_GATEWAYS: Describable<StoredNatGateway, NatGateway> = {
+  operation: "DescribeNatGateways",
+  kind: KIND.natGateway,
+  idOf: (n) => n.NatGatewayId,
+  view: (_call, n) => natView(n),
+  filters: NAT_FILTERS,
+  tagsOf: (n) => n.Tags,
+  // A deleted NAT gateway stays visible for a while, as in AWS.
+  records: (call) => list<StoredNatGateway>(call, KIND.natGateway).filter((n) => visible(call, n)),
+};
+
 export function describeNatGateways(call: Ec2Call, input: DescribeNatGatewaysCommandInput) {
-  const all = list<StoredNatGateway>(call, KIND.natGateway).filter((n) => visible(call, n));
-  for (const id of input.NatGatewayIds ?? []) {
-    if (!all.some((n) => n.NatGatewayId === id)) throw notFound(KIND.natGateway, id);
-  }
-  const chosen = input.NatGatewayIds?.length
-    ? all.filter((n) => input.NatGatewayIds!.includes(n.NatGatewayId))
-    : all;
-  return {
-    NatGateways:
-      // DescribeNatGateways names its filter list `Filter`, unlike the other Describe calls.
-      applyFilters(
-        chosen.map(natView),
-        input.Filter,
-        NAT_FILTERS,
-        (n) => n.Tags ?? [],
-        "DescribeNatGateways",
-      ),
-  };
+  // DescribeNatGateways names its filter list `Filter`, unlike the other Describe calls.
+  return { NatGateways: describe(call, NAT_GATEWAYS, input.NatGatewayIds, input.Filter) };
 }

@@ -7,51 +7,14 @@ import type {
   Tag,
 } from "@aws-sdk/client-ec2";
 import { AwsError } from "../../protocol/errors.js";
-import { applyFilters, type FilterTable } from "../filters.js";
+import type { FilterTable } from "../filters.js";
 import { containsAddress, firstFree, formatAddress, isReserved, parseAddress, parseBlock } from "./cidr.js";
-import {
-  type Ec2Call,
-  invalidParameterValue,
-  KIND,
-  list,
-  must,
-  newId,
-  randomHex,
-  selectByIds,
-} from "./common.js";
-import { defaultGroupOf, type StoredGroup } from "./security-groups.js";
-import { addressesInUse, type StoredSubnet } from "./subnets.js";
+import { type Ec2Call, invalidParameterValue, KIND, list, must, newId, randomHex } from "./common.js";
+import { type Describable, describe } from "./describe.js";
+import type { StoredGroup, StoredInterface, StoredSubnet } from "./records.js";
+import { defaultGroupOf } from "./security-groups.js";
+import { addressesInUse } from "./subnets.js";
 import { tagsFromSpecifications } from "./tags.js";
-
-export interface StoredAttachment {
-  AttachmentId: string;
-  DeviceIndex: number;
-  NetworkCardIndex: number;
-  InstanceId?: string;
-  InstanceOwnerId: string;
-  AttachTime: string;
-  DeleteOnTermination: boolean;
-}
-
-export interface StoredInterface {
-  NetworkInterfaceId: string;
-  SubnetId: string;
-  VpcId: string;
-  AvailabilityZone: string;
-  AvailabilityZoneId: string;
-  Description: string;
-  GroupIds: string[];
-  /** EC2's interface types, plus `agentic_ai` (AgentCore) and `nat_gateway`, which AWS reports but botocore's enum lacks. */
-  InterfaceType: string;
-  MacAddress: string;
-  OwnerId: string;
-  PrivateIpAddress: string;
-  RequesterManaged: boolean;
-  Tags: Tag[];
-  Attachment?: StoredAttachment;
-  /** Who had it made, when a service did (kept for the record; EC2 shows no such member). */
-  RequesterArn?: string;
-}
 
 /** The tag AgentCore puts on the interfaces it makes, and finds them by. */
 export const AGENTCORE_MANAGED_TAG = "AmazonBedrockAgentCoreManaged";
@@ -249,21 +212,18 @@ const FILTERS: FilterTable<NetworkInterface> = {
   "attachment.delete-on-termination": (n) => n.Attachment?.DeleteOnTermination,
 };
 
+const NETWORK_INTERFACES: Describable<StoredInterface, NetworkInterface> = {
+  operation: "DescribeNetworkInterfaces",
+  kind: KIND.networkInterface,
+  idOf: (n) => n.NetworkInterfaceId,
+  view: interfaceView,
+  filters: FILTERS,
+  tagsOf: (n) => n.TagSet,
+};
+
 export function describeNetworkInterfaces(call: Ec2Call, input: DescribeNetworkInterfacesCommandInput) {
-  const enis = selectByIds<StoredInterface>(
-    call,
-    KIND.networkInterface,
-    input.NetworkInterfaceIds,
-    (n) => n.NetworkInterfaceId,
-  ).map((n) => interfaceView(call, n));
   return {
-    NetworkInterfaces: applyFilters(
-      enis,
-      input.Filters,
-      FILTERS,
-      (n) => n.TagSet ?? [],
-      "DescribeNetworkInterfaces",
-    ),
+    NetworkInterfaces: describe(call, NETWORK_INTERFACES, input.NetworkInterfaceIds, input.Filters),
   };
 }
 

@@ -11,7 +11,7 @@ import type {
   Tag,
 } from "@aws-sdk/client-ec2";
 import { AwsError } from "../../protocol/errors.js";
-import { applyFilters, type FilterTable } from "../filters.js";
+import type { FilterTable } from "../filters.js";
 import { containsBlock, parseBlock } from "./cidr.js";
 import {
   dependencyViolation,
@@ -21,39 +21,17 @@ import {
   list,
   must,
   newId,
-  selectByIds,
 } from "./common.js";
-import type { StoredInternetGateway, StoredNatGateway } from "./gateways.js";
-import type { StoredSubnet } from "./subnets.js";
+import { type Describable, describe } from "./describe.js";
+import type {
+  StoredInternetGateway,
+  StoredNatGateway,
+  StoredRoute,
+  StoredRouteTable,
+  StoredSubnet,
+  StoredVpc,
+} from "./records.js";
 import { tagsFromSpecifications } from "./tags.js";
-import type { StoredVpc } from "./vpcs.js";
-
-export interface StoredRoute {
-  DestinationCidrBlock?: string;
-  DestinationPrefixListId?: string;
-  /** `local`, an internet gateway, or a gateway endpoint (vpce-) as EC2 shows it. */
-  GatewayId?: string;
-  NatGatewayId?: string;
-  NetworkInterfaceId?: string;
-  Origin: "CreateRouteTable" | "CreateRoute";
-}
-
-export interface StoredAssociation {
-  RouteTableAssociationId: string;
-  SubnetId?: string;
-  /** A gateway route table's edge association: traffic entering the VPC through this internet gateway. */
-  GatewayId?: string;
-  Main: boolean;
-}
-
-export interface StoredRouteTable {
-  RouteTableId: string;
-  VpcId: string;
-  OwnerId: string;
-  Routes: StoredRoute[];
-  Associations: StoredAssociation[];
-  Tags: Tag[];
-}
 
 function put(call: Ec2Call, table: StoredRouteTable): void {
   call.store.put(KIND.routeTable, call.scope, table.RouteTableId, table);
@@ -155,21 +133,17 @@ const FILTERS: FilterTable<RouteTable> = {
   "route.origin": (t) => t.Routes?.map((r) => r.Origin),
 };
 
+const ROUTE_TABLES: Describable<StoredRouteTable, RouteTable> = {
+  operation: "DescribeRouteTables",
+  kind: KIND.routeTable,
+  idOf: (t) => t.RouteTableId,
+  view: routeTableView,
+  filters: FILTERS,
+  tagsOf: (t) => t.Tags,
+};
+
 export function describeRouteTables(call: Ec2Call, input: DescribeRouteTablesCommandInput) {
-  const tables = selectByIds<StoredRouteTable>(
-    call,
-    KIND.routeTable,
-    input.RouteTableIds,
-    (t) => t.RouteTableId,
-  );
-  const views = applyFilters(
-    tables.map((t) => routeTableView(call, t)),
-    input.Filters,
-    FILTERS,
-    (t) => t.Tags ?? [],
-    "DescribeRouteTables",
-  );
-  return { RouteTables: views };
+  return { RouteTables: describe(call, ROUTE_TABLES, input.RouteTableIds, input.Filters) };
 }
 
 export function deleteRouteTable(call: Ec2Call, input: DeleteRouteTableCommandInput) {

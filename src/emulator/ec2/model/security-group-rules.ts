@@ -2,24 +2,7 @@ import type { IpPermission, SecurityGroupRule, Tag } from "@aws-sdk/client-ec2";
 import { AwsError } from "../../protocol/errors.js";
 import { parseBlock } from "./cidr.js";
 import { arn, type Ec2Call, invalidParameterValue, newId } from "./common.js";
-
-/** One rule as EC2 keeps it since rule ids exist: one protocol, one port range, one peer. */
-export interface StoredRule {
-  SecurityGroupRuleId: string;
-  IsEgress: boolean;
-  /** Normalised: tcp, udp, icmp, icmpv6, -1 (all), or another protocol number. */
-  IpProtocol: string;
-  /** -1 where the protocol has no ports. */
-  FromPort: number;
-  ToPort: number;
-  CidrIpv4?: string;
-  CidrIpv6?: string;
-  PrefixListId?: string;
-  ReferencedGroupId?: string;
-  ReferencedUserId?: string;
-  Description?: string;
-  Tags: Tag[];
-}
+import type { StoredRule } from "./records.js";
 
 /** What a rule is, without its id: two rules with the same key are the same rule. */
 type RuleKey = Omit<StoredRule, "SecurityGroupRuleId" | "Description" | "Tags">;

@@ -10,10 +10,9 @@ import type {
   RevokeSecurityGroupIngressCommandInput,
   SecurityGroup,
   SecurityGroupRule,
-  Tag,
 } from "@aws-sdk/client-ec2";
 import { AwsError } from "../../protocol/errors.js";
-import { applyFilters, type FilterTable } from "../filters.js";
+import type { FilterTable } from "../filters.js";
 import {
   arn,
   defaultVpcOf,
@@ -25,29 +24,11 @@ import {
   missingParameter,
   must,
   newId,
-  selectByIds,
 } from "./common.js";
-import {
-  describeRule,
-  newRule,
-  permissionsOf,
-  rulesOf,
-  ruleView,
-  type StoredRule,
-  sameRule,
-} from "./security-group-rules.js";
+import { type Describable, describe } from "./describe.js";
+import type { StoredGroup, StoredRule, StoredVpc } from "./records.js";
+import { describeRule, newRule, permissionsOf, rulesOf, ruleView, sameRule } from "./security-group-rules.js";
 import { tagsFromSpecifications } from "./tags.js";
-import type { StoredVpc } from "./vpcs.js";
-
-export interface StoredGroup {
-  GroupId: string;
-  GroupName: string;
-  Description: string;
-  VpcId: string;
-  OwnerId: string;
-  Tags: Tag[];
-  Rules: StoredRule[];
-}
 
 const DEFAULT_NAME = "default";
 
@@ -192,24 +173,20 @@ function permissionFilters(
   };
 }
 
+const SECURITY_GROUPS: Describable<StoredGroup, SecurityGroup> = {
+  operation: "DescribeSecurityGroups",
+  kind: KIND.securityGroup,
+  idOf: (g) => g.GroupId,
+  view: groupView,
+  filters: FILTERS,
+  tagsOf: (g) => g.Tags,
+};
+
 export function describeSecurityGroups(call: Ec2Call, input: DescribeSecurityGroupsCommandInput) {
   // Names are looked up in the default VPC; with ids too, the groups either names.
   const named = (input.GroupNames ?? []).map((name) => inDefaultVpc(call, name).GroupId);
-  const byId = selectByIds<StoredGroup>(call, KIND.securityGroup, input.GroupIds, (g) => g.GroupId);
-  const groups =
-    named.length === 0
-      ? byId
-      : list<StoredGroup>(call, KIND.securityGroup).filter(
-          (g) => named.includes(g.GroupId) || (input.GroupIds?.includes(g.GroupId) ?? false),
-        );
-  const views = applyFilters(
-    groups.map((g) => groupView(call, g)),
-    input.Filters,
-    FILTERS,
-    (g) => g.Tags ?? [],
-    "DescribeSecurityGroups",
-  );
-  return { SecurityGroups: views };
+  const ids = [...(input.GroupIds ?? []), ...named];
+  return { SecurityGroups: describe(call, SECURITY_GROUPS, ids, input.Filters) };
 }
 
 export function deleteSecurityGroup(call: Ec2Call, input: DeleteSecurityGroupCommandInput) {
@@ -385,27 +362,24 @@ const RULE_FILTERS: FilterTable<SecurityGroupRule> = {
   "security-group-rule-id": (r) => r.SecurityGroupRuleId,
 };
 
+/** Rules have no records of their own: each lives in its group's. */
+const SECURITY_GROUP_RULES: Describable<SecurityGroupRule, SecurityGroupRule> = {
+  operation: "DescribeSecurityGroupRules",
+  kind: KIND.securityGroup,
+  idOf: (r) => r.SecurityGroupRuleId!,
+  view: (_call, r) => r,
+  filters: RULE_FILTERS,
+  tagsOf: (r) => r.Tags,
+  records: (call) =>
+    list<StoredGroup>(call, KIND.securityGroup).flatMap((g) =>
+      g.Rules.map((r) => ruleView(call, g.GroupId, r)),
+    ),
+  missing: (id) =>
+    new AwsError("InvalidSecurityGroupRuleId.NotFound", `The security group rule ID '${id}' does not exist`),
+};
+
 export function describeSecurityGroupRules(call: Ec2Call, input: DescribeSecurityGroupRulesCommandInput) {
-  let rules = list<StoredGroup>(call, KIND.securityGroup).flatMap((g) =>
-    g.Rules.map((r) => ruleView(call, g.GroupId, r)),
-  );
-  for (const id of input.SecurityGroupRuleIds ?? []) {
-    if (!rules.some((r) => r.SecurityGroupRuleId === id)) {
-      throw new AwsError(
-        "InvalidSecurityGroupRuleId.NotFound",
-        `The security group rule ID '${id}' does not exist`,
-      );
-    }
-  }
-  if (input.SecurityGroupRuleIds?.length) {
-    rules = rules.filter((r) => input.SecurityGroupRuleIds!.includes(r.SecurityGroupRuleId!));
-  }
-  const views = applyFilters(
-    rules,
-    input.Filters,
-    RULE_FILTERS,
-    (r) => r.Tags ?? [],
-    "DescribeSecurityGroupRules",
-  );
-  return { SecurityGroupRules: views };
+  return {
+    SecurityGroupRules: describe(call, SECURITY_GROUP_RULES, input.SecurityGroupRuleIds, input.Filters),
+  };
 }

@@ -3,10 +3,9 @@ import type {
   DeleteSubnetCommandInput,
   DescribeSubnetsCommandInput,
   Subnet,
-  Tag,
 } from "@aws-sdk/client-ec2";
 import { AwsError } from "../../protocol/errors.js";
-import { applyFilters, type FilterTable } from "../filters.js";
+import type { FilterTable } from "../filters.js";
 import { zoneIdOf, zoneNameOf, zonesOf } from "./availability-zones.js";
 import { containsBlock, overlaps, parseBlock, RESERVED_PER_SUBNET, size } from "./cidr.js";
 import {
@@ -18,24 +17,10 @@ import {
   list,
   must,
   newId,
-  selectByIds,
 } from "./common.js";
-import { dropSubnetAssociations } from "./route-tables.js";
+import { type Describable, describe } from "./describe.js";
+import type { StoredSubnet, StoredVpc } from "./records.js";
 import { tagsFromSpecifications } from "./tags.js";
-import type { StoredVpc } from "./vpcs.js";
-
-export interface StoredSubnet {
-  SubnetId: string;
-  VpcId: string;
-  CidrBlock: string;
-  AvailabilityZone: string;
-  AvailabilityZoneId: string;
-  OwnerId: string;
-  Tags: Tag[];
-  /** A default VPC's subnets: the zone's default subnet, giving instances public addresses. */
-  DefaultForAz?: boolean;
-  MapPublicIpOnLaunch?: boolean;
-}
 
 /** The private addresses interfaces hold in a subnet (NAT gateways' and endpoints' interfaces included). */
 export function addressesInUse(call: Ec2Call, subnetId: string): string[] {
@@ -148,17 +133,22 @@ const FILTERS: FilterTable<Subnet> = {
   state: (s) => s.State,
 };
 
+const SUBNETS: Describable<StoredSubnet, Subnet> = {
+  operation: "DescribeSubnets",
+  kind: KIND.subnet,
+  idOf: (s) => s.SubnetId,
+  view: subnetView,
+  filters: FILTERS,
+  tagsOf: (s) => s.Tags,
+};
+
 export function describeSubnets(call: Ec2Call, input: DescribeSubnetsCommandInput) {
-  const subnets = selectByIds<StoredSubnet>(call, KIND.subnet, input.SubnetIds, (s) => s.SubnetId).map((s) =>
-    subnetView(call, s),
-  );
-  return {
-    Subnets: applyFilters(subnets, input.Filters, FILTERS, (s) => s.Tags ?? [], "DescribeSubnets"),
-  };
+  return { Subnets: describe(call, SUBNETS, input.SubnetIds, input.Filters) };
 }
 
 /** DeleteSubnet refuses while an interface (an AgentCore one lingering too) or a NAT gateway lives in it. */
-export function deleteSubnet(call: Ec2Call, input: DeleteSubnetCommandInput) {
+/** The subnet DeleteSubnet names, refused while an interface or a NAT gateway lives in it. */
+export function mustDeletableSubnet(call: Ec2Call, input: DeleteSubnetCommandInput): StoredSubnet {
   const subnet = must<StoredSubnet>(call, KIND.subnet, input.SubnetId!);
   const hasInterface = addressesInUse(call, subnet.SubnetId).length > 0;
   const hasNat = list<{ SubnetId: string; State: string }>(call, KIND.natGateway).some(
@@ -167,7 +157,5 @@ export function deleteSubnet(call: Ec2Call, input: DeleteSubnetCommandInput) {
   if (hasInterface || hasNat) {
     throw dependencyViolation(`The subnet '${subnet.SubnetId}' has dependencies and cannot be deleted.`);
   }
-  dropSubnetAssociations(call, subnet.SubnetId);
-  call.store.delete(KIND.subnet, call.scope, subnet.SubnetId);
-  return {};
+  return subnet;
 }

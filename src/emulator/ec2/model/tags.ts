@@ -6,7 +6,7 @@ import type {
 } from "@aws-sdk/client-ec2";
 import { AwsError } from "../../protocol/errors.js";
 import { type Ec2Call, invalidParameterValue, KIND, type Kind, must } from "./common.js";
-import type { StoredGroup } from "./security-groups.js";
+import type { StoredGroup } from "./records.js";
 
 const MAX_TAGS = 50;
 

@@ -5,37 +5,25 @@ import type {
   DescribeVpcEndpointsCommandInput,
   DnsEntry,
   ModifyVpcEndpointCommandInput,
-  Tag,
   VpcEndpoint,
 } from "@aws-sdk/client-ec2";
 import { prefixListOf, privateDnsNameOf } from "../../../net/vpc/aws-names.js";
 import { AwsError } from "../../protocol/errors.js";
-import { applyFilters, type FilterTable } from "../filters.js";
-import { type Ec2Call, KIND, missingParameter, must, newId, notFound, selectByIds } from "./common.js";
-import { placeInterface, releaseInterface, type StoredInterface } from "./network-interfaces.js";
-import { type StoredRouteTable, setEndpointRoutes } from "./route-tables.js";
-import { defaultGroupOf, type StoredGroup } from "./security-groups.js";
-import type { StoredSubnet } from "./subnets.js";
+import type { FilterTable } from "../filters.js";
+import { type Ec2Call, KIND, missingParameter, must, newId, notFound } from "./common.js";
+import { type Describable, describe } from "./describe.js";
+import { placeInterface, releaseInterface } from "./network-interfaces.js";
+import type {
+  StoredEndpoint,
+  StoredGroup,
+  StoredInterface,
+  StoredRouteTable,
+  StoredSubnet,
+  StoredVpc,
+} from "./records.js";
+import { setEndpointRoutes } from "./route-tables.js";
+import { defaultGroupOf } from "./security-groups.js";
 import { tagsFromSpecifications } from "./tags.js";
-import type { StoredVpc } from "./vpcs.js";
-
-export interface StoredEndpoint {
-  VpcEndpointId: string;
-  VpcEndpointType: "Interface" | "Gateway";
-  VpcId: string;
-  ServiceName: string;
-  PolicyDocument: string;
-  RouteTableIds: string[];
-  /** Interface endpoints: one interface per subnet, in the subnets' order. */
-  Interfaces: { SubnetId: string; NetworkInterfaceId: string }[];
-  GroupIds: string[];
-  PrivateDnsEnabled: boolean;
-  CreationTimestamp: string;
-  /** The random part of the endpoint's regional DNS name. */
-  DnsSuffix: string;
-  OwnerId: string;
-  Tags: Tag[];
-}
 
 const FULL_ACCESS_POLICY = JSON.stringify({
   Version: "2008-10-17",
@@ -237,22 +225,17 @@ const FILTERS: FilterTable<VpcEndpoint> = {
   "ip-address-type": (e) => e.IpAddressType,
 };
 
+const VPC_ENDPOINTS: Describable<StoredEndpoint, VpcEndpoint> = {
+  operation: "DescribeVpcEndpoints",
+  kind: KIND.vpcEndpoint,
+  idOf: (e) => e.VpcEndpointId,
+  view: endpointView,
+  filters: FILTERS,
+  tagsOf: (e) => e.Tags,
+};
+
 export function describeVpcEndpoints(call: Ec2Call, input: DescribeVpcEndpointsCommandInput) {
-  const endpoints = selectByIds<StoredEndpoint>(
-    call,
-    KIND.vpcEndpoint,
-    input.VpcEndpointIds,
-    (e) => e.VpcEndpointId,
-  );
-  return {
-    VpcEndpoints: applyFilters(
-      endpoints.map((e) => endpointView(call, e)),
-      input.Filters,
-      FILTERS,
-      (e) => e.Tags ?? [],
-      "DescribeVpcEndpoints",
-    ),
-  };
+  return { VpcEndpoints: describe(call, VPC_ENDPOINTS, input.VpcEndpointIds, input.Filters) };
 }
 
 export function modifyVpcEndpoint(call: Ec2Call, input: ModifyVpcEndpointCommandInput) {

@@ -5,11 +5,10 @@ import type {
   DescribeVpcAttributeCommandInput,
   DescribeVpcsCommandInput,
   ModifyVpcAttributeCommandInput,
-  Tag,
   Vpc,
 } from "@aws-sdk/client-ec2";
 import { AwsError } from "../../protocol/errors.js";
-import { applyFilters, type FilterTable } from "../filters.js";
+import type { FilterTable } from "../filters.js";
 import { parseBlock } from "./cidr.js";
 import {
   dependencyViolation,
@@ -19,27 +18,10 @@ import {
   list,
   must,
   newId,
-  selectByIds,
 } from "./common.js";
-import { createMainRouteTable, deleteMainRouteTable, type StoredRouteTable } from "./route-tables.js";
-import { createDefaultGroup, deleteDefaultGroup, type StoredGroup } from "./security-groups.js";
+import { type Describable, describe } from "./describe.js";
+import type { StoredGroup, StoredRouteTable, StoredVpc } from "./records.js";
 import { tagsFromSpecifications } from "./tags.js";
-
-export interface StoredVpc {
-  VpcId: string;
-  CidrBlock: string;
-  CidrAssociationId: string;
-  InstanceTenancy: string;
-  DhcpOptionsId: string;
-  OwnerId: string;
-  Tags: Tag[];
-  EnableDnsSupport: boolean;
-  EnableDnsHostnames: boolean;
-  /** The account's default VPC in its region (default-vpc.ts); unset for VPCs users create. */
-  IsDefault?: boolean;
-  /** Network Address Usage metrics; off unless ModifyVpcAttribute turned them on (older records lack it). */
-  EnableNetworkAddressUsageMetrics?: boolean;
-}
 
 /** Every VPC of an account and region shares the default DHCP option set, as in a fresh AWS account. */
 function defaultDhcpOptions(call: Ec2Call): string {
@@ -67,8 +49,8 @@ export function vpcView(vpc: StoredVpc): Vpc {
   };
 }
 
-/** CreateVpc, with what AWS makes alongside: the main route table and the default security group. */
-export function createVpc(call: Ec2Call, input: CreateVpcCommandInput) {
+/** CreateVpc's own record, checked and stored (vpc-lifecycle.ts makes what AWS makes alongside). */
+export function putNewVpc(call: Ec2Call, input: CreateVpcCommandInput): StoredVpc {
   const cidr = input.CidrBlock;
   if (cidr === undefined) {
     throw new AwsError("MissingParameter", "Either 'cidrBlock' or 'ipv4IpamPoolId' should be provided.");
@@ -94,9 +76,7 @@ export function createVpc(call: Ec2Call, input: CreateVpcCommandInput) {
     EnableDnsHostnames: false,
   };
   call.store.put(KIND.vpc, call.scope, vpc.VpcId, vpc);
-  createMainRouteTable(call, vpc);
-  createDefaultGroup(call, vpc.VpcId);
-  return { Vpc: vpcView(vpc) };
+  return vpc;
 }
 
 const FILTERS: FilterTable<Vpc> = {
@@ -111,15 +91,21 @@ const FILTERS: FilterTable<Vpc> = {
   state: (v) => v.State,
 };
 
+const VPCS: Describable<StoredVpc, Vpc> = {
+  operation: "DescribeVpcs",
+  kind: KIND.vpc,
+  idOf: (v) => v.VpcId,
+  view: (_call, v) => vpcView(v),
+  filters: FILTERS,
+  tagsOf: (v) => v.Tags,
+};
+
 export function describeVpcs(call: Ec2Call, input: DescribeVpcsCommandInput) {
-  const vpcs = selectByIds<StoredVpc>(call, KIND.vpc, input.VpcIds, (v) => v.VpcId).map(vpcView);
-  return {
-    Vpcs: applyFilters(vpcs, input.Filters, FILTERS, (v) => v.Tags ?? [], "DescribeVpcs"),
-  };
+  return { Vpcs: describe(call, VPCS, input.VpcIds, input.Filters) };
 }
 
-/** DeleteVpc refuses while anything the user made lives in it; the default group and main table go with it. */
-export function deleteVpc(call: Ec2Call, input: DeleteVpcCommandInput) {
+/** The VPC DeleteVpc names, refused while anything the user made lives in it (its default group and main table do not count). */
+export function mustDeletableVpc(call: Ec2Call, input: DeleteVpcCommandInput): StoredVpc {
   const vpc = must<StoredVpc>(call, KIND.vpc, input.VpcId!);
   const inVpc = (item: { VpcId?: string }) => item.VpcId === vpc.VpcId;
   const blockers = [
@@ -137,10 +123,7 @@ export function deleteVpc(call: Ec2Call, input: DeleteVpcCommandInput) {
   if (blockers.some(Boolean)) {
     throw dependencyViolation(`The vpc '${vpc.VpcId}' has dependencies and cannot be deleted.`);
   }
-  deleteDefaultGroup(call, vpc.VpcId);
-  deleteMainRouteTable(call, vpc.VpcId);
-  call.store.delete(KIND.vpc, call.scope, vpc.VpcId);
-  return {};
+  return vpc;
 }
 
 /** ModifyVpcAttribute changes one attribute per call, as EC2 insists. */
