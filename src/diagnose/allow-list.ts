@@ -132,6 +132,8 @@ export const ALLOWED_OPERATIONS: readonly AllowedOperation[] = [
   ]),
   ...read("ECR", "ecr", ["DescribeImages", "BatchGetImage", "DescribeRepositories"]),
   ...read("STS", "sts", ["GetCallerIdentity"]),
+  // A code runtime's zip, read to judge what AgentCore runs (codeConfiguration.code.s3).
+  ...read("S3", "s3", ["GetObject"]),
   {
     client: "BedrockAgentCore",
     operation: "InvokeAgentRuntime",

@@ -3,6 +3,7 @@ import type { ProjectConfig } from "../agent/project-config.js";
 import type { Finding } from "../findings/index.js";
 import type { ReplayResult } from "../replay/observations.js";
 import type { TimelineEvent } from "./collect/cloudtrail.js";
+import type { CodeZipEvidence } from "./collect/code-zip.js";
 import type { IamEvidence } from "./collect/iam.js";
 import type { ImageEvidence } from "./collect/image.js";
 import type { InvokeEvidence } from "./collect/invoke.js";
@@ -26,6 +27,8 @@ export interface DiagnoseEvidence {
   iam?: IamEvidence;
   logs?: Sourced<LogsEvidence>;
   image?: Sourced<ImageEvidence>;
+  /** A code runtime's zip, fetched from S3 and judged by the static zip checks. */
+  codeZip?: Sourced<CodeZipEvidence>;
   /** VPC mode only: the runtime's interfaces, subnets, groups, routes, gateways, endpoints, DNS. */
   network?: Sourced<NetworkEvidence>;
   /**

@@ -5,6 +5,7 @@ import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ECRClient } from "@aws-sdk/client-ecr";
 import { IAMClient } from "@aws-sdk/client-iam";
+import { S3Client } from "@aws-sdk/client-s3";
 import { STSClient } from "@aws-sdk/client-sts";
 import { diagnoseCredentials } from "./credentials.js";
 import { guardClient } from "./guard.js";
@@ -36,6 +37,8 @@ export interface DiagnoseClients {
   logs: CloudWatchLogsClient;
   ecr: ECRClient;
   sts: STSClient;
+  /** GetObject only: a code runtime's zip. */
+  s3: S3Client;
   destroy(): void;
 }
 
@@ -69,6 +72,11 @@ export function createClients(options: ClientOptions): DiagnoseClients {
     logs: guardClient(new CloudWatchLogsClient(config), guard),
     ecr: guardClient(new ECRClient(config), guard),
     sts: guardClient(new STSClient(config), guard),
+    // One endpoint for every service (the emulator) takes the bucket in the path, not the host.
+    s3: guardClient(
+      new S3Client({ ...config, ...(options.endpointUrl ? { forcePathStyle: true } : {}) }),
+      guard,
+    ),
   };
   return {
     ...clients,

@@ -142,7 +142,13 @@ export function derive(e: DiagnoseEvidence): Derived {
   const vpc = e.runtime.value.networkMode === "VPC" ? e.network?.value : undefined;
   const services = servicesOf(e);
   const destinations = [
-    ...new Set([...services.map((u) => u.service), ...TELEMETRY_SERVICES, STAND_IN_SERVICE]),
+    ...new Set([
+      ...services.map((u) => u.service),
+      ...TELEMETRY_SERVICES,
+      STAND_IN_SERVICE,
+      // A code runtime's zip comes from S3 through its own subnets.
+      ...(e.runtime.value.code ? ["s3"] : []),
+    ]),
   ];
   const paths = pathsOf(vpc, destinations);
   const healthCheck = healthCheckOf(e);

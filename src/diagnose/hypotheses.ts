@@ -56,6 +56,7 @@ const COLLECTED: Record<JudgedFrom, (e: DiagnoseEvidence, d: Derived) => boolean
   cloudtrail: (e) => e.timeline !== undefined,
   "trust-policy": (e) => e.iam?.executionRole !== undefined,
   "startup-time": () => false,
+  "code-zip": (e) => e.codeZip !== undefined,
 };
 
 const WEIGHT = { error: 3, warning: 1, info: 0 } as const;
@@ -209,7 +210,9 @@ export function rankHypotheses(
   const startupBlocked =
     findings.some((f) => f.id === "STARTUP_BLOCKED_ON_NETWORK") || derived.startupBlocked;
   const crashCause = crashExplainedBy(evidence, derived, findings);
-  const hypotheses = causesOf(symptom).map(([id, cause], order) => {
+  const artifact = evidence.runtime.value.code ? "code" : "container";
+  const relevant = causesOf(symptom).filter(([, cause]) => !cause.artifact || cause.artifact === artifact);
+  const hypotheses = relevant.map(([id, cause], order) => {
     const matching = findings.filter((f) => f.id === id);
     const supporting = matching.length > 0 ? findings.filter((f) => cause.supportedBy?.includes(f.id)) : [];
     const network = symptom === "health-check" && cause.kind === "network";

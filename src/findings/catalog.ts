@@ -507,6 +507,15 @@ export const CATALOG = {
     docs: CODE_DEPLOY,
     emittedBy: ["check", "diagnose"],
   },
+  CODE_ZIP_NO_S3_PATH: {
+    severity: "error",
+    title: "The runtime's VPC has no way to S3 to fetch its code zip",
+    explanation:
+      "VPC runtimes created on or after 2026-05-05 no longer get a service-managed S3 gateway: AgentCore fetches the code zip (and image layers) through the runtime's own subnets, so the VPC needs an S3 gateway endpoint on the subnets' route tables or a NAT gateway. Without either the zip cannot be fetched and no session starts (AWS notice quoted in hashicorp/terraform-provider-aws issue 47800).",
+    fix: "Add an S3 gateway endpoint to the route tables of the runtime's subnets: `aws ec2 create-vpc-endpoint --vpc-id {vpc} --vpc-endpoint-type Gateway --service-name com.amazonaws.{region}.s3 --route-table-ids {routeTables}` (or give the subnets a route to a NAT gateway).",
+    docs: VPC,
+    emittedBy: ["diagnose"],
+  },
 } as const satisfies Record<string, CatalogEntry>;
 
 export type FindingId = keyof typeof CATALOG;

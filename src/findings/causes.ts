@@ -42,7 +42,8 @@ export type JudgedFrom =
   | "service-linked-role"
   | "cloudtrail"
   | "trust-policy"
-  | "startup-time";
+  | "startup-time"
+  | "code-zip";
 
 export interface CauseEntry {
   role: CauseRole;
@@ -55,6 +56,8 @@ export interface CauseEntry {
   explainedBy?: readonly FindingId[];
   /** Only a VPC-mode runtime can have it: PUBLIC mode rules it out. */
   vpcOnly?: boolean;
+  /** Only a runtime of this artifact can have it: for the other kind it is not a hypothesis at all. */
+  artifact?: "code" | "container";
   judgedFrom: JudgedFrom;
   /** What was looked at to judge it, in the report's words. */
   checked: string;
@@ -64,6 +67,8 @@ export interface CauseEntry {
 
 const NETWORK_SUPPORT: readonly FindingId[] = ["STARTUP_BLOCKED_ON_NETWORK", "NO_RUNTIME_LOGS"];
 const SOURCE = "static checks of the agent's source (--source)";
+const CODE_ZIP = "the runtime's code zip, read from S3 (GetObject) and judged by check's static zip checks";
+const FETCH_ZIP = "aws s3 cp s3://<bucket>/<prefix> code.zip";
 
 export const CAUSES: Partial<Record<FindingId, CauseEntry>> = {
   PYTHON_SDK_LOOPBACK_DEFAULT: {
@@ -199,6 +204,7 @@ export const CAUSES: Partial<Record<FindingId, CauseEntry>> = {
     role: "cause",
     kind: "code",
     explains: { "health-check": 14, "create-failed": 6 },
+    artifact: "container",
     judgedFrom: "image-manifest",
     checked: "the image's platforms in its ECR manifest",
     toConfirm: "aws ecr batch-get-image and read the manifest's platform",
@@ -207,6 +213,7 @@ export const CAUSES: Partial<Record<FindingId, CauseEntry>> = {
     role: "cause",
     kind: "code",
     explains: { "health-check": 15, "create-failed": 5 },
+    artifact: "container",
     judgedFrom: "iam-permissions",
     checked: "the execution role's ECR permissions (SimulatePrincipalPolicy)",
     toConfirm: "aws iam simulate-principal-policy with ecr:BatchGetImage on the repository",
@@ -228,6 +235,59 @@ export const CAUSES: Partial<Record<FindingId, CauseEntry>> = {
     judgedFrom: "startup-time",
     checked: "the runtime's logs and start-up time",
     toConfirm: "run `agentcore-doctor check` and compare its start-up time with the limit",
+  },
+  CODE_ZIP_DEPS_MISSING: {
+    role: "cause",
+    kind: "code",
+    explains: { "health-check": 18 },
+    artifact: "code",
+    supportedBy: ["STARTUP_CRASH"],
+    judgedFrom: "code-zip",
+    checked: CODE_ZIP,
+    toConfirm: `${FETCH_ZIP}, then agentcore-doctor check code.zip --runtime <runtime> --entry-point <entry point>`,
+  },
+  CODE_ZIP_NATIVE_ARCH: {
+    role: "cause",
+    kind: "code",
+    explains: { "health-check": 19 },
+    artifact: "code",
+    supportedBy: ["STARTUP_CRASH"],
+    judgedFrom: "code-zip",
+    checked: CODE_ZIP,
+    toConfirm: `${FETCH_ZIP} and read its .so files with \`file\` (AgentCore runs aarch64)`,
+  },
+  CODE_ZIP_PERMISSIONS: {
+    role: "cause",
+    kind: "code",
+    explains: { "health-check": 20 },
+    artifact: "code",
+    supportedBy: ["STARTUP_CRASH"],
+    judgedFrom: "code-zip",
+    checked: CODE_ZIP,
+    toConfirm: `${FETCH_ZIP} and list its modes with \`zipinfo code.zip\``,
+  },
+  CODE_ZIP_ENTRY_POINT_MISSING: {
+    role: "cause",
+    kind: "code",
+    explains: { "health-check": 21 },
+    artifact: "code",
+    judgedFrom: "code-zip",
+    checked: CODE_ZIP,
+    toConfirm: `${FETCH_ZIP} and list it with \`unzip -l code.zip\``,
+  },
+  CODE_ZIP_NO_S3_PATH: {
+    role: "cause",
+    // Nothing starts without the zip: it explains the health check directly, not through a call of the agent's.
+    kind: "code",
+    explains: { "health-check": 22, "create-failed": 7 },
+    artifact: "code",
+    supportedBy: ["NO_RUNTIME_LOGS"],
+    vpcOnly: true,
+    judgedFrom: "network-paths",
+    checked:
+      "the route to S3 from the runtime's subnets (gateway endpoint, NAT), for a code runtime created on or after 2026-05-05",
+    toConfirm:
+      "aws ec2 describe-vpc-endpoints --filters Name=vpc-id,Values=<vpc> Name=service-name,Values=com.amazonaws.<region>.s3",
   },
   SUBNET_AZ_UNSUPPORTED: {
     role: "cause",

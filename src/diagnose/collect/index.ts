@@ -8,6 +8,7 @@ import type { DiagnoseEvidence } from "../analysis-input.js";
 import type { DiagnoseClients } from "../clients.js";
 import { arnScope, type EvidenceGap, gapFrom, type Sourced } from "../evidence.js";
 import { collectTimeline } from "./cloudtrail.js";
+import { collectCodeZip } from "./code-zip.js";
 import { collectIam } from "./iam.js";
 import { collectImage, parseEcrUri } from "./image.js";
 import { probeInvoke } from "./invoke.js";
@@ -159,6 +160,15 @@ export const COLLECTORS: readonly Collector[] = [
     collect: async ({ clients, runtime, gaps }) => ({
       image: await collectImage(clients.ecr, runtime.value.containerUri!, gaps),
     }),
+  },
+  {
+    name: "code-zip",
+    label: "code zip",
+    when: (ctx) => ctx.runtime.value.code !== undefined,
+    collect: async ({ clients, runtime, gaps }) => {
+      const codeZip = await collectCodeZip(clients.s3, runtime.value.code!, gaps);
+      return codeZip ? { codeZip } : {};
+    },
   },
   {
     name: "network",

@@ -20,6 +20,8 @@ export interface RuntimeEvidence {
   securityGroups: string[];
   protocol: string;
   containerUri?: string;
+  /** A code runtime's `codeConfiguration`: where its zip is in S3, the managed runtime and the entry point. */
+  code?: CodeArtifact;
   roleArn: string;
   idleTimeoutSeconds?: number;
   maxLifetimeSeconds?: number;
@@ -35,6 +37,14 @@ export interface RuntimeEvidence {
     targetVersion?: string;
     failureReason?: string;
   };
+}
+
+export interface CodeArtifact {
+  bucket: string;
+  prefix: string;
+  versionId?: string;
+  runtime: string;
+  entryPoint: string[];
 }
 
 const ID_PATTERN = /^[a-zA-Z][a-zA-Z0-9_]{0,99}-[a-zA-Z0-9]{10}$/;
@@ -89,6 +99,20 @@ export async function collectRuntime(
     artifact && "containerConfiguration" in artifact
       ? artifact.containerConfiguration?.containerUri
       : undefined;
+  const codeConfiguration =
+    artifact && "codeConfiguration" in artifact ? artifact.codeConfiguration : undefined;
+  const s3 =
+    codeConfiguration?.code && "s3" in codeConfiguration.code ? codeConfiguration.code.s3 : undefined;
+  const code: CodeArtifact | undefined =
+    codeConfiguration && s3?.bucket && s3.prefix
+      ? {
+          bucket: s3.bucket,
+          prefix: s3.prefix,
+          ...(s3.versionId ? { versionId: s3.versionId } : {}),
+          runtime: codeConfiguration.runtime ?? "",
+          entryPoint: codeConfiguration.entryPoint ?? [],
+        }
+      : undefined;
   return {
     value: {
       runtimeId,
@@ -102,6 +126,7 @@ export async function collectRuntime(
       securityGroups: network?.networkModeConfig?.securityGroups ?? [],
       protocol: runtime.protocolConfiguration?.serverProtocol ?? "HTTP",
       ...(containerUri ? { containerUri } : {}),
+      ...(code ? { code } : {}),
       roleArn: runtime.roleArn!,
       ...(runtime.lifecycleConfiguration?.idleRuntimeSessionTimeout
         ? { idleTimeoutSeconds: runtime.lifecycleConfiguration.idleRuntimeSessionTimeout }

@@ -1,6 +1,7 @@
 import type { Finding } from "../../findings/index.js";
 import type { DiagnoseEvidence, Rule } from "../analysis-input.js";
 import { type Derived, derive } from "../derive.js";
+import { codeZipContents, codeZipS3Path } from "./code-zip.js";
 import { configDrift } from "./config-drift.js";
 import { contractFromLogs } from "./contract-from-logs.js";
 import { executionRole } from "./execution-role.js";
@@ -22,6 +23,8 @@ export const RULES: readonly Rule[] = [
   runtimeLogs,
   contractFromLogs,
   imagePlatform,
+  codeZipContents,
+  codeZipS3Path,
   invocation,
   subnets,
   eniCreateFailed,

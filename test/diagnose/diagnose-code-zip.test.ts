@@ -1,0 +1,97 @@
+import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { diagnose } from "../../src/diagnose/run.js";
+import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
+import {
+  TEST_CREDENTIALS as credentials,
+  runtimeRequest,
+  sdkConfig,
+  seedRuntimes,
+} from "../helpers/emulator.js";
+import { unixZip } from "../helpers/zips.js";
+
+let emulator: RunningEmulator;
+
+const code = (prefix: string, entryPoint = ["main.py"]) => ({
+  agentRuntimeArtifact: {
+    codeConfiguration: {
+      code: { s3: { bucket: "agent-code", prefix } },
+      runtime: "PYTHON_3_12" as const,
+      entryPoint,
+    },
+  },
+});
+
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0, timing: { readyAfterMs: 0 }, cloudTrailLookupsPerSecond: 50 });
+  const s3 = new S3Client({ ...sdkConfig(emulator), forcePathStyle: true });
+  await s3.send(new CreateBucketCommand({ Bucket: "agent-code" }));
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: "agent-code",
+      Key: "missing-dep/agent.zip",
+      Body: await unixZip([
+        { path: "main.py", data: "import json\nfrom agent import tools\n" },
+        { path: "agent/__init__.py", data: "" },
+        { path: "agent/tools.py", data: "import strands\n" },
+      ]),
+    }),
+  );
+  s3.destroy();
+  await seedRuntimes(
+    emulator,
+    runtimeRequest("zip_missing_dep", code("missing-dep/agent.zip")),
+    runtimeRequest("zip_not_there", code("nowhere/agent.zip")),
+  );
+});
+afterAll(async () => {
+  await emulator?.stop();
+});
+
+const run = (runtime: string) =>
+  diagnose({ runtime, endpointUrl: emulator.url, region: "us-east-1", credentials, allowInvoke: false });
+
+describe("diagnose of a code runtime, end to end against the emulator", () => {
+  it("names the zip's missing dependency from the zip itself, with no logs delivered", async () => {
+    const result = await run("zip_missing_dep");
+    expect(result.evidence.runtime.value.code).toMatchObject({
+      bucket: "agent-code",
+      prefix: "missing-dep/agent.zip",
+      runtime: "PYTHON_3_12",
+      entryPoint: ["main.py"],
+    });
+    expect(result.evidence.logs?.value.lines ?? []).toEqual([]);
+    const finding = result.findings.find((f) => f.id === "CODE_ZIP_DEPS_MISSING");
+    expect(finding, JSON.stringify(result.gaps)).toBeDefined();
+    const facts = finding!.evidence.map((e) => e.fact).join("\n");
+    expect(facts).toContain("strands is imported at start-up");
+    expect(finding!.evidence).toContainEqual(
+      expect.objectContaining({
+        source: { kind: "file", path: "s3://agent-code/missing-dep/agent.zip!/agent/tools.py", line: 1 },
+      }),
+    );
+    expect(finding!.evidence[0]!.source).toMatchObject({
+      kind: "api",
+      service: "s3",
+      operation: "GetObject",
+    });
+    expect(result.hypotheses[0]).toMatchObject({ cause: "CODE_ZIP_DEPS_MISSING" });
+    // A code runtime has no image: the image causes are not hypotheses at all.
+    expect(result.hypotheses.map((h) => h.cause)).not.toContain("IMAGE_NOT_ARM64");
+    expect(result.apiCalls.S3).toBe(1);
+  });
+
+  it("records a zip it cannot read as a gap naming s3:GetObject, and goes on", async () => {
+    const result = await run("zip_not_there");
+    expect(result.gaps).toContainEqual(
+      expect.objectContaining({
+        collector: "code-zip",
+        service: "s3",
+        operation: "GetObject",
+        errorCode: "NoSuchKey",
+      }),
+    );
+    expect(result.findings.map((f) => f.id)).not.toContain("CODE_ZIP_DEPS_MISSING");
+    expect(result.hypotheses.find((h) => h.cause === "CODE_ZIP_DEPS_MISSING")?.verdict).toBe("unknown");
+  });
+});
