@@ -96,7 +96,11 @@ const s3Gateway: VpcEndpoint = {
   State: "Available",
   RouteTableIds: ["rtb-0main"],
 };
-const prefixListRoute = { DestinationPrefixListId: "pl-63a5400a", GatewayId: "vpce-0s3", State: "active" };
+const prefixListRoute = {
+  DestinationPrefixListId: "pl-63a5400a",
+  GatewayId: "vpce-0s3",
+  State: "active" as const,
+};
 
 const ids = (e: DiagnoseEvidence) => applyRules(e).map((f) => f.id);
 
