@@ -170,6 +170,9 @@ describe("AWS host names", () => {
     expect(serviceOfHost("123456789012.dkr.ecr.us-east-1.amazonaws.com")).toBe("ecr.dkr");
     expect(serviceOfHost("api.ecr.us-east-1.amazonaws.com")).toBe("ecr.api");
     expect(serviceOfHost("bucket.s3.us-east-1.amazonaws.com")).toBe("s3");
+    // S3's global endpoint, boto3's default for us-east-1 buckets.
+    expect(serviceOfHost("bucket.s3.amazonaws.com")).toBe("s3");
+    expect(serviceOfHost("s3.amazonaws.com")).toBe("s3");
     expect(serviceOfHost("example.com")).toBeUndefined();
     expect(publicAddressOf("dynamodb.us-east-1.amazonaws.com")).toBe(GATEWAY_SERVICE_ADDRESSES.dynamodb);
     expect(publicAddressOf("iam.amazonaws.com")).toBe(PUBLIC_SERVICES);

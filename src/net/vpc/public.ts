@@ -25,7 +25,11 @@ export const LINK_BLOCK = "198.19.0.0/16";
 export function serviceOfHost(name: string): string | undefined {
   const host = name.toLowerCase().replace(/\.$/, "");
   const match = /^(.+)\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com(?:\.cn)?$/.exec(host);
-  if (!match) return /(^|\.)amazonaws\.com$/.test(host) ? "global" : undefined;
+  if (!match) {
+    if (!/(^|\.)amazonaws\.com$/.test(host)) return undefined;
+    // S3's global endpoint (`s3.amazonaws.com`, `bucket.s3.amazonaws.com`: boto3's default in us-east-1) is S3's, in its prefix list.
+    return /(^|\.)s3(-external-1)?\.amazonaws\.com$/.test(host) ? "s3" : "global";
+  }
   const labels = match[1]!.split(".");
   if (labels.includes("s3") || labels[labels.length - 1]!.startsWith("s3-")) return "s3";
   if (labels[labels.length - 1] === "dynamodb") return "dynamodb";
