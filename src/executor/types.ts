@@ -2,11 +2,35 @@ import type { DockerenvState } from "../agent/isolation.js";
 import type { ExitInfo, OutputLine } from "../agent/launcher.js";
 import type { LaunchPlan } from "../agent/types.js";
 
+/** A file of an image already on this host: a blob of the emulator's ECR store. */
+export interface OciBlobFile {
+  digest: string;
+  mediaType: string;
+  size: number;
+  path: string;
+}
+
+/**
+ * An OCI image: one tag of an OCI image layout directory, or an image
+ * manifest whose config and layers are files on this host (what the
+ * emulator's ECR holds after a push), named by the reference it was pulled by.
+ */
+export type OciImage =
+  | { source: "layout"; dir: string; tag: string }
+  | {
+      source: "blobs";
+      ref: string;
+      manifest: { digest: string; mediaType: string; text: string };
+      /** The config blob and every layer blob the manifest names. */
+      blobs: OciBlobFile[];
+    };
+
 /**
  * What an executor starts: the agent's directory run as a command on this
- * host (its Dockerfile's CMD, this machine's packages).
+ * host (its Dockerfile's CMD, this machine's packages), or a real image run
+ * by a standard OCI runtime.
  */
-export type Artifact = { kind: "host-command"; plan: LaunchPlan };
+export type Artifact = { kind: "host-command"; plan: LaunchPlan } | { kind: "oci-image"; image: OciImage };
 
 export interface StartOptions {
   artifact: Artifact;

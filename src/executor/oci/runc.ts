@@ -8,6 +8,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { promisify } from "node:util";
@@ -27,6 +28,8 @@ export interface OwnerRecord {
   ownerPid: number;
   bundle: string;
   startedAt: number;
+  /** The bundle's rootfs is a mount (an overlay on a cached image) to undo before the bundle is removed. */
+  mounted?: boolean;
 }
 
 function ownerAlive(pid: number): boolean {
@@ -40,6 +43,55 @@ function ownerAlive(pid: number): boolean {
 
 async function forceDelete(runtime: string, name: string): Promise<void> {
   await run(runtime, ["delete", "--force", name]).catch(() => undefined);
+}
+
+/** Where instance bundles are made: a file system that can hold an overlay's upper directory. */
+export const OCI_BUNDLE_DIR = process.env.ACD_OCI_BUNDLES ?? join(tmpdir(), "agentcore-doctor-oci");
+
+/**
+ * A new bundle whose rootfs is an overlay on an unpacked image's root
+ * filesystem: the instance writes into its own upper directory and the
+ * cached image stays as it was, as container engines' snapshotters do. Where
+ * overlayfs cannot be mounted (an upper directory on overlayfs, no
+ * privilege), the rootfs is a copy. `mounted` says which.
+ */
+export async function instanceBundle(
+  lower: string,
+  parent = OCI_BUNDLE_DIR,
+): Promise<{ bundle: string; mounted: boolean }> {
+  mkdirSync(parent, { recursive: true });
+  const bundle = mkdtempSync(join(parent, NAME_PREFIX));
+  const rootfs = join(bundle, "rootfs");
+  for (const dir of ["rootfs", "upper", "work"]) mkdirSync(join(bundle, dir));
+  try {
+    await run("mount", [
+      "-t",
+      "overlay",
+      "overlay",
+      "-o",
+      `lowerdir=${lower},upperdir=${join(bundle, "upper")},workdir=${join(bundle, "work")}`,
+      rootfs,
+    ]);
+    return { bundle, mounted: true };
+  } catch {
+    rmSync(rootfs, { recursive: true, force: true });
+    try {
+      await run("cp", ["-a", "--reflink=auto", lower, rootfs]);
+    } catch (error) {
+      rmSync(bundle, { recursive: true, force: true });
+      throw new Error(
+        `could not make the instance's root filesystem: ${(error as { stderr?: string }).stderr ?? error}`,
+      );
+    }
+    return { bundle, mounted: false };
+  }
+}
+
+/** Undoes instanceBundle's overlay (lazily, should a process of the host still hold it). */
+export async function unmountRoot(bundle: string): Promise<void> {
+  await run("umount", [join(bundle, "rootfs")]).catch(() =>
+    run("umount", ["-l", join(bundle, "rootfs")]).catch(() => undefined),
+  );
 }
 
 /**
@@ -60,6 +112,7 @@ export async function reapOrphans(runtime = "runc"): Promise<string[]> {
     }
     if (ownerAlive(record.ownerPid)) continue;
     await forceDelete(runtime, record.name);
+    if (record.mounted) await unmountRoot(record.bundle);
     if (record.bundle.includes(NAME_PREFIX)) rmSync(record.bundle, { recursive: true, force: true });
     rmSync(join(OCI_STATE_DIR, file), { force: true });
     reaped.push(record.name);
@@ -115,6 +168,8 @@ export interface RuncStartOptions {
   caBundle?: string;
   netns?: string;
   runtime?: string;
+  /** The bundle's rootfs is a mount, undone when the container is removed. */
+  mounted?: boolean;
   keepLines?: number;
   onOutput?: (line: OutputLine) => void;
 }
@@ -127,6 +182,7 @@ export class RuncContainer {
   readonly command: readonly string[];
   readonly dockerenv = { state: "absent-on-host" } as const;
   readonly notes: string[] = [];
+  emulated?: { architecture: string; by: string };
   private readonly lines: OutputLine[] = [];
   private readonly child: ChildProcess;
   private readonly record: string;
@@ -154,6 +210,7 @@ export class RuncContainer {
       ownerPid: process.pid,
       bundle: options.bundle,
       startedAt: this.startedAt,
+      ...(options.mounted ? { mounted: true } : {}),
     };
     writeFileSync(this.record, JSON.stringify(record));
     this.child = spawn(options.runtime ?? "runc", ["run", "--bundle", options.bundle, name], {
@@ -191,20 +248,39 @@ export class RuncContainer {
     return this.child.pid ? processTree(this.child.pid) : [];
   }
 
-  async stop(graceMs = 5000): Promise<ExitInfo> {
+  private stopping: Promise<ExitInfo> | undefined;
+
+  /**
+   * runc kill TERM, KILL after `graceMs`; a container still there 2 s later
+   * (runc itself gone) is removed by runc delete --force, which its pipes
+   * wait on: the output is read to its end before the exit is reported.
+   * Then the overlay, the bundle and the owner record go. Idempotent.
+   */
+  stop(graceMs = 5000): Promise<ExitInfo> {
+    this.stopping ??= this.halt(graceMs);
+    return this.stopping;
+  }
+
+  private async halt(graceMs: number): Promise<ExitInfo> {
     const runtime = this.options.runtime ?? "runc";
+    const within = (ms: number) =>
+      Promise.race([
+        this.exited.then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), ms)),
+      ]);
     if (!this.exit) {
       await run(runtime, ["kill", this.name, "TERM"]).catch(() => undefined);
-      const timer = setTimeout(
-        () => void run(runtime, ["kill", this.name, "KILL"]).catch(() => undefined),
-        graceMs,
-      );
-      await Promise.race([this.exited, new Promise((r) => setTimeout(r, graceMs + 2000))]);
-      clearTimeout(timer);
-      if (!this.exit) this.child.kill("SIGKILL");
+      if (!(await within(graceMs))) {
+        await run(runtime, ["kill", this.name, "KILL"]).catch(() => undefined);
+        if (!(await within(2000))) {
+          await forceDelete(runtime, this.name);
+          this.child.kill("SIGKILL");
+        }
+      }
     }
     const exit = await this.exited;
     await forceDelete(runtime, this.name);
+    if (this.options.mounted) await unmountRoot(this.options.bundle);
     rmSync(this.options.bundle, { recursive: true, force: true });
     rmSync(this.record, { force: true });
     live.delete(this);
