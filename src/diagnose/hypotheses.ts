@@ -3,7 +3,7 @@ import { CAUSES, type CauseEntry, type CauseRole, causesOf, type JudgedFrom } fr
 import { CATALOG, type Evidence, type Finding, type FindingId } from "../findings/index.js";
 import type { DiagnoseEvidence } from "./analysis-input.js";
 import { vpcNetworkOf } from "./collect/network.js";
-import { type Derived, derive, networkFailureKind, STAND_IN_SERVICE } from "./derive.js";
+import { type Derived, derive, type NetworkFailure, networkFailureKind, STAND_IN_SERVICE } from "./derive.js";
 
 /**
  * Root-cause hypotheses for one symptom. Every cause the cause table
@@ -170,23 +170,121 @@ function contradiction(cause: CauseEntry, e: DiagnoseEvidence, d: Derived): Evid
   }
 }
 
-/** The exception the container printed is a network failure another cause explains: the crash is its consequence. */
-function crashExplainedBy(
-  e: DiagnoseEvidence,
+/** Why a crash is another cause's consequence: the cause, and the fact that ties the exit to it. */
+interface CrashExplanation {
+  cause: Finding;
+  evidence: Evidence;
+}
+
+/** A network cause this report holds (an error) that explains a failure of this kind. */
+function networkCauseOf(
+  kind: NetworkFailure["kind"],
   d: Derived,
   findings: readonly Finding[],
 ): Finding | undefined {
-  const exception = e.logs?.value.exception;
-  if (!exception) return undefined;
-  const text = `${exception.parsed.type}: ${exception.parsed.message}`;
-  const failure = networkFailureKind(text);
-  if (!failure) return undefined;
   return findings.find(
     (f) =>
       f.severity === "error" &&
       CAUSES[f.id]?.kind === "network" &&
-      (failure === "resolver" ? DNS_CAUSES.has(f.id) : linkOf(f.id, [f], d).length > 0),
+      (kind === "resolver" ? DNS_CAUSES.has(f.id) : linkOf(f.id, [f], d).length > 0),
   );
+}
+
+const FAILED_DNS: ReadonlySet<string> = new Set(["no-answer", "refused", "servfail"]);
+
+/**
+ * The replay's exit came after the resolver refused or was silent, or after
+ * connections the twin's network dropped, and a network cause of this
+ * report rests on those very observations (or the agent's last words read
+ * as such a failure): the exit is that cause's consequence.
+ */
+function replayExitExplainedBy(
+  e: DiagnoseEvidence,
+  d: Derived,
+  findings: readonly Finding[],
+): CrashExplanation | undefined {
+  const replay = e.replay;
+  if (!replay?.ran) return undefined;
+  const exit = replay.observations.find((o) => o.kind === "exit");
+  if (!exit) return undefined;
+  const before = replay.observations.filter((o) => o.at <= exit.at);
+  const failures = before.filter(
+    (o) =>
+      (o.kind === "dns" && FAILED_DNS.has(o.outcome)) || (o.kind === "connection" && o.outcome === "dropped"),
+  );
+  const seen = new Set(failures.map((o) => `${o.kind}@${o.at}`));
+  const cause = findings.find(
+    (f) =>
+      f.severity === "error" &&
+      CAUSES[f.id]?.kind === "network" &&
+      f.evidence.some(
+        (x) => x.source.kind === "replay" && seen.has(`${x.source.observation}@${x.source.at}`),
+      ),
+  );
+  const exitSource = { kind: "replay" as const, observation: "exit", at: exit.at };
+  if (cause) {
+    const what = [
+      ...new Set(
+        failures.map((o) =>
+          o.kind === "dns"
+            ? `the VPC's resolver ${o.resolver} ${o.outcome === "no-answer" ? "left its DNS queries unanswered" : `answered ${o.outcome}`}`
+            : o.kind === "connection"
+              ? `its connection to ${o.name ?? o.address}:${o.port} was dropped`
+              : "",
+        ),
+      ),
+    ].join(" and ");
+    return {
+      cause,
+      evidence: {
+        fact: `in the replay the agent exited after ${what}, which ${cause.id} explains: the exit is its consequence, and running the agent locally would not reproduce it`,
+        source: exitSource,
+      },
+    };
+  }
+  // What the agent printed before it died, read as a resolver error or a failed connection.
+  for (const o of before) {
+    if (o.kind !== "output" || o.stream !== "stderr") continue;
+    const kind = networkFailureKind(o.text);
+    const explainer = kind ? networkCauseOf(kind, d, findings) : undefined;
+    if (explainer) {
+      return {
+        cause: explainer,
+        evidence: {
+          fact: `in the replay the agent exited after printing "${o.text.trim().slice(0, 160)}", a network failure that ${explainer.id} explains: running the agent locally would not reproduce it`,
+          source: exitSource,
+        },
+      };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The crash is a network failure another cause explains, so it is that
+ * cause's consequence: the exception the container printed (its logs) or
+ * the replay's exit after failures a network cause rests on.
+ */
+function crashExplainedBy(
+  e: DiagnoseEvidence,
+  d: Derived,
+  findings: readonly Finding[],
+): CrashExplanation | undefined {
+  const exception = e.logs?.value.exception;
+  if (exception) {
+    const kind = networkFailureKind(`${exception.parsed.type}: ${exception.parsed.message}`);
+    const cause = kind ? networkCauseOf(kind, d, findings) : undefined;
+    if (cause) {
+      return {
+        cause,
+        evidence: {
+          fact: `the exception is a network failure that ${cause.id} explains: running the agent locally would not reproduce it`,
+          source: exception.source,
+        },
+      };
+    }
+  }
+  return replayExitExplainedBy(e, d, findings);
 }
 
 /**
@@ -237,25 +335,18 @@ export function rankHypotheses(
         source: { kind: "tool", detail: "diagnose --source" },
       });
     }
+    const crash = matching.length > 0 && id === "STARTUP_CRASH" ? crashCause : undefined;
     const explainer =
-      matching.length === 0
+      matching.length === 0 || crash
         ? undefined
-        : id === "STARTUP_CRASH" && crashCause
-          ? crashCause
-          : findings.find((f) => f.severity === "error" && cause.explainedBy?.includes(f.id));
-    const consequence = explainer !== undefined;
-    if (explainer) {
-      against.push(
-        id === "STARTUP_CRASH" && explainer === crashCause
-          ? {
-              fact: `the exception is a network failure that ${explainer.id} explains: running the agent locally would not reproduce it`,
-              source: evidence.logs!.value.exception!.source,
-            }
-          : {
-              fact: `a consequence of ${explainer.id}, which explains it`,
-              source: explainer.evidence[0]?.source ?? { kind: "tool", detail: "diagnose" },
-            },
-      );
+        : findings.find((f) => f.severity === "error" && cause.explainedBy?.includes(f.id));
+    const consequence = crash !== undefined || explainer !== undefined;
+    if (crash) against.push(crash.evidence);
+    else if (explainer) {
+      against.push({
+        fact: `a consequence of ${explainer.id}, which explains it`,
+        source: explainer.evidence[0]?.source ?? { kind: "tool", detail: "diagnose" },
+      });
     }
     const error = matching.some((f) => f.severity === "error");
     const explains =

@@ -560,6 +560,112 @@ describe("calibrated confidence: confirmed by what was seen, ruled out only by w
   });
 });
 
+describe("the replay's exit: a crash that follows failures a network cause explains is that cause's consequence", () => {
+  type Obs = NonNullable<Extract<DiagnoseEvidence["replay"], { ran: true }>>["observations"][number];
+  const replayOf = (...observations: Obs[]): DiagnoseEvidence["replay"] => ({
+    ran: true,
+    artifact: "agent",
+    network: "twin",
+    envLacked: [],
+    startedAt: 0,
+    endedAt: 10_000,
+    observations,
+  });
+  const exit = (at: number): Obs => ({ kind: "exit", code: 1, signal: null, at });
+  const stderr = (text: string, at: number): Obs => ({ kind: "output", stream: "stderr", text, at });
+  const silence: Obs = {
+    kind: "dns",
+    name: "",
+    type: "A",
+    resolver: "10.0.0.2",
+    outcome: "no-answer",
+    answers: [],
+    at: 1_000,
+  };
+  const confirmed = (ranked: ReturnType<typeof rankHypotheses>) =>
+    ranked.filter((h) => h.verdict === "confirmed" && h.role === "cause").map((h) => h.cause);
+
+  it("DNS support off: the resolver's silence confirms VPC_DNS_DISABLED; the exit after it is not a confirmed STARTUP_CRASH", () => {
+    const e: DiagnoseEvidence = {
+      runtime: runtime(),
+      network: network({ dnsSupport: { value: false, source: api("DescribeVpcAttribute") } }),
+      invoke: healthCheckFailed,
+      replay: replayOf(silence, stderr("Node.js v20.20.2", 7_900), exit(8_000)),
+      gaps: [],
+    };
+    const { ids, ranked } = diagnoseOf(e);
+    expect(ids).toEqual(expect.arrayContaining(["VPC_DNS_DISABLED", "STARTUP_CRASH"]));
+    expect(ranked[0]).toMatchObject({ cause: "VPC_DNS_DISABLED", verdict: "confirmed" });
+    expect(ranked[0]!.restsOn!.some((x) => x.source.kind === "replay")).toBe(true);
+    const crash = ranked.find((h) => h.cause === "STARTUP_CRASH")!;
+    expect(crash.verdict).toBe("possible");
+    expect(crash.against[0]!.fact).toContain("VPC_DNS_DISABLED");
+    expect(crash.against[0]!.source).toMatchObject({ kind: "replay", observation: "exit" });
+    expect(confirmed(ranked)).toEqual(["VPC_DNS_DISABLED"]);
+  });
+
+  it("a connection security-group egress dropped, then the exit: SG_EGRESS_BLOCKED, the crash its consequence", () => {
+    const e: DiagnoseEvidence = {
+      runtime: runtime(),
+      network: network({
+        securityGroups: { value: [group(SG, []), admitsRuntime], source: api("DescribeSecurityGroups") },
+      }),
+      invoke: healthCheckFailed,
+      replay: replayOf(
+        {
+          kind: "connection",
+          address: "198.18.0.10",
+          port: 443,
+          name: "sts.us-east-1.amazonaws.com",
+          outcome: "dropped",
+          droppedBy: { hop: "security-group-egress", detail: `no egress rule of ${SG} admits tcp 443` },
+          at: 1_000,
+        },
+        exit(5_000),
+      ),
+      gaps: [],
+    };
+    const { ranked } = diagnoseOf(e);
+    expect(ranked[0]).toMatchObject({ cause: "SG_EGRESS_BLOCKED", verdict: "confirmed" });
+    expect(ranked.find((h) => h.cause === "STARTUP_CRASH")!.verdict).toBe("possible");
+    expect(confirmed(ranked)).toEqual(["SG_EGRESS_BLOCKED"]);
+  });
+
+  it("a resolver error the agent printed before its exit ties the exit to the DNS cause read from the API", () => {
+    const e: DiagnoseEvidence = {
+      runtime: runtime(),
+      network: network({ dnsSupport: { value: false, source: api("DescribeVpcAttribute") } }),
+      invoke: healthCheckFailed,
+      replay: replayOf(
+        stderr("Error: getaddrinfo EAI_AGAIN sts.us-east-1.amazonaws.com", 4_000),
+        exit(4_100),
+      ),
+      gaps: [],
+    };
+    const { ranked } = diagnoseOf(e);
+    const crash = ranked.find((h) => h.cause === "STARTUP_CRASH")!;
+    expect(crash.verdict).toBe("possible");
+    expect(crash.against[0]!.fact).toContain("EAI_AGAIN");
+    expect(confirmed(ranked)).not.toContain("STARTUP_CRASH");
+  });
+
+  it("an exit with no network failure before it stays a confirmed STARTUP_CRASH", () => {
+    const e: DiagnoseEvidence = {
+      runtime: runtime(),
+      network: network({ dnsSupport: { value: false, source: api("DescribeVpcAttribute") } }),
+      invoke: healthCheckFailed,
+      // The resolver's silence comes after the exit: it cannot have caused it.
+      replay: replayOf(stderr("ModuleNotFoundError: No module named 'strands'", 500), exit(600), {
+        ...silence,
+        at: 2_000,
+      }),
+      gaps: [],
+    };
+    const { ranked } = diagnoseOf(e);
+    expect(ranked.find((h) => h.cause === "STARTUP_CRASH")!.verdict).toBe("confirmed");
+  });
+});
+
 describe("reports that do not contradict themselves (issue 10 item 4)", () => {
   const natNoIgw = (): Partial<NetworkEvidence> => {
     const nat = withNat([ALL_OUT]);

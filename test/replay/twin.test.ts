@@ -76,8 +76,13 @@ describe("buildTwin", () => {
       vpcId: VPC,
       cidr: "10.20.1.0/24",
     });
-    // DNS support off: the router has no rule admitting the resolver.
-    expect(routerRuleset(result.twin.snapshot, "up", [])).not.toContain("th dport 53 accept");
+    // DNS support off: the router has no rule admitting the resolver, and drops what is sent to it
+    // before the VPC-internal rules could let it through to an address nobody answers on.
+    const router = routerRuleset(result.twin.snapshot, "up", []);
+    expect(router).not.toContain("th dport 53 accept");
+    const drop = router.indexOf("ip daddr 10.20.0.2 meta l4proto { tcp, udp } th dport 53 drop");
+    expect(drop).toBeGreaterThan(-1);
+    expect(drop).toBeLessThan(router.indexOf("ip daddr 10.20.0.0/16 accept"));
     expect(sessionRuleset(result.twin.snapshot, result.twin.eni, "e1")).toContain(
       "ip daddr 0.0.0.0/0 accept",
     );

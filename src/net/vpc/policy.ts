@@ -206,6 +206,9 @@ export function routerRuleset(
     if (snap.dns.support !== false) {
       lines.push(`ip daddr ${resolver} meta l4proto { tcp, udp } th dport 53 accept`);
       nat.push(`ip daddr ${resolver} meta l4proto { tcp, udp } th dport 53 dnat to ${PUBLIC_RESOLVER}`);
+    } else {
+      // DNS support off: the resolver reads nothing. Dropped here, not let through as VPC-internal traffic.
+      lines.push(`ip daddr ${resolver} meta l4proto { tcp, udp } th dport 53 drop`);
     }
     for (const endpoint of interfaceEndpoints(snap)) {
       lines.push(
