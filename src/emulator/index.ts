@@ -7,6 +7,7 @@ import { AgentRuntimes, type ControlPlaneTiming, DEFAULT_TIMING } from "./bedroc
 import { Trail } from "./cloudtrail/model.js";
 import { consoleState } from "./console/state.js";
 import { type Environment, systemEnvironment } from "./context.js";
+import { Dispatch, type ServiceBinding } from "./dispatch.js";
 import { Ec2 } from "./ec2/model/ec2.js";
 import { MappedImages } from "./ecr/mapped-images.js";
 import { Ecr } from "./ecr/model.js";
@@ -112,17 +113,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const s3 = new S3(store, env, s3Blobs);
   s3.recover();
   const sts = new Sts(store, env, iam);
+  // The one way into the services, for the wire and for the calls AgentCore makes in process.
+  let services: ServiceBinding[] = [];
+  const dispatch = new Dispatch({ store, env, trail, services: () => services });
   // AgentCore's service side: VPC placement by its service-linked role, container output by the execution role.
   const runtimes = new AgentRuntimes(
     store,
     env,
     { ...DEFAULT_TIMING, ...options.timing },
-    {
-      ec2,
-      roles: iam,
-      trail,
-      env,
-    },
+    { ec2, roles: iam, env, dispatch },
   );
   const logDelivery = new RuntimeLogDelivery(store, logs, iam);
   let upstreamUrl = "";
@@ -144,6 +143,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     ...(options.driver ? { driver: options.driver } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
+  services = buildServices({
+    store,
+    env,
+    trail,
+    runtimes,
+    sessions,
+    ec2,
+    logs,
+    iam,
+    ecr,
+    s3,
+    sts,
+    ...(options.log ? { log: options.log } : {}),
+  });
   const server = createEmulatorServer({
     host: options.host ?? "127.0.0.1",
     port: options.port ?? DEFAULT_EMULATOR_PORT,
@@ -157,20 +170,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       console: options.console ?? false,
       state: () => consoleState({ store, runtimes, sessions, ec2, trail, logs }, env.clock()),
     },
-    services: buildServices({
-      store,
-      env,
-      trail,
-      runtimes,
-      sessions,
-      ec2,
-      logs,
-      iam,
-      ecr,
-      s3,
-      sts,
-      ...(options.log ? { log: options.log } : {}),
-    }),
+    dispatch,
+    services,
     ...(options.log ? { log: options.log } : {}),
   });
   const host = options.host ?? "127.0.0.1";

@@ -1,9 +1,9 @@
 import { containerOutput } from "./bedrock-agentcore/runtime-logs.js";
 import { CONSOLE_PAGE } from "./console/page.js";
 import type { ConsoleState } from "./console/state.js";
+import type { ServiceBinding } from "./dispatch.js";
 import type { WireRequest, WireResponse } from "./protocol/codec.js";
 import { resetState, resettableServices } from "./reset.js";
-import type { ServiceBinding } from "./server.js";
 import type { Store } from "./store/store.js";
 
 /** The emulator's own routes, apart from every AWS API: what `emulate logs` reads, and the reset tests call. */

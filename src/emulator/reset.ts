@@ -1,4 +1,4 @@
-import type { ServiceBinding } from "./server.js";
+import type { ServiceBinding } from "./dispatch.js";
 import type { Store } from "./store/store.js";
 
 /** What a reset cleared: the services (by signing name) and how many stored resources went. */

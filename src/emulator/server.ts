@@ -1,49 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
-import type { Adapter } from "./adapter.js";
-import { isReadOnly, resourceTypeOf, type Trail, type UserIdentity } from "./cloudtrail/model.js";
-import { forTrail } from "./cloudtrail/redact.js";
+import type { Trail, UserIdentity } from "./cloudtrail/model.js";
 import type { Environment, InboundCredentials, RequestContext } from "./context.js";
+import { Dispatch, type ServiceBinding } from "./dispatch.js";
 import { callerIdentity } from "./identity.js";
 import { INTERNAL_PREFIX, type InternalApiContext, internalRoute } from "./internal-api.js";
-import { findPathRoute, type PathRoute } from "./path-route.js";
-import type { MatchedOperation, ProtocolCodec, WireRequest, WireResponse } from "./protocol/codec.js";
+import { findPathRoute } from "./path-route.js";
+import type { MatchedOperation, WireRequest, WireResponse } from "./protocol/codec.js";
 import { AwsError } from "./protocol/errors.js";
-import { pageOutput } from "./protocol/paginator.js";
-import { validateInput } from "./protocol/validate.js";
 import type { Store } from "./store/store.js";
-
-/** A service the endpoint serves: its signing name, its codec over the model, its adapter. */
-export interface ServiceBinding {
-  signingName: string;
-  codec: ProtocolCodec;
-  adapter: Adapter;
-  /** false for services whose operations wait on agents: they open their own transactions. */
-  transactional?: boolean;
-  /** CloudTrail's eventSource for management calls (e.g. bedrock-agentcore.amazonaws.com); unset: not recorded (data events). */
-  eventSource?: string;
-  /** Operations CloudTrail logs as data events (S3's object-level calls): not in the event history LookupEvents reads. */
-  dataEvents?: ReadonlySet<string>;
-  /** Where CloudTrail records the service's calls when not in the caller's region (IAM, a global service: us-east-1). */
-  eventRegion?: string;
-  /** EC2's CloudTrail error codes say who was at fault: `Client.InvalidSubnetID.NotFound`, `Server.InternalError`. */
-  faultPrefixedErrors?: boolean;
-  /** Plain HTTP the service serves under a path prefix besides its API (ECR's registry, `/v2/`). */
-  pathRoutes?: readonly PathRoute[];
-  /** What `POST /_emulator/reset/<signingName>` clears: the store kinds (by prefix) this service keeps, and its work around the clearing. */
-  state?: ServiceState;
-}
-
-/** A service's share of the emulator's state, for the reset endpoint. */
-export interface ServiceState {
-  /** Store kind prefixes (`ec2.`, `ecr-`). */
-  kinds: readonly string[];
-  /** Before the rows go: stop what uses them (running sessions). */
-  beforeReset?: () => Promise<void>;
-  /** After they went (committed): drop what hung off them (ECR's blob files). */
-  afterReset?: () => void;
-}
 
 export interface ServerOptions {
   host: string;
@@ -59,6 +25,8 @@ export interface ServerOptions {
   /** The emulator's state as the console reads it (GET /_emulator/state), and whether the console page is served. */
   view?: InternalApiContext["view"];
   log?: (line: string) => void;
+  /** The one way into the services, shared with the models that call others in process; default: one over `services`. */
+  dispatch?: Dispatch;
 }
 
 /** The SigV4 credential scope: `Credential=AKID/20260101/us-east-1/bedrock-agentcore/aws4_request`. Parsed, not verified. */
@@ -81,18 +49,6 @@ export function inboundCredentials(
   if (query?.get("X-Amz-Algorithm") === "AWS4-HMAC-SHA256" && query.has("X-Amz-Credential"))
     return { kind: "sigv4" };
   return { kind: "none" };
-}
-
-/** ARNs the call names at its top level (agentRuntimeArn, roleArn, ...): CloudTrail's Resources. */
-function arnsIn(...values: unknown[]): string[] {
-  const arns = new Set<string>();
-  for (const value of values) {
-    if (!value || typeof value !== "object") continue;
-    for (const [name, member] of Object.entries(value)) {
-      if (/Arn$/i.test(name) && typeof member === "string" && member.startsWith("arn:")) arns.add(member);
-    }
-  }
-  return [...arns];
 }
 
 async function readBody(request: IncomingMessage): Promise<Buffer> {
@@ -147,6 +103,14 @@ function pickService(
  */
 export function createEmulatorServer(options: ServerOptions): Server {
   const log = options.log ?? (() => {});
+  const dispatch =
+    options.dispatch ??
+    new Dispatch({
+      store: options.store,
+      env: options.env,
+      ...(options.trail ? { trail: options.trail } : {}),
+      services: () => options.services,
+    });
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const requestId = options.env.uuid();
@@ -218,9 +182,6 @@ export function createEmulatorServer(options: ServerOptions): Server {
     try {
       if (!matched) throw codec.unknownOperation(wire);
       const { operation } = matched;
-      const handler = Object.hasOwn(service.adapter, operation.name)
-        ? service.adapter[operation.name]
-        : undefined;
       const accessKeyId = scope?.accessKeyId ?? "anonymous";
       const ctx: RequestContext = {
         account: options.account,
@@ -232,84 +193,12 @@ export function createEmulatorServer(options: ServerOptions): Server {
         inbound: inboundCredentials(headers.authorization, url.searchParams),
         ...(headers.host ? { host: headers.host } : {}),
       };
-      const trail =
-        options.trail && service.eventSource && !service.dataEvents?.has(operation.name)
-          ? { trail: options.trail, eventSource: service.eventSource }
-          : undefined;
-      const record = (input: unknown, outcome: { output?: Record<string, unknown>; error?: AwsError }) => {
-        if (!trail) return;
-        const readOnly = isReadOnly(operation.name);
-        trail.trail.append(
-          { account: ctx.account, region: service.eventRegion ?? ctx.region },
-          {
-            userIdentity: ctx.caller,
-            eventTime: ctx.now.toISOString(),
-            eventSource: trail.eventSource,
-            eventName: operation.name,
-            awsRegion: service.eventRegion ?? ctx.region,
-            sourceIPAddress: request.socket.remoteAddress ?? "127.0.0.1",
-            userAgent: headers["user-agent"] ?? "",
-            ...(outcome.error
-              ? {
-                  errorCode: service.faultPrefixedErrors
-                    ? `${(outcome.error.status ?? 400) >= 500 ? "Server" : "Client"}.${outcome.error.code}`
-                    : outcome.error.code,
-                  errorMessage: outcome.error.message,
-                }
-              : {}),
-            requestParameters: operation.input
-              ? (forTrail(codec.model, operation.input, input) ?? null)
-              : null,
-            responseElements:
-              readOnly || !outcome.output || !operation.output
-                ? null
-                : (forTrail(codec.model, operation.output, outcome.output) ?? null),
-            requestID: requestId,
-            readOnly,
-            resources: arnsIn(input, outcome.output).map((arn) => ({
-              accountId: ctx.account,
-              type: resourceTypeOf(arn),
-              ARN: arn,
-            })),
-            eventType: "AwsApiCall",
-          },
-        );
-      };
-      let input: Record<string, unknown> = {};
-      try {
-        input = codec.parseInput(matched, wire);
-        if (operation.input) validateInput(codec.model, operation.input.shape, input);
-        // Input the model refuses is refused as AWS refuses it, implemented or not; valid input to an
-        // operation the emulator does not serve gets the documented 501.
-        if (!handler) {
-          throw new AwsError(
-            "NotImplementedException",
-            `The emulator does not implement ${operation.name} yet.`,
-            {},
-            501,
-          );
-        }
-        const output = await (service.transactional === false
-          ? Promise.resolve(handler(input, ctx)).then((result) =>
-              pageOutput(codec.model, operation.name, input, result),
-            )
-          : options.store.transaction(() => {
-              const result = pageOutput(
-                codec.model,
-                operation.name,
-                input,
-                handler(input, ctx) as Record<string, unknown>,
-              );
-              record(input, { output: result });
-              return result;
-            }));
-        log(`${operation.name} ${requestId} ok`);
-        send(response, codec.serializeOutput(operation, output, requestId), requestId);
-      } catch (error) {
-        // The failed call's writes were rolled back; the call itself is still history.
-        if (error instanceof AwsError && handler) options.store.transaction(() => record(input, { error }));
-        throw error;
-      }
+      const output = await dispatch.run(service, operation, () => codec.parseInput(matched, wire), ctx, {
+        sourceIPAddress: request.socket.remoteAddress ?? "127.0.0.1",
+        userAgent: headers["user-agent"] ?? "",
+      });
+      log(`${operation.name} ${requestId} ok`);
+      send(response, codec.serializeOutput(operation, output, requestId), requestId);
     } catch (error) {
       if (error instanceof AwsError) {
         log(`${requestId} ${error.code}: ${error.message}`);

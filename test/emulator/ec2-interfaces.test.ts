@@ -270,7 +270,7 @@ describe("EC2 network interfaces through the AWS SDK", () => {
         errorCode: "Client.MissingParameter",
       });
       expect(records.some((r) => r.errorCode === "Client.DryRunOperation")).toBe(true);
-      expect(records.some((r) => !r.errorCode && r.requestParameters?.SubnetId === subnetId)).toBe(true);
+      expect(records.some((r) => !r.errorCode && r.requestParameters?.subnetId === subnetId)).toBe(true);
     } finally {
       trail.destroy();
     }

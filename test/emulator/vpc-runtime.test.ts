@@ -101,12 +101,25 @@ describe("a VPC runtime through the AWS SDK", () => {
       "AWSServiceRoleForBedrockAgentCoreNetwork",
     );
     expect(real[0].userIdentity.invokedBy).toBe("network.bedrock-agentcore.amazonaws.com");
+    // Through the same dispatch as any caller's: named as CloudTrail names EC2's parameters.
+    expect(real[0]).toMatchObject({
+      sourceIPAddress: "network.bedrock-agentcore.amazonaws.com",
+      requestParameters: { subnetId: expect.toBeOneOf(net.subnets), description: "" },
+      responseElements: { networkInterface: { interfaceType: "agentic_ai" } },
+    });
+    expect(records.find((r) => r.errorCode)?.requestParameters).toMatchObject({ dryRun: true });
     const slr = await trail.send(
       new LookupEventsCommand({
         LookupAttributes: [{ AttributeKey: "EventName", AttributeValue: "CreateServiceLinkedRole" }],
       }),
     );
     expect(slr.Events).toHaveLength(1);
+    expect(JSON.parse(slr.Events![0]!.CloudTrailEvent!)).toMatchObject({
+      awsRegion: "us-east-1",
+      sourceIPAddress: "bedrock-agentcore.amazonaws.com",
+      userIdentity: { invokedBy: "bedrock-agentcore.amazonaws.com" },
+      requestParameters: { aWSServiceName: "network.bedrock-agentcore.amazonaws.com" },
+    });
 
     // A second runtime with the same subnets and groups shares the interfaces.
     const [second] = await seedRuntimes(emulator, vpcRequest("vpc_agent_two", net.subnets, net.group));

@@ -1,14 +1,14 @@
 import type { NetworkInterface } from "@aws-sdk/client-ec2";
 import { supportedAzIds } from "../../facts/agentcore-vpc-azs.js";
-import type { Trail } from "../cloudtrail/model.js";
-import { assumedRoleIdentity, IAM_EVENT_REGION, recordServiceCall } from "../cloudtrail/service-events.js";
+import { assumedRoleIdentity } from "../cloudtrail/service-events.js";
 import type { Environment, RequestContext } from "../context.js";
+import type { Dispatch } from "../dispatch.js";
 import type { Ec2 } from "../ec2/model/ec2.js";
-import { AGENTCORE_MANAGED_TAG } from "../ec2/model/network-interfaces.js";
+import { AGENTCORE_MANAGED_TAG, AGENTCORE_NETWORK_SERVICE } from "../ec2/model/network-interfaces.js";
 import { AwsError } from "../protocol/errors.js";
 import type { Scope } from "../store/store.js";
 
-export const NETWORK_SERVICE = "network.bedrock-agentcore.amazonaws.com";
+export const NETWORK_SERVICE = AGENTCORE_NETWORK_SERVICE;
 const CONTROL_PLANE_SERVICE = "bedrock-agentcore.amazonaws.com";
 
 export interface ServiceLinkedRole {
@@ -18,20 +18,18 @@ export interface ServiceLinkedRole {
   Path: string;
 }
 
-/** What AgentCore needs of IAM: its network service-linked role, made on first VPC use. */
+/** What AgentCore reads of IAM: whether its network service-linked role exists yet. */
 export interface ServiceLinkedRoles {
-  ensureServiceLinkedRole(
-    account: string,
-    serviceName: string,
-    now: Date,
-  ): { role: ServiceLinkedRole; created: boolean };
+  serviceLinkedRole(account: string, serviceName: string): ServiceLinkedRole | undefined;
 }
 
 export interface VpcNetworkDeps {
+  /** Reads of EC2's state (subnets, groups, interfaces to share); AgentCore's writes go through `dispatch`. */
   ec2: Ec2;
   roles: ServiceLinkedRoles;
-  trail: Trail;
   env: Environment;
+  /** The one way into IAM and EC2: AgentCore's calls validated and recorded in CloudTrail as any caller's. */
+  dispatch: Dispatch;
 }
 
 export interface VpcPlacement {
@@ -71,36 +69,16 @@ function subnetProblems(deps: VpcNetworkDeps, scope: Scope, subnets: string[], g
   return undefined;
 }
 
-/** CreateNetworkInterface as CloudTrail shows EC2's requestParameters: lowerCamel, `…Set.items`. */
-function createInterfaceParameters(subnetId: string, groupIds: string[], dryRun: boolean) {
+/** CreateNetworkInterface as AgentCore sends it: no description, its tag, the runtime's groups. */
+function createInterfaceInput(subnetId: string, groupIds: string[], dryRun: boolean) {
   return {
-    subnetId,
-    description: "",
-    groupSet: { items: groupIds.map((groupId) => ({ groupId })) },
-    tagSpecificationSet: {
-      items: [{ resourceType: "network-interface", tags: [{ key: AGENTCORE_MANAGED_TAG, value: "true" }] }],
-    },
-    ...(dryRun ? { dryRun: true } : {}),
-  };
-}
-
-function interfaceElements(eni: NetworkInterface) {
-  return {
-    networkInterface: {
-      networkInterfaceId: eni.NetworkInterfaceId,
-      subnetId: eni.SubnetId,
-      vpcId: eni.VpcId,
-      availabilityZone: eni.AvailabilityZone,
-      description: eni.Description ?? "",
-      ownerId: eni.OwnerId,
-      requesterManaged: eni.RequesterManaged ?? false,
-      status: "pending",
-      macAddress: eni.MacAddress,
-      privateIpAddress: eni.PrivateIpAddress,
-      interfaceType: eni.InterfaceType,
-      groupSet: { items: (eni.Groups ?? []).map((g) => ({ groupId: g.GroupId, groupName: g.GroupName })) },
-      tagSet: { items: (eni.TagSet ?? []).map((t) => ({ key: t.Key, value: t.Value })) },
-    },
+    SubnetId: subnetId,
+    Description: "",
+    Groups: groupIds,
+    TagSpecifications: [
+      { ResourceType: "network-interface", Tags: [{ Key: AGENTCORE_MANAGED_TAG, Value: "true" }] },
+    ],
+    ...(dryRun ? { DryRun: true } : {}),
   };
 }
 
@@ -109,8 +87,9 @@ function interfaceElements(eni: NetworkInterface) {
  * checks the subnets (existing, in supported AZ ids, one VPC) and groups,
  * creates its service-linked role if missing, then per subnet reuses an
  * interface with the same groups or makes one with that role — a DryRun
- * CreateNetworkInterface, then the real one — and records each call in
- * CloudTrail as AWS does. Runs inside the create call's transaction.
+ * CreateNetworkInterface, then the real one. Each call goes through the
+ * dispatch as the service makes it (CloudTrail records it as AWS does).
+ * Runs inside the create call's transaction.
  */
 export function placeInVpc(
   deps: VpcNetworkDeps,
@@ -122,25 +101,17 @@ export function placeInVpc(
   const problem = subnetProblems(deps, scope, config.subnets, config.securityGroups);
   if (problem) return { failureReason: problem, networkInterfaceIds: [] };
 
-  const { role, created } = deps.roles.ensureServiceLinkedRole(ctx.account, NETWORK_SERVICE, ctx.now);
-  if (created) {
-    recordServiceCall(
-      deps.trail,
-      deps.env,
-      { account: ctx.account, region: IAM_EVENT_REGION },
-      {
-        identity: { ...ctx.caller, invokedBy: CONTROL_PLANE_SERVICE },
-        eventSource: "iam.amazonaws.com",
-        eventName: "CreateServiceLinkedRole",
-        invokedBy: CONTROL_PLANE_SERVICE,
-        requestParameters: { aWSServiceName: NETWORK_SERVICE },
-        responseElements: {
-          role: { path: role.Path, roleName: role.RoleName, roleId: role.RoleId, arn: role.Arn },
-        },
-        resources: [{ type: "AWS::IAM::Role", ARN: role.Arn }],
-        time: ctx.now,
-      },
-    );
+  const origin = (service: string) => ({ sourceIPAddress: service, userAgent: service });
+  let role = deps.roles.serviceLinkedRole(ctx.account, NETWORK_SERVICE);
+  if (!role) {
+    const { Role } = deps.dispatch.call(
+      "iam",
+      "CreateServiceLinkedRole",
+      { AWSServiceName: NETWORK_SERVICE },
+      { ...ctx, caller: { ...ctx.caller, invokedBy: CONTROL_PLANE_SERVICE } },
+      origin(CONTROL_PLANE_SERVICE),
+    ) as { Role: ServiceLinkedRole };
+    role = Role;
   }
 
   const identity = assumedRoleIdentity(
@@ -151,19 +122,11 @@ export function placeInVpc(
     NETWORK_SERVICE,
     `ASIA${deps.env.randomAlphanumeric(16).toUpperCase()}`,
   );
-  const record = (subnetId: string, dryRun: boolean, outcome: { eni?: NetworkInterface; error?: AwsError }) =>
-    recordServiceCall(deps.trail, deps.env, scope, {
-      identity,
-      eventSource: "ec2.amazonaws.com",
-      eventName: "CreateNetworkInterface",
-      invokedBy: NETWORK_SERVICE,
-      requestParameters: createInterfaceParameters(subnetId, config.securityGroups, dryRun),
-      ...(outcome.eni ? { responseElements: interfaceElements(outcome.eni) } : {}),
-      ...(outcome.error
-        ? { error: { code: `Client.${outcome.error.code}`, message: outcome.error.message } }
-        : {}),
-      time: ctx.now,
-    });
+  const asService = {
+    ...ctx,
+    accessKeyId: identity.type === "AssumedRole" ? identity.accessKeyId : "",
+    caller: identity,
+  };
 
   const interfaces: string[] = [];
   for (const subnetId of config.subnets) {
@@ -174,17 +137,16 @@ export function placeInVpc(
     }
     for (const dryRun of [true, false]) {
       try {
-        const eni = deps.ec2.createManagedNetworkInterface(scope, {
-          subnetId,
-          groupIds: config.securityGroups,
-          requesterArn: identity.type === "AssumedRole" ? identity.arn : role.Arn,
-          dryRun,
-        });
-        record(subnetId, dryRun, { eni });
+        const { NetworkInterface: eni } = deps.dispatch.call(
+          "ec2",
+          "CreateNetworkInterface",
+          createInterfaceInput(subnetId, config.securityGroups, dryRun),
+          asService,
+          origin(NETWORK_SERVICE),
+        ) as { NetworkInterface: NetworkInterface };
         interfaces.push(eni.NetworkInterfaceId!);
       } catch (error) {
         if (!(error instanceof AwsError)) throw error;
-        record(subnetId, dryRun, { error });
         if (dryRun && error.code === "DryRunOperation") continue;
         return {
           failureReason: `Failed to create a network interface in subnet ${subnetId}: ${error.code}: ${error.message}`,

@@ -60,7 +60,10 @@ export function ec2Adapter(ec2: Ec2): Adapter {
     <I>(run: (call: Ec2Call, input: I) => Record<string, unknown>) =>
     (input: I, ctx: RequestContext) =>
       withDryRun(ec2.store, (input as { DryRun?: boolean }).DryRun, () => {
-        const call = ec2.call({ account: ctx.account, region: ctx.region }, ctx.now);
+        const call = {
+          ...ec2.call({ account: ctx.account, region: ctx.region }, ctx.now),
+          caller: ctx.caller,
+        };
         if (ec2.defaultVpc) ensureDefaultVpc(call);
         return run(call, input);
       });

@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
-import { isReadOnly, type Trail } from "../cloudtrail/model.js";
-import { forTrail } from "../cloudtrail/redact.js";
+import { apiCallRecord } from "../cloudtrail/api-call.js";
+import type { Trail } from "../cloudtrail/model.js";
 import type { Environment } from "../context.js";
 import { callerIdentity } from "../identity.js";
 import type { PathRoute, StreamingRequest } from "../path-route.js";
@@ -190,38 +190,33 @@ export function distributionApi(deps: DistributionApiDeps): PathRoute {
     requestParameters: Record<string, unknown>,
     outcome: { responseElements?: Record<string, unknown>; error?: AwsError } = {},
   ) => {
-    if (!deps.trail) return;
     const operation = deps.model.operations[eventName];
-    const now = env.clock();
-    const readOnly = isReadOnly(eventName);
+    if (!deps.trail || !operation) return;
     const { scope } = caller;
-    deps.trail.append(scope, {
-      userIdentity: callerIdentity(caller.claims.accessKeyId, caller.claims.account),
-      eventTime: now.toISOString(),
-      eventSource: "ecr.amazonaws.com",
-      eventName,
-      awsRegion: scope.region,
-      sourceIPAddress: request.remoteAddress,
-      userAgent: request.headers["user-agent"] ?? "",
-      ...(outcome.error ? { errorCode: outcome.error.code, errorMessage: outcome.error.message } : {}),
-      requestParameters: operation?.input
-        ? (forTrail(deps.model, operation.input, { registryId: scope.account, ...requestParameters }) ?? null)
-        : null,
-      responseElements:
-        readOnly || !outcome.responseElements || !operation?.output
-          ? null
-          : (forTrail(deps.model, operation.output, outcome.responseElements) ?? null),
-      requestID: request.requestId,
-      readOnly,
-      resources: [
-        {
-          accountId: scope.account,
-          type: "AWS::ECR::Repository",
-          ARN: `arn:aws:ecr:${scope.region}:${scope.account}:repository/${String(requestParameters.repositoryName)}`,
-        },
-      ],
-      eventType: "AwsApiCall",
-    });
+    deps.trail.append(
+      scope,
+      apiCallRecord({
+        model: deps.model,
+        operation: { ...operation, name: eventName },
+        eventSource: "ecr.amazonaws.com",
+        account: scope.account,
+        awsRegion: scope.region,
+        identity: callerIdentity(caller.claims.accessKeyId, caller.claims.account),
+        sourceIPAddress: request.remoteAddress,
+        userAgent: request.headers["user-agent"] ?? "",
+        requestId: request.requestId,
+        time: env.clock(),
+        input: { registryId: scope.account, ...requestParameters },
+        ...(outcome.responseElements ? { output: outcome.responseElements } : {}),
+        ...(outcome.error ? { error: outcome.error } : {}),
+        resources: [
+          {
+            type: "AWS::ECR::Repository",
+            ARN: `arn:aws:ecr:${scope.region}:${scope.account}:repository/${String(requestParameters.repositoryName)}`,
+          },
+        ],
+      }),
+    );
   };
 
   /** Runs a model call and its CloudTrail record in one transaction; a failed call is recorded too. */

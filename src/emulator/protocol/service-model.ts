@@ -89,6 +89,8 @@ export interface ErrorSpec {
  * layer reads (`models/patches/<name>.json`; see the README there).
  */
 export interface ModelPatches {
+  /** How CloudTrail names this service's requestParameters and responseElements (the Query services: `roleName`, EC2's `{ items: [...] }`). */
+  cloudTrail?: { memberNames?: "lowerFirst"; lists?: "items" };
   /** The wire layer pages the operations botocore's paginators name (the handler answers the whole list). */
   paging?: {
     /** Page size when the caller sets no limit; unset: the whole list. */

@@ -1,3 +1,4 @@
+import type { UserIdentity } from "../../cloudtrail/model.js";
 import type { Environment } from "../../context.js";
 import { AwsError } from "../../protocol/errors.js";
 import type { Scope, Store } from "../../store/store.js";
@@ -9,6 +10,8 @@ export interface Ec2Call {
   env: Environment;
   scope: Scope;
   now: Date;
+  /** Who makes the call, when it came through the API: a service acting for the account is `invokedBy` it. */
+  caller?: UserIdentity;
 }
 
 /** Store kinds, one per resource family. */

@@ -171,7 +171,25 @@ export function placeInterface(call: Ec2Call, spec: PlaceInterface): StoredInter
   return eni;
 }
 
+/** The service AgentCore's VPC mode acts as: its CreateNetworkInterface calls make AgentCore's interfaces. */
+export const AGENTCORE_NETWORK_SERVICE = "network.bedrock-agentcore.amazonaws.com";
+
+/**
+ * CreateNetworkInterface. Called by AgentCore's network service (its
+ * service-linked role's session, `invokedBy` the service), the interface is
+ * AgentCore's, as EC2 makes it for that service (createManagedInterface).
+ */
 export function createNetworkInterface(call: Ec2Call, input: CreateNetworkInterfaceCommandInput) {
+  const caller = call.caller;
+  if (caller?.type === "AssumedRole" && caller.invokedBy === AGENTCORE_NETWORK_SERVICE) {
+    return {
+      NetworkInterface: createManagedInterface(call, {
+        subnetId: input.SubnetId!,
+        groupIds: input.Groups ?? [],
+        requesterArn: caller.arn,
+      }),
+    };
+  }
   const eni = placeInterface(call, {
     subnetId: input.SubnetId!,
     groupIds: input.Groups,

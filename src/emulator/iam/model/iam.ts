@@ -3,7 +3,7 @@ import type { Store } from "../../store/store.js";
 import { parsePolicyDocument } from "../policy-document.js";
 import { type Decision, type EvaluationRequest, evaluate } from "../policy-evaluation.js";
 import { type IamCall, putRole, roleByArn } from "./common.js";
-import { ensureServiceLinkedRole } from "./service-linked-roles.js";
+import { ensureServiceLinkedRole, findServiceLinkedRole } from "./service-linked-roles.js";
 import { evaluateRole } from "./simulate.js";
 
 /**
@@ -19,6 +19,15 @@ export class Iam {
 
   call(account: string, now: Date = this.env.clock()): IamCall {
     return { store: this.store, env: this.env, account, now };
+  }
+
+  /** A service's linked role in the account, if there is one yet. */
+  serviceLinkedRole(
+    account: string,
+    serviceName: string,
+  ): { RoleName: string; RoleId: string; Arn: string; Path: string } | undefined {
+    const role = findServiceLinkedRole(this.call(account), serviceName);
+    return role && { RoleName: role.RoleName, RoleId: role.RoleId, Arn: role.Arn, Path: role.Path };
   }
 
   /** A service's linked role, made on first use as the service makes it (e.g. AgentCore's network role). */

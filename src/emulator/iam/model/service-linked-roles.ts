@@ -76,6 +76,11 @@ export function createServiceLinkedRole(call: IamCall, input: CreateServiceLinke
   return { Role: roleOutput(newLinkedRole(call, service, input.Description), "create") };
 }
 
+/** A service's linked role in the account, if it has one. */
+export function findServiceLinkedRole(call: IamCall, service: string): StoredRole | undefined {
+  return getRoleRecord(call, definitionOf(service).roleName);
+}
+
 /** The role, made if the account has none yet: what a service does on first use. */
 export function ensureServiceLinkedRole(
   call: IamCall,
