@@ -13,12 +13,13 @@ interface EmulateFlags {
   config?: string;
   image: string[];
   driver?: string;
+  accessKeyAccount: string[];
   verbose?: boolean;
 }
 
 /** What the emulator serves today, said plainly at start-up so nobody mistakes a gap for a bug. */
 const COVERAGE = [
-  "serving: bedrock-agentcore-control (runtimes, versions, endpoints, tags), bedrock-agentcore (InvokeAgentRuntime, StopRuntimeSession),",
+  "serving: bedrock-agentcore-control (runtimes, versions, endpoints, tags, resource policies), bedrock-agentcore (InvokeAgentRuntime, StopRuntimeSession; SigV4 or a runtime's JWT authorizer),",
   "         EC2 (VPCs, subnets, security groups, routes, NAT and internet gateways, VPC endpoints, network interfaces),",
   "         IAM (roles, policies, service-linked roles, SimulatePrincipalPolicy), CloudTrail (LookupEvents),",
   "         STS (GetCallerIdentity, AssumeRole, AssumeRoleWithWebIdentity, GetSessionToken),",
@@ -46,6 +47,12 @@ export function registerEmulate(program: Command): void {
       "--driver <driver>",
       "netns (each session in its own network namespace; needs root on Linux) or process",
     )
+    .option(
+      "--access-key-account <key=account>",
+      "treat an access key id as another account's (a cross-account caller; repeatable)",
+      (v: string, all: string[]) => [...all, v],
+      [],
+    )
     .option("--console", "serve a read-only console of the emulator's state at /_emulator/console")
     .option("--verbose", "log every request")
     .action(async (flags: EmulateFlags) => {
@@ -60,6 +67,12 @@ export function registerEmulate(program: Command): void {
       }
       const config = await loadEmulatorConfig(flags.config);
       const images = { ...config.images, ...parseImageFlags(flags.image) };
+      const accessKeyAccounts: Record<string, string> = {};
+      for (const pair of flags.accessKeyAccount) {
+        const match = /^([^=]+)=(\d{12})$/.exec(pair);
+        if (!match) throw new UsageError(`--access-key-account takes KEY=ACCOUNT (12 digits) (got ${pair}).`);
+        accessKeyAccounts[match[1]!] = match[2]!;
+      }
       const driver = (flags.driver as "netns" | "process" | undefined) ?? config.driver;
       const emulator = await startEmulator({
         host: flags.host,
@@ -70,6 +83,7 @@ export function registerEmulate(program: Command): void {
         ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
         timing: { readyAfterMs: readyAfter * 1000 },
         ...(flags.console ? { console: true } : {}),
+        ...(Object.keys(accessKeyAccounts).length > 0 ? { accessKeyAccounts } : {}),
         ...(flags.verbose ? { log: (line: string) => process.stderr.write(`${line}\n`) } : {}),
       }).catch((error: NodeJS.ErrnoException) => {
         if (error.code === "EADDRINUSE")

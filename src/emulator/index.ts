@@ -48,6 +48,8 @@ export interface EmulatorOptions {
   console?: boolean;
   /** CloudTrail's real limit is 2 LookupEvents per second per account and region; unset: unlimited. */
   cloudTrailLookupsPerSecond?: number;
+  /** Access key ids that belong to another account (id → account): such a caller is that account's, as AWS keys are (sts GetAccessKeyInfo); others are the emulator's account. */
+  accessKeyAccounts?: Record<string, string>;
   env?: Partial<Environment>;
   log?: (line: string) => void;
 }
@@ -165,7 +167,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     store,
     env,
     trail,
-    identify: (accessKeyId, account) => sts.identify(accessKeyId, account),
+    identify: (accessKeyId, account) =>
+      sts.identify(accessKeyId, options.accessKeyAccounts?.[accessKeyId] ?? account),
     view: {
       console: options.console ?? false,
       state: () => consoleState({ store, runtimes, sessions, ec2, trail, logs }, env.clock()),

@@ -2,6 +2,7 @@ import { dataPlaneAdapter } from "./bedrock-agentcore/adapter.js";
 import type { SessionManager } from "./bedrock-agentcore/sessions.js";
 import { controlPlaneAdapter } from "./bedrock-agentcore-control/adapter.js";
 import type { AgentRuntimes } from "./bedrock-agentcore-control/model.js";
+import { ResourcePolicies, resourcePolicyAdapter } from "./bedrock-agentcore-control/resource-policies.js";
 import { cloudTrailAdapter } from "./cloudtrail/adapter.js";
 import type { Trail } from "./cloudtrail/model.js";
 import { IAM_EVENT_REGION } from "./cloudtrail/service-events.js";
@@ -63,18 +64,22 @@ export interface ServiceDeps {
  */
 export function buildServices(deps: ServiceDeps): ServiceBinding[] {
   const { trail, runtimes, sessions } = deps;
+  const policies = new ResourcePolicies(deps.store, runtimes);
   return [
     {
       signingName: "bedrock-agentcore",
       codec: new RestJsonCodec(loadServiceModel("bedrock-agentcore-control")),
-      adapter: controlPlaneAdapter(runtimes, (runtimeId) => void sessions.stopRuntime(runtimeId)),
+      adapter: {
+        ...controlPlaneAdapter(runtimes, (runtimeId) => void sessions.stopRuntime(runtimeId)),
+        ...resourcePolicyAdapter(policies),
+      },
       eventSource: "bedrock-agentcore.amazonaws.com",
       state: { kinds: ["agentcore."] },
     },
     {
       signingName: "bedrock-agentcore",
       codec: new RestJsonCodec(loadServiceModel("bedrock-agentcore")),
-      adapter: dataPlaneAdapter(runtimes, sessions),
+      adapter: dataPlaneAdapter(runtimes, sessions, policies),
       transactional: false,
       state: {
         kinds: ["emulator.container-output"],

@@ -646,7 +646,8 @@ export class AgentRuntimes {
   // ---- tags (TagResource, UntagResource, ListTagsForResource)
 
   /** The runtime or endpoint an ARN names, live in the caller's account and region; anything else is not found. */
-  private requireTaggable(ctx: RequestContext, arn: string): void {
+  /** A runtime or endpoint ARN of this account and region that exists (tags, resource policies); ResourceNotFoundException otherwise. */
+  requireTaggable(ctx: RequestContext, arn: string): void {
     const resource = taggedResource(arn);
     if (!resource || resource.region !== ctx.region || resource.account !== ctx.account)
       throw taggableNotFound(arn);

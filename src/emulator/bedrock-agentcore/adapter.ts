@@ -7,6 +7,11 @@ import { REQUEST_ID_HEADER, SESSION_HEADER } from "../../agent/probe.js";
 import type { Protocol } from "../../agent/types.js";
 import type { Adapter } from "../adapter.js";
 import type { AgentRuntimes, RuntimeView } from "../bedrock-agentcore-control/model.js";
+import {
+  accountOf,
+  crossAccountRefusal,
+  type ResourcePolicies,
+} from "../bedrock-agentcore-control/resource-policies.js";
 import type { RequestContext } from "../context.js";
 import { AwsError } from "../protocol/errors.js";
 import { InboundAuth } from "./inbound-auth.js";
@@ -48,23 +53,37 @@ function specFor(
 export function dataPlaneAdapter(
   runtimes: AgentRuntimes,
   sessions: SessionManager,
+  policies?: ResourcePolicies,
   inboundAuth: InboundAuth = new InboundAuth(),
 ): Adapter {
-  /** The version the call reaches, once its caller is let in (inbound auth) as AgentCore lets callers in. */
+  /**
+   * The version the call reaches, once its caller is let in as AgentCore lets callers in:
+   * inbound auth (SigV4 or the runtime's JWT authorizer), then, for a SigV4 caller from
+   * another account, the resource-based policies of the runtime and the endpoint named.
+   */
   async function admitted(
     ctx: RequestContext,
+    operation: string,
     arn: string,
     qualifier: string | undefined,
   ): Promise<RuntimeView> {
     inboundAuth.requireCredentials(ctx);
     const view = runtimes.resolveInvocationTarget(ctx, arn, qualifier);
     await inboundAuth.authorize(view.authorizerConfiguration, ctx);
+    const callerAccount = accountOf(ctx.caller);
+    if (policies && ctx.inbound?.kind !== "bearer" && callerAccount && callerAccount !== ctx.account) {
+      const action = `bedrock-agentcore:${operation}`;
+      const endpointArn = `${view.agentRuntimeArn}/runtime-endpoint/${qualifier ?? "DEFAULT"}`;
+      const decision = policies.decide(ctx, [view.agentRuntimeArn, endpointArn], action, ctx.caller);
+      if (decision !== "allowed")
+        throw crossAccountRefusal(ctx.caller, action, view.agentRuntimeArn, decision);
+    }
     return view;
   }
   return {
     InvokeAgentRuntime: async (input: InvokeAgentRuntimeCommandInput, ctx: RequestContext) => {
       const sessionId = input.runtimeSessionId ?? randomUUID();
-      const view = await admitted(ctx, input.agentRuntimeArn!, input.qualifier);
+      const view = await admitted(ctx, "InvokeAgentRuntime", input.agentRuntimeArn!, input.qualifier);
       const spec = specFor(view, ctx, input.qualifier, sessionId);
       const headers: Record<string, string> = {
         "content-type": input.contentType ?? "application/json",
@@ -90,7 +109,7 @@ export function dataPlaneAdapter(
       };
     },
     StopRuntimeSession: async (input: StopRuntimeSessionCommandInput, ctx: RequestContext) => {
-      const view = await admitted(ctx, input.agentRuntimeArn!, input.qualifier);
+      const view = await admitted(ctx, "StopRuntimeSession", input.agentRuntimeArn!, input.qualifier);
       const stopped = await sessions.stop(view.agentRuntimeId, input.runtimeSessionId!);
       if (!stopped)
         throw new AwsError("ResourceNotFoundException", `Session ${input.runtimeSessionId} is not running.`);

@@ -32,8 +32,8 @@ export interface PolicyDocument {
   statements: Statement[];
 }
 
-/** identity: inline or managed permissions; trust: a role's AssumeRolePolicyDocument. */
-export type PolicyKind = "identity" | "managed" | "trust";
+/** identity: inline or managed permissions; trust: a role's AssumeRolePolicyDocument; resource: a resource-based policy (Principal and Resource). */
+export type PolicyKind = "identity" | "managed" | "trust" | "resource";
 
 export interface ParseOptions {
   /** Whether an AWS principal ARN names something that exists (same-account roles); undefined: cannot tell. */
@@ -211,6 +211,18 @@ function parseStatement(raw: unknown, kind: PolicyKind, options: ParseOptions): 
   for (const action of anyActions) checkAction(action);
   if (actions) statement.action = actions;
   if (notActions) statement.notAction = notActions;
+
+  if (kind === "resource") {
+    if (raw.Principal === undefined && raw.NotPrincipal === undefined) {
+      throw malformed("Policy statement must contain a principal.");
+    }
+    if (raw.Principal !== undefined) statement.principal = parsePrincipal(raw.Principal, options);
+    if (raw.NotPrincipal !== undefined) statement.notPrincipal = parsePrincipal(raw.NotPrincipal, options);
+    const resources = raw.Resource !== undefined ? stringList(raw.Resource) : undefined;
+    for (const resource of resources ?? []) checkResource(resource);
+    if (resources) statement.resource = resources;
+    return statement;
+  }
 
   if (kind === "trust") {
     if (raw.Resource !== undefined) throw malformed("Has prohibited field Resource");
