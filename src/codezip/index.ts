@@ -8,6 +8,7 @@ export { type AnalyzeOptions, analyzeCodeZip, type CodeZipAnalysis, ZIP_CHECKS }
 export { type CodeZip, readCodeZip, readCodeZipBuffer, type ZipEntry, type ZipSource } from "./archive.js";
 export { type CodeZipLimits, DOCUMENTED_LIMITS, formatMiB } from "./context.js";
 export { packageDirectory } from "./directory.js";
+export { hostInterpreter, type ZipInterpreter, zipRunCommand } from "./host-run.js";
 export {
   type CodeZipTarget,
   isManagedRuntime,
