@@ -21,10 +21,6 @@ export interface ServiceBinding {
   eventSource?: string;
   /** Operations CloudTrail logs as data events (S3's object-level calls): not in the event history LookupEvents reads. */
   dataEvents?: ReadonlySet<string>;
-  /** Where CloudTrail records the service's calls when not in the caller's region (IAM, a global service: us-east-1). */
-  eventRegion?: string;
-  /** EC2's CloudTrail error codes say who was at fault: `Client.InvalidSubnetID.NotFound`, `Server.InternalError`. */
-  faultPrefixedErrors?: boolean;
   /** Plain HTTP the service serves under a path prefix besides its API (ECR's registry, `/v2/`). */
   pathRoutes?: readonly PathRoute[];
   /** What `POST /_emulator/reset/<signingName>` clears: the store kinds (by prefix) this service keeps, and its work around the clearing. */
@@ -192,7 +188,8 @@ export class Dispatch {
   ): void {
     const { trail } = this.options;
     if (!trail || !service.eventSource || service.dataEvents?.has(operation.name)) return;
-    const awsRegion = service.eventRegion ?? ctx.region;
+    const naming = service.codec.model.patches?.cloudTrail;
+    const awsRegion = naming?.eventRegion ?? ctx.region;
     trail.append(
       { account: ctx.account, region: awsRegion },
       apiCallRecord({
@@ -207,7 +204,7 @@ export class Dispatch {
         time: ctx.now,
         input,
         ...outcome,
-        ...(service.faultPrefixedErrors ? { faultPrefixedErrors: true } : {}),
+        ...(naming?.faultPrefixedErrors ? { faultPrefixedErrors: true } : {}),
       }),
     );
   }

@@ -5,19 +5,16 @@ import type { AgentRuntimes } from "./bedrock-agentcore-control/model.js";
 import { ResourcePolicies, resourcePolicyAdapter } from "./bedrock-agentcore-control/resource-policies.js";
 import { cloudTrailAdapter } from "./cloudtrail/adapter.js";
 import type { Trail } from "./cloudtrail/model.js";
-import { IAM_EVENT_REGION } from "./cloudtrail/service-events.js";
 import type { Environment } from "./context.js";
 import type { ServiceBinding } from "./dispatch.js";
 import { ec2Adapter } from "./ec2/adapter.js";
 import type { Ec2 } from "./ec2/model/ec2.js";
 import { ecrAdapter } from "./ecr/adapter.js";
-import { EcrJsonCodec } from "./ecr/codec.js";
 import { distributionApi } from "./ecr/distribution-api.js";
 import type { Ecr } from "./ecr/model.js";
 import { iamAdapter } from "./iam/adapter.js";
 import type { Iam } from "./iam/model/iam.js";
 import { logsAdapter } from "./logs/adapter.js";
-import { LogsJsonCodec } from "./logs/codec.js";
 import type { Logs } from "./logs/model.js";
 import { AwsJsonCodec } from "./protocol/aws-json.js";
 import { AwsQueryCodec } from "./protocol/aws-query.js";
@@ -98,19 +95,18 @@ export function buildServices(deps: ServiceDeps): ServiceBinding[] {
       codec: new Ec2QueryCodec(loadServiceModel("ec2")),
       adapter: ec2Adapter(deps.ec2),
       eventSource: "ec2.amazonaws.com",
-      faultPrefixedErrors: true,
       state: { kinds: ["ec2."] },
     },
     {
       signingName: "logs",
-      codec: new LogsJsonCodec(loadServiceModel("logs")),
+      codec: new AwsJsonCodec(loadServiceModel("logs")),
       adapter: logsAdapter(deps.logs),
       eventSource: "logs.amazonaws.com",
       state: { kinds: ["logs."] },
     },
     {
       signingName: "ecr",
-      codec: new EcrJsonCodec(loadServiceModel("ecr")),
+      codec: new AwsJsonCodec(loadServiceModel("ecr")),
       adapter: ecrAdapter(deps.ecr),
       eventSource: "ecr.amazonaws.com",
       // The blob files no record holds any more go once the records have.
@@ -131,7 +127,6 @@ export function buildServices(deps: ServiceDeps): ServiceBinding[] {
       codec: new AwsQueryCodec(loadServiceModel("iam")),
       adapter: iamAdapter(deps.iam),
       eventSource: "iam.amazonaws.com",
-      eventRegion: IAM_EVENT_REGION,
       state: { kinds: ["iam."] },
     },
     {

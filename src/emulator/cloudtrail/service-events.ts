@@ -1,8 +1,5 @@
 import type { UserIdentity } from "./model.js";
 
-/** IAM is global: CloudTrail delivers its events in us-east-1 whatever region the caller used. */
-export const IAM_EVENT_REGION = "us-east-1";
-
 /**
  * A role's session as CloudTrail's `userIdentity` names it (type
  * AssumedRole): for a call a service made with the role (`invokedBy`), or

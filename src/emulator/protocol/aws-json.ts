@@ -1,5 +1,5 @@
 import type { MatchedOperation, ProtocolCodec, WireRequest, WireResponse } from "./codec.js";
-import { AwsError } from "./errors.js";
+import { AwsError, asServiceAnswers } from "./errors.js";
 import { JsonValues, parseJsonObject } from "./json-values.js";
 import type { Operation, ServiceModel, StructureShape } from "./service-model.js";
 
@@ -67,7 +67,8 @@ export class AwsJsonCodec implements ProtocolCodec {
     return new AwsError("UnknownOperationException", "", {}, 400);
   }
 
-  serializeError(error: AwsError): WireResponse {
+  serializeError(thrown: AwsError): WireResponse {
+    const error = asServiceAnswers(this.model, thrown);
     const shape = this.model.shapes[error.code] as StructureShape | undefined;
     const status = error.status ?? shape?.error?.httpStatusCode ?? 400;
     const body: Record<string, unknown> = { __type: error.code, message: error.message };

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { WireResponse } from "./codec.js";
-import { AwsError } from "./errors.js";
+import { AwsError, asServiceAnswers } from "./errors.js";
 import { type ListShape, type MapShape, QueryCodecBase, type ScalarKind } from "./query-common.js";
 import { escapeXml, indexedChildren, type ParamNode } from "./query-form.js";
 import type { Operation, ServiceModel, Shape, ShapeRef, StructureShape } from "./service-model.js";
@@ -11,21 +11,6 @@ type QueryRef = ShapeRef & { flattened?: boolean };
 type QueryShape = Shape & { flattened?: boolean };
 /** awsQuery outputs name the element that wraps the result (`CreateRoleResult`). */
 type QueryOperation = Operation & { output?: { shape: string; resultWrapper?: string } };
-
-/** Codes the shared handler chain throws, renamed to what awsQuery services answer in their place. */
-const QUERY_CODE: Record<string, { code: string; status: number; message?: string }> = {
-  ValidationException: { code: "ValidationError", status: 400 },
-  InternalServerException: {
-    code: "InternalFailure",
-    status: 500,
-    message: "The request processing has failed because of an unknown error, exception or failure.",
-  },
-  UnknownOperationException: {
-    code: "InvalidAction",
-    status: 400,
-    message: "The action or operation requested is invalid. Verify that the action is typed correctly.",
-  },
-};
 
 /** `RoleName` → `roleName`: how AWS's Query services name a member in validation messages. */
 function lowerFirst(name: string): string {
@@ -208,14 +193,10 @@ export class AwsQueryCodec extends QueryCodecBase {
 
   /** The code, status and fault AWS puts on the wire for an error: the model's error shape decides. */
   private wireError(error: AwsError): { code: string; status: number; sender: boolean; message: string } {
-    const renamed = QUERY_CODE[error.code];
-    if (renamed) {
-      return {
-        code: renamed.code,
-        status: renamed.status,
-        sender: renamed.status < 500,
-        message: renamed.message ?? error.message,
-      };
+    const renamed = asServiceAnswers(this.model, error);
+    if (renamed !== error) {
+      const status = renamed.status ?? 400;
+      return { code: renamed.code, status, sender: status < 500, message: renamed.message };
     }
     const named = this.model.shapes[error.code];
     const shape = named?.type === "structure" && named.error ? named : this.errorShapes.get(error.code);

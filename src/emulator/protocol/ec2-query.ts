@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { WireResponse } from "./codec.js";
-import { AwsError } from "./errors.js";
+import { AwsError, asServiceAnswers } from "./errors.js";
 import { formatTimestamp } from "./json-values.js";
 import { type ListShape, type MapShape, QueryCodecBase, type ScalarKind } from "./query-common.js";
 import { escapeXml, indexedEntries, type ParamNode } from "./query-form.js";
@@ -9,26 +9,6 @@ import { describeValue, type Violation } from "./validate.js";
 
 /** botocore traits the EC2 serializer reads besides locationName. */
 type Ec2Ref = ShapeRef & { queryName?: string };
-
-/** HTTP statuses of EC2 codes that are not 400 (EC2's model has no error shapes to say so). */
-const STATUS: Record<string, number> = {
-  DryRunOperation: 412,
-  UnauthorizedOperation: 403,
-  AuthFailure: 401,
-  InternalError: 500,
-  Unavailable: 503,
-  RequestLimitExceeded: 503,
-};
-
-/** Codes the shared handler chain throws, renamed to what EC2 answers in their place. */
-const EC2_CODE: Record<string, { code: string; status: number; message?: string }> = {
-  InternalServerException: { code: "InternalError", status: 500, message: "An internal error has occurred" },
-  UnknownOperationException: {
-    code: "InvalidAction",
-    status: 400,
-    message: "The action is not valid for this web service, or the emulator does not serve it.",
-  },
-};
 
 /** The name the EC2 serializer gives a structure member: queryName, else locationName capitalised, else its own. */
 function queryKey(name: string, ref: Ec2Ref): string {
@@ -199,10 +179,10 @@ export class Ec2QueryCodec extends QueryCodecBase {
   }
 
   serializeError(error: AwsError, requestId: string = randomUUID()): WireResponse {
-    const renamed = EC2_CODE[error.code];
-    const code = renamed?.code ?? error.code;
-    const message = renamed?.message ?? error.message;
-    const status = renamed?.status ?? error.status ?? STATUS[code] ?? 400;
+    const answered = asServiceAnswers(this.model, error);
+    const { code, message } = answered;
+    const statuses = this.model.patches?.errorStatus ?? {};
+    const status = answered.status ?? (Object.hasOwn(statuses, code) ? statuses[code] : undefined) ?? 400;
     const body =
       `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${escapeXml(code)}</Code>` +
       `<Message>${escapeXml(message)}</Message></Error></Errors>` +

@@ -89,8 +89,26 @@ export interface ErrorSpec {
  * layer reads (`models/patches/<name>.json`; see the README there).
  */
 export interface ModelPatches {
+  /** Codes the shared layers throw, as this service answers them instead: `[code, status, message?]` (S3's file uses the same). */
+  errorCodes?: Record<string, [string, number, string?]>;
+  /** HTTP statuses of this service's codes when its model has no error shapes to say so (EC2's). */
+  errorStatus?: Record<string, number>;
+  /**
+   * How this service refuses input its model's constraints refuse, when not
+   * with the shared ValidationException listing every violation: one error
+   * for the first violation, `{path}` and `{constraint}` in `message`, the
+   * constraint reworded by `constraintWording` ([pattern, replacement] pairs, in order).
+   */
+  validation?: { code: string; message: string; constraintWording?: [string, string][] };
   /** How CloudTrail names this service's requestParameters and responseElements (the Query services: `roleName`, EC2's `{ items: [...] }`). */
-  cloudTrail?: { memberNames?: "lowerFirst"; lists?: "items" };
+  cloudTrail?: {
+    memberNames?: "lowerFirst";
+    lists?: "items";
+    /** EC2's error codes say who was at fault: `Client.InvalidSubnetID.NotFound`, `Server.InternalError`. */
+    faultPrefixedErrors?: boolean;
+    /** Where a global service's events are delivered whatever region the caller used (IAM: us-east-1). */
+    eventRegion?: string;
+  };
   /** The wire layer pages the operations botocore's paginators name (the handler answers the whole list). */
   paging?: {
     /** Page size when the caller sets no limit; unset: the whole list. */

@@ -175,6 +175,18 @@ export function findViolations(model: ServiceModel, shapeName: string, input: un
 export function validateInput(model: ServiceModel, shapeName: string, input: unknown): void {
   const violations = findViolations(model, shapeName, input);
   if (violations.length === 0) return;
+  const own = model.patches?.validation;
+  if (own) {
+    const first = violations[0]!;
+    let constraint = first.constraint;
+    for (const [pattern, replacement] of own.constraintWording ?? []) {
+      constraint = constraint.replace(new RegExp(pattern, "s"), replacement);
+    }
+    throw new AwsError(
+      own.code,
+      own.message.replaceAll("{path}", first.path).replaceAll("{constraint}", constraint),
+    );
+  }
   const count = violations.length;
   const details = violations.map(
     (v) =>
