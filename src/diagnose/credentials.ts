@@ -3,7 +3,7 @@ import {
   getDefaultRoleAssumerWithWebIdentity,
   type STSClientConfig,
 } from "@aws-sdk/client-sts";
-import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
+import { fromNodeProviderChain, fromProcess } from "@aws-sdk/credential-providers";
 import { getProfileName, parseKnownFiles } from "@smithy/core/config";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import { UsageError } from "../util/errors.js";
@@ -20,7 +20,7 @@ export class CredentialChainError extends UsageError {
 
   constructor(
     readonly profile: string,
-    /** `sts:AssumeRole`, `sts:AssumeRoleWithWebIdentity`, `sso:GetRoleCredentials`, or `credential resolution`. */
+    /** `sts:AssumeRole`, `sts:AssumeRoleWithWebIdentity`, `sso:GetRoleCredentials`, `credential_process` (a program of the user's, no AWS call), or `credential resolution`. */
     readonly call: string,
     /** AWS's error code, when AWS answered (AccessDenied, ExpiredTokenException, ...). */
     readonly awsError: { code: string; message: string } | undefined,
@@ -108,9 +108,33 @@ function webIdentityFailure(
   );
 }
 
+/**
+ * A credential_process profile whose program failed. The SDK's chain says
+ * only "Could not load credentials from any providers"; the program's own
+ * failure (its exit code, what it printed) comes from running it once more
+ * through the SDK's process provider, as the chain ran it.
+ */
+async function processFailure(
+  profile: string,
+  command: string,
+  error: unknown,
+): Promise<CredentialChainError> {
+  const own = await fromProcess({ profile })().then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  return new CredentialChainError(
+    profile,
+    "credential_process",
+    undefined,
+    `diagnose could not get credentials for profile '${profile}': its credential_process (${command}) failed: ${said(own ?? error)}\nTo fix: run that command yourself; it must exit 0 and print the credentials as JSON (Version 1, AccessKeyId, SecretAccessKey, and SessionToken for temporary credentials).`,
+  );
+}
+
 /** Anything else the chain could not do (an SSO login to renew, a profile that does not exist, no credentials at all). */
 async function resolutionFailure(profile: string, error: unknown): Promise<CredentialChainError> {
   const data = await profileData(profile);
+  if (data?.credential_process) return processFailure(profile, data.credential_process, error);
   const sso = data && (data.sso_session || data.sso_start_url || data.sso_account_id);
   const message = said(error);
   if (sso) {

@@ -82,10 +82,33 @@ beforeAll(async () => {
       `role_arn = arn:aws:iam::${ACCOUNT}:role/CiRole`,
       `web_identity_token_file = ${join(dir, "token")}`,
       "role_session_name = ci-diagnose",
+      "[profile ci-refused]",
+      `role_arn = arn:aws:iam::${ACCOUNT}:role/LambdaOnly`,
+      `web_identity_token_file = ${join(dir, "token")}`,
+      "[profile process-ok]",
+      `credential_process = ${join(dir, "process-ok.sh")}`,
+      "[profile process-fails]",
+      `credential_process = ${join(dir, "process-fails.sh")} --account ${ACCOUNT}`,
+      "[profile sso]",
+      "sso_session = corp",
+      `sso_account_id = ${ACCOUNT}`,
+      "sso_role_name = DiagnoseReadOnly",
+      "region = us-east-1",
+      "[sso-session corp]",
+      "sso_start_url = https://corp.awsapps.com/start",
+      "sso_region = us-east-1",
       "",
     ].join("\n"),
   );
   writeFileSync(join(dir, "credentials"), "");
+  writeFileSync(
+    join(dir, "process-ok.sh"),
+    `#!/bin/sh\necho '{"Version": 1, "AccessKeyId": "AKIDFROMPROCESS", "SecretAccessKey": "process-secret"}'\n`,
+    { mode: 0o755 },
+  );
+  writeFileSync(join(dir, "process-fails.sh"), "#!/bin/sh\necho 'vault: not logged in' >&2\nexit 3\n", {
+    mode: 0o755,
+  });
   for (const name of AWS_VARIABLES) delete process.env[name];
   process.env.AWS_CONFIG_FILE = join(dir, "config");
   process.env.AWS_SHARED_CREDENTIALS_FILE = join(dir, "credentials");
@@ -182,6 +205,42 @@ describe("diagnose's credential chain inside its guarantees", () => {
     expect(result.stderr).not.toMatch(/internal error/);
     expect(result.stderr).toMatch(/could not get credentials for profile 'refused': sts:AssumeRole of/);
     expect(result.stderr).toMatch(/To fix: allow the source profile 'base''s principal sts:AssumeRole/);
+  });
+
+  it("reports a refused AssumeRoleWithWebIdentity as that call, with AWS's words", async () => {
+    const error = (await run("ci-refused").catch((e: unknown) => e)) as CredentialChainError;
+    expect(error).toBeInstanceOf(CredentialChainError);
+    expect(error.call).toBe("sts:AssumeRoleWithWebIdentity");
+    expect(error.awsError?.code).toBe("AccessDenied");
+    expect(error.message).toContain(
+      `profile 'ci-refused': sts:AssumeRoleWithWebIdentity of arn:aws:iam::${ACCOUNT}:role/LambdaOnly failed: AccessDenied`,
+    );
+  });
+
+  it("runs with a credential_process profile's credentials, no AWS call made to get them", async () => {
+    const result = await run("process-ok");
+    expect(result.evidence.runtime.value.runtimeId).toBe(runtimeId);
+    expect(result.apiCalls.STS ?? 0).toBe(0);
+  });
+
+  it("reports a failing credential_process as that program's failure, not an AWS refusal", async () => {
+    const error = (await run("process-fails").catch((e: unknown) => e)) as CredentialChainError;
+    expect(error).toBeInstanceOf(CredentialChainError);
+    expect(error.call).toBe("credential_process");
+    expect(error.awsError).toBeUndefined();
+    expect(error.message).toContain(
+      `profile 'process-fails': its credential_process (${join(dir, "process-fails.sh")} --account ${ACCOUNT}) failed`,
+    );
+    expect(error.message).toContain("vault: not logged in");
+    expect(error.message).toMatch(/To fix: run that command yourself/);
+  });
+
+  it("reports an SSO profile without a login as sso:GetRoleCredentials, with the login to run", async () => {
+    const error = (await run("sso").catch((e: unknown) => e)) as CredentialChainError;
+    expect(error).toBeInstanceOf(CredentialChainError);
+    expect(error.call).toBe("sso:GetRoleCredentials");
+    expect(error.message).toContain(`for role DiagnoseReadOnly in account ${ACCOUNT}`);
+    expect(error.message).toContain("aws sso login --profile sso");
   });
 
   it("a profile that does not exist is said to be missing", async () => {
