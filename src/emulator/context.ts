@@ -20,6 +20,8 @@ export interface RequestContext {
   inbound?: InboundCredentials;
   /** The Host the request was sent to (`127.0.0.1:4599`, or `api.ecr.us-east-1.amazonaws.com` through the stand-in): where URLs handed back must point. */
   host?: string;
+  /** The request's headers as received (names lowercased): what the data plane forwards to an agent is chosen from them. */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** How a request authenticated itself: SigV4 (header or presigned query), a bearer token, or not at all. */

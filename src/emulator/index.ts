@@ -39,6 +39,10 @@ export interface EmulatorOptions {
   driver?: SessionDriver;
   /** How long a new session's instance may take to answer its health check. */
   startupTimeoutMs?: number;
+  /** How long one second of a session's lifecycle (idle timeout, maximum lifetime) lasts, in ms (default 1000; tests shorten it). */
+  lifecycleSecondMs?: number;
+  /** From when invocations of runtimes without MMDSv2 are refused (ISO date; default 2026-06-30, AWS's date). */
+  mmdsv2Cutover?: string;
   /**
    * Every account gets its default VPC in each region on its first EC2 call, as AWS
    * accounts have one (default true); false: accounts as if it had been deleted.
@@ -142,6 +146,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     },
     images: options.images ?? {},
     startupTimeoutMs: options.startupTimeoutMs ?? 30_000,
+    ...(options.lifecycleSecondMs ? { lifecycleSecondMs: options.lifecycleSecondMs } : {}),
     ...(options.driver ? { driver: options.driver } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
@@ -157,6 +162,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     ecr,
     s3,
     sts,
+    ...(options.mmdsv2Cutover ? { dataPlane: { mmdsv2Cutover: options.mmdsv2Cutover } } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
   const server = createEmulatorServer({

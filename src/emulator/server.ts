@@ -192,6 +192,7 @@ export function createEmulatorServer(options: ServerOptions): Server {
         now: options.env.clock(),
         inbound: inboundCredentials(headers.authorization, url.searchParams),
         ...(headers.host ? { host: headers.host } : {}),
+        headers,
       };
       const output = await dispatch.run(service, operation, () => codec.parseInput(matched, wire), ctx, {
         sourceIPAddress: request.socket.remoteAddress ?? "127.0.0.1",

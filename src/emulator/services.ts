@@ -1,4 +1,4 @@
-import { dataPlaneAdapter } from "./bedrock-agentcore/adapter.js";
+import { type DataPlaneOptions, dataPlaneAdapter } from "./bedrock-agentcore/adapter.js";
 import type { SessionManager } from "./bedrock-agentcore/sessions.js";
 import { controlPlaneAdapter } from "./bedrock-agentcore-control/adapter.js";
 import type { AgentRuntimes } from "./bedrock-agentcore-control/model.js";
@@ -53,6 +53,8 @@ export interface ServiceDeps {
   log?: (line: string) => void;
   /** Shared with the server (who an access key stands for) and the sessions (the execution role's credentials). */
   sts: Sts;
+  /** The data plane's dates (the MMDSv2 cutover). */
+  dataPlane?: DataPlaneOptions;
 }
 
 /**
@@ -76,7 +78,7 @@ export function buildServices(deps: ServiceDeps): ServiceBinding[] {
     {
       signingName: "bedrock-agentcore",
       codec: new RestJsonCodec(loadServiceModel("bedrock-agentcore")),
-      adapter: dataPlaneAdapter(runtimes, sessions, policies),
+      adapter: dataPlaneAdapter(runtimes, sessions, policies, undefined, deps.dataPlane),
       transactional: false,
       state: {
         kinds: ["emulator.container-output"],

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Environment, RequestContext } from "../context.js";
 import { AwsError, conflict, notFound } from "../protocol/errors.js";
 import type { Scope, Store } from "../store/store.js";
+import { checkHeaderAllowlist, resolveLifecycle } from "./runtime-rules.js";
 import { AgentCoreTags, type TagMap, taggableNotFound, taggedResource } from "./tags.js";
 import { placeInVpc, type VpcNetworkDeps } from "./vpc-network.js";
 
@@ -26,7 +27,10 @@ export interface RuntimeConfiguration {
   lifecycleConfiguration: { idleRuntimeSessionTimeout: number; maxLifetime: number };
   environmentVariables?: Record<string, string>;
   authorizerConfiguration?: Record<string, unknown>;
-  requestHeaderConfiguration?: Record<string, unknown>;
+  requestHeaderConfiguration?: { requestHeaderAllowlist?: string[] };
+  /** UpdateAgentRuntime's (and GetAgentRuntime's) microVM metadata service setting. */
+  metadataConfiguration?: { requireMMDSV2: boolean };
+  capacityProviderConfiguration?: Record<string, unknown>;
 }
 
 interface StoredRuntime {
@@ -247,15 +251,24 @@ export class AgentRuntimes {
     return response;
   }
 
+  /**
+   * The configuration a version keeps: exactly what the request carried (an
+   * update replaces the whole configuration, so what it omits is gone), with
+   * AgentCore's defaults and rules applied.
+   */
   private withDefaults(config: RuntimeConfiguration): RuntimeConfiguration {
+    checkHeaderAllowlist(
+      config.requestHeaderConfiguration?.requestHeaderAllowlist,
+      config.authorizerConfiguration?.customJWTAuthorizer !== undefined,
+    );
     return {
       ...config,
       // Optional in the model, always in GetAgentRuntime's answer: a runtime without one is PUBLIC.
       networkConfiguration: config.networkConfiguration ?? { networkMode: "PUBLIC" },
-      lifecycleConfiguration: {
-        idleRuntimeSessionTimeout: config.lifecycleConfiguration?.idleRuntimeSessionTimeout ?? 900,
-        maxLifetime: config.lifecycleConfiguration?.maxLifetime ?? 28_800,
-      },
+      lifecycleConfiguration: resolveLifecycle(
+        config.lifecycleConfiguration,
+        config.capacityProviderConfiguration !== undefined,
+      ),
     };
   }
 

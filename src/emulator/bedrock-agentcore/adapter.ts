@@ -12,10 +12,25 @@ import {
   crossAccountRefusal,
   type ResourcePolicies,
 } from "../bedrock-agentcore-control/resource-policies.js";
+import { forwardedHeaders } from "../bedrock-agentcore-control/runtime-rules.js";
 import type { RequestContext } from "../context.js";
 import { AwsError } from "../protocol/errors.js";
 import { InboundAuth } from "./inbound-auth.js";
+import { DEFAULT_MMDSV2_CUTOVER, mmdsRefusal } from "./mmds.js";
 import type { SessionManager, SessionSpec } from "./sessions.js";
+
+export interface DataPlaneOptions {
+  /** From when runtimes without MMDSv2 are refused (ISO date); default AWS's 2026-06-30. */
+  mmdsv2Cutover?: string;
+}
+
+/** The MCP session id answered with a 404 once its runtime session ended (wording ours: AWS's is not documented). */
+function deadMcpSession(mcpSessionId: string, ended: { runtimeSessionId: string; reason: string }): AwsError {
+  return new AwsError(
+    "ResourceNotFoundException",
+    `Mcp-Session-Id ${mcpSessionId} belongs to runtime session ${ended.runtimeSessionId}, which has ended (${ended.reason}). Initialize a new MCP session without Mcp-Session-Id.`,
+  );
+}
 
 function specFor(
   view: RuntimeView,
@@ -55,7 +70,9 @@ export function dataPlaneAdapter(
   sessions: SessionManager,
   policies?: ResourcePolicies,
   inboundAuth: InboundAuth = new InboundAuth(),
+  options: DataPlaneOptions = {},
 ): Adapter {
+  const cutover = new Date(options.mmdsv2Cutover ?? DEFAULT_MMDSV2_CUTOVER);
   /**
    * The version the call reaches, once its caller is let in as AgentCore lets callers in:
    * inbound auth (SigV4 or the runtime's JWT authorizer), then, for a SigV4 caller from
@@ -80,17 +97,40 @@ export function dataPlaneAdapter(
     }
     return view;
   }
+  /** AgentCore refuses a runtime without MMDSv2 (after the cutover) before any session starts. */
+  function requireMmds(view: RuntimeView, ctx: RequestContext): void {
+    const refusal = mmdsRefusal(view, ctx.now, cutover);
+    if (refusal) throw refusal;
+  }
   return {
     InvokeAgentRuntime: async (input: InvokeAgentRuntimeCommandInput, ctx: RequestContext) => {
-      const sessionId = input.runtimeSessionId ?? randomUUID();
       const view = await admitted(ctx, "InvokeAgentRuntime", input.agentRuntimeArn!, input.qualifier);
+      requireMmds(view, ctx);
+      const protocol = view.protocolConfiguration?.serverProtocol ?? "HTTP";
+      // MCP: the Mcp-Session-Id routes to its microVM; one whose session ended is dead; none sent, the platform makes one.
+      let mcpSessionId = input.mcpSessionId;
+      let sessionId = input.runtimeSessionId;
+      if (protocol === "MCP" && mcpSessionId) {
+        const ended = sessions.endedMcpSession(view.agentRuntimeId, mcpSessionId);
+        const live = sessions.sessionOfMcpId(view.agentRuntimeId, mcpSessionId);
+        if (ended && !live) throw deadMcpSession(mcpSessionId, ended);
+        sessionId ??= live;
+      }
+      sessionId ??= randomUUID();
+      if (protocol === "MCP") mcpSessionId ??= randomUUID();
       const spec = specFor(view, ctx, input.qualifier, sessionId);
       const headers: Record<string, string> = {
+        // Only allow-listed headers the rules let through reach the agent; the platform's own come after.
+        ...forwardedHeaders(
+          ctx.headers,
+          view.requestHeaderConfiguration?.requestHeaderAllowlist,
+          view.authorizerConfiguration?.customJWTAuthorizer !== undefined,
+        ),
         "content-type": input.contentType ?? "application/json",
         accept: input.accept ?? "application/json, text/event-stream",
         [SESSION_HEADER]: sessionId,
         [REQUEST_ID_HEADER]: ctx.requestId,
-        ...(input.mcpSessionId ? { "mcp-session-id": input.mcpSessionId } : {}),
+        ...(mcpSessionId ? { "mcp-session-id": mcpSessionId } : {}),
         ...(input.mcpProtocolVersion ? { "mcp-protocol-version": input.mcpProtocolVersion } : {}),
         ...(input.traceId ? { "x-amzn-trace-id": input.traceId } : {}),
         ...(input.traceParent ? { traceparent: input.traceParent } : {}),
@@ -100,12 +140,14 @@ export function dataPlaneAdapter(
         Buffer.from((input.payload as Uint8Array | undefined) ?? new Uint8Array()),
         headers,
       );
+      const answeredMcpId = forwarded.headers["mcp-session-id"];
+      const returnedMcpId = typeof answeredMcpId === "string" && answeredMcpId ? answeredMcpId : mcpSessionId;
       return {
         runtimeSessionId: sessionId,
         contentType: forwarded.contentType,
         statusCode: forwarded.statusCode,
         response: forwarded.body,
-        ...(input.mcpSessionId ? { mcpSessionId: input.mcpSessionId } : {}),
+        ...(returnedMcpId ? { mcpSessionId: returnedMcpId } : {}),
       };
     },
     StopRuntimeSession: async (input: StopRuntimeSessionCommandInput, ctx: RequestContext) => {

@@ -3,7 +3,7 @@ import { Agent, type IncomingMessage, request } from "node:http";
 import type { Readable } from "node:stream";
 import type { OutputLine } from "../../agent/launcher.js";
 import { resolveLaunchPlan } from "../../agent/plan.js";
-import { getPing, readPing, waitForHealth } from "../../agent/probe.js";
+import { getPing, type HealthReading, readPing, waitForHealth } from "../../agent/probe.js";
 import { PROTOCOL_INVOKE_PATHS, PROTOCOL_PORTS, type Protocol } from "../../agent/types.js";
 import { type Artifact, type Instance, startInstance } from "../../executor/index.js";
 import { createNamespace, type Namespace, netnsSupport, reapOrphans } from "../../net/netns.js";
@@ -20,6 +20,10 @@ import type { Ec2 } from "../ec2/model/ec2.js";
 import { ec2VpcState } from "../ec2/vpc-snapshot.js";
 import { AwsError } from "../protocol/errors.js";
 import type { OutputSource } from "./runtime-logs.js";
+import { type ActivityClock, idleVerdict, pingSaysBusy, watchIntervalMs } from "./session-activity.js";
+
+/** AgentCore's answer to an operation on a session that is being started or stopped (the model's RetryableConflictException). */
+export const SESSION_IN_PROGRESS_MESSAGE = "Session operation in progress, please retry";
 
 /** AgentCore's message when an instance never turns healthy; users quote it verbatim. */
 export const HEALTH_CHECK_FAILED_MESSAGE =
@@ -50,7 +54,7 @@ export interface SessionSpec {
   };
 }
 
-interface Session {
+interface Session extends ActivityClock {
   spec: SessionSpec;
   agent: Instance;
   address: string;
@@ -62,8 +66,22 @@ interface Session {
   idleTimer?: NodeJS.Timeout;
   lifetimeTimer?: NodeJS.Timeout;
   inFlight: number;
+  /** Set when the session stops: its watcher ends. */
+  ended?: boolean;
+  /** The last /ping the idle watcher read. */
+  lastPing?: HealthReading;
+  /** MCP session ids this session's instance was sent or answered with: dead once the session ends. */
+  mcpSessionIds: Set<string>;
   /** Kept-alive connections to the instance, as the platform's proxy keeps them. */
   connections: Agent;
+}
+
+/** An MCP session id whose runtime session ended: AgentCore answers 404 to it until the client initializes again. */
+export interface EndedMcpSession {
+  runtimeId: string;
+  runtimeSessionId: string;
+  endedAt: string;
+  reason: string;
 }
 
 export interface SessionManagerOptions {
@@ -75,6 +93,8 @@ export interface SessionManagerOptions {
    */
   resolveArtifact?: (spec: SessionSpec) => Promise<Artifact | undefined>;
   startupTimeoutMs: number;
+  /** How long one second of the lifecycle (idle timeout, maximum lifetime) lasts here, in ms; tests shorten it. Default 1000. */
+  lifecycleSecondMs?: number;
   driver?: SessionDriver;
   /**
    * What the platform gives a new instance besides the runtime's variables:
@@ -105,6 +125,8 @@ export interface SessionManagerOptions {
 export interface Forwarded {
   statusCode: number;
   contentType: string;
+  /** The instance's answer headers (lowercased), e.g. its Mcp-Session-Id. */
+  headers: Readonly<Record<string, string | string[] | undefined>>;
   body: Readable;
 }
 
@@ -125,10 +147,14 @@ export interface SessionListing {
   address?: string;
   namespace?: string;
   inFlight?: number;
+  /** When work was last seen: a request served or /ping HealthyBusy (what the idle timeout counts from). */
+  lastActivityAt?: string;
 }
 
 /** How many ended sessions the listing remembers, newest first. */
 const ENDED_KEPT = 50;
+/** How many dead MCP session ids are remembered (each answered 404). */
+const DEAD_MCP_KEPT = 1_000;
 
 function key(spec: Pick<SessionSpec, "runtimeId" | "sessionId">): string {
   return `${spec.runtimeId}/${spec.sessionId}`;
@@ -158,6 +184,8 @@ export class SessionManager {
   private readonly starting = new Map<string, Promise<Session>>();
   private readonly startingSpecs = new Map<string, { spec: SessionSpec; since: Date }>();
   private readonly ended: SessionListing[] = [];
+  private readonly stopping = new Map<string, Promise<void>>();
+  private readonly deadMcp = new Map<string, EndedMcpSession>();
   private driver: SessionDriver | undefined;
   private fabric: SessionFabric | undefined;
 
@@ -339,16 +367,19 @@ export class SessionManager {
         agent,
         address: health.address,
         startedAt: Date.now(),
+        lastActivityAt: Date.now(),
         inFlight: 0,
+        mcpSessionIds: new Set(),
         network,
         ...(namespace ? { namespace } : {}),
         ...(attachment ? { attachment } : {}),
       };
       session.lifetimeTimer = setTimeout(
         () => void this.stopSession(session, "maximum lifetime reached"),
-        spec.maxLifetimeSeconds * 1000,
+        spec.maxLifetimeSeconds * this.secondMs,
       );
       session.lifetimeTimer.unref();
+      this.watchIdle(session);
       void agent.exited.then(() => {
         if (this.sessions.get(key(spec)) === session) void this.stopSession(session, "the instance exited");
       });
@@ -382,22 +413,61 @@ export class SessionManager {
     return pending;
   }
 
-  /** Idle timeout: a HealthyBusy instance stays; a Healthy one past its idle time stops. */
-  private armIdle(session: Session): void {
-    clearTimeout(session.idleTimer);
-    session.idleTimer = setTimeout(async () => {
-      if (session.inFlight > 0) return this.armIdle(session);
-      const ping = readPing(await getPing(session.address, PROTOCOL_PORTS[session.spec.protocol], 5_000), 0);
-      if (ping.status === "HealthyBusy") return this.armIdle(session);
-      await this.stopSession(session, "idle timeout");
-    }, session.spec.idleTimeoutSeconds * 1000);
-    session.idleTimer.unref();
+  private get secondMs(): number {
+    return this.options.lifecycleSecondMs ?? 1000;
+  }
+
+  /**
+   * The idle timeout as AgentCore keeps it: the watcher looks at the
+   * instance every so often; a request in flight or a HealthyBusy /ping
+   * (with its timestamp) is work and restarts the count, nothing else does.
+   */
+  private watchIdle(session: Session): void {
+    const idleMs = session.spec.idleTimeoutSeconds * this.secondMs;
+    const look = async () => {
+      if (session.ended) return;
+      if (session.inFlight === 0) {
+        session.lastPing = readPing(
+          await getPing(session.address, PROTOCOL_PORTS[session.spec.protocol], 5_000),
+          Date.now() - session.startedAt,
+        );
+      }
+      const verdict = idleVerdict(session, Date.now(), session.inFlight, session.lastPing, idleMs);
+      if (verdict === "idle-timeout") return void this.stopSession(session, "idle timeout");
+      schedule();
+    };
+    const schedule = () => {
+      session.idleTimer = setTimeout(() => void look(), watchIntervalMs(idleMs));
+      session.idleTimer.unref();
+    };
+    schedule();
+  }
+
+  /** Which live runtime session an MCP session id belongs to, if any. */
+  sessionOfMcpId(runtimeId: string, mcpSessionId: string): string | undefined {
+    for (const s of this.sessions.values())
+      if (s.spec.runtimeId === runtimeId && s.mcpSessionIds.has(mcpSessionId)) return s.spec.sessionId;
+    return undefined;
+  }
+
+  /** The ended session an MCP session id belonged to, when it is dead. */
+  endedMcpSession(runtimeId: string, mcpSessionId: string): EndedMcpSession | undefined {
+    const dead = this.deadMcp.get(mcpSessionId);
+    return dead?.runtimeId === runtimeId ? dead : undefined;
   }
 
   /** Forwards one invocation to the session's instance, starting it first if needed, and streams the answer back. */
   async invoke(spec: SessionSpec, payload: Buffer, headers: Record<string, string>): Promise<Forwarded> {
+    if (this.stopping.has(key(spec)))
+      throw new AwsError("RetryableConflictException", SESSION_IN_PROGRESS_MESSAGE);
     const session = await this.session(spec);
     session.inFlight++;
+    session.lastActivityAt = Date.now();
+    const sentMcpId = headers["mcp-session-id"];
+    if (sentMcpId) {
+      session.mcpSessionIds.add(sentMcpId);
+      this.deadMcp.delete(sentMcpId);
+    }
     const port = PROTOCOL_PORTS[spec.protocol];
     let response: IncomingMessage;
     try {
@@ -418,7 +488,7 @@ export class SessionManager {
       });
     } catch (error) {
       session.inFlight--;
-      this.armIdle(session);
+      session.lastActivityAt = Date.now();
       throw new AwsError(
         "RuntimeClientError",
         `The runtime did not answer the invocation: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}. Please check your CloudWatch logs for more information`,
@@ -426,9 +496,11 @@ export class SessionManager {
     }
     const finish = () => {
       session.inFlight--;
-      this.armIdle(session);
+      session.lastActivityAt = Date.now();
     };
     response.once("close", finish);
+    const answeredMcpId = response.headers["mcp-session-id"];
+    if (typeof answeredMcpId === "string" && answeredMcpId) session.mcpSessionIds.add(answeredMcpId);
     const status = response.statusCode ?? 500;
     if (status >= 400) {
       response.resume();
@@ -440,12 +512,29 @@ export class SessionManager {
     return {
       statusCode: status,
       contentType: response.headers["content-type"] ?? "application/octet-stream",
+      headers: response.headers,
       body: response,
     };
   }
 
+  /**
+   * StopRuntimeSession: false when no such session runs (ResourceNotFound);
+   * a session still starting cannot be stopped yet (ConflictException); one
+   * already stopping is waited for (the operation is idempotent).
+   */
   async stop(runtimeId: string, sessionId: string): Promise<boolean> {
-    const session = this.sessions.get(key({ runtimeId, sessionId }));
+    const id = key({ runtimeId, sessionId });
+    if (this.starting.has(id))
+      throw new AwsError(
+        "ConflictException",
+        `Session ${sessionId} is still starting; retry StopRuntimeSession when its first invocation has been answered.`,
+      );
+    const pending = this.stopping.get(id);
+    if (pending) {
+      await pending;
+      return true;
+    }
+    const session = this.sessions.get(id);
     if (!session) return false;
     await this.stopSession(session, "StopRuntimeSession");
     return true;
@@ -476,7 +565,8 @@ export class SessionManager {
     const live = [...this.sessions.values()].map(
       (s): SessionListing => ({
         ...listingOf(s.spec),
-        state: s.inFlight > 0 ? "busy" : "idle",
+        state: s.inFlight > 0 || pingSaysBusy(s.lastPing) ? "busy" : "idle",
+        lastActivityAt: new Date(s.lastActivityAt).toISOString(),
         startedAt: new Date(s.startedAt).toISOString(),
         address: s.address,
         ...(s.namespace ? { namespace: s.namespace.name } : {}),
@@ -509,13 +599,32 @@ export class SessionManager {
     if (this.sessions.get(id) === session) {
       this.sessions.delete(id);
       this.remember(session.spec, new Date(session.startedAt), reason);
+      const endedAt = new Date().toISOString();
+      for (const mcpId of session.mcpSessionIds) {
+        this.deadMcp.set(mcpId, {
+          runtimeId: session.spec.runtimeId,
+          runtimeSessionId: session.spec.sessionId,
+          endedAt,
+          reason,
+        });
+        if (this.deadMcp.size > DEAD_MCP_KEPT) this.deadMcp.delete(this.deadMcp.keys().next().value!);
+      }
     }
+    session.ended = true;
     clearTimeout(session.idleTimer);
     clearTimeout(session.lifetimeTimer);
     this.options.log?.(`session ${session.spec.sessionId}: stopped (${reason})`);
-    session.connections.destroy();
-    await session.agent.stop();
-    await session.attachment?.detach();
-    await session.namespace?.destroy();
+    const done = (async () => {
+      session.connections.destroy();
+      await session.agent.stop();
+      await session.attachment?.detach();
+      await session.namespace?.destroy();
+    })();
+    this.stopping.set(id, done);
+    try {
+      await done;
+    } finally {
+      if (this.stopping.get(id) === done) this.stopping.delete(id);
+    }
   }
 }
