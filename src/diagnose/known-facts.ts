@@ -32,6 +32,14 @@ export function knownFacts(e: DiagnoseEvidence, d: Derived = derive(e)): KnownFa
       source: e.runtime.source,
     },
     ...(r.containerUri ? [{ fact: `image ${r.containerUri}`, source: e.runtime.source }] : []),
+    ...(r.code
+      ? [
+          {
+            fact: `code zip s3://${r.code.bucket}/${r.code.prefix}${r.code.versionId ? ` (version ${r.code.versionId})` : ""} on ${r.code.runtime}, entry point ${JSON.stringify(r.code.entryPoint)}`,
+            source: e.runtime.source,
+          },
+        ]
+      : []),
     {
       fact: `execution role ${r.roleArn}; environment variables: ${r.environmentVariableNames.length > 0 ? r.environmentVariableNames.join(", ") : "none"}`,
       source: e.runtime.source,
@@ -106,6 +114,20 @@ export function knownFacts(e: DiagnoseEvidence, d: Derived = derive(e)): KnownFa
             : `${i.uri}: platform unknown, ${i.unknownBecause}`,
         source: e.image.source,
       },
+    ]);
+  }
+
+  if (e.codeZip) {
+    const z = e.codeZip.value;
+    add("Code zip", [
+      {
+        fact: `${z.location}: ${z.bytes} bytes read; static zip checks: ${z.findings.length > 0 ? z.findings.map((f) => f.id).join(", ") : "nothing found"}`,
+        source: e.codeZip.source,
+      },
+      ...z.notes.map((note) => ({
+        fact: note,
+        source: { kind: "tool" as const, detail: "static reading of the zip" },
+      })),
     ]);
   }
 

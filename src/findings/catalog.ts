@@ -203,6 +203,15 @@ export const CATALOG = {
     docs: PERMISSIONS,
     emittedBy: ["diagnose"],
   },
+  EXECUTION_ROLE_CANNOT_READ_CODE_ZIP: {
+    severity: "error",
+    title: "The execution role may not read the runtime's code zip",
+    explanation:
+      "AgentCore fetches a code runtime's zip from S3 with the execution role; without s3:GetObject on the object (and, for a KMS-encrypted object, kms:Decrypt on its key) the zip cannot be fetched and no session starts.",
+    fix: "Grant {roleName} s3:GetObject on {objectArn} (and s3:GetObjectVersion when the runtime names a versionId).",
+    docs: PERMISSIONS,
+    emittedBy: ["diagnose"],
+  },
   CONFIG_DRIFT: {
     severity: "warning",
     title: "The deployed runtime differs from the project config",

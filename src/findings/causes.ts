@@ -275,6 +275,15 @@ export const CAUSES: Partial<Record<FindingId, CauseEntry>> = {
     checked: CODE_ZIP,
     toConfirm: `${FETCH_ZIP} and list it with \`unzip -l code.zip\``,
   },
+  EXECUTION_ROLE_CANNOT_READ_CODE_ZIP: {
+    role: "cause",
+    kind: "code",
+    explains: { "health-check": 23, "create-failed": 8 },
+    artifact: "code",
+    judgedFrom: "iam-permissions",
+    checked: "the execution role's s3:GetObject on the code zip (SimulatePrincipalPolicy)",
+    toConfirm: "aws iam simulate-principal-policy with s3:GetObject on arn:aws:s3:::<bucket>/<prefix>",
+  },
   CODE_ZIP_NO_S3_PATH: {
     role: "cause",
     // Nothing starts without the zip: it explains the health check directly, not through a call of the agent's.

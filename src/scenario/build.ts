@@ -29,6 +29,7 @@ import {
   IAMClient,
   PutRolePolicyCommand,
 } from "@aws-sdk/client-iam";
+import { uploadCodeZips } from "./code-zip.js";
 import type { Scenario, ScenarioRule, ScenarioVpc, SeedCall, SeedService } from "./schema.js";
 
 export interface ClientConfig {
@@ -284,6 +285,8 @@ export async function seedServices(
 export async function buildScenario(
   scenario: Scenario,
   config: ClientConfig,
+  /** The scenario's directory: code runtimes' `agent` directories are zipped from it. */
+  dir = ".",
 ): Promise<{ refs: References; runtimeIds: Record<string, string> }> {
   const refs: References = new Map();
   const ec2 = new EC2Client({ ...config, maxAttempts: 1 });
@@ -320,6 +323,7 @@ export async function buildScenario(
       }
     }
     await seedServices(scenario.seed, config, refs);
+    await uploadCodeZips(scenario, dir, config);
     const runtimeIds: Record<string, string> = {};
     for (const [name, runtime] of Object.entries(scenario.runtimes)) {
       const request = resolveReferences(runtime.request, refs) as unknown as CreateAgentRuntimeCommandInput;

@@ -10,6 +10,7 @@ import { fabricSupport } from "../net/vpc/fabric.js";
 import { UsageError } from "../util/errors.js";
 import { diagnosedText, expectedText, type Judgement, judge } from "./accuracy.js";
 import { buildScenario, resolveReferences } from "./build.js";
+import { codeLocationOf } from "./code-zip.js";
 import { type Observation, observeIncident } from "./incident-view.js";
 import { type Scenario, scenarioSchema } from "./schema.js";
 
@@ -81,13 +82,15 @@ export interface ScenarioResult extends Judgement {
   kept?: { url: string; stop: () => Promise<void> };
 }
 
-function containerUriOf(request: Record<string, unknown>): string {
+function containerUriOf(request: Record<string, unknown>): string | undefined {
+  // A code runtime's agent is zipped into S3 (scenario/code-zip.ts), not mapped to an image.
+  if (codeLocationOf(request)) return undefined;
   const uri = (
     request.agentRuntimeArtifact as { containerConfiguration?: { containerUri?: string } } | undefined
   )?.containerConfiguration?.containerUri;
   if (!uri)
     throw new UsageError(
-      "each scenario runtime's request needs agentRuntimeArtifact.containerConfiguration.containerUri",
+      "each scenario runtime's request needs agentRuntimeArtifact.containerConfiguration.containerUri, or codeConfiguration.code.s3 (bucket, prefix) for a code zip",
     );
   return uri;
 }
@@ -105,7 +108,10 @@ export async function runScenario(
   const { scenario, dir } = loaded;
   const progress = options.onProgress ?? (() => {});
   const images = Object.fromEntries(
-    Object.values(scenario.runtimes).map((r) => [containerUriOf(r.request), resolve(dir, r.agent)]),
+    Object.values(scenario.runtimes).flatMap((r) => {
+      const uri = containerUriOf(r.request);
+      return uri ? [[uri, resolve(dir, r.agent)]] : [];
+    }),
   );
   const needsNetwork = Object.values(scenario.runtimes).some(
     (r) => (r.request.networkConfiguration as { networkMode?: string } | undefined)?.networkMode === "VPC",
@@ -128,7 +134,7 @@ export async function runScenario(
   const config = { endpoint: emulator.url, region: scenario.region, credentials: CREDENTIALS };
   try {
     progress("building the account through the AWS API");
-    const { refs, runtimeIds } = await buildScenario(scenario, config).catch((error: Error) => {
+    const { refs, runtimeIds } = await buildScenario(scenario, config, dir).catch((error: Error) => {
       throw new UsageError(
         `${loaded.name}: building the scenario through the AWS API failed: ${error.name}: ${error.message}`,
       );

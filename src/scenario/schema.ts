@@ -90,6 +90,12 @@ const runtime = z.strictObject({
   request: z.record(z.string(), z.unknown()),
   /** Optional `.bedrock_agentcore.yaml` (relative) to compare with the deployed runtime. */
   projectConfig: z.string().optional(),
+  /**
+   * A code runtime (codeConfiguration): `agent` is zipped with its files'
+   * modes and put at the request's S3 location; these paths get the octal
+   * mode given instead (what the user's zip tool stored, which a checkout cannot keep).
+   */
+  zipModes: z.record(z.string(), z.string().regex(/^[0-7]{3,4}$/, "an octal mode such as 600")).optional(),
 });
 
 /**

@@ -33,6 +33,15 @@ describe("shipped scenarios", () => {
     });
   }
 
+  it("codezip-missing-dep: diagnose names the zip's missing module from the zip in S3, with no logs delivered", async () => {
+    const result = await runScenario(await loadScenario(resolve(ROOT, "codezip-missing-dep")));
+    expect(result.rootCause).toBe("CODE_ZIP_DEPS_MISSING");
+    expect(result.diagnosis.evidence.logs?.value.lines ?? []).toEqual([]);
+    const finding = result.diagnosis.findings.find((f) => f.id === "CODE_ZIP_DEPS_MISSING")!;
+    expect(finding.evidence.map((e) => e.fact).join("\n")).toContain("strands is imported at start-up");
+    expect(result.passed).toBe(true);
+  });
+
   it.skipIf(skip !== undefined)(
     "reads-secret-and-parameter: seeded through Secrets Manager and SSM, read at start-up over VPC endpoints, healthy",
     async () => {

@@ -92,16 +92,23 @@ export interface IamScope {
   networkMode: "PUBLIC" | "VPC";
   /** The image's ECR repository ARN, when the image is in ECR. */
   repositoryArn?: string;
+  /** A code runtime's zip in S3 (`arn:aws:s3:::bucket/key`): read with the role instead of pulling an image. */
+  codeObjectArn?: string;
 }
 
 /** The checks AgentCore's use of the execution role depends on: pull, log, trace. */
 function permissionChecks(scope: IamScope): { actions: string[]; resource: string }[] {
   const group = `arn:aws:logs:${scope.region}:${scope.account}:log-group:${runtimeLogGroupName(scope.runtimeId, scope.endpointName)}`;
+  const artifact = scope.codeObjectArn
+    ? [{ actions: ["s3:GetObject"], resource: scope.codeObjectArn }]
+    : [
+        ...(scope.repositoryArn
+          ? [{ actions: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], resource: scope.repositoryArn }]
+          : []),
+        { actions: ["ecr:GetAuthorizationToken"], resource: "*" },
+      ];
   return [
-    ...(scope.repositoryArn
-      ? [{ actions: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], resource: scope.repositoryArn }]
-      : []),
-    { actions: ["ecr:GetAuthorizationToken"], resource: "*" },
+    ...artifact,
     { actions: ["logs:CreateLogGroup", "logs:DescribeLogStreams"], resource: group },
     { actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resource: `${group}:log-stream:*` },
     { actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resource: "*" },

@@ -147,6 +147,7 @@ export const COLLECTORS: readonly Collector[] = [
           account,
           networkMode: r.networkMode,
           ...(ecr ? { repositoryArn: ecr.repositoryArn } : {}),
+          ...(r.code ? { codeObjectArn: `arn:aws:s3:::${r.code.bucket}/${r.code.prefix}` } : {}),
         },
         gaps,
       );

@@ -28,7 +28,7 @@ export const codeZipS3Path: Rule = ({ runtime }, derived) => {
   if (!r.code || r.networkMode !== "VPC" || !n) return [];
   if (!r.createdAt || r.createdAt < OWN_S3_ROUTE_FROM) return [];
   const path = derived.paths.get("s3");
-  if (!path || path.verdict.status !== "blocked") return [];
+  if (path?.verdict.status !== "blocked") return [];
   const tables = [
     ...new Set(
       n.subnetIds.flatMap((subnet) => {

@@ -55,6 +55,15 @@ export const executionRole: Rule = ({ runtime, iam }, { region, account }) => {
       }),
     );
   }
+  const cannotRead = denied(permissions.value, new Set(["s3:GetObject"]));
+  if (r.code && cannotRead.length > 0) {
+    findings.push(
+      makeFinding("EXECUTION_ROLE_CANNOT_READ_CODE_ZIP", evidenceOf(cannotRead), {
+        roleName,
+        objectArn: `arn:aws:s3:::${r.code.bucket}/${r.code.prefix}`,
+      }),
+    );
+  }
   const cannotPull = denied(permissions.value, PULL_ACTIONS);
   if (cannotPull.length > 0) {
     findings.push(
