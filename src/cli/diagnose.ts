@@ -1,12 +1,14 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import { diagnoseError } from "../diagnose/error-messages.js";
 import {
   DIAGNOSE_FORMATS,
   type DiagnoseFormat,
   diagnoseExitCode,
   renderDiagnosis,
 } from "../diagnose/render.js";
+import { renderErrorOnly } from "../diagnose/render-error.js";
 import { diagnose } from "../diagnose/run.js";
 import { UsageError } from "../util/errors.js";
 import { progressReporter } from "./progress.js";
@@ -25,6 +27,7 @@ interface DiagnoseFlags {
   out?: string;
   replay: boolean;
   env: string[];
+  error?: string;
 }
 
 /** --env NAME=VALUE, repeated: the values the replay gives the runtime's environment variables. */
@@ -50,7 +53,7 @@ export function registerDiagnose(program: Command): void {
   program
     .command("diagnose")
     .description("investigate a deployed runtime, read-only, and report root causes with evidence")
-    .argument("<runtime>", "runtime id, ARN or name")
+    .argument("[runtime]", "runtime id, ARN or name (optional with --error)")
     .option("--region <region>", "AWS region (default: the SDK's provider chain)")
     .option("--profile <profile>", "AWS profile")
     .option("--endpoint-url <url>", "one endpoint for every AWS call (e.g. the emulator)")
@@ -67,11 +70,29 @@ export function registerDiagnose(program: Command): void {
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
+    .option(
+      "--error <message>",
+      "the error message you saw: match it to the causes it can have, ranked with the runtime's evidence when a runtime is named",
+    )
     .option("--format <format>", DIAGNOSE_FORMATS.join(" | "), "text")
     .option("--out <file>", "write the report to a file")
-    .action(async (runtime: string, flags: DiagnoseFlags) => {
+    .action(async (runtime: string | undefined, flags: DiagnoseFlags) => {
       if (!(DIAGNOSE_FORMATS as string[]).includes(flags.format))
         throw new UsageError(`--format must be ${DIAGNOSE_FORMATS.join(", ")} (got ${flags.format}).`);
+      if (!runtime) {
+        if (flags.error === undefined)
+          throw new UsageError(
+            "Name the runtime to diagnose (its id, ARN or name), or pass --error with the message you saw.",
+          );
+        const text = renderErrorOnly(
+          diagnoseError(flags.error),
+          flags.format,
+          !flags.out && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+        );
+        if (flags.out) await writeFile(flags.out, text);
+        else process.stdout.write(text);
+        return;
+      }
       const progress = progressReporter<string>(process.stderr);
       const result = await diagnose({
         runtime,
@@ -81,6 +102,7 @@ export function registerDiagnose(program: Command): void {
         sinceMs: parseSince(flags.since),
         ...(flags.replay === false ? { noReplay: true } : {}),
         ...(flags.env.length > 0 ? { env: parseEnv(flags.env) } : {}),
+        ...(flags.error !== undefined ? { reportedError: flags.error } : {}),
         qualifier: flags.qualifier,
         ...(flags.region ? { region: flags.region } : {}),
         ...(flags.profile ? { profile: flags.profile } : {}),

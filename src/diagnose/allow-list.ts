@@ -101,6 +101,7 @@ export const ALLOWED_OPERATIONS: readonly AllowedOperation[] = [
     "ListAgentRuntimeVersions",
     "GetAgentRuntimeEndpoint",
     "ListAgentRuntimeEndpoints",
+    "GetResourcePolicy",
   ]),
   ...read("EC2", "ec2", [
     "DescribeNetworkInterfaces",

@@ -9,6 +9,7 @@ import type { ImageEvidence } from "./collect/image.js";
 import type { InvokeEvidence } from "./collect/invoke.js";
 import type { LogsEvidence } from "./collect/logs.js";
 import type { NetworkEvidence } from "./collect/network.js";
+import type { ResourcePolicyEvidence } from "./collect/resource-policy.js";
 import type { RuntimeEvidence } from "./collect/runtime.js";
 import type { Derived } from "./derive.js";
 import type { EvidenceGap, Sourced } from "./evidence.js";
@@ -36,6 +37,10 @@ export interface DiagnoseEvidence {
    * line (paths relative to the working directory), at start-up or in a handler.
    */
   awsServices?: AwsServiceUse[];
+  /** The resource-based policies on the runtime and its endpoint (cross-account callers). */
+  resourcePolicies?: Sourced<ResourcePolicyEvidence>;
+  /** --error: the message the user saw, as pasted. */
+  reportedError?: Sourced<string>;
   /** The one invocation --invoke makes. */
   invoke?: Sourced<InvokeEvidence>;
   /** The agent (--source) run in a twin of the runtime's network: what it was seen doing, or why it could not run. */

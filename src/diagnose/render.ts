@@ -2,6 +2,7 @@ import pc from "picocolors";
 import { findingMarkdownLines, findingTextLines, markdownCell } from "../findings/render.js";
 import { renderSarif } from "../findings/sarif.js";
 import { describeSource } from "../findings/types.js";
+import { errorTextLines } from "./render-error.js";
 import { renderHtml } from "./render-html.js";
 import { mermaidPaths, pathHeadline } from "./render-paths.js";
 import { diagnoseReport } from "./report.js";
@@ -36,6 +37,7 @@ function renderText(report: DiagnoseReport, { color }: RenderOptions): string {
             : `${c.yellow(c.bold("UNDETERMINED"))} ${v.title}`,
     c.dim(`runtime ${r.name} (${r.id}) v${r.version} ${r.status}, ${r.networkMode}, ${r.protocol}`),
     "",
+    ...(report.error ? errorTextLines(report.error, c) : []),
     c.bold("Hypotheses"),
     ...report.hypotheses.map(
       (h) =>

@@ -31,6 +31,30 @@ const verdictSchema = z
   })
   .describe("The one conclusion of the diagnosis");
 
+/** `diagnose --error`: a pasted message, what it matched, its causes (also printed alone when no runtime is named). */
+export const errorDiagnosisSchema = z
+  .strictObject({
+    text: z.string().describe("The message as pasted"),
+    matched: z
+      .array(
+        z.strictObject({
+          id: z.string().describe("The message shape's stable key (src/diagnose/error-messages.ts)"),
+          meaning: z.string(),
+          source: z.string().describe("Where the wording is quoted from"),
+        }),
+      )
+      .describe("The known message shapes the text matched; empty: not a message this version knows"),
+    causes: z.array(
+      z.strictObject({
+        cause: findingIdSchema,
+        title: z.string(),
+        status: z.enum(["confirmed", "likely", "possible", "unknown", "ruled-out"]),
+        because: z.array(z.string()),
+      }),
+    ),
+  })
+  .describe("A pasted error message and the causes it can have, ranked");
+
 const hypothesisSchema = z.strictObject({
   cause: findingIdSchema.describe("The cause, as a finding id from the catalog (docs/findings.md)"),
   title: z.string(),
@@ -187,6 +211,11 @@ export const diagnoseReportSchema = z.strictObject({
     })
     .optional()
     .describe("With --compare: the other runtime, diagnosed the same way, side by side"),
+  error: errorDiagnosisSchema
+    .optional()
+    .describe(
+      "With --error: the message the user saw, the shapes it matched, and its causes ranked by this diagnosis",
+    ),
   gaps: z
     .array(
       z.strictObject({

@@ -63,6 +63,7 @@ export function diagnoseReport(d: Diagnosis): DiagnoseReport {
           },
         }
       : {}),
+    ...(d.error ? { error: d.error } : {}),
     gaps: d.gaps,
     notCollected: [...NOT_YET_COLLECTED],
     apiCalls: d.apiCalls,

@@ -5,6 +5,7 @@ import { COLLECTORS, type CollectOptions, collectContext, runCollectors } from "
 import { collectRuntime, resolveRuntimeId } from "./collect/runtime.js";
 import { type ComparisonRow, compareRuntimes } from "./compare.js";
 import { type Derived, derive } from "./derive.js";
+import { diagnoseError, type ErrorDiagnosis } from "./error-messages.js";
 import type { EvidenceGap } from "./evidence.js";
 import { type Hypothesis, rankHypotheses } from "./hypotheses.js";
 import { applyRules } from "./rules/index.js";
@@ -30,6 +31,8 @@ export interface Diagnosis {
   apiCalls: Record<string, number>;
   elapsedMs: number;
   comparison?: { other: Diagnosis; rows: ComparisonRow[] };
+  /** With --error: the pasted message's causes, ranked by this diagnosis's findings and hypotheses. */
+  error?: ErrorDiagnosis;
 }
 
 /**
@@ -75,11 +78,15 @@ async function diagnoseOne(options: DiagnoseOptions): Promise<Diagnosis> {
     const findings = sortFindings(
       mergeFindings([...applyRules(evidence, derived), ...(evidence.sourceFindings ?? [])]),
     );
+    const hypotheses = rankHypotheses(evidence, findings, derived);
     return {
       evidence,
       derived,
       findings,
-      hypotheses: rankHypotheses(evidence, findings, derived),
+      hypotheses,
+      ...(options.reportedError
+        ? { error: diagnoseError(options.reportedError, { findings, hypotheses }) }
+        : {}),
       gaps,
       apiCalls,
       elapsedMs: Date.now() - started,

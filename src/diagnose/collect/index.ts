@@ -15,6 +15,7 @@ import { probeInvoke } from "./invoke.js";
 import { collectLogs } from "./logs.js";
 import { collectNetwork } from "./network.js";
 import { collectReplay } from "./replay.js";
+import { collectResourcePolicies } from "./resource-policy.js";
 import type { RuntimeEvidence } from "./runtime.js";
 
 /** What the user asked that decides what the collectors read. */
@@ -37,6 +38,8 @@ export interface CollectOptions {
   env?: Record<string, string>;
   /** How long the replayed agent may take to turn healthy. */
   replayStartupMs?: number;
+  /** --error: the message the user saw, pasted. */
+  reportedError?: string;
 }
 
 /** Everything a collector may read: the runtime (read first, by run.ts), its scope, the clients. */
@@ -88,6 +91,18 @@ async function scanSource(dir: string): Promise<AwsServiceUse[]> {
 /** Every source of evidence `diagnose` reads, after the runtime itself; a new source is one more row. */
 export const COLLECTORS: readonly Collector[] = [
   {
+    // Not read from AWS: the message the user saw, as evidence beside what is.
+    name: "reported-error",
+    label: "the error you saw",
+    when: (ctx) => ctx.options.reportedError !== undefined,
+    collect: async ({ options }) => ({
+      reportedError: {
+        value: options.reportedError!,
+        source: { kind: "tool", detail: "the message passed with --error" },
+      },
+    }),
+  },
+  {
     name: "invoke",
     label: "invoking once on a new session",
     when: (ctx) => ctx.options.invoke === true,
@@ -129,6 +144,18 @@ export const COLLECTORS: readonly Collector[] = [
         gaps.push(gapFrom("timeline", "cloudtrail", "LookupEvents", "cloudtrail", error));
         return {};
       }
+    },
+  },
+  {
+    name: "resource-policy",
+    label: "resource-based policies",
+    collect: async ({ clients, runtime, gaps }) => {
+      const resourcePolicies = await collectResourcePolicies(
+        clients.control,
+        { runtimeArn: runtime.value.runtimeArn, endpointName: runtime.value.endpoint.name },
+        gaps,
+      );
+      return resourcePolicies ? { resourcePolicies } : {};
     },
   },
   {

@@ -23,6 +23,8 @@ export interface RuntimeEvidence {
   /** A code runtime's `codeConfiguration`: where its zip is in S3, the managed runtime and the entry point. */
   code?: CodeArtifact;
   roleArn: string;
+  /** The inbound JWT authorizer (authorizerConfiguration.customJWTAuthorizer); unset: the runtime takes SigV4. */
+  authorizer?: JwtAuthorizerEvidence;
   idleTimeoutSeconds?: number;
   maxLifetimeSeconds?: number;
   /** Names only: values may be secrets. */
@@ -37,6 +39,15 @@ export interface RuntimeEvidence {
     targetVersion?: string;
     failureReason?: string;
   };
+}
+
+export interface JwtAuthorizerEvidence {
+  discoveryUrl: string;
+  allowedAudience?: string[];
+  allowedClients?: string[];
+  allowedScopes?: string[];
+  /** The names of the claims its customClaims rules check. */
+  customClaims?: string[];
 }
 
 export interface CodeArtifact {
@@ -113,6 +124,18 @@ export async function collectRuntime(
           entryPoint: codeConfiguration.entryPoint ?? [],
         }
       : undefined;
+  const jwt = runtime.authorizerConfiguration?.customJWTAuthorizer;
+  const authorizer: JwtAuthorizerEvidence | undefined = jwt?.discoveryUrl
+    ? {
+        discoveryUrl: jwt.discoveryUrl,
+        ...(jwt.allowedAudience ? { allowedAudience: jwt.allowedAudience } : {}),
+        ...(jwt.allowedClients ? { allowedClients: jwt.allowedClients } : {}),
+        ...(jwt.allowedScopes ? { allowedScopes: jwt.allowedScopes } : {}),
+        ...(jwt.customClaims
+          ? { customClaims: jwt.customClaims.map((c) => c.inboundTokenClaimName ?? "").filter(Boolean) }
+          : {}),
+      }
+    : undefined;
   return {
     value: {
       runtimeId,
@@ -128,6 +151,7 @@ export async function collectRuntime(
       ...(containerUri ? { containerUri } : {}),
       ...(code ? { code } : {}),
       roleArn: runtime.roleArn!,
+      ...(authorizer ? { authorizer } : {}),
       ...(runtime.lifecycleConfiguration?.idleRuntimeSessionTimeout
         ? { idleTimeoutSeconds: runtime.lifecycleConfiguration.idleRuntimeSessionTimeout }
         : {}),

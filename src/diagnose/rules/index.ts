@@ -6,6 +6,7 @@ import { configDrift } from "./config-drift.js";
 import { contractFromLogs } from "./contract-from-logs.js";
 import { executionRole } from "./execution-role.js";
 import { imagePlatform } from "./image-platform.js";
+import { inboundAuthRules } from "./inbound-auth.js";
 import { invocation } from "./invocation.js";
 import { egressPaths, startupBlockedOnNetwork, telemetryExport, vpcDns } from "./network-egress.js";
 import { eniCreateFailed, lingeringInterfaces, runtimeInterface, subnets } from "./network-placement.js";
@@ -26,6 +27,7 @@ export const RULES: readonly Rule[] = [
   codeZipContents,
   codeZipS3Path,
   invocation,
+  ...inboundAuthRules,
   subnets,
   eniCreateFailed,
   runtimeInterface,

@@ -1,0 +1,39 @@
+import pc from "picocolors";
+import type { ErrorDiagnosis } from "./error-messages.js";
+
+type Colors = ReturnType<typeof pc.createColors>;
+
+/** The pasted message's section: what it matched and its causes, ranked (text reports). */
+export function errorTextLines(e: ErrorDiagnosis, c: Colors): string[] {
+  const lines = [
+    c.bold("The error you saw"),
+    `  ${e.text.length > 300 ? `${e.text.slice(0, 300)}...` : e.text}`,
+  ];
+  if (e.matched.length === 0) {
+    lines.push(
+      c.dim("  not a message this version knows; the report below stands on the evidence alone"),
+      "",
+    );
+    return lines;
+  }
+  for (const m of e.matched) lines.push(`  ${c.bold(m.id)}: ${m.meaning}`, c.dim(`    wording: ${m.source}`));
+  lines.push("  Its causes, ranked:");
+  for (const cause of e.causes) {
+    lines.push(`    ${cause.status.padEnd(10)} ${cause.cause}: ${cause.title}`);
+    for (const why of cause.because.slice(0, 3)) lines.push(c.dim(`               ${why}`));
+  }
+  lines.push("");
+  return lines;
+}
+
+/** `diagnose --error` without a runtime: the message's causes only, in text or JSON. */
+export function renderErrorOnly(e: ErrorDiagnosis, format: string, color: boolean): string {
+  if (format === "json") return `${JSON.stringify({ command: "diagnose", error: e }, null, 2)}\n`;
+  const c = pc.createColors(color);
+  return `${[
+    ...errorTextLines(e, c),
+    c.dim(
+      "Pass the runtime's id, ARN or name to rank these causes with its configuration, logs and CloudTrail.",
+    ),
+  ].join("\n")}\n`;
+}

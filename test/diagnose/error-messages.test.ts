@@ -1,0 +1,135 @@
+import { describe, expect, it } from "vitest";
+import type { DiagnoseEvidence } from "../../src/diagnose/analysis-input.js";
+import type { RuntimeEvidence } from "../../src/diagnose/collect/runtime.js";
+import { diagnoseError, matchErrorShapes } from "../../src/diagnose/error-messages.js";
+import { applyRules } from "../../src/diagnose/rules/index.js";
+
+const source = { kind: "api" as const, service: "bedrock-agentcore-control", operation: "GetAgentRuntime" };
+const ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agent-AbCdE12345";
+
+function evidence(
+  overrides: Partial<RuntimeEvidence>,
+  more: Partial<DiagnoseEvidence> = {},
+): DiagnoseEvidence {
+  return {
+    runtime: {
+      source,
+      value: {
+        runtimeId: "agent-AbCdE12345",
+        runtimeArn: ARN,
+        name: "agent",
+        version: "1",
+        status: "READY",
+        networkMode: "PUBLIC",
+        subnets: [],
+        securityGroups: [],
+        protocol: "HTTP",
+        roleArn: "arn:aws:iam::123456789012:role/AgentRole",
+        environmentVariableNames: [],
+        versions: [{ version: "1", status: "READY" }],
+        endpoint: { name: "DEFAULT", status: "READY", liveVersion: "1" },
+        ...overrides,
+      },
+    },
+    gaps: [],
+    ...more,
+  };
+}
+const pasted = (text: string) => ({
+  reportedError: { value: text, source: { kind: "tool" as const, detail: "--error" } },
+});
+const JWT = {
+  authorizer: {
+    discoveryUrl:
+      "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc/.well-known/openid-configuration",
+    allowedClients: ["web-client"],
+    allowedAudience: ["agents-api"],
+  },
+};
+
+// The messages as AWS and the reports quoted in the facts file word them.
+const MESSAGES = {
+  mismatch:
+    "An error occurred (AccessDeniedException) when calling the InvokeAgentRuntime operation: Authorization method mismatch. The agent is configured for a different authorization method than what was used in your request. (OAuth or SigV4)",
+  missing: '{"jsonrpc":"2.0","error":{"code":-32001,"message":"Missing Authentication Token"},"id":"null"}',
+  crossAccount:
+    "AccessDeniedException: User: arn:aws:sts::111122223333:assumed-role/Admin/user is not authorized to perform: bedrock-agentcore:InvokeAgentRuntime on resource: arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agent-AbCdE12345 because no resource-based policy allows the bedrock-agentcore:InvokeAgentRuntime action",
+  audience: 'AgentCore API error (403): {"message":"*** missing required audience claim."}',
+  healthCheck:
+    "RuntimeClientError: Runtime health check failed or timed out. Please make sure that health check is implemented according to the requirements here - https://docs.aws.amazon.com/",
+  initTime:
+    "RuntimeClientError: Runtime initialization time exceeded. Please make sure that initialization completes in 120s.",
+  bare424: "RuntimeClientError (424)",
+};
+
+describe("diagnose --error: the message table", () => {
+  it.each([
+    ["mismatch", "auth-method-mismatch"],
+    ["missing", "missing-authentication-token"],
+    ["crossAccount", "cross-account-no-resource-policy"],
+    ["audience", "token-refused"],
+    ["healthCheck", "health-check-failed"],
+    ["initTime", "initialization-time-exceeded"],
+    ["bare424", "bare-424"],
+  ] as const)("matches the %s message to %s", (message, shape) => {
+    expect(matchErrorShapes(MESSAGES[message]).map((s) => s.id)).toEqual([shape]);
+  });
+
+  it("ranks every cause as possible without a runtime, and the health-check causes from the cause table", () => {
+    const alone = diagnoseError(MESSAGES.healthCheck);
+    expect(alone.causes.length).toBeGreaterThan(10);
+    expect(alone.causes.every((c) => c.status === "possible")).toBe(true);
+    expect(alone.causes.map((c) => c.cause)).toContain("PYTHON_SDK_LOOPBACK_DEFAULT");
+    expect(diagnoseError("something nobody wrote").matched).toEqual([]);
+  });
+
+  it("confirms the mismatch on a JWT runtime from the pasted message, and names what the runtime takes", () => {
+    const findings = applyRules(evidence(JWT, pasted(MESSAGES.mismatch)));
+    expect(findings.map((f) => f.id)).toEqual(["INBOUND_AUTH_METHOD_MISMATCH"]);
+    expect(findings[0]!.title).toBe(
+      "The runtime takes OAuth bearer tokens (a JWT authorizer); the caller sent a SigV4 signature",
+    );
+    expect(findings[0]!.fix).toContain("Authorization: Bearer");
+    const ranked = diagnoseError(MESSAGES.mismatch, { findings, hypotheses: [] });
+    expect(ranked.causes[0]).toMatchObject({ cause: "INBOUND_AUTH_METHOD_MISMATCH", status: "confirmed" });
+    // On an IAM runtime the same message means a bearer token was sent.
+    const iam = applyRules(evidence({}, pasted(MESSAGES.mismatch)));
+    expect(iam[0]!.title).toContain("the caller sent a bearer token");
+  });
+
+  it("names the refused check of a token, and says nothing of a token on a runtime without an authorizer", () => {
+    const findings = applyRules(evidence(JWT, pasted(MESSAGES.audience)));
+    expect(findings.map((f) => f.id)).toEqual(["INBOUND_TOKEN_REJECTED"]);
+    expect(findings[0]!.title).toContain("audience (aud) not in allowedAudience");
+    expect(findings[0]!.fix).toContain("agents-api");
+    expect(applyRules(evidence({}, pasted(MESSAGES.audience)))).toEqual([]);
+  });
+
+  it("reads the cross-account refusal: caller account, no policy, the put-resource-policy command", () => {
+    const findings = applyRules(
+      evidence(
+        {},
+        {
+          ...pasted(MESSAGES.crossAccount),
+          resourcePolicies: {
+            value: { runtime: null, endpoint: null, endpointArn: `${ARN}/runtime-endpoint/DEFAULT` },
+            source: { kind: "api", service: "bedrock-agentcore-control", operation: "GetResourcePolicy" },
+          },
+        },
+      ),
+    );
+    expect(findings.map((f) => f.id)).toEqual(["CROSS_ACCOUNT_NOT_ALLOWED"]);
+    expect(findings[0]!.title).toContain("Account 111122223333");
+    expect(findings[0]!.evidence.map((e) => e.fact)).toContain(
+      "neither the runtime nor its endpoint DEFAULT has a resource-based policy",
+    );
+    expect(findings[0]!.fix).toContain("arn:aws:iam::111122223333:role/Admin");
+  });
+
+  it("stays silent without a message, and on a missing-token message diagnose's own SigV4 call could not give", () => {
+    expect(applyRules(evidence(JWT))).toEqual([]);
+    expect(applyRules(evidence(JWT, pasted(MESSAGES.missing))).map((f) => f.id)).toEqual([
+      "INBOUND_TOKEN_MISSING",
+    ]);
+  });
+});
