@@ -1,0 +1,3 @@
+from ._pydantic_core import SchemaValidator, ValidationError, __version__
+
+__all__ = ["SchemaValidator", "ValidationError", "__version__"]
