@@ -1,6 +1,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Platform } from "../agent/image-platform.js";
+import { s3CodeFetcher } from "./bedrock-agentcore/code-runtime.js";
 import { RuntimeLogDelivery } from "./bedrock-agentcore/runtime-logs.js";
 import { type SessionDriver, SessionManager } from "./bedrock-agentcore/sessions.js";
 import { AgentRuntimes, type ControlPlaneTiming, DEFAULT_TIMING } from "./bedrock-agentcore-control/model.js";
@@ -145,6 +146,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       upstream: () => ({ url: upstreamUrl }),
     },
     images: options.images ?? {},
+    fetchCode: s3CodeFetcher(s3, iam),
     startupTimeoutMs: options.startupTimeoutMs ?? 30_000,
     ...(options.lifecycleSecondMs ? { lifecycleSecondMs: options.lifecycleSecondMs } : {}),
     ...(options.driver ? { driver: options.driver } : {}),

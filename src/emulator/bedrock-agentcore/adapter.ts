@@ -38,13 +38,33 @@ function specFor(
   qualifier: string | undefined,
   sessionId: string,
 ): SessionSpec {
-  const container = (view.agentRuntimeArtifact as { containerConfiguration?: { containerUri: string } })
-    .containerConfiguration;
-  if (!container) {
+  const artifact = view.agentRuntimeArtifact as {
+    containerConfiguration?: { containerUri: string };
+    codeConfiguration?: {
+      code?: { s3?: { bucket?: string; prefix?: string; versionId?: string } };
+      runtime?: string;
+      entryPoint?: string[];
+    };
+  };
+  const container = artifact.containerConfiguration;
+  const s3 = artifact.codeConfiguration?.code?.s3;
+  const code =
+    !container && s3?.bucket && s3.prefix !== undefined
+      ? {
+          bucket: s3.bucket,
+          prefix: s3.prefix,
+          ...(s3.versionId ? { versionId: s3.versionId } : {}),
+          runtime: artifact.codeConfiguration?.runtime ?? "",
+          entryPoint: artifact.codeConfiguration?.entryPoint ?? [],
+        }
+      : undefined;
+  if (!container && !code) {
     throw new AwsError(
       "ValidationException",
-      "The emulator runs container runtimes only; this runtime has a code artifact.",
-      { reason: "FieldValidationFailed" },
+      "The runtime's artifact names neither an image nor code in S3.",
+      {
+        reason: "FieldValidationFailed",
+      },
     );
   }
   return {
@@ -54,7 +74,8 @@ function specFor(
     roleArn: view.roleArn,
     version: view.agentRuntimeVersion,
     sessionId,
-    containerUri: container.containerUri,
+    containerUri: container ? container.containerUri : `s3://${code!.bucket}/${code!.prefix}`,
+    ...(code ? { code } : {}),
     protocol: (view.protocolConfiguration?.serverProtocol ?? "HTTP") as Protocol,
     environmentVariables: view.environmentVariables ?? {},
     region: ctx.region,

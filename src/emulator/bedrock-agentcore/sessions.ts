@@ -19,6 +19,13 @@ import { caBundlePath } from "../aws-public/ca.js";
 import type { Ec2 } from "../ec2/model/ec2.js";
 import { ec2VpcState } from "../ec2/vpc-snapshot.js";
 import { AwsError } from "../protocol/errors.js";
+import {
+  type CodeFetcher,
+  type CodeSpec,
+  codeLocation,
+  type PreparedCode,
+  prepareCode,
+} from "./code-runtime.js";
 import type { OutputSource } from "./runtime-logs.js";
 import { type ActivityClock, idleVerdict, pingSaysBusy, watchIntervalMs } from "./session-activity.js";
 
@@ -28,6 +35,9 @@ export const SESSION_IN_PROGRESS_MESSAGE = "Session operation in progress, pleas
 /** AgentCore's message when an instance never turns healthy; users quote it verbatim. */
 export const HEALTH_CHECK_FAILED_MESSAGE =
   "Runtime health check failed or timed out. Please make sure that health check is implemented according to the requirements here - https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/runtime-service-contract.html";
+
+/** How a start-up that never finished reaches users (a code zip that could not be fetched, among others). */
+export const CODE_FETCH_TIMED_OUT_MESSAGE = "Runtime initialization time exceeded.";
 
 export type SessionDriver = "netns" | "process";
 
@@ -41,7 +51,10 @@ export interface SessionSpec {
   roleArn: string;
   version: string;
   sessionId: string;
+  /** The image; for a code runtime, its zip's S3 location (`s3://bucket/key`). */
   containerUri: string;
+  /** A code runtime's artifact (codeConfiguration): the zip fetched from S3 and run on the runtime's interpreter. */
+  code?: CodeSpec;
   protocol: Protocol;
   environmentVariables: Record<string, string>;
   region: string;
@@ -74,6 +87,8 @@ interface Session extends ActivityClock {
   mcpSessionIds: Set<string>;
   /** Kept-alive connections to the instance, as the platform's proxy keeps them. */
   connections: Agent;
+  /** A code runtime's unpacked zip, removed with the session. */
+  code?: PreparedCode;
 }
 
 /** An MCP session id whose runtime session ended: AgentCore answers 404 to it until the client initializes again. */
@@ -92,6 +107,8 @@ export interface SessionManagerOptions {
    * undefined falls back to the map's directory, run in host-command mode.
    */
   resolveArtifact?: (spec: SessionSpec) => Promise<Artifact | undefined>;
+  /** Reads a code runtime's zip from S3 as its execution role (the emulator's S3); unset: code runtimes cannot run. */
+  fetchCode?: CodeFetcher;
   startupTimeoutMs: number;
   /** How long one second of the lifecycle (idle timeout, maximum lifetime) lasts here, in ms; tests shorten it. Default 1000. */
   lifecycleSecondMs?: number;
@@ -309,8 +326,15 @@ export class SessionManager {
       for (const session of [...this.sessions.values()])
         await this.stopSession(session, "the process driver runs one instance at a time");
     }
-    const artifact = await this.artifactOf(spec);
-    const namespace = driver === "netns" ? await createNamespace("s") : undefined;
+    const code = spec.code ? await this.codeOf(spec, spec.code) : undefined;
+    let namespace: Namespace | undefined;
+    try {
+      namespace = driver === "netns" ? await createNamespace("s") : undefined;
+    } catch (error) {
+      await code?.remove();
+      throw error;
+    }
+    const artifact = code ? code.artifact : await this.artifactOf(spec);
     const network = this.networkOf(spec);
     let attachment: SessionAttachment | undefined;
     const port = PROTOCOL_PORTS[spec.protocol];
@@ -331,6 +355,7 @@ export class SessionManager {
           `session ${spec.sessionId}: VPC mode, but EC2 has no AgentCore interface for its subnets and groups: no network`,
         );
       }
+      if (spec.code && network.mode === "VPC") await this.codeReachable(spec, spec.code, network, attachment);
       const agent = await startInstance({
         artifact,
         ...(namespace ? { netns: namespace.name } : {}),
@@ -373,6 +398,7 @@ export class SessionManager {
         network,
         ...(namespace ? { namespace } : {}),
         ...(attachment ? { attachment } : {}),
+        ...(code ? { code } : {}),
       };
       session.lifetimeTimer = setTimeout(
         () => void this.stopSession(session, "maximum lifetime reached"),
@@ -387,8 +413,49 @@ export class SessionManager {
     } catch (error) {
       await attachment?.detach();
       await namespace?.destroy();
+      await code?.remove();
       throw error;
     }
+  }
+
+  /** A code runtime's zip, fetched as its execution role and unpacked; the interpreter it really runs on is logged. */
+  private async codeOf(spec: SessionSpec, code: CodeSpec): Promise<PreparedCode> {
+    if (!this.options.fetchCode)
+      throw new AwsError("RuntimeClientError", "The emulator has no S3 to fetch this runtime's code from.");
+    const fetched = this.options.fetchCode(code, {
+      account: spec.account,
+      region: spec.region,
+      roleArn: spec.roleArn,
+    });
+    const prepared = await prepareCode(code, fetched.path);
+    for (const note of prepared.notes) this.options.log?.(`session ${spec.sessionId}: ${note}`);
+    return prepared;
+  }
+
+  /**
+   * A VPC code runtime fetches its zip through its own network: runtimes
+   * created since 2026-05-05 have no service-managed S3 gateway, so the
+   * subnet needs an S3 gateway endpoint or a NAT path. Judged from the
+   * session's namespace when the network is real, else from EC2's state.
+   */
+  private async codeReachable(
+    spec: SessionSpec,
+    code: CodeSpec,
+    network: SessionNetwork,
+    attachment: SessionAttachment | undefined,
+  ): Promise<void> {
+    const ec2 = this.options.network?.ec2;
+    const verdict = attachment
+      ? await sessionReachability(
+          { network, namespace: attachment.namespace, ...(ec2 ? { vpcs: ec2VpcState(ec2) } : {}) },
+          "s3",
+        )
+      : analyticReachability(ec2 ? ec2VpcState(ec2) : undefined, network, "s3");
+    if (verdict.status !== "blocked") return;
+    this.options.log?.(
+      `session ${spec.sessionId}: the code artifact ${codeLocation(code)} cannot be fetched through the runtime's VPC (${verdict.method}: ${verdict.detail})`,
+    );
+    throw new AwsError("RuntimeClientError", CODE_FETCH_TIMED_OUT_MESSAGE);
   }
 
   private async session(spec: SessionSpec): Promise<Session> {
@@ -619,6 +686,7 @@ export class SessionManager {
       await session.agent.stop();
       await session.attachment?.detach();
       await session.namespace?.destroy();
+      await session.code?.remove();
     })();
     this.stopping.set(id, done);
     try {
