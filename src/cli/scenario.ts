@@ -84,6 +84,7 @@ export function registerScenario(program: Command): void {
       "start an emulator, build the scenario with the AWS SDK, make its invocations, run diagnose and compare with the expected root cause",
     )
     .option("--keep", "leave the emulator running afterwards, to explore it with the AWS CLI")
+    .option("--console", "with --keep: serve the emulator's read-only console page on its port")
     .option(
       "--observe",
       "before diagnosing, show what an engineer sees: status, the invocation's error, the ENI by description and by tag, CloudTrail",
@@ -91,7 +92,14 @@ export function registerScenario(program: Command): void {
     .option("--format <format>", `the diagnosis as ${DIAGNOSE_FORMATS.join(" | ")}`, "text")
     .option("--out <file>", "write the diagnosis to a file")
     .action(
-      async (dir: string, flags: { keep?: boolean; observe?: boolean; format: string; out?: string }) => {
+      async (
+        dir: string,
+        flags: { keep?: boolean; observe?: boolean; console?: boolean; format: string; out?: string },
+      ) => {
+        if (flags.console && !flags.keep)
+          throw new UsageError(
+            "--console needs --keep: the console shows the emulator the scenario leaves running.",
+          );
         if (!(DIAGNOSE_FORMATS as string[]).includes(flags.format))
           throw new UsageError(`--format must be ${DIAGNOSE_FORMATS.join(", ")} (got ${flags.format}).`);
         const loaded = await loadScenario(resolve(dir));
@@ -100,6 +108,7 @@ export function registerScenario(program: Command): void {
         const result = await runScenario(loaded, {
           ...(flags.keep ? { keep: true } : {}),
           ...(flags.observe ? { observe: true } : {}),
+          ...(flags.console ? { console: true } : {}),
           onProgress: (step) => progress.update("scenario", step),
         }).finally(progress.done);
         for (const invocation of result.invocations) {
@@ -128,6 +137,7 @@ export function registerScenario(program: Command): void {
           process.stderr.write(
             `emulator still running on ${result.kept.url} (export AWS_ENDPOINT_URL=${result.kept.url}); Ctrl-C stops it.\n`,
           );
+          if (result.kept.consoleUrl) process.stderr.write(`console: ${result.kept.consoleUrl}\n`);
           await new Promise<void>((done) => {
             for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => done());
           });

@@ -78,8 +78,8 @@ export interface ScenarioResult extends Judgement {
   /** With `observe`: what an engineer saw of the diagnosed runtime before diagnosing. */
   observations?: Observation[];
   elapsedMs: number;
-  /** With `keep`: the emulator, still running, for the user to explore. */
-  kept?: { url: string; stop: () => Promise<void> };
+  /** With `keep`: the emulator, still running, for the user to explore (its console's URL with `console`). */
+  kept?: { url: string; consoleUrl?: string; stop: () => Promise<void> };
 }
 
 function containerUriOf(request: Record<string, unknown>): string | undefined {
@@ -102,7 +102,7 @@ function containerUriOf(request: Record<string, unknown>): string | undefined {
  */
 export async function runScenario(
   loaded: LoadedScenario,
-  options: { keep?: boolean; observe?: boolean; onProgress?: (step: string) => void } = {},
+  options: { keep?: boolean; observe?: boolean; console?: boolean; onProgress?: (step: string) => void } = {},
 ): Promise<ScenarioResult> {
   const started = Date.now();
   const { scenario, dir } = loaded;
@@ -130,6 +130,7 @@ export async function runScenario(
     images,
     timing: { readyAfterMs: 200, deletingForMs: 200 },
     startupTimeoutMs: scenario.startupTimeoutSeconds * 1000,
+    ...(options.console ? { console: true } : {}),
   });
   const config = { endpoint: emulator.url, region: scenario.region, credentials: CREDENTIALS };
   try {
@@ -214,7 +215,15 @@ export async function runScenario(
       diagnosis,
       ...(observations ? { observations } : {}),
       elapsedMs: Date.now() - started,
-      ...(options.keep ? { kept: { url: emulator.url, stop: emulator.stop } } : {}),
+      ...(options.keep
+        ? {
+            kept: {
+              url: emulator.url,
+              ...(emulator.consoleUrl ? { consoleUrl: emulator.consoleUrl } : {}),
+              stop: emulator.stop,
+            },
+          }
+        : {}),
     };
   } catch (error) {
     // A failed run keeps nothing running, even with `keep`.

@@ -1,18 +1,15 @@
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { chromium } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { RENDERERS, renderDiagnosis } from "../../src/diagnose/render.js";
 import { type DiagnoseReport, diagnoseReportSchema } from "../../src/diagnose/report-schema.js";
 import { loadScenario, runScenario } from "../../src/scenario/run.js";
+import { chromiumSkipReason, launchChromium } from "../helpers/chromium.js";
 import { namespaceSkipReason } from "../helpers/netns.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = resolve(import.meta.dirname, "../../test-artifacts");
 const SCENARIOS = resolve(import.meta.dirname, "../../scenarios");
-const browserReason = existsSync(CHROMIUM)
-  ? undefined
-  : `${CHROMIUM} is missing (scripts/ensure-system-deps.sh installs Debian's chromium as root)`;
+const browserReason = chromiumSkipReason;
 const namespaceReason = await namespaceSkipReason();
 const seedReason = browserReason ?? namespaceReason;
 if (seedReason) console.warn(`skipping the seed incident's HTML report in Chromium: ${seedReason}`);
@@ -128,7 +125,7 @@ describe("the report's path pictures", () => {
       mkdirSync(ARTIFACTS, { recursive: true });
       const file = resolve(ARTIFACTS, "seed-incident-report.html");
       writeFileSync(file, html);
-      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+      const browser = await launchChromium();
       try {
         const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
         const requested: string[] = [];

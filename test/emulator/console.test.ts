@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import {
   BedrockAgentCoreClient,
@@ -9,20 +9,17 @@ import {
   BedrockAgentCoreControlClient,
   CreateAgentRuntimeCommand,
 } from "@aws-sdk/client-bedrock-agentcore-control";
-import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConsoleState } from "../../src/emulator/console/state.js";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
+import { chromiumSkipReason, launchChromium } from "../helpers/chromium.js";
 import { leftoverAgentProcesses } from "../helpers/leftovers.js";
 
 const agents = resolve(import.meta.dirname, "../fixtures/agents");
 const REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
-const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = resolve(import.meta.dirname, "../../test-artifacts");
 const credentials = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" };
-const browserReason = existsSync(CHROMIUM)
-  ? undefined
-  : `${CHROMIUM} is missing (scripts/ensure-system-deps.sh installs Debian's chromium as root)`;
+const browserReason = chromiumSkipReason;
 if (browserReason) console.warn(`skipping the console's browser test: ${browserReason}`);
 
 describe("the emulator console", () => {
@@ -119,18 +116,7 @@ describe("the emulator console", () => {
   it.skipIf(browserReason !== undefined)(
     "in Chromium: the runtime is listed, a session appears when invoked and is shown ended when stopped",
     async () => {
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-quic",
-          "--no-first-run",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-        ],
-      });
+      const browser = await launchChromium();
       try {
         const page = await browser.newPage();
         await page.goto(emulator.consoleUrl!);
