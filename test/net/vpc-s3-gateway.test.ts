@@ -13,12 +13,14 @@ import {
   DescribeRouteTablesCommand,
   EC2Client,
 } from "@aws-sdk/client-ec2";
+import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import { createAgentNetwork } from "../helpers/ec2.js";
 import { sdkConfig } from "../helpers/emulator.js";
 import { namespaceSkipReason } from "../helpers/netns.js";
+import { unixZip } from "../helpers/zips.js";
 
 const skip = await namespaceSkipReason();
 if (skip) console.log(`vpc-s3-gateway: skipped: ${skip}`);
@@ -78,6 +80,47 @@ describe.skipIf(skip !== undefined)("S3 from a VPC session", () => {
     };
     await clients.s3.send(new CreateBucketCommand({ Bucket: "vpc-code" }));
     await clients.s3.send(new PutObjectCommand({ Bucket: "vpc-code", Key: "hello.txt", Body: "from s3" }));
+    // A code runtime's zip: the stdlib part of the agent above, answering from the zip.
+    const zip = await unixZip([
+      {
+        path: "main.py",
+        data: APP.replace(/^try:[\s\S]*?\nclass H/m, 'outcome = "ok from the zip"\nclass H').replace(
+          "import json, time, boto3, botocore.config",
+          "import json, time",
+        ),
+      },
+    ]);
+    await clients.s3.send(new PutObjectCommand({ Bucket: "vpc-code", Key: "agent.zip", Body: zip }));
+    const iam = new IAMClient(config);
+    try {
+      await iam.send(
+        new CreateRoleCommand({
+          RoleName: "CodeRole",
+          AssumeRolePolicyDocument: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Principal: { Service: "bedrock-agentcore.amazonaws.com" },
+                Action: "sts:AssumeRole",
+              },
+            ],
+          }),
+        }),
+      );
+      await iam.send(
+        new PutRolePolicyCommand({
+          RoleName: "CodeRole",
+          PolicyName: "code",
+          PolicyDocument: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::vpc-code/*" }],
+          }),
+        }),
+      );
+    } finally {
+      iam.destroy();
+    }
   });
   afterAll(async () => {
     for (const client of Object.values(clients ?? {})) client.destroy();
@@ -85,12 +128,22 @@ describe.skipIf(skip !== undefined)("S3 from a VPC session", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function invokeOnce(name: string, subnets: string[], group: string): Promise<string> {
+  async function invokeOnce(name: string, subnets: string[], group: string, code = false): Promise<string> {
     const created = await clients.control.send(
       new CreateAgentRuntimeCommand({
         agentRuntimeName: name,
-        agentRuntimeArtifact: { containerConfiguration: { containerUri: `${REGISTRY}/s3-reader:latest` } },
-        roleArn: "arn:aws:iam::123456789012:role/AgentRuntimeRole",
+        agentRuntimeArtifact: code
+          ? {
+              codeConfiguration: {
+                code: { s3: { bucket: "vpc-code", prefix: "agent.zip" } },
+                runtime: "PYTHON_3_12",
+                entryPoint: ["main.py"],
+              },
+            }
+          : { containerConfiguration: { containerUri: `${REGISTRY}/s3-reader:latest` } },
+        roleArn: code
+          ? "arn:aws:iam::123456789012:role/CodeRole"
+          : "arn:aws:iam::123456789012:role/AgentRuntimeRole",
         networkConfiguration: { networkMode: "VPC", networkModeConfig: { subnets, securityGroups: [group] } },
       }),
     );
@@ -133,5 +186,27 @@ describe.skipIf(skip !== undefined)("S3 from a VPC session", () => {
         new DeleteVpcEndpointsCommand({ VpcEndpointIds: [endpoint.VpcEndpoint!.VpcEndpointId!] }),
       );
     }
+  });
+
+  it("fetches a VPC code runtime's zip only through the VPC's own path to S3 (a gateway endpoint)", async () => {
+    const net = await createAgentNetwork(clients.ec2, "10.62", ["use1-az1"]);
+    const refused = await invokeOnce("code_no_route", net.subnets, net.group, true).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(refused?.name).toBe("RuntimeClientError");
+    expect(refused?.message).toBe("Runtime initialization time exceeded.");
+    const tables = await clients.ec2.send(
+      new DescribeRouteTablesCommand({ Filters: [{ Name: "vpc-id", Values: [net.vpcId] }] }),
+    );
+    await clients.ec2.send(
+      new CreateVpcEndpointCommand({
+        VpcId: net.vpcId,
+        VpcEndpointType: "Gateway",
+        ServiceName: "com.amazonaws.us-east-1.s3",
+        RouteTableIds: tables.RouteTables!.map((t) => t.RouteTableId!),
+      }),
+    );
+    expect(await invokeOnce("code_via_gateway", net.subnets, net.group, true)).toBe("ok from the zip");
   });
 });
