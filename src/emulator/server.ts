@@ -64,6 +64,27 @@ function send(response: ServerResponse, wire: WireResponse, requestId: string): 
 }
 
 /**
+ * The request target as a URL. A path that starts with `//` (S3's empty
+ * bucket label) is a path, not a scheme-relative URL naming a host.
+ */
+function requestUrl(target: string): URL | undefined {
+  try {
+    return target.startsWith("/") ? new URL(`http://emulator${target}`) : new URL(target, "http://emulator/");
+  } catch {
+    return undefined;
+  }
+}
+
+/** The answer when no emulated service is named: JSON, as no protocol's clients are known to be listening. */
+function noService(message: string, status = 404): WireResponse {
+  return {
+    status,
+    headers: { "content-type": "application/json", "x-amzn-errortype": "UnknownOperationException" },
+    body: Buffer.from(JSON.stringify({ message })),
+  };
+}
+
+/**
  * The service a request is for and, when it names one, its operation: among
  * the services signed for (all, unsigned), the first whose codec matches an
  * operation, else the first that claims the request, else (signed for a
@@ -114,7 +135,15 @@ export function createEmulatorServer(options: ServerOptions): Server {
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const requestId = options.env.uuid();
-    const url = new URL(request.url ?? "/", "http://emulator");
+    const url = requestUrl(request.url ?? "/");
+    if (!url) {
+      send(
+        response,
+        noService(`The request target ${JSON.stringify(request.url)} is not a URL path.`, 400),
+        requestId,
+      );
+      return;
+    }
     const headers = Object.fromEntries(
       Object.entries(request.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : (v ?? "")]),
     );
@@ -163,17 +192,10 @@ export function createEmulatorServer(options: ServerOptions): Server {
     const scope = credentialScope(headers.authorization);
     const { service, matched } = pickService(options.services, scope?.service, wire);
     if (!service) {
+      const sender = scope?.service ?? "unsigned requests";
       send(
         response,
-        {
-          status: 404,
-          headers: { "content-type": "application/json", "x-amzn-errortype": "UnknownOperationException" },
-          body: Buffer.from(
-            JSON.stringify({
-              message: `No emulated service serves ${wire.method} ${wire.path} for ${scope?.service ?? "unsigned requests"}.`,
-            }),
-          ),
-        },
+        noService(`No emulated service serves ${wire.method} ${wire.path} for ${sender}.`),
         requestId,
       );
       return;

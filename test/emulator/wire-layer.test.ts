@@ -85,6 +85,12 @@ describe("the wire layer refuses what the model does not allow, before any handl
     expect(JSON.parse(answer.text)).toHaveProperty("message");
   });
 
+  it("takes a path that starts with // as a path (S3's empty bucket label), not a URL naming a host", async () => {
+    const answer = await raw("s3", { method: "PUT", path: "///a%7Cb?acl", body: "" });
+    expect(answer.status).toBeLessThan(500);
+    expect(answer.text).toMatch(/^<\?xml[^>]*>\s*<Error><Code>[^<]+<\/Code>/);
+  });
+
   it("answers a request for a known service that names none of its operations in that service's protocol", async () => {
     const query = await ec2("Action=NoSuchThing&Version=2016-11-15");
     expect(query.status).toBe(400);

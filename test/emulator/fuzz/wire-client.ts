@@ -11,7 +11,7 @@ import type {
 /**
  * A model-driven client for the fuzz suite: valid inputs generated from a
  * service model's shapes, and requests serialized as each protocol's clients
- * serialize them (restJson1, JSON 1.x, awsQuery, EC2 Query). Written from the
+ * serialize them (restJson1, restXml, JSON 1.x, awsQuery, EC2 Query). Written from the
  * protocols' specs, apart from the emulator's codecs, so it checks them.
  */
 
@@ -226,6 +226,46 @@ function formPairs(
   out.push([prefix, text(value)]);
 }
 
+function escapeXmlText(value: string): string {
+  return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+/** XML as the restXml clients write a value of a shape: lists wrapped in `member` unless flattened, timestamps ISO 8601. */
+function toXml(model: ServiceModel, ref: ShapeRef, value: unknown, name: string, namespace = ""): string {
+  if (value === undefined || value === null) return "";
+  const shape = model.shapes[ref.shape]! as Shape & { flattened?: boolean };
+  const open = `<${name}${namespace ? ` xmlns="${namespace}"` : ""}>`;
+  if (
+    shape.type === "structure" &&
+    typeof value === "object" &&
+    !Array.isArray(value) &&
+    !(value instanceof Date)
+  ) {
+    let inner = "";
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      const member = shape.members[k] as (ShapeRef & { xmlAttribute?: boolean }) | undefined;
+      if (!member) inner += `<${k}>${escapeXmlText(text(v))}</${k}>`;
+      else if (!member.xmlAttribute) inner += toXml(model, member, v, member.locationName ?? k);
+    }
+    return `${open}${inner}</${name}>`;
+  }
+  if (shape.type === "list" && Array.isArray(value)) {
+    const flattened = shape.flattened || (ref as { flattened?: boolean }).flattened;
+    const items = value.map((item) =>
+      toXml(model, shape.member, item, flattened ? name : (shape.member.locationName ?? "member")),
+    );
+    return flattened ? items.join("") : `${open}${items.join("")}</${name}>`;
+  }
+  if (shape.type === "map" && typeof value === "object" && !Array.isArray(value)) {
+    const entries = Object.entries(value as Record<string, unknown>).map(
+      ([k, v]) =>
+        `<entry><${shape.key.locationName ?? "key"}>${escapeXmlText(k)}</${shape.key.locationName ?? "key"}>${toXml(model, shape.value, v, shape.value.locationName ?? "value")}</entry>`,
+    );
+    return `${open}${entries.join("")}</${name}>`;
+  }
+  return `${open}${escapeXmlText(text(value))}</${name}>`;
+}
+
 /** Percent-encodes as the SDKs do for a URI label (greedy labels keep their slashes). */
 function encodeLabel(value: string, greedy: boolean): string {
   const encoded = encodeURIComponent(value).replace(
@@ -265,10 +305,11 @@ export function serialize(model: ServiceModel, name: string, input: Record<strin
       body: new URLSearchParams(pairs).toString(),
     };
   }
-  // restJson1
+  // restJson1 and restXml: labels, query string and headers alike; the body JSON or XML.
+  const xml = protocol === "rest-xml";
   const [template = "/", fixedQuery] = operation.http.requestUri.split("?");
   const query = new URLSearchParams(fixedQuery ?? "");
-  const headers: Record<string, string> = { "content-type": "application/json" };
+  const headers: Record<string, string> = { "content-type": xml ? "application/xml" : "application/json" };
   const body: Record<string, unknown> = {};
   let payload: string | undefined;
   let path = template;
@@ -289,12 +330,15 @@ export function serialize(model: ServiceModel, name: string, input: Record<strin
     else if (ref.location === "headers") continue;
     else if (inputShape?.type === "structure" && inputShape.payload === memberName) {
       const shape = model.shapes[ref.shape]!;
+      const namespace = (ref as { xmlNamespace?: { uri?: string } }).xmlNamespace?.uri;
       payload =
         shape.type === "blob" && value instanceof Uint8Array
           ? Buffer.from(value).toString("utf8")
           : shape.type === "string"
             ? String(value)
-            : JSON.stringify(toJson(model, ref, value));
+            : xml
+              ? toXml(model, ref, value, key, namespace)
+              : JSON.stringify(toJson(model, ref, value));
     } else body[key] = toJson(model, ref, value);
   }
   const qs = query.toString();
@@ -304,6 +348,10 @@ export function serialize(model: ServiceModel, name: string, input: Record<strin
     headers,
     body:
       payload ??
-      (Object.keys(body).length > 0 || operation.http.method !== "GET" ? JSON.stringify(body) : ""),
+      (xml
+        ? ""
+        : Object.keys(body).length > 0 || operation.http.method !== "GET"
+          ? JSON.stringify(body)
+          : ""),
   };
 }
