@@ -1,6 +1,6 @@
 import type { AwsServiceUse } from "../agent/aws-service-usage.js";
 import type { ProjectConfig } from "../agent/project-config.js";
-import type { Finding } from "../findings/index.js";
+import type { Evidence, Finding } from "../findings/index.js";
 import type { ReplayResult } from "../replay/observations.js";
 import type { TimelineEvent } from "./collect/cloudtrail.js";
 import type { CodeZipEvidence } from "./collect/code-zip.js";
@@ -41,6 +41,11 @@ export interface DiagnoseEvidence {
   resourcePolicies?: Sourced<ResourcePolicyEvidence>;
   /** --error: the message the user saw, as pasted. */
   reportedError?: Sourced<string>;
+  /**
+   * What configures the agent (--source) to export telemetry: opentelemetry-instrument, OTel
+   * exporter variables, ADOT or OTLP exporter packages. Empty: nothing in the source does.
+   */
+  telemetryConfig?: Evidence[];
   /** The one invocation --invoke makes. */
   invoke?: Sourced<InvokeEvidence>;
   /** The agent (--source) run in a twin of the runtime's network: what it was seen doing, or why it could not run. */

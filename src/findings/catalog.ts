@@ -358,7 +358,7 @@ export const CATALOG = {
     severity: "warning",
     title: "Traces and metrics cannot leave the private subnet",
     explanation:
-      "Telemetry export to X-Ray and CloudWatch fails silently without a path: no NAT and no xray / monitoring endpoints.",
+      "The agent exports telemetry (ADOT, an OpenTelemetry exporter), and the export to X-Ray and CloudWatch fails silently without a path: no NAT and no xray / monitoring endpoints. Reported only when the agent is seen or configured to export.",
     fix: "Add interface endpoints for xray and monitoring (and logs) in {vpcId}, or a NAT gateway route.",
     docs: OBSERVABILITY,
     emittedBy: ["diagnose"],

@@ -199,13 +199,10 @@ describe("network rules and hypotheses: the health check in VPC mode", () => {
     };
     const { findings, ids, ranked } = diagnoseOf(e);
     expect(ids).toEqual(
-      expect.arrayContaining([
-        "HEALTH_CHECK_FAILING",
-        "NO_RUNTIME_LOGS",
-        "VPC_NO_EGRESS_PATH",
-        "TELEMETRY_EXPORT_BLOCKED",
-      ]),
+      expect.arrayContaining(["HEALTH_CHECK_FAILING", "NO_RUNTIME_LOGS", "VPC_NO_EGRESS_PATH"]),
     );
+    // Nothing shows the agent exports telemetry: no blocked path to X-Ray can matter to it.
+    expect(ids).not.toContain("TELEMETRY_EXPORT_BLOCKED");
     expect(ids).not.toContain("ENI_MISSING");
     expect(ids).not.toContain("STARTUP_BLOCKED_ON_NETWORK");
     const noPath = findings.find((f) => f.id === "VPC_NO_EGRESS_PATH")!;
@@ -224,6 +221,12 @@ describe("network rules and hypotheses: the health check in VPC mode", () => {
         endpoints: { value: [interfaceEndpoint("logs")], source: api("DescribeVpcEndpoints") },
       }),
       awsServices: [use("sts", "startup", 7), use("bedrock-runtime", "handler", 20)],
+      telemetryConfig: [
+        {
+          fact: "requirements.txt declares aws-opentelemetry-distro",
+          source: { kind: "file", path: "agent/requirements.txt", line: 2 },
+        },
+      ],
       invoke: healthCheckFailed,
       gaps: [],
     };
@@ -242,6 +245,7 @@ describe("network rules and hypotheses: the health check in VPC mode", () => {
     // logs has its endpoint, xray none: traces cannot leave.
     const telemetry = findings.find((f) => f.id === "TELEMETRY_EXPORT_BLOCKED")!;
     expect(telemetry.evidence[0]!.fact).toBe("xray: no-route");
+    expect(telemetry.evidence.at(-1)!.fact).toContain("aws-opentelemetry-distro");
     expect(ranked[0]).toMatchObject({ cause: "VPC_ENDPOINT_MISSING", verdict: "likely" });
     expect(ranked[0]!.for.map((x) => x.fact).join("\n")).toContain("at start-up");
     // STARTUP_BLOCKED_ON_NETWORK is a symptom: it never outranks the cause, however observed.
@@ -663,6 +667,60 @@ describe("the replay's exit: a crash that follows failures a network cause expla
     };
     const { ranked } = diagnoseOf(e);
     expect(ranked.find((h) => h.cause === "STARTUP_CRASH")!.verdict).toBe("confirmed");
+  });
+});
+
+describe("TELEMETRY_EXPORT_BLOCKED only for an agent that exports telemetry (issue 10 item 4)", () => {
+  const replayOf = (
+    ...observations: Extract<DiagnoseEvidence["replay"], { ran: true }>["observations"]
+  ): DiagnoseEvidence["replay"] => ({
+    ran: true,
+    artifact: "agent",
+    network: "twin",
+    envLacked: [],
+    startedAt: 0,
+    endedAt: 1,
+    observations,
+  });
+  const telemetryIn = (e: DiagnoseEvidence) => applyRules(e).find((f) => f.id === "TELEMETRY_EXPORT_BLOCKED");
+
+  it("no exporter configured and none seen: nothing to report, however blocked X-Ray is", () => {
+    expect(
+      telemetryIn({ runtime: runtime(), network: network(), telemetryConfig: [], gaps: [] }),
+    ).toBeUndefined();
+  });
+
+  it("the runtime's OTEL_EXPORTER_OTLP_ENDPOINT shows an exporter: reported, quoting it", () => {
+    const finding = telemetryIn({
+      runtime: runtime({ environmentVariableNames: ["OTEL_EXPORTER_OTLP_ENDPOINT", "MODEL_ID"] }),
+      network: network(),
+      gaps: [],
+    });
+    expect(finding!.evidence.map((x) => x.fact).join("\n")).toContain(
+      "the runtime sets OTEL_EXPORTER_OTLP_ENDPOINT",
+    );
+  });
+
+  it("the replay saw OTLP dropped: reported on that observation; answered: nothing shows it blocked", () => {
+    const otlp = (outcome: "dropped" | "answered") =>
+      replayOf({
+        kind: "connection",
+        address: "198.18.0.7",
+        port: 4318,
+        name: "xray.us-east-1.amazonaws.com",
+        outcome,
+        at: 5,
+      });
+    const dropped = telemetryIn({
+      runtime: runtime(),
+      network: network(),
+      replay: otlp("dropped"),
+      gaps: [],
+    });
+    expect(dropped!.evidence.some((x) => x.source.kind === "replay")).toBe(true);
+    expect(
+      telemetryIn({ runtime: runtime(), network: network(), replay: otlp("answered"), gaps: [] }),
+    ).toBeUndefined();
   });
 });
 

@@ -4,6 +4,7 @@ import { type AwsServiceUse, scanAwsServiceUsage } from "../../agent/aws-service
 import { resolveLaunchPlan } from "../../agent/plan.js";
 import { findProjectConfig, type ProjectConfig, parseProjectConfigText } from "../../agent/project-config.js";
 import { runStaticChecks } from "../../static-checks/index.js";
+import { readTelemetryExport } from "../../static-checks/telemetry.js";
 import type { DiagnoseEvidence } from "../analysis-input.js";
 import type { DiagnoseClients } from "../clients.js";
 import { arnScope, type EvidenceGap, gapFrom, type Sourced } from "../evidence.js";
@@ -252,7 +253,12 @@ export const COLLECTORS: readonly Collector[] = [
         ...(plan.image ? { image: plan.image } : {}),
         ...(config ? { config } : {}),
       });
-      return { sourceFindings };
+      const telemetryConfig = (await readTelemetryExport(plan.dir, plan.image)).map((x) =>
+        x.source.kind === "file"
+          ? { ...x, source: { ...x.source, path: relative(process.cwd(), join(plan.dir, x.source.path)) } }
+          : x,
+      );
+      return { sourceFindings, telemetryConfig };
     },
   },
   {

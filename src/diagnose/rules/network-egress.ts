@@ -1,7 +1,9 @@
 import type { AwsServiceUse } from "../../agent/aws-service-usage.js";
 import { type Evidence, type Finding, makeFinding } from "../../findings/index.js";
 import { routeTableOf, serviceNameOf } from "../../net/reachability.js";
-import type { Rule } from "../analysis-input.js";
+import type { ReplayObservation } from "../../replay/observations.js";
+import { OTEL_EXPORT_VARIABLE } from "../../static-checks/telemetry.js";
+import type { DiagnoseEvidence, Rule } from "../analysis-input.js";
 import type { NetworkEvidence } from "../collect/network.js";
 import { type Derived, STAND_IN_SERVICE } from "../derive.js";
 import { pathEvidence, type ServicePath, TELEMETRY_SERVICES, useEvidence } from "../network-paths.js";
@@ -186,10 +188,55 @@ export const vpcDns: Rule = (_e, { vpc: n }) => {
   return facts.length > 0 ? [makeFinding("VPC_DNS_DISABLED", facts, { vpcId: n.vpcId })] : [];
 };
 
-/** Traces and logs exported from inside the VPC (OpenTelemetry → X-Ray, CloudWatch Logs). */
+/** OTLP's ports: an exporter sending to a collector (4317 gRPC, 4318 HTTP). */
+const OTLP_PORTS: ReadonlySet<number> = new Set([4317, 4318]);
+const TELEMETRY_HOST = /^xray\.[a-z0-9-]+\.amazonaws\.com$/i;
+
+/** The replay's connections that carried telemetry: to an OTLP port, or to X-Ray by name. */
+function telemetrySent(e: DiagnoseEvidence): Extract<ReplayObservation, { kind: "connection" }>[] {
+  if (!e.replay?.ran) return [];
+  return e.replay.observations.filter(
+    (o): o is Extract<ReplayObservation, { kind: "connection" }> =>
+      o.kind === "connection" && (OTLP_PORTS.has(o.port) || TELEMETRY_HOST.test(o.name ?? "")),
+  );
+}
+
+/**
+ * What shows the agent exports telemetry: the replay saw it send some, or
+ * an exporter is configured (the runtime's environment, the image, the
+ * dependencies). Without any of it there is nothing to be blocked.
+ */
+function telemetryExporter(e: DiagnoseEvidence): Evidence[] {
+  const sent = telemetrySent(e).map(
+    (c): Evidence => ({
+      fact: `in the replay the agent sent telemetry to ${c.name ?? c.address}:${c.port} (${c.outcome})`,
+      source: { kind: "replay", observation: "connection", at: c.at },
+    }),
+  );
+  const names = e.runtime.value.environmentVariableNames.filter((name) => OTEL_EXPORT_VARIABLE.test(name));
+  const env: Evidence[] =
+    names.length > 0
+      ? [
+          {
+            fact: `the runtime sets ${names.join(", ")}: an OpenTelemetry exporter`,
+            source: e.runtime.source,
+          },
+        ]
+      : [];
+  return [...sent, ...env, ...(e.telemetryConfig ?? [])];
+}
+
+/**
+ * Traces exported from inside the VPC (OpenTelemetry → X-Ray, CloudWatch
+ * Logs) with no way out: only for an agent that exports telemetry, and not
+ * when the replay saw its telemetry answered.
+ */
 export const telemetryExport: Rule = (e, d) => {
   const n = d.vpc;
   if (!n || e.config?.observability?.value === false) return [];
+  const exporter = telemetryExporter(e);
+  if (exporter.length === 0) return [];
+  if (telemetrySent(e).some((c) => c.outcome === "answered")) return [];
   const blocked = TELEMETRY_SERVICES.flatMap((service) => {
     const path = d.paths.get(service);
     return path && path.verdict.status === "blocked" ? [path] : [];
@@ -198,15 +245,16 @@ export const telemetryExport: Rule = (e, d) => {
   return [
     makeFinding(
       "TELEMETRY_EXPORT_BLOCKED",
-      unique(
-        blocked.flatMap((path) => [
+      unique([
+        ...blocked.flatMap((path) => [
           {
             fact: `${path.service}: ${(path.verdict as { reason: string }).reason}`,
             source: { kind: "tool" as const, detail: "reachability of the runtime's subnets" },
           },
           ...pathEvidence(n, path),
         ]),
-      ),
+        ...exporter,
+      ]),
       { vpcId: n.vpcId },
     ),
   ];
