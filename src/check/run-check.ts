@@ -57,6 +57,12 @@ export interface CheckOptions {
   onProgress?: (stage: CheckStage, detail: string) => void;
   /** Set for the run of an unpacked code zip: its own static checks were the zip's, and a missing module is the zip's, not this machine's. */
   unpackedZip?: boolean;
+  /**
+   * Set by check itself for a second run: the first, on this machine's
+   * network, died on this "address in use" line, so the port was taken
+   * between the look at it and the agent's bind (another process's race).
+   */
+  portRace?: string;
 }
 
 export const DEFAULT_STARTUP_TIMEOUT_MS = 30_000;
@@ -122,15 +128,22 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   if (user) hostFindings.push(user);
 
   // A port taken on this machine is this machine's problem: the agent gets its own network stack where it can.
+  if (options.portRace)
+    hostNotes.push(
+      `a first run on this machine's network died on "${options.portRace}": port ${port} was taken while the agent started, so check ran it again`,
+    );
   let netns = options.netns;
   let ownNamespace: Namespace | undefined;
   let portTaken: PortHolder[] = [];
   if (!netns) {
     const holders = await portHolders(port);
     portTaken = holders;
-    if (holders.length > 0) {
+    if (holders.length > 0 || options.portRace) {
       const support = await netnsSupport();
-      const taken = holders.map(describeHolder).join(", ");
+      const taken =
+        holders.length > 0
+          ? holders.map(describeHolder).join(", ")
+          : `a first run on this machine's network died on "${options.portRace}"`;
       if (support.ok) {
         ownNamespace = await createNamespace("check");
         netns = { name: ownNamespace.name, address: ownNamespace.address };
@@ -155,7 +168,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
                 fact: `${describeHolder(h)} already listens on port ${port}`,
                 source: { kind: "socket", table: "/proc/net/tcp, tcp6" },
               })),
-              { holder: describeHolder(holders[0]!), port },
+              { holder: holders[0] ? describeHolder(holders[0]) : "the process that takes it", port },
             ),
           ],
           notes: [
@@ -249,8 +262,43 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     await ownNamespace?.destroy();
   }
 
+  // Free when looked at, taken when the agent bound it: another process's race, not the agent's defect.
+  const inUse =
+    !netns && !options.portRace && run.startup.outcome === "exited"
+      ? run.output.find((l) => ADDRESS_IN_USE.test(l.text))
+      : undefined;
+  if (inUse) {
+    const support = await netnsSupport();
+    if (support.ok) {
+      progress(
+        "launch",
+        `port ${port} was taken while the agent started: running it again in its own network namespace`,
+      );
+      return runCheck({ ...options, portRace: inUse.text.trim().slice(0, 200) });
+    }
+    const holders = await portHolders(port);
+    run = {
+      ...run,
+      hostGap: makeFinding(
+        "HOST_PORT_IN_USE",
+        [
+          {
+            fact: `the agent stopped on "${inUse.text.trim().slice(0, 200)}" though port ${port} was free when check looked; it cannot get a network namespace of its own here (${support.reason})`,
+            source: { kind: "process", detail: inUse.stream },
+          },
+          ...holders.map((h) => ({
+            fact: `${describeHolder(h)} listens on port ${port} now`,
+            source: { kind: "socket" as const, table: "/proc/net/tcp, tcp6" },
+          })),
+        ],
+        { holder: holders[0] ? describeHolder(holders[0]) : "the process that takes it", port },
+      ),
+    };
+  }
   const gap =
-    run.startup.outcome === "exited" && !options.unpackedZip ? hostGap(run, packages, plan) : undefined;
+    !inUse && run.startup.outcome === "exited" && !options.unpackedZip
+      ? hostGap(run, packages, plan)
+      : undefined;
   if (gap) run = { ...run, hostGap: gapFinding(gap, run) };
   else if (ownNamespace && run.startup.outcome === "exited") {
     // The namespace we made for a taken port has no route out: a start-up that died reaching out died of that.
@@ -265,12 +313,20 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
               fact: `${describeHolder(h)} already listens on port ${port}, so the agent ran in a network namespace of its own, which has no route out of this machine`,
               source: { kind: "socket" as const, table: "/proc/net/tcp, tcp6" },
             })),
+            ...(options.portRace
+              ? [
+                  {
+                    fact: `a first run on this machine's network died on "${options.portRace}", so the agent ran again in a network namespace of its own, which has no route out of this machine`,
+                    source: { kind: "process" as const, detail: "the first run's output" },
+                  },
+                ]
+              : []),
             {
               fact: `the agent stopped reaching out, which that namespace cannot: ${cut.text.trim().slice(0, 300)}`,
               source: { kind: "process", detail: cut.stream },
             },
           ],
-          { holder: describeHolder(portTaken[0]!), port },
+          { holder: portTaken[0] ? describeHolder(portTaken[0]) : "the process that takes it", port },
         ),
       };
   }
@@ -377,6 +433,9 @@ async function checkZipFile(options: CheckOptions): Promise<CheckReport> {
 }
 
 /** What a process prints when it has no route out (errno ENETUNREACH, no resolver reachable). */
+/** A bind refused because the address is taken, in Python's, Node's and Go's wording. */
+const ADDRESS_IN_USE = /EADDRINUSE|Errno 98|[Aa]ddress already in use/;
+
 const NO_ROUTE_OUT =
   /Network is unreachable|ENETUNREACH|Temporary failure in name resolution|EAI_AGAIN|Could not connect to the endpoint URL/;
 

@@ -189,4 +189,26 @@ describe("a port already taken on this machine", () => {
       );
     }
   });
+
+  it("taken between check's look and the agent's bind: run again in its own namespace, never the agent's crash", async (context) => {
+    const support = await netnsSupport();
+    if (!support.ok) return context.skip(`needs network namespaces: ${support.reason}`);
+    server?.close();
+    server = undefined;
+    let taken: Promise<boolean> | undefined;
+    const report = await runCheck({
+      dir: fixture("py-healthy"),
+      onProgress: (stage) => {
+        // The port is free when check looks; another process takes it as the agent starts.
+        if (stage === "launch" && !taken) taken = takePort(8080);
+      },
+    });
+    expect(await taken).toBe(true);
+    expect(report.findings, JSON.stringify(report.findings)).toEqual([]);
+    expect(report.verdict).toBe("healthy");
+    expect(report.environment.network).toMatch(/^network namespace acd-check-/);
+    expect(report.environment.notes.join("\n")).toMatch(
+      /a first run on this machine's network died on ".*(Address already in use|Errno 98)/,
+    );
+  });
 });
