@@ -79,17 +79,30 @@ async function socketInodes(pids: readonly number[]): Promise<Set<number>> {
   return inodes;
 }
 
-/** The TCP sockets the process tree holds, read in the network namespace of `pids[0]`. */
+/**
+ * The TCP sockets the process tree holds, each read in the network namespace
+ * of a process of the tree: once per namespace among them (a container's
+ * processes are not in their runtime's, `runc run` stays in the host's).
+ */
 export async function treeSockets(pids: readonly number[]): Promise<TcpSocket[]> {
-  const [first] = pids;
-  if (first === undefined) return [];
+  if (pids.length === 0) return [];
   const inodes = await socketInodes(pids);
   if (inodes.size === 0) return [];
-  const tables = await Promise.all([
-    readFile(`/proc/${first}/net/tcp`, "utf8").catch(() => ""),
-    readFile(`/proc/${first}/net/tcp6`, "utf8").catch(() => ""),
-  ]);
-  return [...parseTcpTable(tables[0], 4), ...parseTcpTable(tables[1], 6)].filter((s) => inodes.has(s.inode));
+  const readers = new Map<string, number>();
+  for (const pid of pids) {
+    const ns = await readlink(`/proc/${pid}/ns/net`).catch(() => `pid:${pid}`);
+    if (!readers.has(ns)) readers.set(ns, pid);
+  }
+  const sockets: TcpSocket[] = [];
+  for (const pid of readers.values()) {
+    const [tcp, tcp6] = await Promise.all([
+      readFile(`/proc/${pid}/net/tcp`, "utf8").catch(() => ""),
+      readFile(`/proc/${pid}/net/tcp6`, "utf8").catch(() => ""),
+    ]);
+    sockets.push(...parseTcpTable(tcp, 4), ...parseTcpTable(tcp6, 6));
+  }
+  const seen = new Set<number>();
+  return sockets.filter((s) => inodes.has(s.inode) && !seen.has(s.inode) && seen.add(s.inode));
 }
 
 export function parseTcpTable(text: string, family: 4 | 6): TcpSocket[] {

@@ -27,7 +27,9 @@ function startupLine(report: CheckReport): string {
     case "unreachable":
       return `listens on port ${report.target.port} only on loopback, where the health check never arrives`;
     case "not-run":
-      return "not run: the code zip was read, not started";
+      return report.image
+        ? "not run: the image was read, not started (see the notes)"
+        : "not run: the code zip was read, not started";
   }
 }
 
@@ -39,6 +41,17 @@ function codeZipLines(report: CheckReport): string[] {
     `code zip  ${z.source === "zip" ? z.path : `${z.path} (${z.packaging})`}`,
     `          ${z.runtime}, entry point ${JSON.stringify(z.entryPoint)} [${z.origin}]; ${z.entries} entries, ${formatMiB(z.zipBytes)} zipped, ${formatMiB(z.unzippedBytes)} unzipped, made by ${z.madeBy.join(", ") || "nothing"}`,
     ...z.notes.map((n) => `note      ${n}`),
+  ];
+}
+
+/** The image lines of the header: which image, which platform, how it ran. */
+function imageLines(report: CheckReport): string[] {
+  const i = report.image;
+  if (!i) return [];
+  return [
+    `image     ${i.ref}  [${i.source}]`,
+    `          ${i.platform}${i.entryArchitecture && !i.platform.endsWith(`/${i.entryArchitecture}`) ? ` (entry program ${i.entryArchitecture})` : ""}, ${i.layers} layer(s), ${formatMiB(i.layerBytes)} compressed, manifest ${i.manifestDigest.slice(0, 19)}${i.user ? `, USER ${i.user}` : ""}${i.emulated ? `; ran emulated by ${i.emulated}` : ""}`,
+    ...(i.index ? [`          index ${i.index.map((e) => e.platform).join(", ")}`] : []),
   ];
 }
 
@@ -56,6 +69,7 @@ export function renderText(report: CheckReport, color: boolean): string {
   lines.push(c.dim(`  command   ${t.argv.join(" ")}   [${t.origin}]`));
   lines.push(c.dim(`  start-up  ${startupLine(report)}`));
   for (const line of codeZipLines(report)) lines.push(c.dim(`  ${line}`));
+  for (const line of imageLines(report)) lines.push(c.dim(`  ${line}`));
   if (report.startup.listening) {
     const listening = report.startup.listening.map(
       (l) => `${l.family === 6 ? `[${l.address}]` : l.address}:${l.port}`,

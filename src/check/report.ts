@@ -42,6 +42,31 @@ const codeZipSchema = z
   })
   .describe("the code zip judged statically (direct code deployment)");
 
+const imageSchema = z
+  .object({
+    ref: z.string().describe("the reference given to --image (or the image --build made)"),
+    source: z.string().describe("how it was read: an OCI layout, an archive, a registry, an engine's store"),
+    indexDigest: z.string().optional(),
+    index: z
+      .array(z.object({ digest: z.string(), platform: z.string(), attestation: z.boolean() }))
+      .optional()
+      .describe("the entries of the index the reference names"),
+    manifestDigest: z.string().describe("the manifest run: the linux/arm64 one of an index"),
+    platform: z.string().describe("os/architecture from the image config"),
+    entryArchitecture: z
+      .string()
+      .optional()
+      .describe("the architecture the entry program's ELF header names"),
+    layers: z.number().int(),
+    layerBytes: z.number().int().describe("compressed, as the manifest lists them"),
+    user: z.string().optional(),
+    emulated: z
+      .string()
+      .optional()
+      .describe("set when the image ran under an emulator (qemu-user through binfmt_misc): which one"),
+  })
+  .describe("the image judged and run (check --image, check --build)");
+
 export const checkReportSchema = z.object({
   schemaVersion: z.literal(CHECK_REPORT_SCHEMA_VERSION),
   tool: z.object({ name: z.literal("agentcore-doctor"), version: z.string() }),
@@ -49,7 +74,7 @@ export const checkReportSchema = z.object({
   verdict: z
     .enum(["healthy", "unhealthy", "inconclusive"])
     .describe(
-      "unhealthy when any finding is an error; else inconclusive when this machine could not run the agent as its image would (HOST_MODULE_NOT_INSTALLED, HOST_COMMAND_NOT_INSTALLED, HOST_PORT_IN_USE)",
+      "unhealthy when any finding is an error; else inconclusive when this machine could not run the agent as its image would (HOST_MODULE_NOT_INSTALLED, HOST_COMMAND_NOT_INSTALLED, HOST_PORT_IN_USE, HOST_CANNOT_RUN_IMAGE)",
     ),
   target: z.object({
     dir: z.string(),
@@ -87,6 +112,7 @@ export const checkReportSchema = z.object({
     .array(z.object({ stream: z.enum(["stdout", "stderr"]), text: z.string() }))
     .describe("last lines the agent printed"),
   codeZip: codeZipSchema.optional(),
+  image: imageSchema.optional(),
   findings: z.array(findingSchema),
   summary: z.object({ errors: z.number().int(), warnings: z.number().int(), infos: z.number().int() }),
 });
@@ -94,12 +120,14 @@ export const checkReportSchema = z.object({
 export type CheckReport = z.infer<typeof checkReportSchema>;
 export type ReportExchange = z.infer<typeof exchangeSchema>;
 export type CodeZipSection = z.infer<typeof codeZipSchema>;
+export type ImageSection = z.infer<typeof imageSchema>;
 
 /** Findings that say this machine could not run the agent as its image would: no verdict on the agent. */
 export const INCONCLUSIVE_FINDINGS: ReadonlySet<string> = new Set([
   "HOST_MODULE_NOT_INSTALLED",
   "HOST_COMMAND_NOT_INSTALLED",
   "HOST_PORT_IN_USE",
+  "HOST_CANNOT_RUN_IMAGE",
 ]);
 
 /** The parts every check report shares: who wrote it, and the verdict and counts its findings give. */

@@ -7,18 +7,6 @@ import type { HttpExchange } from "../agent/http.js";
 import { reapStaleRoots } from "../agent/isolation.js";
 import { userOnThisMachine } from "../agent/launcher.js";
 import { resolveLaunchPlan } from "../agent/plan.js";
-import {
-  type AgentCardResult,
-  getAgentCard,
-  type HealthReading,
-  type InvocationResult,
-  initializeMcp,
-  type McpResult,
-  newSessionId,
-  probeInvocations,
-  samplePing,
-  waitForHealth,
-} from "../agent/probe.js";
 import { type LaunchPlan, PROTOCOL_PORTS, type Protocol } from "../agent/types.js";
 import { unpackCodeZip } from "../codezip/index.js";
 import { startInstance } from "../executor/index.js";
@@ -35,6 +23,7 @@ import {
 import { commandGap, type HostGap, missingCommand, moduleGap, projectPackages } from "./host-deps.js";
 import { type LiveRun, liveFindings } from "./live-findings.js";
 import { describeHolder, type PortHolder, portHolders } from "./port-in-use.js";
+import { probeAgent } from "./probe-agent.js";
 import { type CheckReport, type CodeZipSection, type ReportExchange, reportVerdict } from "./report.js";
 
 export type CheckStage = "plan" | "static" | "launch" | "startup" | "probe" | "stop";
@@ -68,13 +57,6 @@ export interface CheckOptions {
 export const DEFAULT_STARTUP_TIMEOUT_MS = 30_000;
 const DEFAULT_SLOW_PING_MS = 1_000;
 const DEFAULT_PING_TIMEOUT_MS = 5_000;
-const INVOCATION_TIMEOUT_MS = 30_000;
-
-/** Past the limit, wait a little longer when nothing listens yet: a slow start and a server that never comes look alike until then. */
-function graceFor(limitMs: number): number {
-  return Math.min(Math.max(limitMs, 5_000), 10_000);
-}
-
 function toReportExchange(ex: HttpExchange): ReportExchange {
   return {
     request: ex.request,
@@ -192,75 +174,19 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     throw error;
   });
 
-  let run: LiveRun;
-  const probes: HttpExchange[] = [];
-  try {
-    progress(
-      "startup",
-      `waiting for ${protocol === "HTTP" || protocol === "AGUI" ? "GET /ping" : "the health check"} on port ${port} (limit ${limitMs / 1000} s)`,
-    );
-    const startup = await waitForHealth(agent, {
-      protocol,
-      port,
-      ...(netns ? { address: netns.address } : {}),
-      startupTimeoutMs: limitMs,
-      graceMs: graceFor(limitMs),
-      pingTimeoutMs,
-    });
-    probes.push(...startup.readings.map((r) => r.exchange));
-
-    let samples: HealthReading[] = [];
-    let invocations: InvocationResult[] = [];
-    let mcp: McpResult | undefined;
-    let agentCard: AgentCardResult | undefined;
-    if (startup.outcome === "healthy" && startup.address) {
-      const host = startup.address;
-      progress("probe", `contract probes on ${host}:${port}`);
-      if (protocol === "MCP") mcp = await initializeMcp(host, port, newSessionId(), INVOCATION_TIMEOUT_MS);
-      else invocations = await probeInvocations(host, port, protocol, INVOCATION_TIMEOUT_MS);
-      if (protocol === "A2A") agentCard = await getAgentCard(host, port, pingTimeoutMs);
-      // With nothing running, /ping should say Healthy; a run of HealthyBusy means it never will.
-      const slowAlready = startup.readings.some(
-        (r) => r.exchange.latencyMs > (options.slowPingMs ?? DEFAULT_SLOW_PING_MS),
-      );
-      samples = await samplePing(host, port, slowAlready ? 1 : 3, 150, pingTimeoutMs, agent.startedAt);
-      if (samples.some((s) => s.status === "HealthyBusy")) {
-        samples.push(...(await samplePing(host, port, 4, 500, pingTimeoutMs, agent.startedAt)));
-      }
-      probes.push(
-        ...invocations.map((i) => i.exchange),
-        ...(mcp ? [mcp.exchange] : []),
-        ...(agentCard ? [agentCard.exchange] : []),
-      );
-      probes.push(...samples.map((s) => s.exchange));
-    }
-
-    progress("stop", "stopping the agent");
-    const exitedDuringProbe = agent.exit;
-    await agent.stop();
-    const output = agent.output();
-    const exception = parseException(output.map((l) => l.text));
-    run = {
-      dir: plan.dir,
-      protocol,
-      port,
-      command: plan.argv,
-      startupTimeoutMs: limitMs,
-      slowPingMs: options.slowPingMs ?? DEFAULT_SLOW_PING_MS,
-      dockerenv: agent.dockerenv,
-      startup,
-      ...(exitedDuringProbe ? { exit: exitedDuringProbe } : {}),
-      output,
-      ...(exception && exitedDuringProbe ? { exception } : {}),
-      samples,
-      invocations,
-      ...(mcp ? { mcp } : {}),
-      ...(agentCard ? { agentCard } : {}),
-    };
-  } finally {
-    await agent.stop();
-    await ownNamespace?.destroy();
-  }
+  const probed = await probeAgent(agent, {
+    dir: plan.dir,
+    protocol,
+    port,
+    command: plan.argv,
+    ...(netns ? { address: netns.address } : {}),
+    limitMs,
+    pingTimeoutMs,
+    slowPingMs: options.slowPingMs ?? DEFAULT_SLOW_PING_MS,
+    progress,
+  }).finally(() => ownNamespace?.destroy());
+  let run = probed.run;
+  const probes = probed.probes;
 
   // Free when looked at, taken when the agent bound it: another process's race, not the agent's defect.
   const inUse =

@@ -1,6 +1,10 @@
-import { resolve } from "node:path";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import type { Protocol } from "../agent/types.js";
+import { buildImage } from "../check/build-image.js";
+import { runImageCheck } from "../check/image-check.js";
 import { CHECK_FORMATS, type CheckFormat, renderCheckReport } from "../check/render.js";
 import { checkExitCode } from "../check/report.js";
 import { type CheckStage, DEFAULT_STARTUP_TIMEOUT_MS, runCheck } from "../check/run-check.js";
@@ -21,6 +25,11 @@ interface CheckFlags {
   maxUnzippedMb?: string;
   env: string[];
   run: boolean;
+  image?: string;
+  build?: boolean;
+  region?: string;
+  profile?: string;
+  endpointUrl?: string;
 }
 
 /** `--env KEY=VALUE`, repeatable: the runtime's environmentVariables. */
@@ -88,6 +97,17 @@ export function registerCheck(program: Command): void {
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
+    .option(
+      "--image <ref>",
+      "run an image as AgentCore would: an OCI layout DIR[:TAG], an OCI or docker archive, a registry reference (ECR and the emulator's included), or a local Docker/Podman image",
+    )
+    .option(
+      "--build",
+      "build DIR's Dockerfile for linux/arm64 (buildah, podman or docker), then run the image",
+    )
+    .option("--region <region>", "with --image: the region for ECR's login and the agent's AWS_REGION")
+    .option("--profile <profile>", "with --image: the AWS profile for ECR's login")
+    .option("--endpoint-url <url>", "with --image: where ECR's GetAuthorizationToken is asked (the emulator)")
     .action(async (dir: string, flags: CheckFlags) => {
       const format = flags.format;
       if (!FORMATS.includes(format))
@@ -117,15 +137,31 @@ export function registerCheck(program: Command): void {
       };
       const env = environment(flags.env);
       const progress = progressReporter<CheckStage>(process.stderr);
-      const report = await runCheck({
-        dir: resolve(dir),
-        ...(flags.cmd !== undefined ? { cmd: flags.cmd } : {}),
+      if (flags.image !== undefined && flags.build)
+        throw new UsageError("--image and --build exclude each other: --build makes the image it runs.");
+      const imageOptions = {
         ...(protocol ? { protocol } : {}),
         startupTimeoutMs: seconds * 1000,
         ...(Object.keys(env).length > 0 ? { env } : {}),
-        codeZip,
+        ...(flags.region ? { region: flags.region } : {}),
+        ...(flags.profile ? { profile: flags.profile } : {}),
+        ...(flags.endpointUrl ? { endpointUrl: flags.endpointUrl } : {}),
         onProgress: progress.update,
-      }).finally(progress.done);
+      };
+      const report =
+        flags.image !== undefined
+          ? await runImageCheck({ image: flags.image, ...imageOptions }).finally(progress.done)
+          : flags.build
+            ? await buildAndCheck(resolve(dir), imageOptions).finally(progress.done)
+            : await runCheck({
+                dir: resolve(dir),
+                ...(flags.cmd !== undefined ? { cmd: flags.cmd } : {}),
+                ...(protocol ? { protocol } : {}),
+                startupTimeoutMs: seconds * 1000,
+                ...(Object.keys(env).length > 0 ? { env } : {}),
+                codeZip,
+                onProgress: progress.update,
+              }).finally(progress.done);
       process.stdout.write(
         renderCheckReport(
           report,
@@ -135,4 +171,28 @@ export function registerCheck(program: Command): void {
       );
       process.exitCode = checkExitCode(report);
     });
+}
+
+/** `check DIR --build`: the image a builder present here makes of DIR, run as `check --image` runs one. */
+async function buildAndCheck(
+  dir: string,
+  options: Omit<Parameters<typeof runImageCheck>[0], "image">,
+): Promise<Awaited<ReturnType<typeof runImageCheck>>> {
+  const work = await mkdtemp(join(tmpdir(), "acd-build-"));
+  try {
+    options.onProgress?.("plan", `building ${dir} for linux/arm64`);
+    const built = await buildImage(dir, undefined, work);
+    try {
+      return await runImageCheck({
+        ...options,
+        image: built.archive,
+        label: `${dir} (built by ${built.builder})`,
+        notes: [`built by ${built.builder} build --platform linux/arm64 from ${join(dir, "Dockerfile")}`],
+      });
+    } finally {
+      await built.remove();
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
 }

@@ -498,6 +498,33 @@ export const CATALOG = {
     docs: QUOTAS,
     emittedBy: ["check", "diagnose"],
   },
+  IMAGE_LAYERS_WITH_NAMED_USER: {
+    severity: "error",
+    title: "Too many layers for an image with a named USER",
+    explanation:
+      "AgentCore fails to start an image of more than about 53 layers whose USER is a name rather than a number, with 'Failed to mount overlay: No such file or directory' (AgentCore's troubleshooting page). The same image runs under Docker, which mounts its layers differently.",
+    fix: "Use a numeric USER (`USER {uid}` for {user}) or squash the image to fewer layers (it has {layers}): merge RUN lines, or build a final stage that copies from the build stage.",
+    docs: TROUBLESHOOTING,
+    emittedBy: ["check", "diagnose"],
+  },
+  IMAGE_INDEX_ATTESTATION: {
+    severity: "warning",
+    title: "The image index carries attestation manifests",
+    explanation:
+      "BuildKit adds attestation entries (platform unknown/unknown) beside the image when provenance or an SBOM is on, the default of `docker buildx build`. One report ties such an index to a VPC cold start that timed out; AWS does not document it, so this is a warning.",
+    fix: "Build with `--provenance=false --sbom=false` (or push with `docker buildx build --platform linux/arm64 --provenance=false ...`) so the index holds the arm64 image only; entries: {entries}.",
+    docs: TROUBLESHOOTING,
+    emittedBy: ["check", "diagnose"],
+  },
+  HOST_CANNOT_RUN_IMAGE: {
+    severity: "warning",
+    title: "This machine cannot run the image as AgentCore would",
+    explanation:
+      "Running an image needs root on Linux, an OCI runtime (runc), umoci to unpack its layers, network namespaces, and for a linux/arm64 image on another architecture qemu-user's binfmt rule. Without them the image was read but not run: its contract was not probed. This is this machine's limit, not the image's.",
+    fix: "{remedy}",
+    docs: CONTRACT,
+    emittedBy: ["check", "diagnose"],
+  },
   CODE_ZIP_HOST_PATHS: {
     severity: "warning",
     title: "Installed files point at paths on the machine that built the zip",
