@@ -287,8 +287,10 @@ export async function buildScenario(
   config: ClientConfig,
   /** The scenario's directory: code runtimes' `agent` directories are zipped from it. */
   dir = ".",
+  /** References known before the build (`oidc:discoveryUrl` of the scenario's issuer). */
+  initial: References = new Map(),
 ): Promise<{ refs: References; runtimeIds: Record<string, string> }> {
-  const refs: References = new Map();
+  const refs: References = new Map(initial);
   const ec2 = new EC2Client({ ...config, maxAttempts: 1 });
   const iam = new IAMClient({ ...config, maxAttempts: 1 });
   const control = new BedrockAgentCoreControlClient({ ...config, maxAttempts: 1 });

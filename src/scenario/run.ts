@@ -12,10 +12,78 @@ import { diagnosedText, expectedText, type Judgement, judge } from "./accuracy.j
 import { buildScenario, resolveReferences } from "./build.js";
 import { codeLocationOf } from "./code-zip.js";
 import { type Observation, observeIncident } from "./incident-view.js";
+import { type OidcIssuer, startOidcIssuer } from "./oidc-issuer.js";
 import { type Scenario, scenarioSchema } from "./schema.js";
 
 export const SCENARIO_FILE = "scenario.yaml";
 const CREDENTIALS = { accessKeyId: "AKIDSCENARIO", secretAccessKey: "scenario" };
+/** The access key of a caller from another account. */
+const foreignKey = (account: string) => `AKIDSCENARIO${account}`;
+
+type Invocation = Scenario["invocations"][number];
+
+/**
+ * One invocation as its caller makes it: SigV4 through the official SDK (as
+ * the scenario's account, or another's), or a plain HTTPS POST with a bearer
+ * token (AgentCore's OAuth path) or with no credentials at all. Failures read
+ * as the caller sees them: `Code: message`.
+ */
+async function invokeAs(
+  invocation: Invocation,
+  arn: string,
+  config: { endpoint: string; region: string },
+  issuer: OidcIssuer | undefined,
+): Promise<Omit<InvocationOutcome, "runtime">> {
+  const payload = new TextEncoder().encode(JSON.stringify(invocation.payload));
+  if (invocation.auth === "sigv4") {
+    const credentials = invocation.callerAccount
+      ? { accessKeyId: foreignKey(invocation.callerAccount), secretAccessKey: "scenario" }
+      : CREDENTIALS;
+    const client = new BedrockAgentCoreClient({ ...config, credentials, maxAttempts: 1 });
+    try {
+      const output = await client.send(
+        new InvokeAgentRuntimeCommand({
+          agentRuntimeArn: arn,
+          contentType: "application/json",
+          accept: "application/json, text/event-stream",
+          payload,
+        }),
+      );
+      const body = (await output.response?.transformToString()) ?? "";
+      return { ok: true, detail: body.slice(0, 200) };
+    } catch (error) {
+      return { ok: false, detail: `${(error as Error).name}: ${(error as Error).message}` };
+    } finally {
+      client.destroy();
+    }
+  }
+  if (invocation.auth === "bearer" && !issuer)
+    throw new UsageError("an invocation with auth: bearer needs oidcIssuer: true in the scenario.");
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    accept: "application/json, text/event-stream",
+    "x-amzn-bedrock-agentcore-runtime-session-id": `scenario-${crypto.randomUUID()}`,
+    ...(invocation.auth === "bearer"
+      ? { authorization: `Bearer ${await issuer!.sign(invocation.tokenClaims)}` }
+      : {}),
+  };
+  const answer = await fetch(
+    `${config.endpoint}/runtimes/${encodeURIComponent(arn)}/invocations?qualifier=DEFAULT`,
+    {
+      method: "POST",
+      headers,
+      body: payload,
+    },
+  );
+  const text = await answer.text();
+  if (answer.ok) return { ok: true, detail: text.slice(0, 200) };
+  const code = (answer.headers.get("x-amzn-errortype") ?? `HTTP ${answer.status}`).split(":")[0];
+  let message = text;
+  try {
+    message = (JSON.parse(text) as { message?: string }).message ?? text;
+  } catch {}
+  return { ok: false, detail: `${code}: ${message}` };
+}
 
 export interface LoadedScenario {
   name: string;
@@ -82,6 +150,11 @@ export interface ScenarioResult extends Judgement {
   kept?: { url: string; consoleUrl?: string; stop: () => Promise<void> };
 }
 
+/** The message a user would paste: the first failed invocation's `Code: message`. */
+function failedMessage(invocations: readonly InvocationOutcome[]): string | undefined {
+  return invocations.find((i) => !i.ok)?.detail;
+}
+
 function containerUriOf(request: Record<string, unknown>): string | undefined {
   // A code runtime's agent is zipped into S3 (scenario/code-zip.ts), not mapped to an image.
   if (codeLocationOf(request)) return undefined;
@@ -124,6 +197,10 @@ export async function runScenario(
       );
     }
   }
+  const foreignAccounts = [
+    ...new Set(scenario.invocations.flatMap((i) => (i.callerAccount ? [i.callerAccount] : []))),
+  ];
+  const issuer = scenario.oidcIssuer ? await startOidcIssuer() : undefined;
   const emulator = await startEmulator({
     port: 0,
     region: scenario.region,
@@ -131,16 +208,26 @@ export async function runScenario(
     timing: { readyAfterMs: 200, deletingForMs: 200 },
     startupTimeoutMs: scenario.startupTimeoutSeconds * 1000,
     ...(options.console ? { console: true } : {}),
+    ...(foreignAccounts.length > 0
+      ? { accessKeyAccounts: Object.fromEntries(foreignAccounts.map((a) => [foreignKey(a), a])) }
+      : {}),
+  }).catch(async (error: unknown) => {
+    await issuer?.stop();
+    throw error;
   });
+  const stopAll = async () => {
+    await emulator.stop();
+    await issuer?.stop();
+  };
   const config = { endpoint: emulator.url, region: scenario.region, credentials: CREDENTIALS };
   try {
     progress("building the account through the AWS API");
-    const { refs, runtimeIds } = await buildScenario(scenario, config, dir).catch((error: Error) => {
+    const initial = new Map(issuer ? [["oidc:discoveryUrl", issuer.discoveryUrl]] : []);
+    const { refs, runtimeIds } = await buildScenario(scenario, config, dir, initial).catch((error: Error) => {
       throw new UsageError(
         `${loaded.name}: building the scenario through the AWS API failed: ${error.name}: ${error.message}`,
       );
     });
-    const data = new BedrockAgentCoreClient({ ...config, maxAttempts: 1 });
     const invocations: InvocationOutcome[] = [];
     for (const invocation of scenario.invocations) {
       progress(`invoking ${invocation.runtime}`);
@@ -149,26 +236,8 @@ export async function runScenario(
         throw new UsageError(
           `an invocation names runtime ${invocation.runtime}, which the scenario does not define.`,
         );
-      try {
-        const output = await data.send(
-          new InvokeAgentRuntimeCommand({
-            agentRuntimeArn: arn,
-            contentType: "application/json",
-            accept: "application/json, text/event-stream",
-            payload: new TextEncoder().encode(JSON.stringify(invocation.payload)),
-          }),
-        );
-        const body = (await output.response?.transformToString()) ?? "";
-        invocations.push({ runtime: invocation.runtime, ok: true, detail: body.slice(0, 200) });
-      } catch (error) {
-        invocations.push({
-          runtime: invocation.runtime,
-          ok: false,
-          detail: `${(error as Error).name}: ${(error as Error).message}`,
-        });
-      }
+      invocations.push({ runtime: invocation.runtime, ...(await invokeAs(invocation, arn, config, issuer)) });
     }
-    data.destroy();
     const target = scenario.runtimes[scenario.diagnose.runtime]!;
     let observations: Observation[] | undefined;
     if (options.observe) {
@@ -198,6 +267,9 @@ export async function runScenario(
       logSettleMs: 400,
       ...(scenario.diagnose.source ? { sourceDir: resolve(dir, target.agent) } : {}),
       ...(target.projectConfig ? { configFile: resolve(dir, target.projectConfig) } : {}),
+      ...(scenario.diagnose.error && failedMessage(invocations)
+        ? { reportedError: failedMessage(invocations)! }
+        : {}),
     });
     const verdict = verdictOf(diagnosis.hypotheses, diagnosis.findings);
     const judgement = judge(scenario.expect, {
@@ -220,16 +292,16 @@ export async function runScenario(
             kept: {
               url: emulator.url,
               ...(emulator.consoleUrl ? { consoleUrl: emulator.consoleUrl } : {}),
-              stop: emulator.stop,
+              stop: stopAll,
             },
           }
         : {}),
     };
   } catch (error) {
     // A failed run keeps nothing running, even with `keep`.
-    if (options.keep) await emulator.stop();
+    if (options.keep) await stopAll();
     throw error;
   } finally {
-    if (!options.keep) await emulator.stop();
+    if (!options.keep) await stopAll();
   }
 }

@@ -128,8 +128,24 @@ export const scenarioSchema = z.strictObject({
   vpcs: z.array(vpc).default([]),
   roles: z.array(role).default([]),
   runtimes: z.record(name, runtime).refine((r) => Object.keys(r).length > 0, "at least one runtime"),
+  /** Start a local OIDC issuer; runtimes name its discovery URL as `${oidc:discoveryUrl}` (inbound JWT auth). */
+  oidcIssuer: z.boolean().default(false),
   invocations: z
-    .array(z.strictObject({ runtime: z.string(), payload: z.unknown().default({ prompt: "hello" }) }))
+    .array(
+      z.strictObject({
+        runtime: z.string(),
+        payload: z.unknown().default({ prompt: "hello" }),
+        /** How the caller authenticates: SigV4 through the SDK, a bearer token from the scenario's issuer, or nothing. */
+        auth: z.enum(["sigv4", "bearer", "none"]).default("sigv4"),
+        /** With auth bearer: the token's claims (iss, iat, exp and sub are the issuer's). */
+        tokenClaims: z.record(z.string(), z.unknown()).default({}),
+        /** With auth sigv4: the caller is a principal of this other account. */
+        callerAccount: z
+          .string()
+          .regex(/^\d{12}$/)
+          .optional(),
+      }),
+    )
     .default([]),
   /** How long a session may take to turn healthy (seconds); short keeps scenarios fast. */
   startupTimeoutSeconds: z.number().positive().default(5),
@@ -139,6 +155,8 @@ export const scenarioSchema = z.strictObject({
     invoke: z.boolean().default(true),
     /** Pass the runtime's agent directory as --source. */
     source: z.boolean().default(false),
+    /** Pass the first failed invocation's message as --error, as a user would paste it. */
+    error: z.boolean().default(false),
   }),
   /**
    * Data the agent reads at start-up, made through the AWS API after the

@@ -58,7 +58,8 @@ function authorizerFact(e: DiagnoseEvidence): Evidence {
 
 /** SigV4 to a JWT runtime, or a bearer token to an IAM one: AgentCore's mismatch. */
 export const authMethodMismatch: Rule = (e) => {
-  const seen = withShape(e, "auth-method-mismatch");
+  // diagnose's own --invoke signs with SigV4: its refusal by a JWT runtime says nothing of the user's callers.
+  const seen = withShape(e, "auth-method-mismatch").filter((m) => !m.ownCall);
   if (seen.length === 0) return [];
   const r = e.runtime.value;
   const jwt = r.authorizer !== undefined;
