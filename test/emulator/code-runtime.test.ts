@@ -8,7 +8,12 @@ import {
   GetAgentRuntimeCommand,
 } from "@aws-sdk/client-bedrock-agentcore-control";
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  CreateBucketCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import { awsCli, awsCliSkip } from "../helpers/aws-cli.js";
@@ -270,6 +275,43 @@ describe("codeConfiguration runtimes", () => {
         (e: Error) => e,
       );
     expect(error?.message).toContain("s3://agent-code/agents/none.zip could not be read: NoSuchKey");
+  });
+
+  it("runs the version a runtime pins (versionId), not the newest", async () => {
+    await clients.s3.send(
+      new PutBucketVersioningCommand({
+        Bucket: "agent-code",
+        VersioningConfiguration: { Status: "Enabled" },
+      }),
+    );
+    const zipNamed = (name: string) =>
+      unixZip([
+        { path: "main.py", data: MAIN_PY },
+        { path: "helper.py", data: `NAME = "${name}"\n` },
+        { path: "tool.sh", data: "#!/bin/sh\n", mode: 0o755 },
+      ]);
+    const one = await clients.s3.send(
+      new PutObjectCommand({ Bucket: "agent-code", Key: "agents/pinned.zip", Body: await zipNamed("one") }),
+    );
+    await clients.s3.send(
+      new PutObjectCommand({ Bucket: "agent-code", Key: "agents/pinned.zip", Body: await zipNamed("two") }),
+    );
+    const created = await clients.control.send(
+      new CreateAgentRuntimeCommand({
+        agentRuntimeName: "pinned_code_agent",
+        agentRuntimeArtifact: {
+          codeConfiguration: {
+            code: { s3: { bucket: "agent-code", prefix: "agents/pinned.zip", versionId: one.VersionId! } },
+            runtime: "PYTHON_3_12",
+            entryPoint: ["main.py"],
+          },
+        },
+        roleArn: allowedRole,
+        networkConfiguration: { networkMode: "PUBLIC" },
+      }),
+    );
+    await ready(created.agentRuntimeId!);
+    expect((await invoke(created.agentRuntimeArn!, "pinned-session")).helper).toBe("one");
   });
 
   it("runs NODE_22 code on the host's node", async () => {

@@ -9,6 +9,7 @@ import {
   AbortMultipartUploadCommand,
   BucketAlreadyOwnedByYou,
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteBucketCommand,
@@ -20,6 +21,7 @@ import {
   HeadObjectCommand,
   ListBucketsCommand,
   ListObjectsV2Command,
+  ListObjectVersionsCommand,
   NoSuchBucket,
   NoSuchKey,
   NoSuchUpload,
@@ -228,6 +230,35 @@ describe("S3 through the AWS SDK", () => {
       new GetObjectCommand({ Bucket: "versioned", Key: "code.zip", VersionId: two.VersionId }),
     );
     expect(await stillThere.Body!.transformToString()).toBe("two");
+    const listed = await s3.send(new ListObjectVersionsCommand({ Bucket: "versioned", Prefix: "code.zip" }));
+    expect(listed.Versions?.map((v) => [v.VersionId, v.IsLatest])).toEqual([
+      [two.VersionId, false],
+      [one.VersionId, false],
+    ]);
+    expect(listed.DeleteMarkers?.map((m) => [m.VersionId, m.IsLatest])).toEqual([[marker.VersionId, true]]);
+    const paged = await s3.send(new ListObjectVersionsCommand({ Bucket: "versioned", MaxKeys: 2 }));
+    expect(paged.IsTruncated).toBe(true);
+    const rest = await s3.send(
+      new ListObjectVersionsCommand({
+        Bucket: "versioned",
+        KeyMarker: paged.NextKeyMarker,
+        VersionIdMarker: paged.NextVersionIdMarker,
+      }),
+    );
+    expect(rest.Versions?.map((v) => v.VersionId)).toEqual([one.VersionId]);
+    // An old version copied back becomes the newest.
+    const restored = await s3.send(
+      new CopyObjectCommand({
+        Bucket: "versioned",
+        Key: "code.zip",
+        CopySource: `versioned/code.zip?versionId=${one.VersionId}`,
+      }),
+    );
+    expect(restored.CopySourceVersionId).toBe(one.VersionId);
+    expect(restored.CopyObjectResult?.ETag).toBe(one.ETag);
+    const latest = await s3.send(new GetObjectCommand({ Bucket: "versioned", Key: "code.zip" }));
+    expect(await latest.Body!.transformToString()).toBe("one");
+    expect(latest.VersionId).toBe(restored.VersionId);
     const noVersion = await rejection(
       s3.send(new GetObjectCommand({ Bucket: "versioned", Key: "code.zip", VersionId: "A".repeat(32) })),
     );

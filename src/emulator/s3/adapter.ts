@@ -27,6 +27,8 @@ export function s3Adapter(s3: S3): Adapter {
     DeleteObject: op(s3.deleteObject),
     DeleteObjects: op(s3.deleteObjects),
     ListObjectsV2: op(s3.listObjectsV2),
+    ListObjectVersions: op(s3.listObjectVersions),
+    CopyObject: op(s3.copyObject),
     CreateMultipartUpload: op(s3.createMultipartUpload),
     UploadPart: op(s3.uploadPart),
     CompleteMultipartUpload: op(s3.completeMultipartUpload),

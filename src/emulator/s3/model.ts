@@ -730,6 +730,176 @@ export class S3 {
     };
   }
 
+  /**
+   * CopyObject: the source (`bucket/key`, `?versionId=`) read as the caller
+   * may read it, its bytes shared (blobs are content-addressed), metadata
+   * copied or replaced (MetadataDirective).
+   */
+  copyObject(
+    call: S3Call,
+    input: Record<string, unknown> & { Bucket: string; Key: string; CopySource: string },
+  ): Record<string, unknown> {
+    const bucket = this.mustBucket(call, input.Bucket, input.ExpectedBucketOwner as string | undefined);
+    const [path = "", query = ""] = input.CopySource.split("?");
+    let source: string;
+    try {
+      source = decodeURIComponent(path.replace(/^\//, ""));
+    } catch {
+      throw invalidArgument("Invalid copy source encoding", "x-amz-copy-source", input.CopySource);
+    }
+    const slash = source.indexOf("/");
+    if (slash <= 0 || slash === source.length - 1)
+      throw invalidArgument("Invalid copy source object key", "x-amz-copy-source", input.CopySource);
+    const sourceVersionId = new URLSearchParams(query).get("versionId") ?? undefined;
+    const from = this.mustBucket(call, source.slice(0, slash));
+    const sourceKey = source.slice(slash + 1);
+    const version = this.readable(from, sourceKey, sourceVersionId);
+    const modified = new Date(version.lastModified).getTime();
+    if (typeof input.CopySourceIfMatch === "string" && unquoted(input.CopySourceIfMatch) !== version.etag)
+      throw preconditionFailed("x-amz-copy-source-If-Match");
+    if (
+      typeof input.CopySourceIfNoneMatch === "string" &&
+      unquoted(input.CopySourceIfNoneMatch) === version.etag
+    )
+      throw preconditionFailed("x-amz-copy-source-If-None-Match");
+    if (
+      input.CopySourceIfUnmodifiedSince instanceof Date &&
+      modified > input.CopySourceIfUnmodifiedSince.getTime()
+    )
+      throw preconditionFailed("x-amz-copy-source-If-Unmodified-Since");
+    const replace = input.MetadataDirective === "REPLACE";
+    if (from.name === bucket.name && sourceKey === input.Key && !replace && sourceVersionId === undefined)
+      throw new AwsError(
+        "InvalidRequest",
+        "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+        {},
+        400,
+      );
+    const { versionId: _v, deleteMarker: _d, lastModified: _l, parts: _p, ...kept } = version;
+    const copy: VersionRecord = {
+      ...(replace
+        ? {
+            ...(version.digest ? { digest: version.digest } : {}),
+            size: version.size,
+            etag: version.etag,
+            ...(version.checksum ? { checksum: version.checksum } : {}),
+            ...representation(input),
+          }
+        : kept),
+      ...(version.parts ? { parts: version.parts } : {}),
+      versionId: this.newVersionId(bucket),
+      lastModified: call.now.toISOString(),
+    };
+    this.addVersion(bucket, input.Key, copy);
+    return {
+      CopyObjectResult: { ETag: quoted(copy.etag), LastModified: call.now, ...checksumOutput(copy.checksum) },
+      ...(version.versionId !== "null" ? { CopySourceVersionId: version.versionId } : {}),
+      ServerSideEncryption: "AES256",
+      ...this.versionOut(copy),
+    };
+  }
+
+  /** ListObjectVersions: every version and delete marker, keys in order, each key's newest first. */
+  listObjectVersions(
+    call: S3Call,
+    input: {
+      Bucket: string;
+      Prefix?: string;
+      Delimiter?: string;
+      MaxKeys?: number;
+      KeyMarker?: string;
+      VersionIdMarker?: string;
+      EncodingType?: string;
+    },
+  ): Record<string, unknown> {
+    const bucket = this.mustBucket(call, input.Bucket);
+    const prefix = input.Prefix ?? "";
+    const delimiter = input.Delimiter || undefined;
+    const max = Math.min(input.MaxKeys ?? 1000, 1000);
+    const encode = input.EncodingType === "url";
+    const owner = { ID: this.canonicalId(bucket.account) };
+    const objects = this.store
+      .list<ObjectRecord>(KIND.object, S3_SCOPE)
+      .filter((o) => o.bucket === bucket.name && o.key.startsWith(prefix))
+      .sort((a, b) => byteOrder(a.key, b.key));
+    const versions: Record<string, unknown>[] = [];
+    const markers: Record<string, unknown>[] = [];
+    const prefixes: string[] = [];
+    let next: { key: string; versionId: string } | undefined;
+    let truncated = false;
+    let count = 0;
+    outer: for (const object of objects) {
+      if (input.KeyMarker !== undefined) {
+        const order = byteOrder(object.key, input.KeyMarker);
+        if (order < 0 || (order === 0 && input.VersionIdMarker === undefined)) continue;
+      }
+      const rest = object.key.slice(prefix.length);
+      const at = delimiter ? rest.indexOf(delimiter) : -1;
+      if (at >= 0) {
+        const common = prefix + rest.slice(0, at + delimiter!.length);
+        // Listed already: on this page, or on the one the marker ends.
+        if (prefixes[prefixes.length - 1] === common || input.KeyMarker?.startsWith(common)) continue;
+        if (count >= max) {
+          truncated = true;
+          break;
+        }
+        prefixes.push(common);
+        count++;
+        // The page ends after the prefix's last key, so the next one starts past all of it.
+        const last = objects.filter((o) => o.key.startsWith(common)).at(-1)!;
+        next = { key: last.key, versionId: last.versions[last.versions.length - 1]!.versionId };
+        continue;
+      }
+      let skipping = input.KeyMarker === object.key && input.VersionIdMarker !== undefined;
+      for (const [i, version] of object.versions.entries()) {
+        if (skipping) {
+          if (version.versionId === input.VersionIdMarker) skipping = false;
+          continue;
+        }
+        if (count >= max) {
+          truncated = true;
+          break outer;
+        }
+        const entry = {
+          Key: urlEncoded(object.key, encode),
+          VersionId: version.versionId,
+          IsLatest: i === 0,
+          LastModified: new Date(version.lastModified),
+          Owner: owner,
+        };
+        if (version.deleteMarker) markers.push(entry);
+        else
+          versions.push({
+            ...entry,
+            ETag: quoted(version.etag),
+            Size: version.size,
+            StorageClass: "STANDARD",
+            ...(version.checksum ? { ChecksumAlgorithm: [version.checksum.algorithm] } : {}),
+          });
+        count++;
+        next = { key: object.key, versionId: version.versionId };
+      }
+    }
+    return {
+      IsTruncated: truncated,
+      KeyMarker: urlEncoded(input.KeyMarker ?? "", encode),
+      VersionIdMarker: input.VersionIdMarker ?? "",
+      ...(truncated && next
+        ? { NextKeyMarker: urlEncoded(next.key, encode), NextVersionIdMarker: next.versionId }
+        : {}),
+      ...(versions.length ? { Versions: versions } : {}),
+      ...(markers.length ? { DeleteMarkers: markers } : {}),
+      Name: bucket.name,
+      Prefix: urlEncoded(prefix, encode),
+      ...(delimiter ? { Delimiter: urlEncoded(delimiter, encode) } : {}),
+      MaxKeys: max,
+      ...(prefixes.length
+        ? { CommonPrefixes: prefixes.map((p) => ({ Prefix: urlEncoded(p, encode) })) }
+        : {}),
+      ...(encode ? { EncodingType: "url" } : {}),
+    };
+  }
+
   // ---- multipart uploads
 
   private uploadsOf(bucket: string): UploadRecord[] {
