@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type {
+  GetAgentCardCommandInput,
   InvokeAgentRuntimeCommandInput,
   StopRuntimeSessionCommandInput,
 } from "@aws-sdk/client-bedrock-agentcore";
@@ -178,5 +179,42 @@ export function dataPlaneAdapter(
         throw new AwsError("ResourceNotFoundException", `Session ${input.runtimeSessionId} is not running.`);
       return { runtimeSessionId: input.runtimeSessionId, statusCode: 200 };
     },
+    // A2A runtimes: the agent's own card, fetched from its session's instance (started if needed).
+    GetAgentCard: async (input: GetAgentCardCommandInput, ctx: RequestContext) => {
+      const view = await admitted(ctx, "GetAgentCard", input.agentRuntimeArn!, input.qualifier);
+      requireMmds(view, ctx);
+      if ((view.protocolConfiguration?.serverProtocol ?? "HTTP") !== "A2A") {
+        throw new AwsError(
+          "ValidationException",
+          "GetAgentCard is supported only for runtimes with the A2A protocol.",
+          {
+            reason: "FieldValidationFailed",
+          },
+        );
+      }
+      const sessionId = input.runtimeSessionId ?? randomUUID();
+      const spec = specFor(view, ctx, input.qualifier, sessionId);
+      const forwarded = await sessions.invoke(
+        spec,
+        Buffer.alloc(0),
+        { accept: "application/json", [SESSION_HEADER]: sessionId, [REQUEST_ID_HEADER]: ctx.requestId },
+        { method: "GET", path: A2A_AGENT_CARD_PATH },
+      );
+      const chunks: Buffer[] = [];
+      for await (const chunk of forwarded.body) chunks.push(chunk as Buffer);
+      let agentCard: unknown;
+      try {
+        agentCard = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      } catch {
+        throw new AwsError(
+          "RuntimeClientError",
+          `The agent's ${A2A_AGENT_CARD_PATH} is not JSON. Please check your CloudWatch logs for more information`,
+        );
+      }
+      return { runtimeSessionId: sessionId, agentCard, statusCode: forwarded.statusCode };
+    },
   };
 }
+
+/** Where an A2A server serves its Agent Card (devguide runtime-service-contract, A2A). */
+const A2A_AGENT_CARD_PATH = "/.well-known/agent-card.json";

@@ -523,8 +523,16 @@ export class SessionManager {
     return dead?.runtimeId === runtimeId ? dead : undefined;
   }
 
-  /** Forwards one invocation to the session's instance, starting it first if needed, and streams the answer back. */
-  async invoke(spec: SessionSpec, payload: Buffer, headers: Record<string, string>): Promise<Forwarded> {
+  /**
+   * Forwards one invocation to the session's instance, starting it first if needed, and streams the answer back.
+   * `target`: another request than the protocol's invocation (GetAgentCard's `GET /.well-known/agent-card.json`).
+   */
+  async invoke(
+    spec: SessionSpec,
+    payload: Buffer,
+    headers: Record<string, string>,
+    target: { method?: string; path?: string } = {},
+  ): Promise<Forwarded> {
     if (this.stopping.has(key(spec)))
       throw new AwsError("RetryableConflictException", SESSION_IN_PROGRESS_MESSAGE);
     const session = await this.session(spec);
@@ -543,8 +551,8 @@ export class SessionManager {
           {
             host: session.address,
             port,
-            method: "POST",
-            path: PROTOCOL_INVOKE_PATHS[spec.protocol],
+            method: target.method ?? "POST",
+            path: target.path ?? PROTOCOL_INVOKE_PATHS[spec.protocol],
             headers: { ...headers, "content-length": String(payload.length) },
             agent: session.connections,
           },

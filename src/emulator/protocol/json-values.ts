@@ -168,6 +168,8 @@ export class JsonValues {
   toJson(ref: ShapeRef, value: unknown): unknown {
     if (value === null || value === undefined) return undefined;
     const shape = this.shape(ref.shape);
+    // A document (GetAgentCard's agentCard) is free-form JSON: written as it is, as fromJson reads it.
+    if ((shape as { document?: boolean }).document) return value;
     switch (shape.type) {
       case "structure": {
         const out: Record<string, unknown> = {};
