@@ -67,6 +67,24 @@ const imageSchema = z
   })
   .describe("the image judged and run (check --image, check --build)");
 
+const replaySchema = z
+  .object({
+    runtime: z.string().describe("the deployed runtime's ARN whose network was rebuilt"),
+    networkMode: z.string(),
+    ran: z.boolean(),
+    network: z
+      .enum(["twin", "public"])
+      .optional()
+      .describe("twin: the runtime's VPC rebuilt; public: the stand-in internet"),
+    envLacked: z.array(z.string()).optional().describe("the runtime's variables the replay had no value for"),
+    reason: z.string().optional().describe("why the replay did not run"),
+    observations: z
+      .array(z.looseObject({ kind: z.string(), at: z.number() }))
+      .describe("what the replay saw (src/replay/observations.ts), the agent's output left out"),
+    gaps: z.array(z.object({ errorCode: z.string(), message: z.string() })),
+  })
+  .describe("check --network-of: the agent run in a twin of the deployed runtime's network");
+
 export const checkReportSchema = z.object({
   schemaVersion: z.literal(CHECK_REPORT_SCHEMA_VERSION),
   tool: z.object({ name: z.literal("agentcore-doctor"), version: z.string() }),
@@ -113,6 +131,7 @@ export const checkReportSchema = z.object({
     .describe("last lines the agent printed"),
   codeZip: codeZipSchema.optional(),
   image: imageSchema.optional(),
+  replay: replaySchema.optional(),
   findings: z.array(findingSchema),
   summary: z.object({ errors: z.number().int(), warnings: z.number().int(), infos: z.number().int() }),
 });

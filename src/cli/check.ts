@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import type { Protocol } from "../agent/types.js";
 import { buildImage } from "../check/build-image.js";
 import { runImageCheck } from "../check/image-check.js";
+import { runCheckInNetworkOf } from "../check/network-of.js";
 import { CHECK_FORMATS, type CheckFormat, renderCheckReport } from "../check/render.js";
 import { checkExitCode } from "../check/report.js";
 import { type CheckStage, DEFAULT_STARTUP_TIMEOUT_MS, runCheck } from "../check/run-check.js";
@@ -30,6 +31,7 @@ interface CheckFlags {
   region?: string;
   profile?: string;
   endpointUrl?: string;
+  networkOf?: string;
 }
 
 /** `--env KEY=VALUE`, repeatable: the runtime's environmentVariables. */
@@ -105,9 +107,22 @@ export function registerCheck(program: Command): void {
       "--build",
       "build DIR's Dockerfile for linux/arm64 (buildah, podman or docker), then run the image",
     )
-    .option("--region <region>", "with --image: the region for ECR's login and the agent's AWS_REGION")
-    .option("--profile <profile>", "with --image: the AWS profile for ECR's login")
-    .option("--endpoint-url <url>", "with --image: where ECR's GetAuthorizationToken is asked (the emulator)")
+    .option(
+      "--network-of <runtime>",
+      "also run the agent in a twin of this deployed runtime's network (id, ARN or name; read-only, as diagnose reads it)",
+    )
+    .option(
+      "--region <region>",
+      "with --image: the region for ECR's login and the agent's AWS_REGION; with --network-of: the runtime's region",
+    )
+    .option(
+      "--profile <profile>",
+      "with --image: the AWS profile for ECR's login; with --network-of: the profile",
+    )
+    .option(
+      "--endpoint-url <url>",
+      "with --image: where ECR's GetAuthorizationToken is asked (the emulator); with --network-of: one endpoint for every AWS call",
+    )
     .action(async (dir: string, flags: CheckFlags) => {
       const format = flags.format;
       if (!FORMATS.includes(format))
@@ -139,6 +154,10 @@ export function registerCheck(program: Command): void {
       const progress = progressReporter<CheckStage>(process.stderr);
       if (flags.image !== undefined && flags.build)
         throw new UsageError("--image and --build exclude each other: --build makes the image it runs.");
+      if (flags.networkOf !== undefined && (flags.image !== undefined || flags.build))
+        throw new UsageError(
+          "--network-of replays the agent's directory (DIR); it does not take --image or --build yet.",
+        );
       const imageOptions = {
         ...(protocol ? { protocol } : {}),
         startupTimeoutMs: seconds * 1000,
@@ -153,15 +172,18 @@ export function registerCheck(program: Command): void {
           ? await runImageCheck({ image: flags.image, ...imageOptions }).finally(progress.done)
           : flags.build
             ? await buildAndCheck(resolve(dir), imageOptions).finally(progress.done)
-            : await runCheck({
-                dir: resolve(dir),
-                ...(flags.cmd !== undefined ? { cmd: flags.cmd } : {}),
-                ...(protocol ? { protocol } : {}),
-                startupTimeoutMs: seconds * 1000,
-                ...(Object.keys(env).length > 0 ? { env } : {}),
-                codeZip,
-                onProgress: progress.update,
-              }).finally(progress.done);
+            : await checkDir(
+                {
+                  dir: resolve(dir),
+                  ...(flags.cmd !== undefined ? { cmd: flags.cmd } : {}),
+                  ...(protocol ? { protocol } : {}),
+                  startupTimeoutMs: seconds * 1000,
+                  ...(Object.keys(env).length > 0 ? { env } : {}),
+                  codeZip,
+                  onProgress: progress.update,
+                },
+                flags,
+              ).finally(progress.done);
       process.stdout.write(
         renderCheckReport(
           report,
@@ -171,6 +193,17 @@ export function registerCheck(program: Command): void {
       );
       process.exitCode = checkExitCode(report);
     });
+}
+
+/** `check DIR`, and with --network-of the agent replayed in the twin of that runtime's network. */
+function checkDir(options: Parameters<typeof runCheck>[0], flags: CheckFlags) {
+  if (flags.networkOf === undefined) return runCheck(options);
+  return runCheckInNetworkOf(options, {
+    runtime: flags.networkOf,
+    ...(flags.region ? { region: flags.region } : {}),
+    ...(flags.profile ? { profile: flags.profile } : {}),
+    ...(flags.endpointUrl ? { endpointUrl: flags.endpointUrl } : {}),
+  });
 }
 
 /** `check DIR --build`: the image a builder present here makes of DIR, run as `check --image` runs one. */

@@ -1,0 +1,56 @@
+import { mergeFindings, sortFindings } from "../findings/index.js";
+import { type NetworkOfOptions, type NetworkOfResult, replayInNetworkOf } from "../replay/network-of.js";
+import type { ReplayObservation } from "../replay/observations.js";
+import { type CheckReport, reportVerdict } from "./report.js";
+import { type CheckOptions, runCheck } from "./run-check.js";
+
+/**
+ * `check DIR --network-of <runtime>`: the usual check, then the agent run
+ * in the twin of the deployed runtime's network (src/replay/network-of.ts:
+ * diagnose's read-only collection, the replay runner, the replay rule).
+ * What the replay saw joins the report as findings resting on it, and the
+ * report's `replay` section says what ran where and what it saw.
+ */
+export async function runCheckInNetworkOf(
+  options: CheckOptions,
+  networkOf: Omit<NetworkOfOptions, "source" | "env">,
+): Promise<CheckReport> {
+  const report = await runCheck(options);
+  options.onProgress?.("launch", `replaying the agent in the network of ${networkOf.runtime}`);
+  const result = await replayInNetworkOf({
+    ...networkOf,
+    source: options.dir,
+    ...(options.env ? { env: options.env } : {}),
+  });
+  return withReplay(report, result);
+}
+
+const count = (list: readonly ReplayObservation[], kind: ReplayObservation["kind"]) =>
+  list.filter((o) => o.kind === kind).length;
+
+/** The check report with the replay's findings merged in and its section filled. */
+export function withReplay(report: CheckReport, result: NetworkOfResult): CheckReport {
+  const findings = sortFindings(mergeFindings([...report.findings, ...result.findings]));
+  const r = result.replay;
+  const observations = r.ran ? r.observations.filter((o) => o.kind !== "output") : [];
+  const note = r.ran
+    ? `replayed in the ${r.network === "twin" ? "twin of the VPC" : "stand-in internet (PUBLIC mode)"} of ${result.runtimeArn}: ${count(observations, "dns")} DNS observation(s), ${count(observations, "connection")} connection(s) (${observations.filter((o) => o.kind === "connection" && o.outcome === "dropped").length} dropped), ${count(observations, "listening")} listening socket(s)${r.envLacked.length > 0 ? `; without values for ${r.envLacked.join(", ")} (pass --env NAME=VALUE)` : ""}`
+    : `not replayed in the network of ${result.runtimeArn}: ${r.reason}`;
+  return {
+    ...report,
+    ...reportVerdict(findings),
+    findings,
+    environment: {
+      ...report.environment,
+      notes: [...report.environment.notes, note, ...result.gaps.map((g) => `${g.errorCode}: ${g.message}`)],
+    },
+    replay: {
+      runtime: result.runtimeArn,
+      networkMode: result.networkMode,
+      ran: r.ran,
+      ...(r.ran ? { network: r.network, envLacked: r.envLacked } : { reason: r.reason }),
+      observations,
+      gaps: result.gaps.map((g) => ({ errorCode: g.errorCode, message: g.message })),
+    },
+  };
+}
