@@ -428,6 +428,39 @@ describe.skipIf(awsCliSkip)(`S3 through the AWS CLI${awsCliSkip ? ` (skipped: ${
       );
       expect(down.status).toBe(0);
       expect(readFileSync(join(dir, "back.zip")).equals(data)).toBe(true);
+      // S3 to S3: more than 8 MB is copied in parts (UploadPartCopy).
+      const copy = await awsCli(
+        emulator.url,
+        "s3",
+        "cp",
+        "s3://cli-bucket/code/big.zip",
+        "s3://cli-bucket/copy/big.zip",
+      );
+      expect(copy.stderr).toBe("");
+      const copied = await awsCli(
+        emulator.url,
+        "s3",
+        "cp",
+        "s3://cli-bucket/copy/big.zip",
+        join(dir, "copied.zip"),
+      );
+      expect(copied.status).toBe(0);
+      expect(readFileSync(join(dir, "copied.zip")).equals(data)).toBe(true);
+      const copyHead = JSON.parse(
+        (
+          await awsCli(
+            emulator.url,
+            "s3api",
+            "head-object",
+            "--bucket",
+            "cli-bucket",
+            "--key",
+            "copy/big.zip",
+          )
+        ).stdout,
+      ) as { ETag: string };
+      expect(copyHead.ETag).toMatch(/-2"$/);
+      expect((await awsCli(emulator.url, "s3", "rm", "s3://cli-bucket/copy/big.zip")).status).toBe(0);
       const ls = await awsCli(emulator.url, "s3", "ls", "s3://cli-bucket/code/");
       expect(ls.stdout).toMatch(/\d+ big\.zip/);
       expect((await awsCli(emulator.url, "s3", "rm", "s3://cli-bucket/code/big.zip")).status).toBe(0);
@@ -446,6 +479,20 @@ describe("S3 state directory", () => {
       let client = new S3Client({ ...sdkConfig({ url }), forcePathStyle: true });
       await client.send(new CreateBucketCommand({ Bucket: "durable" }));
       await client.send(new PutObjectCommand({ Bucket: "durable", Key: "code.zip", Body: "kept" }));
+      // An acknowledged part of an upload in progress outlives the kill too.
+      const upload = await client.send(
+        new CreateMultipartUploadCommand({ Bucket: "durable", Key: "big.bin" }),
+      );
+      const partBytes = randomBytes(5 * 1024 * 1024);
+      const part = await client.send(
+        new UploadPartCommand({
+          Bucket: "durable",
+          Key: "big.bin",
+          UploadId: upload.UploadId,
+          PartNumber: 1,
+          Body: partBytes,
+        }),
+      );
       client.destroy();
       await stopped(child, "SIGKILL");
       // A write killed after its bytes but before its record: a file no record names.
@@ -456,6 +503,37 @@ describe("S3 state directory", () => {
         const got = await client.send(new GetObjectCommand({ Bucket: "durable", Key: "code.zip" }));
         expect(await got.Body!.transformToString()).toBe("kept");
         expect(() => readFileSync(join(stateDir, "s3", "blobs", "sha256", "0".repeat(64)))).toThrow();
+        await client
+          .send(
+            new UploadPartCommand({
+              Bucket: "durable",
+              Key: "big.bin",
+              UploadId: upload.UploadId,
+              PartNumber: 2,
+              Body: "tail",
+            }),
+          )
+          .then(async (last) => {
+            await client.send(
+              new CompleteMultipartUploadCommand({
+                Bucket: "durable",
+                Key: "big.bin",
+                UploadId: upload.UploadId,
+                MultipartUpload: {
+                  Parts: [
+                    { PartNumber: 1, ETag: part.ETag },
+                    { PartNumber: 2, ETag: last.ETag },
+                  ],
+                },
+              }),
+            );
+          });
+        const big = await client.send(new GetObjectCommand({ Bucket: "durable", Key: "big.bin" }));
+        expect(
+          Buffer.from(await big.Body!.transformToByteArray()).equals(
+            Buffer.concat([partBytes, Buffer.from("tail")]),
+          ),
+        ).toBe(true);
       } finally {
         client.destroy();
         await stopped(child, "SIGTERM");

@@ -740,33 +740,7 @@ export class S3 {
     input: Record<string, unknown> & { Bucket: string; Key: string; CopySource: string },
   ): Record<string, unknown> {
     const bucket = this.mustBucket(call, input.Bucket, input.ExpectedBucketOwner as string | undefined);
-    const [path = "", query = ""] = input.CopySource.split("?");
-    let source: string;
-    try {
-      source = decodeURIComponent(path.replace(/^\//, ""));
-    } catch {
-      throw invalidArgument("Invalid copy source encoding", "x-amz-copy-source", input.CopySource);
-    }
-    const slash = source.indexOf("/");
-    if (slash <= 0 || slash === source.length - 1)
-      throw invalidArgument("Invalid copy source object key", "x-amz-copy-source", input.CopySource);
-    const sourceVersionId = new URLSearchParams(query).get("versionId") ?? undefined;
-    const from = this.mustBucket(call, source.slice(0, slash));
-    const sourceKey = source.slice(slash + 1);
-    const version = this.readable(from, sourceKey, sourceVersionId);
-    const modified = new Date(version.lastModified).getTime();
-    if (typeof input.CopySourceIfMatch === "string" && unquoted(input.CopySourceIfMatch) !== version.etag)
-      throw preconditionFailed("x-amz-copy-source-If-Match");
-    if (
-      typeof input.CopySourceIfNoneMatch === "string" &&
-      unquoted(input.CopySourceIfNoneMatch) === version.etag
-    )
-      throw preconditionFailed("x-amz-copy-source-If-None-Match");
-    if (
-      input.CopySourceIfUnmodifiedSince instanceof Date &&
-      modified > input.CopySourceIfUnmodifiedSince.getTime()
-    )
-      throw preconditionFailed("x-amz-copy-source-If-Unmodified-Since");
+    const { from, sourceKey, sourceVersionId, version } = this.copySource(call, input);
     const replace = input.MetadataDirective === "REPLACE";
     if (from.name === bucket.name && sourceKey === input.Key && !replace && sourceVersionId === undefined)
       throw new AwsError(
@@ -797,6 +771,41 @@ export class S3 {
       ServerSideEncryption: "AES256",
       ...this.versionOut(copy),
     };
+  }
+
+  /** The object version `x-amz-copy-source` names (`bucket/key`, `?versionId=`), its copy-source conditions checked. */
+  private copySource(
+    call: S3Call,
+    input: Record<string, unknown> & { CopySource: string },
+  ): { from: BucketRecord; sourceKey: string; sourceVersionId?: string; version: VersionRecord } {
+    const [path = "", query = ""] = input.CopySource.split("?");
+    let source: string;
+    try {
+      source = decodeURIComponent(path.replace(/^\//, ""));
+    } catch {
+      throw invalidArgument("Invalid copy source encoding", "x-amz-copy-source", input.CopySource);
+    }
+    const slash = source.indexOf("/");
+    if (slash <= 0 || slash === source.length - 1)
+      throw invalidArgument("Invalid copy source object key", "x-amz-copy-source", input.CopySource);
+    const sourceVersionId = new URLSearchParams(query).get("versionId") ?? undefined;
+    const from = this.mustBucket(call, source.slice(0, slash));
+    const sourceKey = source.slice(slash + 1);
+    const version = this.readable(from, sourceKey, sourceVersionId);
+    const modified = new Date(version.lastModified).getTime();
+    if (typeof input.CopySourceIfMatch === "string" && unquoted(input.CopySourceIfMatch) !== version.etag)
+      throw preconditionFailed("x-amz-copy-source-If-Match");
+    if (
+      typeof input.CopySourceIfNoneMatch === "string" &&
+      unquoted(input.CopySourceIfNoneMatch) === version.etag
+    )
+      throw preconditionFailed("x-amz-copy-source-If-None-Match");
+    if (
+      input.CopySourceIfUnmodifiedSince instanceof Date &&
+      modified > input.CopySourceIfUnmodifiedSince.getTime()
+    )
+      throw preconditionFailed("x-amz-copy-source-If-Unmodified-Since");
+    return { from, sourceKey, ...(sourceVersionId !== undefined ? { sourceVersionId } : {}), version };
   }
 
   /** ListObjectVersions: every version and delete marker, keys in order, each key's newest first. */
@@ -966,6 +975,62 @@ export class S3 {
     });
     if (replaced) this.afterCommit();
     return { ETag: quoted(part.etag), ...checksumOutput(checksum), ServerSideEncryption: "AES256" };
+  }
+
+  /** UploadPartCopy: a part made of another object's bytes, whole or `x-amz-copy-source-range: bytes=a-b`. */
+  uploadPartCopy(
+    call: S3Call,
+    input: Record<string, unknown> & {
+      Bucket: string;
+      Key: string;
+      UploadId: string;
+      PartNumber: number;
+      CopySource: string;
+      CopySourceRange?: string;
+    },
+  ): Record<string, unknown> {
+    const bucket = this.mustBucket(call, input.Bucket, input.ExpectedBucketOwner as string | undefined);
+    const upload = this.mustUpload(bucket, input.Key, input.UploadId);
+    if (!Number.isInteger(input.PartNumber) || input.PartNumber < 1 || input.PartNumber > 10_000)
+      throw invalidArgument(
+        "Part number must be an integer between 1 and 10000, inclusive",
+        "partNumber",
+        String(input.PartNumber),
+      );
+    const { version } = this.copySource(call, input);
+    let start = 0;
+    let end = version.size - 1;
+    if (input.CopySourceRange !== undefined) {
+      const m = /^bytes=(\d+)-(\d+)$/.exec(input.CopySourceRange.trim());
+      if (!m || Number(m[2]) < Number(m[1]) || Number(m[2]) >= version.size)
+        throw invalidArgument(
+          `Range specified is not valid for source object of size: ${version.size}`,
+          "x-amz-copy-source-range",
+          input.CopySourceRange,
+        );
+      start = Number(m[1]);
+      end = Number(m[2]);
+    }
+    const body =
+      version.digest && end >= start ? this.blobs.readRangeSync(version.digest, start, end) : Buffer.alloc(0);
+    const stored = this.blobs.putSync([body]);
+    const part: PartRecord = {
+      digest: stored.digest,
+      size: stored.size,
+      etag: createHash("md5").update(body).digest("hex"),
+      lastModified: call.now.toISOString(),
+    };
+    const replaced = upload.parts[String(input.PartNumber)] !== undefined;
+    this.store.put<UploadRecord>(KIND.upload, S3_SCOPE, upload.uploadId, {
+      ...upload,
+      parts: { ...upload.parts, [String(input.PartNumber)]: part },
+    });
+    if (replaced) this.afterCommit();
+    return {
+      CopyPartResult: { ETag: quoted(part.etag), LastModified: call.now },
+      ...(version.versionId !== "null" ? { CopySourceVersionId: version.versionId } : {}),
+      ServerSideEncryption: "AES256",
+    };
   }
 
   completeMultipartUpload(

@@ -217,6 +217,25 @@ export class BlobStore {
     }
   }
 
+  /** Bytes `start` to `end` inclusive of a blob, read synchronously (a range copied into another blob). */
+  readRangeSync(digest: string, start: number, end: number): Buffer {
+    const path = this.pathOf(digest);
+    if (!path) throw new Error(`no blob ${digest}`);
+    const out = Buffer.alloc(Math.max(0, end - start + 1));
+    const fd = openSync(path, "r");
+    try {
+      let read = 0;
+      while (read < out.length) {
+        const n = readSync(fd, out, read, out.length - read, start + read);
+        if (n === 0) break;
+        read += n;
+      }
+      return out.subarray(0, read);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
   discardUpload(uuid: string): void {
     rmSync(this.uploadPath(uuid), { force: true });
   }
