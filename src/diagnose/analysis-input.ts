@@ -1,4 +1,5 @@
 import type { AwsServiceUse } from "../agent/aws-service-usage.js";
+import type { HeaderRead } from "../agent/header-usage.js";
 import type { ProjectConfig } from "../agent/project-config.js";
 import type { Evidence, Finding } from "../findings/index.js";
 import type { ReplayResult } from "../replay/observations.js";
@@ -11,6 +12,7 @@ import type { LogsEvidence } from "./collect/logs.js";
 import type { NetworkEvidence } from "./collect/network.js";
 import type { ResourcePolicyEvidence } from "./collect/resource-policy.js";
 import type { RuntimeEvidence } from "./collect/runtime.js";
+import type { VersionConfig } from "./collect/versions.js";
 import type { Derived } from "./derive.js";
 import type { EvidenceGap, Sourced } from "./evidence.js";
 
@@ -46,6 +48,10 @@ export interface DiagnoseEvidence {
    * exporter variables, ADOT or OTLP exporter packages. Empty: nothing in the source does.
    */
   telemetryConfig?: Evidence[];
+  /** The version before the latest (GetAgentRuntime with its number): what the latest update kept and dropped. */
+  previousVersion?: Sourced<VersionConfig>;
+  /** The request headers the agent's source (--source) reads by name, each at a file and line. */
+  headerReads?: HeaderRead[];
   /** The one invocation --invoke makes. */
   invoke?: Sourced<InvokeEvidence>;
   /** The agent (--source) run in a twin of the runtime's network: what it was seen doing, or why it could not run. */

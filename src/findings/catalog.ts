@@ -30,6 +30,10 @@ const CODE_DEPLOY = `${DEVGUIDE}/runtime-get-started-code-deploy.html`;
 const CODE_DEPLOY_PYTHON = `${DEVGUIDE}/runtime-get-started-code-deploy-python.html`;
 const CODE_DEPLOY_ISSUES = `${DEVGUIDE}/runtime-code-deploy-common-issues.html`;
 const QUOTAS = `${DEVGUIDE}/bedrock-agentcore-limits.html`;
+const MCP_CONTRACT = `${DEVGUIDE}/runtime-mcp-protocol-contract.html`;
+const HEADERS = `${DEVGUIDE}/runtime-header-allowlist.html`;
+const VERSIONING = `${DEVGUIDE}/agent-runtime-versioning.html`;
+const SESSIONS = `${DEVGUIDE}/runtime-sessions.html`;
 
 export const CATALOG = {
   BIND_LOOPBACK: {
@@ -590,6 +594,87 @@ export const CATALOG = {
       "A principal of another account may invoke a runtime only when the runtime's (or the endpoint's) resource-based policy allows it, besides its own identity policy. Without such a policy AgentCore answers AccessDeniedException '... is not authorized to perform: bedrock-agentcore:InvokeAgentRuntime ... because no resource-based policy allows ...' (aws/agentcore-cli issue 607).",
     fix: "{remedy}",
     docs: `${DEVGUIDE}/resource-based-policies.html`,
+    emittedBy: ["diagnose"],
+  },
+  RUNTIME_MMDSV2_NOT_ENABLED: {
+    severity: "error",
+    title: "The runtime does not require MMDSv2, so AgentCore refuses every invocation",
+    explanation:
+      'Since 2026-06-30 AgentCore refuses InvokeAgentRuntime, ExecuteCommand, the WebSocket stream and GetAgentCard for a runtime whose metadataConfiguration does not set requireMMDSV2, with ValidationException "This runtime is not MMDSv2-enabled and can no longer be invoked". Nothing reaches the container and nothing is logged. (Whether a runtime created after that date without the field counts as enabled is not documented.)',
+    fix: "Set requireMMDSV2 with the runtime's full configuration (UpdateAgentRuntime replaces it all): `aws bedrock-agentcore-control update-agent-runtime --agent-runtime-id {runtimeId} --agent-runtime-artifact <as now> --role-arn {roleArn} --network-configuration <as now> --metadata-configuration requireMMDSV2=true` (and every other field the runtime has: protocol, lifecycle, environment variables, authorizer, headers). If the agent reads the metadata service itself, use the MMDSv2 token flow (PUT for a token first).",
+    docs: TROUBLESHOOTING,
+    emittedBy: ["diagnose"],
+  },
+  SESSION_ID_TOO_SHORT: {
+    severity: "error",
+    title: "The runtime session id is shorter than the 33 characters AgentCore requires",
+    explanation:
+      'runtimeSessionId (header X-Amzn-Bedrock-AgentCore-Runtime-Session-Id) must be 33 to 256 characters. A shorter id is refused before any session starts: boto3 says so client-side ("Invalid length for parameter runtimeSessionId, value: N, valid min length: 33"); the service answers ValidationException for clients that do not check.',
+    fix: "Send a session id of 33 or more characters, e.g. `str(uuid.uuid4())` (36) or `crypto.randomUUID()`; keep it for the conversation so its turns reach the same session (it was {length} characters).",
+    docs: SESSIONS,
+    emittedBy: ["diagnose"],
+  },
+  MCP_SESSION_ENDED: {
+    severity: "warning",
+    title: "The MCP client keeps an Mcp-Session-Id whose session has ended",
+    explanation:
+      "AgentCore routes an MCP client by its Mcp-Session-Id to one microVM. When that session ends (idle timeout, maximum lifetime or StopRuntimeSession) the id is dead and every request carrying it gets 404 until the client initializes a new MCP session; clients that do not re-initialize on 404 fail forever.",
+    fix: "Make the client start over on 404: drop the Mcp-Session-Id and send initialize again (the MCP streamable HTTP transport requires it), or keep sessions alive within idleRuntimeSessionTimeout ({idleTimeout} s) for as long as the client holds the id.",
+    docs: MCP_CONTRACT,
+    emittedBy: ["diagnose"],
+  },
+  MCP_SESSION_ID_REJECTED: {
+    severity: "error",
+    title: "The MCP server rejects the Mcp-Session-Id the platform sends",
+    explanation:
+      'AgentCore forwards an Mcp-Session-Id with MCP requests, one it generated for a stateless server. A server that only accepts ids it issued itself (stateful mode, stateless_http=False) answers such requests with 400 or 404 ("session not found") and cannot be invoked.',
+    fix: "Run the server stateless (FastMCP: `stateless_http=True`; the TypeScript SDK: `sessionIdGenerator: undefined`) or accept an unknown Mcp-Session-Id as a new session. Observed: {observed}.",
+    docs: MCP_CONTRACT,
+    emittedBy: ["check"],
+  },
+  MCP_HEALTH_PROBE_REJECTED: {
+    severity: "error",
+    title: "The MCP server refuses the platform's health probe",
+    explanation:
+      "Without GET /ping an MCP runtime is probed over MCP itself: one user report shows a JSON-RPC ping to /mcp/ without Authorization. A server that answers 401 to unauthenticated requests, or 404 on the trailing slash, fails that probe and sessions end with the health-check error (-32010) after a few minutes (the exact probe is not documented).",
+    fix: "Answer the probe: serve GET /ping with 200, or let an unauthenticated JSON-RPC `ping` on /mcp and /mcp/ through (auth on tools, not on ping). Observed: {observed}.",
+    docs: MCP_CONTRACT,
+    emittedBy: ["check"],
+  },
+  HEADER_NOT_ALLOWLISTED: {
+    severity: "warning",
+    title: "The agent reads a request header AgentCore does not forward to it",
+    explanation:
+      "AgentCore passes a caller's header to the container only when the runtime's requestHeaderConfiguration allow-lists it and it is allowed at all (not restricted, not x-amz-*, not x-amzn-* except X-Amzn-Bedrock-AgentCore-Runtime-Custom-*, Authorization only with a JWT authorizer). Any other header is dropped at the platform, so the agent sees it missing. Python SDK versions before PR 483 also dropped allow-listed headers without the Custom- prefix from context.request_headers.",
+    fix: "Allow-list the header with the runtime's full configuration: `aws bedrock-agentcore-control update-agent-runtime --agent-runtime-id {runtimeId} ... --request-header-configuration requestHeaderAllowlist={headers}` ({headers} read in {where}; allow-listed now: {allowlist}), and use a bedrock-agentcore Python SDK that forwards non-Custom- headers.",
+    docs: HEADERS,
+    emittedBy: ["diagnose"],
+  },
+  ENDPOINT_PINNED_OLD_VERSION: {
+    severity: "warning",
+    title: "The endpoint invoked still serves an older version than the latest update",
+    explanation:
+      "Each UpdateAgentRuntime makes a new version. Only DEFAULT follows the latest; a named endpoint keeps the version it was created or last updated with, so a redeploy 'does nothing' for callers of that endpoint. Sessions already open also keep their version until they end.",
+    fix: "Point the endpoint at the new version: `aws bedrock-agentcore-control update-agent-runtime-endpoint --agent-runtime-id {runtimeId} --endpoint-name {endpoint} --agent-runtime-version {latest}` (it serves {live}); stop open sessions (StopRuntimeSession) that must pick it up.",
+    docs: VERSIONING,
+    emittedBy: ["diagnose"],
+  },
+  UPDATE_LOST_CONFIG: {
+    severity: "warning",
+    title: "The latest update dropped configuration the previous version had",
+    explanation:
+      "UpdateAgentRuntime replaces the whole configuration: whatever the request omits is gone from the new version (protocol, lifecycle, environment variables, authorizer, allowed headers, metadata settings, VPC mode). A deploy script that sends only the new image silently loses the rest.",
+    fix: "Update again with the full configuration, taking what version {previous} had: {lost}. Build the request from `aws bedrock-agentcore-control get-agent-runtime --agent-runtime-id {runtimeId} --agent-runtime-version {previous}`.",
+    docs: VERSIONING,
+    emittedBy: ["diagnose"],
+  },
+  CLIENT_READ_TIMEOUT: {
+    severity: "warning",
+    title: "The client gave up reading before the agent answered",
+    explanation:
+      '"Read timeout on endpoint URL: .../invocations" is the caller\'s SDK, not AgentCore: boto3 waits 60 s for a response by default, while an AgentCore request may run up to 15 minutes (streaming 60). The agent keeps working; the caller just stopped listening.',
+    fix: "Raise the client's read timeout above the agent's work (boto3: `Config(read_timeout=900, retries={\"max_attempts\": 0})`; JavaScript v3: `requestHandler: { requestTimeout: 900000 }`), or stream the answer (SSE) so bytes flow, or return at once and finish in the background (add_async_task).",
+    docs: TROUBLESHOOTING,
     emittedBy: ["diagnose"],
   },
 } as const satisfies Record<string, CatalogEntry>;

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { type AwsServiceUse, scanAwsServiceUsage } from "../../agent/aws-service-usage.js";
+import { scanHeaderReads } from "../../agent/header-usage.js";
 import { resolveLaunchPlan } from "../../agent/plan.js";
 import { findProjectConfig, type ProjectConfig, parseProjectConfigText } from "../../agent/project-config.js";
 import { runStaticChecks } from "../../static-checks/index.js";
@@ -18,6 +19,7 @@ import { collectNetwork } from "./network.js";
 import { collectReplay } from "./replay.js";
 import { collectResourcePolicies } from "./resource-policy.js";
 import type { RuntimeEvidence } from "./runtime.js";
+import { collectPreviousVersion } from "./versions.js";
 
 /** What the user asked that decides what the collectors read. */
 export interface CollectOptions {
@@ -101,6 +103,30 @@ export const COLLECTORS: readonly Collector[] = [
         value: options.reportedError!,
         source: { kind: "tool", detail: "the message passed with --error" },
       },
+    }),
+  },
+  {
+    name: "versions",
+    label: "the previous version",
+    when: (ctx) => Number(ctx.runtime.value.version) > 1,
+    collect: async ({ clients, runtime, gaps }) => ({
+      previousVersion: await collectPreviousVersion(
+        clients.control,
+        runtime.value.runtimeId,
+        runtime.value.version,
+        gaps,
+      ),
+    }),
+  },
+  {
+    name: "header-reads",
+    label: "the headers the source reads",
+    when: (ctx) => ctx.options.sourceDir !== undefined,
+    collect: async ({ options }) => ({
+      headerReads: (await scanHeaderReads(options.sourceDir!)).map((r) => ({
+        ...r,
+        file: relative(process.cwd(), join(options.sourceDir!, r.file)) || r.file,
+      })),
     }),
   },
   {

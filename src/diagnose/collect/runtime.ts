@@ -7,6 +7,7 @@ import {
 } from "@aws-sdk/client-bedrock-agentcore-control";
 import { UsageError } from "../../util/errors.js";
 import { apiSource, type Sourced } from "../evidence.js";
+import { type VersionConfig, versionConfig } from "./versions.js";
 
 export interface RuntimeEvidence {
   runtimeId: string;
@@ -32,6 +33,8 @@ export interface RuntimeEvidence {
   createdAt?: Date;
   lastUpdatedAt?: Date;
   versions: { version: string; status: string; lastUpdatedAt?: Date }[];
+  /** The latest version's configuration as an update keeps or loses it (metadata, headers, authorizer, lifecycle). */
+  configuration?: VersionConfig;
   endpoint: {
     name: string;
     status: string;
@@ -162,6 +165,7 @@ export async function collectRuntime(
       ...(runtime.createdAt ? { createdAt: runtime.createdAt } : {}),
       ...(runtime.lastUpdatedAt ? { lastUpdatedAt: runtime.lastUpdatedAt } : {}),
       versions,
+      configuration: versionConfig(runtime),
       endpoint: {
         name: endpoint.name ?? qualifier,
         status: endpoint.status!,

@@ -14,6 +14,12 @@ import { replayObservations } from "./replay.js";
 import { runtimeLogs } from "./runtime-logs.js";
 import { runtimeNotReady } from "./runtime-not-ready.js";
 import { serviceLinkedRole } from "./service-linked-role.js";
+import {
+  endpointPinned,
+  headerNotAllowlisted,
+  mmdsNotEnabled,
+  updateLostConfig,
+} from "./sessions-versions.js";
 
 /** Every rule, one module each; a new rule is one file and one entry here. */
 export const RULES: readonly Rule[] = [
@@ -37,6 +43,10 @@ export const RULES: readonly Rule[] = [
   startupBlockedOnNetwork,
   telemetryExport,
   replayObservations,
+  mmdsNotEnabled,
+  endpointPinned,
+  updateLostConfig,
+  headerNotAllowlisted,
 ];
 
 /** Every rule over the evidence (`derived` defaults to deriving it here, for tests of the rules alone). */

@@ -6,6 +6,7 @@ import type {
 } from "@aws-sdk/client-bedrock-agentcore";
 import { REQUEST_ID_HEADER, SESSION_HEADER } from "../../agent/probe.js";
 import type { Protocol } from "../../agent/types.js";
+import { forwardedHeaders } from "../../facts/agentcore-headers.js";
 import type { Adapter } from "../adapter.js";
 import type { AgentRuntimes, RuntimeView } from "../bedrock-agentcore-control/model.js";
 import {
@@ -13,7 +14,6 @@ import {
   crossAccountRefusal,
   type ResourcePolicies,
 } from "../bedrock-agentcore-control/resource-policies.js";
-import { forwardedHeaders } from "../bedrock-agentcore-control/runtime-rules.js";
 import type { RequestContext } from "../context.js";
 import { AwsError } from "../protocol/errors.js";
 import { InboundAuth } from "./inbound-auth.js";

@@ -1,0 +1,61 @@
+import { readFile } from "node:fs/promises";
+import { relative } from "node:path";
+import { listSources } from "./plan.js";
+
+/**
+ * The request headers an agent's source reads by name: `request_headers.get("X-Api-Key")`,
+ * `context.request_headers["X-Tenant"]`, `request.headers.get('x-api-key')`,
+ * `req.headers["x-api-key"]`, `headers?.["x-api-key"]`. What the platform
+ * always sends (the session and request ids, content negotiation, MCP and
+ * trace headers) is left out: it is never a question of the allow-list.
+ */
+export interface HeaderRead {
+  /** As written in the source. */
+  name: string;
+  file: string;
+  line: number;
+}
+
+const SOURCE_EXTENSIONS = [".py", ".js", ".cjs", ".mjs", ".ts", ".cts", ".mts"];
+const MAX_FILES = 400;
+const READ =
+  /headers\??\.?(?:get\(\s*|\[\s*)(["'])([A-Za-z][A-Za-z0-9_-]{0,255})\1|getHeader\(\s*(["'])([A-Za-z][A-Za-z0-9_-]{0,255})\3/g;
+
+/** Sent by the platform on every invocation, or part of HTTP itself. */
+const PLATFORM_HEADERS = new Set([
+  "x-amzn-bedrock-agentcore-runtime-session-id",
+  "x-amzn-bedrock-agentcore-runtime-request-id",
+  "x-amzn-bedrock-agentcore-runtime-user-id",
+  "workloadaccesstoken",
+  "oauth2callbackurl",
+  "mcp-session-id",
+  "mcp-protocol-version",
+  "x-amzn-trace-id",
+  "traceparent",
+  "tracestate",
+  "baggage",
+  "content-type",
+  "content-length",
+  "accept",
+  "host",
+  "user-agent",
+]);
+
+export async function scanHeaderReads(dir: string): Promise<HeaderRead[]> {
+  const files = (await listSources(dir, SOURCE_EXTENSIONS, 6))
+    .filter((f) => !f.endsWith(".d.ts") && !/[/\\](node_modules|\.venv|site-packages)[/\\]/.test(f))
+    .slice(0, MAX_FILES);
+  const reads: HeaderRead[] = [];
+  for (const file of files) {
+    const text = await readFile(file, "utf8").catch(() => "");
+    for (const [i, line] of text.split("\n").entries()) {
+      if (/^\s*(#|\/\/)/.test(line)) continue;
+      for (const match of line.matchAll(READ)) {
+        const name = match[2] ?? match[4]!;
+        if (PLATFORM_HEADERS.has(name.toLowerCase())) continue;
+        reads.push({ name, file: relative(dir, file) || file, line: i + 1 });
+      }
+    }
+  }
+  return reads;
+}
