@@ -64,6 +64,46 @@ export const ERROR_SHAPES: readonly ErrorShape[] = [
     source: "aws/agentcore-cli issue 607 (facts file, After start-up)",
   },
   {
+    id: "mmdsv2-not-enabled",
+    meaning:
+      "AgentCore refused the invocation before any session: the runtime does not require MMDSv2, which AgentCore enforces since 2026-06-30.",
+    patterns: [/not MMDSv2-enabled/i, /requireMMDSV2/i],
+    causes: ["RUNTIME_MMDSV2_NOT_ENABLED"],
+    source: "devguide runtime-troubleshooting; BerriAI/litellm PR 33280 (facts file, After start-up)",
+  },
+  {
+    id: "session-id-too-short",
+    meaning: "The runtime session id was refused for its length: AgentCore takes 33 to 256 characters.",
+    patterns: [
+      /Invalid length for parameter runtimeSessionId/i,
+      /'runtimeSessionId' failed to satisfy constraint: Member must have length greater than or equal to 33/i,
+    ],
+    causes: ["SESSION_ID_TOO_SHORT"],
+    source:
+      "boto3's client-side check quoted in sample repositories' fixes (facts file, After start-up); the service model's SessionType (min 33)",
+  },
+  {
+    id: "client-read-timeout",
+    meaning:
+      "The caller's SDK stopped waiting for the answer (its read timeout), while the agent was still working.",
+    patterns: [/Read timeout on endpoint URL/i, /ReadTimeoutError/i],
+    causes: ["CLIENT_READ_TIMEOUT"],
+    source: "bedrock-agentcore-starter-toolkit issue 286 (facts file, After start-up)",
+  },
+  {
+    id: "mcp-session-not-found",
+    meaning:
+      "An MCP request was refused for its Mcp-Session-Id: the session it names has ended (404 until the client initializes again), or the server does not know the id the platform sent.",
+    patterns: [
+      /Mcp-Session-Id[^\n]{0,120}\b(ended|not found|expired|unknown|invalid)\b/i,
+      /\b(mcp )?session not found\b/i,
+      /\bmcp\b[^\n]{0,80}\b404\b|\b404\b[^\n]{0,80}\bmcp\b/i,
+    ],
+    causes: ["MCP_SESSION_ENDED", "MCP_SESSION_ID_REJECTED"],
+    source:
+      "anthropics/claude-ai-mcp issue 450; quarkiverse/quarkus-mcp-servers issue 83 'Mcp session not found' (facts file, After start-up)",
+  },
+  {
     id: "health-check-failed",
     meaning:
       "The session's container never answered AgentCore's health check (RuntimeClientError, HTTP 424).",

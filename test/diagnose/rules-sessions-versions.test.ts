@@ -3,11 +3,15 @@ import type { DiagnoseEvidence } from "../../src/diagnose/analysis-input.js";
 import type { RuntimeEvidence } from "../../src/diagnose/collect/runtime.js";
 import type { VersionConfig } from "../../src/diagnose/collect/versions.js";
 import { derive } from "../../src/diagnose/derive.js";
+import { diagnoseError } from "../../src/diagnose/error-messages.js";
 import {
+  clientReadTimeout,
   endpointPinned,
   headerNotAllowlisted,
   lostConfiguration,
+  mcpSessionEnded,
   mmdsNotEnabled,
+  sessionIdTooShort,
   updateLostConfig,
 } from "../../src/diagnose/rules/sessions-versions.js";
 
@@ -145,5 +149,54 @@ describe("the sessions and versions rules", () => {
       { headerReads: [{ name: "X-Amzn-Tenant", file: "app.py", line: 3 }] },
     );
     expect(headerNotAllowlisted(refused, derive(refused))[0]!.evidence[0]!.fact).toContain("x-amzn-");
+  });
+
+  const pasted = (text: string) => ({
+    reportedError: {
+      value: text,
+      source: { kind: "tool" as const, detail: "the message passed with --error" },
+    },
+  });
+
+  it("reads the messages users paste: short session id, read timeout, a dead MCP session, MMDSv2", () => {
+    const short = evidence(
+      {},
+      pasted("Invalid length for parameter runtimeSessionId, value: 20, valid min length: 33"),
+    );
+    const [finding] = sessionIdTooShort(short, derive(short));
+    expect(finding?.id).toBe("SESSION_ID_TOO_SHORT");
+    expect(finding?.fix).toContain("it was 20 characters");
+    const timeout = evidence(
+      {},
+      pasted(
+        'Read timeout on endpoint URL: "https://bedrock-agentcore.us-east-1.amazonaws.com/runtimes/arn%3Aaws/invocations?qualifier=DEFAULT"',
+      ),
+    );
+    expect(ids(clientReadTimeout, timeout)).toEqual(["CLIENT_READ_TIMEOUT"]);
+    const mcp = pasted("Error POSTing to endpoint (HTTP 404): Session not found");
+    expect(ids(mcpSessionEnded, evidence({ protocol: "MCP" }, mcp))).toEqual(["MCP_SESSION_ENDED"]);
+    expect(ids(mcpSessionEnded, evidence({ protocol: "HTTP" }, mcp))).toEqual([]);
+    const mmds = evidence(
+      {},
+      pasted(
+        "An error occurred (ValidationException) when calling the InvokeAgentRuntime operation: This runtime is not MMDSv2-enabled and can no longer be invoked.",
+      ),
+    );
+    expect(ids(mmdsNotEnabled, mmds)).toEqual(["RUNTIME_MMDSV2_NOT_ENABLED"]);
+    expect(ids(sessionIdTooShort, mmds)).toEqual([]);
+  });
+
+  it("diagnose --error alone names each message's cause", () => {
+    const first = (text: string) => diagnoseError(text).causes[0]?.cause;
+    expect(first("This runtime is not MMDSv2-enabled and can no longer be invoked.")).toBe(
+      "RUNTIME_MMDSV2_NOT_ENABLED",
+    );
+    expect(first("Invalid length for parameter runtimeSessionId, value: 20, valid min length: 33")).toBe(
+      "SESSION_ID_TOO_SHORT",
+    );
+    expect(first("Read timeout on endpoint URL: https://x/invocations?qualifier=DEFAULT")).toBe(
+      "CLIENT_READ_TIMEOUT",
+    );
+    expect(first("Mcp session not found")).toBe("MCP_SESSION_ENDED");
   });
 });

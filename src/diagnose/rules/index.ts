@@ -15,9 +15,12 @@ import { runtimeLogs } from "./runtime-logs.js";
 import { runtimeNotReady } from "./runtime-not-ready.js";
 import { serviceLinkedRole } from "./service-linked-role.js";
 import {
+  clientReadTimeout,
   endpointPinned,
   headerNotAllowlisted,
+  mcpSessionEnded,
   mmdsNotEnabled,
+  sessionIdTooShort,
   updateLostConfig,
 } from "./sessions-versions.js";
 
@@ -47,6 +50,9 @@ export const RULES: readonly Rule[] = [
   endpointPinned,
   updateLostConfig,
   headerNotAllowlisted,
+  sessionIdTooShort,
+  clientReadTimeout,
+  mcpSessionEnded,
 ];
 
 /** Every rule over the evidence (`derived` defaults to deriving it here, for tests of the rules alone). */

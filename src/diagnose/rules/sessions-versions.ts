@@ -1,7 +1,8 @@
 import { headerRefusal } from "../../facts/agentcore-headers.js";
 import { type Evidence, makeFinding } from "../../findings/index.js";
-import type { Rule } from "../analysis-input.js";
+import type { DiagnoseEvidence, Rule } from "../analysis-input.js";
 import type { VersionConfig } from "../collect/versions.js";
+import { matchErrorShapes } from "../error-messages.js";
 
 /** AgentCore's MMDSv2 enforcement date (devguide runtime-troubleshooting). */
 export const MMDSV2_CUTOVER = new Date("2026-06-30T00:00:00Z");
@@ -15,7 +16,8 @@ export const MMDSV2_REFUSAL = /not MMDSv2-enabled/i;
  * invocation refused with AgentCore's message. An absent field on a runtime
  * created since is not documented either way and does not fire alone.
  */
-export const mmdsNotEnabled: Rule = ({ runtime, invoke }) => {
+export const mmdsNotEnabled: Rule = (e) => {
+  const { runtime, invoke } = e;
   const r = runtime.value;
   const config = r.configuration;
   if (config?.requireMMDSV2 === true) return [];
@@ -25,6 +27,8 @@ export const mmdsNotEnabled: Rule = ({ runtime, invoke }) => {
       fact: `InvokeAgentRuntime was refused: ${invoke.value.errorCode}: ${invoke.value.errorMessage}`,
       source: invoke.source,
     });
+  const pasted = reported(e, "mmdsv2-not-enabled");
+  if (pasted) evidence.push(pasted);
   const created = r.createdAt;
   if (config?.requireMMDSV2 === false)
     evidence.push({
@@ -39,6 +43,52 @@ export const mmdsNotEnabled: Rule = ({ runtime, invoke }) => {
   if (evidence.length === 0) return [];
   return [
     makeFinding("RUNTIME_MMDSV2_NOT_ENABLED", evidence, { runtimeId: r.runtimeId, roleArn: r.roleArn }),
+  ];
+};
+
+/** The message pasted with --error, as evidence, when it has this shape (error-messages.ts). */
+function reported(e: DiagnoseEvidence, shape: string): Evidence | undefined {
+  const text = e.reportedError?.value;
+  if (!text || !matchErrorShapes(text).some((s) => s.id === shape)) return undefined;
+  return { fact: `the error the caller saw (--error): ${text}`, source: e.reportedError!.source };
+}
+
+/** A session id under 33 characters, as the caller's error says: refused before any session. */
+export const sessionIdTooShort: Rule = (e) => {
+  const pasted = reported(e, "session-id-too-short");
+  if (!pasted) return [];
+  const text = e.reportedError!.value;
+  const length =
+    /value: (\d+), valid min length/i.exec(text)?.[1] ??
+    (/Value '([^']*)' at 'runtimeSessionId'/i.exec(text)?.[1]?.length.toString() || undefined);
+  return [makeFinding("SESSION_ID_TOO_SHORT", [pasted], length ? { length } : {})];
+};
+
+/** The caller's read timeout ran out (boto3: 60 s by default) before the agent answered. */
+export const clientReadTimeout: Rule = (e) => {
+  const pasted = reported(e, "client-read-timeout");
+  if (!pasted) return [];
+  return [makeFinding("CLIENT_READ_TIMEOUT", [pasted])];
+};
+
+/** An MCP client refused for an Mcp-Session-Id: on an MCP runtime, a session id kept past its session's end. */
+export const mcpSessionEnded: Rule = (e) => {
+  const pasted = reported(e, "mcp-session-not-found");
+  const r = e.runtime.value;
+  if (!pasted || r.protocol !== "MCP") return [];
+  const idle = r.idleTimeoutSeconds ?? 900;
+  return [
+    makeFinding(
+      "MCP_SESSION_ENDED",
+      [
+        pasted,
+        {
+          fact: `the runtime serves MCP; its sessions end after ${idle} s without work (idleRuntimeSessionTimeout) or ${r.maxLifetimeSeconds ?? 28_800} s in all (maxLifetime), and the Mcp-Session-Id of an ended session is dead`,
+          source: e.runtime.source,
+        },
+      ],
+      { idleTimeout: idle },
+    ),
   ];
 };
 
