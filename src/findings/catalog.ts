@@ -525,7 +525,7 @@ export const CATALOG = {
     title: "This machine cannot run the image as AgentCore would",
     explanation:
       "Running an image needs root on Linux, an OCI runtime (runc), umoci to unpack its layers, network namespaces, and for a linux/arm64 image on another architecture qemu-user's binfmt rule. Without them the image was read but not run: its contract was not probed. This is this machine's limit, not the image's.",
-    fix: "{remedy}",
+    fix: "Give this machine what running the image needs: {remedy}",
     docs: CONTRACT,
     emittedBy: ["check", "diagnose"],
   },
@@ -562,7 +562,7 @@ export const CATALOG = {
     titleWith: "The runtime takes {expected}; the caller sent {sent}",
     explanation:
       "A runtime with an inbound JWT authorizer (authorizerConfiguration.customJWTAuthorizer) takes only `Authorization: Bearer <token>` on a plain HTTPS POST; a runtime without one takes only SigV4. AgentCore refuses the other with AccessDeniedException 'Authorization method mismatch ... (OAuth or SigV4)' before any session starts. The usual causes: an AWS SDK or CLI call (SigV4) to a JWT runtime, or a client or proxy that dropped the bearer token and signed instead.",
-    fix: "{remedy}",
+    fix: "Authenticate the way the runtime takes: {remedy}",
     docs: `${DEVGUIDE}/runtime-oauth.html`,
     emittedBy: ["diagnose"],
   },
@@ -571,7 +571,7 @@ export const CATALOG = {
     title: "The request carried neither a SigV4 signature nor a bearer token",
     explanation:
       "AgentCore answers a request with no credentials at all with 401 'Missing Authentication Token' (reported second-hand; MCP clients see it as JSON-RPC error -32001). A client that was meant to send a bearer token sent none, or an HTTP client called the data plane without signing.",
-    fix: "{remedy}",
+    fix: "Send the credentials the runtime takes: {remedy}",
     docs: `${DEVGUIDE}/runtime-oauth.html`,
     emittedBy: ["diagnose"],
   },
@@ -581,7 +581,7 @@ export const CATALOG = {
     titleWith: "The runtime's JWT authorizer refused the token: {check}",
     explanation:
       "The JWT authorizer validates each token against the discovery URL's issuer and keys, its expiry, and the runtime's allowedAudience (aud), allowedClients (client_id), allowedScopes (scope) and customClaims. A token from another user pool or tenant, an ID token where an access token is wanted (Cognito access tokens carry client_id, not aud), or a token without the configured scope is refused with 403.",
-    fix: "{remedy}",
+    fix: "Send a token the runtime's authorizer accepts: {remedy}",
     docs: `${DEVGUIDE}/inbound-jwt-authorizer.html`,
     emittedBy: ["diagnose"],
   },
@@ -592,7 +592,7 @@ export const CATALOG = {
       "Account {callerAccount} is refused {action}: no resource-based policy on the runtime allows it",
     explanation:
       "A principal of another account may invoke a runtime only when the runtime's (or the endpoint's) resource-based policy allows it, besides its own identity policy. Without such a policy AgentCore answers AccessDeniedException '... is not authorized to perform: bedrock-agentcore:InvokeAgentRuntime ... because no resource-based policy allows ...' (aws/agentcore-cli issue 607).",
-    fix: "{remedy}",
+    fix: "Allow the calling account in the runtime's resource-based policy: {remedy}",
     docs: `${DEVGUIDE}/resource-based-policies.html`,
     emittedBy: ["diagnose"],
   },

@@ -94,6 +94,23 @@ describe("the README's commands", () => {
     }
   });
 
+  it.skipIf(skipNetns !== undefined)("the seed incident as one self-contained HTML page", async () => {
+    const [line] = shown((l) => l.includes("--format html --out incident.html"));
+    const dir = mkdtempSync(join(tmpdir(), "acd-readme-"));
+    try {
+      const out = join(dir, "incident.html");
+      const result = await run(line!.replace("incident.html", out));
+      expect(result.code, result.stderr).toBe(1);
+      const page = readFileSync(out, "utf8");
+      expect(page).toMatch(/^<!doctype html>/);
+      expect(page).toMatch(/data-root-cause="VPC_ENDPOINT_MISSING"/);
+      expect(page).toMatch(/data-service="sts" data-status="blocked"/);
+      expect(page).not.toMatch(/<script/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("check finds the Python SDK's loopback default in the example", async () => {
     const [line] = shown((l) => l.includes("-- check examples/python-sdk-default-host"));
     const result = await run(line!);
