@@ -461,6 +461,11 @@ describe.skipIf(awsCliSkip)(`S3 through the AWS CLI${awsCliSkip ? ` (skipped: ${
       ) as { ETag: string };
       expect(copyHead.ETag).toMatch(/-2"$/);
       expect((await awsCli(emulator.url, "s3", "rm", "s3://cli-bucket/copy/big.zip")).status).toBe(0);
+      // A presigned URL (query-string auth) is read without an Authorization header.
+      const url = (await awsCli(emulator.url, "s3", "presign", "s3://cli-bucket/code/big.zip")).stdout.trim();
+      const presigned = await fetch(url);
+      expect(presigned.status).toBe(200);
+      expect(Buffer.from(await presigned.arrayBuffer()).equals(data)).toBe(true);
       const ls = await awsCli(emulator.url, "s3", "ls", "s3://cli-bucket/code/");
       expect(ls.stdout).toMatch(/\d+ big\.zip/);
       expect((await awsCli(emulator.url, "s3", "rm", "s3://cli-bucket/code/big.zip")).status).toBe(0);
