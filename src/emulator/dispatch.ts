@@ -1,3 +1,5 @@
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
 import type { Adapter } from "./adapter.js";
 import { apiCallRecord } from "./cloudtrail/api-call.js";
 import type { Trail } from "./cloudtrail/model.js";
@@ -23,6 +25,11 @@ export interface ServiceBinding {
   dataEvents?: ReadonlySet<string>;
   /** Plain HTTP the service serves under a path prefix besides its API (ECR's registry, `/v2/`). */
   pathRoutes?: readonly PathRoute[];
+  /** An HTTP upgrade the service takes (the data plane's WebSocket stream, `/runtimes/{arn}/ws`). */
+  upgrade?: {
+    matches: (path: string) => boolean;
+    handle: (request: IncomingMessage, socket: Duplex, head: Buffer, ctx: RequestContext) => Promise<void>;
+  };
   /** What `POST /_emulator/reset/<signingName>` clears: the store kinds (by prefix) this service keeps, and its work around the clearing. */
   state?: ServiceState;
 }

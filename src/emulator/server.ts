@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Readable } from "node:stream";
+import { type Duplex, Readable } from "node:stream";
 import type { Trail, UserIdentity } from "./cloudtrail/model.js";
 import type { Environment, InboundCredentials, RequestContext } from "./context.js";
 import { Dispatch, type ServiceBinding } from "./dispatch.js";
@@ -240,13 +240,43 @@ export function createEmulatorServer(options: ServerOptions): Server {
     }
   }
 
-  return createServer((request, response) => {
+  const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
       log(`unhandled: ${(error as Error).stack ?? String(error)}`);
       if (!response.headersSent) response.writeHead(500);
       response.end();
     });
   });
+  // WebSocket upgrades go to the service that takes the path, with the caller read as for any call
+  // (SigV4 from the Authorization header or a presigned URL's X-Amz-Credential, a bearer token, or nothing).
+  server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(request.url ?? "/", "http://emulator");
+    const service = options.services.find((s) => s.upgrade?.matches(url.pathname));
+    if (!service?.upgrade) {
+      socket.end("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+      return;
+    }
+    const authorization =
+      typeof request.headers.authorization === "string" ? request.headers.authorization : undefined;
+    const credential = url.searchParams.get("X-Amz-Credential");
+    const scope = credentialScope(authorization ?? (credential ? `Credential=${credential}` : undefined));
+    const accessKeyId = scope?.accessKeyId ?? "anonymous";
+    const ctx: RequestContext = {
+      account: options.account,
+      region: scope?.region ?? options.defaultRegion,
+      requestId: options.env.uuid(),
+      accessKeyId,
+      caller: (options.identify ?? callerIdentity)(accessKeyId, options.account),
+      now: options.env.clock(),
+      inbound: inboundCredentials(authorization, url.searchParams),
+      ...(request.headers.host ? { host: request.headers.host } : {}),
+    };
+    service.upgrade.handle(request, socket, head, ctx).catch((error: unknown) => {
+      log(`upgrade: ${(error as Error).stack ?? String(error)}`);
+      socket.destroy();
+    });
+  });
+  return server;
 }
 
 export function listen(server: Server, host: string, port: number): Promise<AddressInfo> {

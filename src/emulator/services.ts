@@ -1,5 +1,7 @@
-import { type DataPlaneOptions, dataPlaneAdapter } from "./bedrock-agentcore/adapter.js";
+import { admission, type DataPlaneOptions, dataPlaneAdapter } from "./bedrock-agentcore/adapter.js";
+import { InboundAuth } from "./bedrock-agentcore/inbound-auth.js";
 import type { SessionManager } from "./bedrock-agentcore/sessions.js";
+import { isRuntimeWebSocket, runtimeWebSocket } from "./bedrock-agentcore/websocket.js";
 import { controlPlaneAdapter } from "./bedrock-agentcore-control/adapter.js";
 import type { AgentRuntimes } from "./bedrock-agentcore-control/model.js";
 import { ResourcePolicies, resourcePolicyAdapter } from "./bedrock-agentcore-control/resource-policies.js";
@@ -64,6 +66,7 @@ export interface ServiceDeps {
 export function buildServices(deps: ServiceDeps): ServiceBinding[] {
   const { trail, runtimes, sessions } = deps;
   const policies = new ResourcePolicies(deps.store, runtimes);
+  const inboundAuth = new InboundAuth();
   return [
     {
       signingName: "bedrock-agentcore",
@@ -78,7 +81,11 @@ export function buildServices(deps: ServiceDeps): ServiceBinding[] {
     {
       signingName: "bedrock-agentcore",
       codec: new RestJsonCodec(loadServiceModel("bedrock-agentcore")),
-      adapter: dataPlaneAdapter(runtimes, sessions, policies, undefined, deps.dataPlane),
+      adapter: dataPlaneAdapter(runtimes, sessions, policies, inboundAuth, deps.dataPlane),
+      upgrade: {
+        matches: isRuntimeWebSocket,
+        handle: runtimeWebSocket(sessions, admission(runtimes, inboundAuth, policies), deps.log),
+      },
       transactional: false,
       state: {
         kinds: ["emulator.container-output"],

@@ -33,7 +33,7 @@ function deadMcpSession(mcpSessionId: string, ended: { runtimeSessionId: string;
   );
 }
 
-function specFor(
+export function specFor(
   view: RuntimeView,
   ctx: RequestContext,
   qualifier: string | undefined,
@@ -86,21 +86,25 @@ function specFor(
   };
 }
 
-/** The data plane: invocations go to a session's instance, started on first use. */
-export function dataPlaneAdapter(
+/** Admits a data-plane call (the operations here, the WebSocket stream): resolves its target, then lets its caller in or refuses it. */
+export type Admission = (
+  ctx: RequestContext,
+  operation: string,
+  arn: string,
+  qualifier: string | undefined,
+) => Promise<RuntimeView>;
+
+export function admission(
   runtimes: AgentRuntimes,
-  sessions: SessionManager,
+  inboundAuth: InboundAuth,
   policies?: ResourcePolicies,
-  inboundAuth: InboundAuth = new InboundAuth(),
-  options: DataPlaneOptions = {},
-): Adapter {
-  const cutover = new Date(options.mmdsv2Cutover ?? DEFAULT_MMDSV2_CUTOVER);
+): Admission {
   /**
    * The version the call reaches, once its caller is let in as AgentCore lets callers in:
    * inbound auth (SigV4 or the runtime's JWT authorizer), then, for a SigV4 caller from
    * another account, the resource-based policies of the runtime and the endpoint named.
    */
-  async function admitted(
+  return async function admitted(
     ctx: RequestContext,
     operation: string,
     arn: string,
@@ -118,7 +122,19 @@ export function dataPlaneAdapter(
         throw crossAccountRefusal(ctx.caller, action, view.agentRuntimeArn, decision);
     }
     return view;
-  }
+  };
+}
+
+/** The data plane: invocations go to a session's instance, started on first use. */
+export function dataPlaneAdapter(
+  runtimes: AgentRuntimes,
+  sessions: SessionManager,
+  policies?: ResourcePolicies,
+  inboundAuth: InboundAuth = new InboundAuth(),
+  options: DataPlaneOptions = {},
+): Adapter {
+  const cutover = new Date(options.mmdsv2Cutover ?? DEFAULT_MMDSV2_CUTOVER);
+  const admitted = admission(runtimes, inboundAuth, policies);
   /** AgentCore refuses a runtime without MMDSv2 (after the cutover) before any session starts. */
   function requireMmds(view: RuntimeView, ctx: RequestContext): void {
     const refusal = mmdsRefusal(view, ctx.now, cutover);

@@ -524,6 +524,29 @@ export class SessionManager {
   }
 
   /**
+   * The session's instance (started first if needed) for a connection that is
+   * not one request: a WebSocket stream. The stream counts as work until `done`.
+   */
+  async connect(spec: SessionSpec): Promise<{ address: string; port: number; done: () => void }> {
+    if (this.stopping.has(key(spec)))
+      throw new AwsError("RetryableConflictException", SESSION_IN_PROGRESS_MESSAGE);
+    const session = await this.session(spec);
+    session.inFlight++;
+    session.lastActivityAt = Date.now();
+    let finished = false;
+    return {
+      address: session.address,
+      port: PROTOCOL_PORTS[spec.protocol],
+      done: () => {
+        if (finished) return;
+        finished = true;
+        session.inFlight--;
+        session.lastActivityAt = Date.now();
+      },
+    };
+  }
+
+  /**
    * Forwards one invocation to the session's instance, starting it first if needed, and streams the answer back.
    * `target`: another request than the protocol's invocation (GetAgentCard's `GET /.well-known/agent-card.json`).
    */
