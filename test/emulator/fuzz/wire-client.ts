@@ -326,8 +326,12 @@ export function serialize(model: ServiceModel, name: string, input: Record<strin
     if (ref.location === "querystring") {
       if (Array.isArray(value)) for (const v of value) query.append(key, text(v));
       else query.append(key, text(value));
-    } else if (ref.location === "header") headers[key.toLowerCase()] = text(value);
-    else if (ref.location === "headers") continue;
+    } else if (ref.location === "header") {
+      // Content-Length frames the message: a client computes it from the body it sends, never from input
+      // (a made-up one splits the connection's bytes into another request, which no API answers).
+      if (key.toLowerCase() === "content-length") continue;
+      headers[key.toLowerCase()] = text(value);
+    } else if (ref.location === "headers") continue;
     else if (inputShape?.type === "structure" && inputShape.payload === memberName) {
       const shape = model.shapes[ref.shape]!;
       const namespace = (ref as { xmlNamespace?: { uri?: string } }).xmlNamespace?.uri;
