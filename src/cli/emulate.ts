@@ -19,7 +19,7 @@ interface EmulateFlags {
 
 /** What the emulator serves today, said plainly at start-up so nobody mistakes a gap for a bug. */
 const COVERAGE = [
-  "serving: bedrock-agentcore-control (runtimes, versions, endpoints, tags, resource policies), bedrock-agentcore (InvokeAgentRuntime, StopRuntimeSession, GetAgentCard, the /ws stream; SigV4 or a runtime's JWT authorizer),",
+  "serving: bedrock-agentcore-control (runtimes, versions, endpoints, tags, resource policies), bedrock-agentcore (InvokeAgentRuntime, StopRuntimeSession, InvokeAgentRuntimeCommand, GetAgentCard, the /ws stream; SigV4 or a runtime's JWT authorizer),",
   "         EC2 (VPCs, subnets, security groups, routes, NAT and internet gateways, VPC endpoints, network interfaces),",
   "         IAM (roles, policies, service-linked roles, SimulatePrincipalPolicy), CloudTrail (LookupEvents),",
   "         STS (GetCallerIdentity, AssumeRole, AssumeRoleWithWebIdentity, GetSessionToken),",

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type {
   GetAgentCardCommandInput,
+  InvokeAgentRuntimeCommandCommandInput,
   InvokeAgentRuntimeCommandInput,
   StopRuntimeSessionCommandInput,
 } from "@aws-sdk/client-bedrock-agentcore";
@@ -16,6 +17,7 @@ import {
 } from "../bedrock-agentcore-control/resource-policies.js";
 import type { RequestContext } from "../context.js";
 import { AwsError } from "../protocol/errors.js";
+import { commandStream, EVENT_STREAM_CONTENT_TYPE } from "./command-stream.js";
 import { InboundAuth } from "./inbound-auth.js";
 import { DEFAULT_MMDSV2_CUTOVER, mmdsRefusal } from "./mmds.js";
 import type { SessionManager, SessionSpec } from "./sessions.js";
@@ -195,6 +197,36 @@ export function dataPlaneAdapter(
         throw new AwsError("ResourceNotFoundException", `Session ${input.runtimeSessionId} is not running.`);
       return { runtimeSessionId: input.runtimeSessionId, statusCode: 200 };
     },
+    // A command in the session's instance, its output streamed as it comes (an AWS event stream).
+    InvokeAgentRuntimeCommand: async (input: InvokeAgentRuntimeCommandCommandInput, ctx: RequestContext) => {
+      const view = await admitted(ctx, "InvokeAgentRuntimeCommand", input.agentRuntimeArn!, input.qualifier);
+      requireMmds(view, ctx);
+      const sessionId = input.runtimeSessionId ?? randomUUID();
+      const spec = specFor(view, ctx, input.qualifier, sessionId);
+      const { command, timeout } = input.body!;
+      // The session starts (or its failure is the call's error) before the 200 and its stream.
+      const held = await sessions.connect(spec);
+      const out = commandStream();
+      out.push({ contentStart: {} });
+      sessions
+        .runCommand(spec, command!, timeout ?? DEFAULT_COMMAND_TIMEOUT_SECONDS, (line) =>
+          out.push({ contentDelta: { [line.stream]: `${line.text}\n` } }),
+        )
+        .then(({ exitCode, timedOut }) =>
+          out.push({ contentStop: { exitCode, status: timedOut ? "TIMED_OUT" : "COMPLETED" } }),
+        )
+        .catch((error: Error) => out.push({ contentDelta: { stderr: `${error.message}\n` } }))
+        .finally(() => {
+          out.end();
+          held.done();
+        });
+      return {
+        runtimeSessionId: sessionId,
+        contentType: EVENT_STREAM_CONTENT_TYPE,
+        statusCode: 200,
+        stream: out.stream,
+      };
+    },
     // A2A runtimes: the agent's own card, fetched from its session's instance (started if needed).
     GetAgentCard: async (input: GetAgentCardCommandInput, ctx: RequestContext) => {
       const view = await admitted(ctx, "GetAgentCard", input.agentRuntimeArn!, input.qualifier);
@@ -231,6 +263,9 @@ export function dataPlaneAdapter(
     },
   };
 }
+
+/** How long a command may run when the call names no timeout (the model gives no default; ours). */
+const DEFAULT_COMMAND_TIMEOUT_SECONDS = 300;
 
 /** Where an A2A server serves its Agent Card (devguide runtime-service-contract, A2A). */
 const A2A_AGENT_CARD_PATH = "/.well-known/agent-card.json";

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Agent, type IncomingMessage, request } from "node:http";
 import type { Readable } from "node:stream";
-import type { OutputLine } from "../../agent/launcher.js";
+import { launchAgent, type OutputLine } from "../../agent/launcher.js";
 import { resolveLaunchPlan } from "../../agent/plan.js";
 import { getPing, type HealthReading, readPing, waitForHealth } from "../../agent/probe.js";
 import { PROTOCOL_INVOKE_PATHS, PROTOCOL_PORTS, type Protocol } from "../../agent/types.js";
@@ -89,6 +89,9 @@ interface Session extends ActivityClock {
   connections: Agent;
   /** A code runtime's unpacked zip, removed with the session. */
   code?: PreparedCode;
+  /** What the instance runs and the environment the platform gave it: InvokeAgentRuntimeCommand runs beside it so. */
+  artifact: Artifact;
+  instanceEnv: Record<string, string>;
 }
 
 /** An MCP session id whose runtime session ended: AgentCore answers 404 to it until the client initializes again. */
@@ -356,16 +359,17 @@ export class SessionManager {
         );
       }
       if (spec.code && network.mode === "VPC") await this.codeReachable(spec, spec.code, network, attachment);
+      const instanceEnv = {
+        ...this.options.instanceEnvironment?.(spec),
+        ...spec.environmentVariables,
+        AWS_REGION: spec.region,
+        AWS_DEFAULT_REGION: spec.region,
+      };
       const agent = await startInstance({
         artifact,
         ...(namespace ? { netns: namespace.name } : {}),
         inheritAwsEnv: false,
-        env: {
-          ...this.options.instanceEnvironment?.(spec),
-          ...spec.environmentVariables,
-          AWS_REGION: spec.region,
-          AWS_DEFAULT_REGION: spec.region,
-        },
+        env: instanceEnv,
         // Regional AWS host names, unchanged, served over TLS by the emulator's CA.
         ...(attachment && this.options.network ? { caBundle: caBundlePath(this.options.network.caDir) } : {}),
         ...(this.options.onOutput
@@ -387,6 +391,8 @@ export class SessionManager {
         throw new AwsError("RuntimeClientError", HEALTH_CHECK_FAILED_MESSAGE);
       }
       const session: Session = {
+        artifact,
+        instanceEnv,
         connections: new Agent({ keepAlive: true }),
         spec,
         agent,
@@ -521,6 +527,56 @@ export class SessionManager {
   endedMcpSession(runtimeId: string, mcpSessionId: string): EndedMcpSession | undefined {
     const dead = this.deadMcp.get(mcpSessionId);
     return dead?.runtimeId === runtimeId ? dead : undefined;
+  }
+
+  /**
+   * InvokeAgentRuntimeCommand: `command` run by /bin/sh in the session's instance
+   * (started first if needed), in its working directory, environment and network
+   * namespace, its output lines passed on as they come. Killed after `timeoutSeconds`.
+   * Sessions of host commands only: an OCI instance would need its runtime's exec.
+   */
+  async runCommand(
+    spec: SessionSpec,
+    command: string,
+    timeoutSeconds: number,
+    onLine: (line: OutputLine) => void,
+  ): Promise<{ exitCode: number; timedOut: boolean }> {
+    if (this.stopping.has(key(spec)))
+      throw new AwsError("RetryableConflictException", SESSION_IN_PROGRESS_MESSAGE);
+    const session = await this.session(spec);
+    if (session.artifact.kind !== "host-command") {
+      throw new AwsError(
+        "ValidationException",
+        "The emulator runs InvokeAgentRuntimeCommand in sessions of agent directories only, not of OCI images yet.",
+        { reason: "FieldValidationFailed" },
+      );
+    }
+    session.inFlight++;
+    session.lastActivityAt = Date.now();
+    try {
+      const instance = await launchAgent({
+        plan: {
+          ...session.artifact.plan,
+          argv: ["/bin/sh", "-c", command],
+          origin: "InvokeAgentRuntimeCommand",
+        },
+        ...(session.namespace ? { netns: session.namespace.name } : {}),
+        env: session.instanceEnv,
+        inheritAwsEnv: false,
+        onOutput: onLine,
+      });
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        void instance.stop(1_000);
+      }, timeoutSeconds * 1000);
+      const exit = await instance.exited;
+      clearTimeout(timer);
+      return { exitCode: exit.code ?? (exit.signal ? 128 + 9 : 1), timedOut };
+    } finally {
+      session.inFlight--;
+      session.lastActivityAt = Date.now();
+    }
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import type { MatchedOperation, ProtocolCodec, WireRequest, WireResponse } from "./codec.js";
 import { AwsError } from "./errors.js";
 import { formatTimestamp, JsonValues, parseJsonBody, parseTimestamp, serialization } from "./json-values.js";
@@ -225,6 +225,11 @@ export class RestJsonCodec implements ProtocolCodec {
               ? Buffer.from(payload)
               : payload;
         return { status, headers, body: (bytes as Buffer | Readable | undefined) ?? Buffer.alloc(0) };
+      }
+      // An event stream (InvokeAgentRuntimeCommand's): the adapter hands over the framed stream itself.
+      if ((payloadShape as { eventstream?: boolean }).eventstream && payload instanceof Readable) {
+        headers["content-type"] = "application/vnd.amazon.eventstream";
+        return { status, headers, body: payload };
       }
       headers["content-type"] = "application/json";
       return {
