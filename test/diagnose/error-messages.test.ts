@@ -133,3 +133,27 @@ describe("diagnose --error: the message table", () => {
     ]);
   });
 });
+
+describe("diagnose --invoke on a JWT runtime", () => {
+  it("does not probe it with SigV4 and says why, as a gap", async () => {
+    const { COLLECTORS } = await import("../../src/diagnose/collect/index.js");
+    const invoke = COLLECTORS.find((c) => c.name === "invoke")!;
+    const gaps: DiagnoseEvidence["gaps"] = [];
+    const found = await invoke.collect(
+      {
+        clients: {} as never,
+        options: { invoke: true },
+        runtime: evidence(JWT).runtime,
+        region: "us-east-1",
+        account: "123456789012",
+        qualifier: "DEFAULT",
+        since: new Date(0),
+        gaps,
+      },
+      {},
+    );
+    expect(found).toEqual({});
+    expect(gaps.map((g) => g.errorCode)).toEqual(["InvokeNotPossible"]);
+    expect(gaps[0]!.message).toContain("Authorization method mismatch");
+  });
+});

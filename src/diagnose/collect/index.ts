@@ -133,7 +133,18 @@ export const COLLECTORS: readonly Collector[] = [
     name: "invoke",
     label: "invoking once on a new session",
     when: (ctx) => ctx.options.invoke === true,
-    collect: async ({ clients, runtime, qualifier, options }) => {
+    collect: async ({ clients, runtime, qualifier, options, gaps }) => {
+      // diagnose signs with SigV4: a runtime with a JWT authorizer refuses that before any session starts.
+      if (runtime.value.authorizer) {
+        gaps.push({
+          collector: "invoke",
+          service: "bedrock-agentcore",
+          operation: "InvokeAgentRuntime",
+          errorCode: "InvokeNotPossible",
+          message: `the runtime takes OAuth bearer tokens from ${runtime.value.authorizer.discoveryUrl} (a JWT authorizer); diagnose signs with SigV4, which AgentCore refuses with 'Authorization method mismatch', so --invoke cannot probe it`,
+        });
+        return {};
+      }
       const invoke = await probeInvoke(clients.data, { runtimeArn: runtime.value.runtimeArn, qualifier });
       // Let the invocation's own output, the freshest log there is, reach CloudWatch Logs.
       await new Promise((resolve) => setTimeout(resolve, options.logSettleMs ?? 1_500));
