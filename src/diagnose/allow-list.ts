@@ -131,7 +131,13 @@ export const ALLOWED_OPERATIONS: readonly AllowedOperation[] = [
     "GetLogEvents",
     "FilterLogEvents",
   ]),
-  ...read("ECR", "ecr", ["DescribeImages", "BatchGetImage", "DescribeRepositories"]),
+  // GetDownloadUrlForLayer: the deployed image's blobs, fetched read-only for the replay (src/image/ecr-pull.ts).
+  ...read("ECR", "ecr", [
+    "DescribeImages",
+    "BatchGetImage",
+    "DescribeRepositories",
+    "GetDownloadUrlForLayer",
+  ]),
   ...read("STS", "sts", ["GetCallerIdentity"]),
   // A code runtime's zip, read to judge what AgentCore runs (codeConfiguration.code.s3).
   ...read("S3", "s3", ["GetObject"]),

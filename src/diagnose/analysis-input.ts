@@ -7,6 +7,7 @@ import type { TimelineEvent } from "./collect/cloudtrail.js";
 import type { CodeZipEvidence } from "./collect/code-zip.js";
 import type { IamEvidence } from "./collect/iam.js";
 import type { ImageEvidence } from "./collect/image.js";
+import type { DeployedImage } from "./collect/image-fetch.js";
 import type { InvokeEvidence } from "./collect/invoke.js";
 import type { LogsEvidence } from "./collect/logs.js";
 import type { NetworkEvidence } from "./collect/network.js";
@@ -56,6 +57,8 @@ export interface DiagnoseEvidence {
   invoke?: Sourced<InvokeEvidence>;
   /** The agent (--source) run in a twin of the runtime's network: what it was seen doing, or why it could not run. */
   replay?: ReplayResult;
+  /** The deployed image, fetched through ECR's pull API for the replay: its index, manifest and config read. */
+  deployedImage?: Sourced<DeployedImage>;
   gaps: EvidenceGap[];
 }
 

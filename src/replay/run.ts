@@ -8,6 +8,8 @@ import { caBundlePath } from "../emulator/aws-public/ca.js";
 import type { ConsoleState } from "../emulator/console/state.js";
 import { defaultCacheDir, type RunningEmulator, startEmulator } from "../emulator/index.js";
 import { type Instance, startInstance } from "../executor/index.js";
+import { ensureEmulation } from "../executor/oci/binfmt.js";
+import { containerName, RuncContainer, unpackImage } from "../executor/oci/runc.js";
 import { createNamespace, type Namespace } from "../net/netns.js";
 import {
   fabricSupport,
@@ -35,7 +37,9 @@ import type { Twin } from "./twin.js";
  */
 export interface ReplayOptions {
   /** The agent's source directory (its Dockerfile's command, this machine's packages). */
-  source: string;
+  source?: string;
+  /** The deployed image, fetched into an OCI layout: run instead of `source`, under runc (src/executor/oci). */
+  image?: { layout: string; tag: string; label: string };
   account: string;
   region: string;
   network: { mode: "VPC"; twin: Twin } | { mode: "PUBLIC" };
@@ -52,6 +56,8 @@ export interface ReplayOptions {
 }
 
 export const DEFAULT_REPLAY_STARTUP_MS = 6_000;
+/** The same wait for an image run under qemu-user (linux/arm64 on x86_64). */
+export const EMULATED_REPLAY_STARTUP_MS = 20_000;
 const PING_TIMEOUT_MS = 2_000;
 const INVOCATION_TIMEOUT_MS = 10_000;
 const POLL_MS = 250;
@@ -155,9 +161,15 @@ export async function replayAgent(options: ReplayOptions): Promise<ReplayResult>
   }
   const progress = options.onProgress ?? (() => {});
   const startedAt = Date.now();
-  const { plan, protocol } = await resolveLaunchPlan(options.source, {
-    ...(options.protocol ? { protocol: options.protocol } : {}),
-  });
+  if (!options.source && !options.image)
+    return { ran: false, reason: "no agent to replay: no image, no --source" };
+  const launch = options.image
+    ? undefined
+    : await resolveLaunchPlan(options.source as string, {
+        ...(options.protocol ? { protocol: options.protocol } : {}),
+      });
+  const plan = launch?.plan;
+  const protocol = launch?.protocol ?? options.protocol ?? "HTTP";
   const port = PROTOCOL_PORTS[protocol];
   const caDir = join(defaultCacheDir(), "ca");
   const envLacked = (options.envNames ?? []).filter((name) => options.env?.[name] === undefined);
@@ -168,6 +180,8 @@ export async function replayAgent(options: ReplayOptions): Promise<ReplayResult>
   let namespace: Namespace | undefined;
   let agent: Instance | undefined;
   let capture: FlowCapture | undefined;
+  let emulated: string | undefined;
+  let releaseEmulation: (() => Promise<void>) | undefined;
   try {
     progress("replay: the twin's emulator and network");
     emulator = await startEmulator({
@@ -204,19 +218,28 @@ export async function replayAgent(options: ReplayOptions): Promise<ReplayResult>
       routerName && twin ? { namespace: routerName, eniAddress: twin.eni.privateIp } : undefined,
     );
 
-    progress(`replay: ${plan.argv.join(" ")}`);
-    agent = await startInstance({
-      artifact: { kind: "host-command", plan },
-      netns: namespace.name,
-      inheritAwsEnv: false,
-      env: {
-        ...credentials,
-        ...options.env,
-        AWS_REGION: options.region,
-        AWS_DEFAULT_REGION: options.region,
-      },
-      caBundle: caBundlePath(caDir),
-    });
+    const agentEnv = {
+      ...credentials,
+      ...options.env,
+      AWS_REGION: options.region,
+      AWS_DEFAULT_REGION: options.region,
+    };
+    if (options.image) {
+      progress(`replay: the image ${options.image.label} (runc)`);
+      const started = await startImage(options.image, namespace.name, agentEnv, caBundlePath(caDir));
+      agent = started.instance;
+      emulated = started.emulated;
+      releaseEmulation = started.release;
+    } else if (plan) {
+      progress(`replay: ${plan.argv.join(" ")}`);
+      agent = await startInstance({
+        artifact: { kind: "host-command", plan },
+        netns: namespace.name,
+        inheritAwsEnv: false,
+        env: agentEnv,
+        caBundle: caBundlePath(caDir),
+      });
+    } else throw new Error("nothing to run");
     const running = agent;
     // The sets are read as the run goes, so each flow's first sighting has its time.
     let polling = true;
@@ -229,7 +252,9 @@ export async function replayAgent(options: ReplayOptions): Promise<ReplayResult>
     })();
     const observations: ReplayObservation[] = [];
     try {
-      const limit = options.startupTimeoutMs ?? DEFAULT_REPLAY_STARTUP_MS;
+      // An image emulated by qemu-user starts several times slower than on AgentCore's arm64 hosts.
+      const limit =
+        options.startupTimeoutMs ?? (emulated ? EMULATED_REPLAY_STARTUP_MS : DEFAULT_REPLAY_STARTUP_MS);
       const startup = await waitForHealth(running, {
         protocol,
         port,
@@ -291,7 +316,8 @@ export async function replayAgent(options: ReplayOptions): Promise<ReplayResult>
     observations.sort((a, b) => a.at - b.at);
     return {
       ran: true,
-      artifact: options.source,
+      artifact: options.image?.label ?? (options.source as string),
+      ...(emulated ? { emulated } : {}),
       network: twin ? "twin" : "public",
       envLacked,
       startedAt,
@@ -306,7 +332,30 @@ export async function replayAgent(options: ReplayOptions): Promise<ReplayResult>
     await fabric?.stop().catch(() => {});
     await namespace?.destroy().catch(() => {});
     await emulator?.stop().catch(() => {});
+    await releaseEmulation?.();
   }
+}
+
+/** The image unpacked by umoci and run by runc in the session's namespace, linux/arm64 under qemu-user where this host is not arm64. */
+async function startImage(
+  image: NonNullable<ReplayOptions["image"]>,
+  netns: string,
+  env: Record<string, string>,
+  caBundle: string,
+): Promise<{ instance: Instance; emulated?: string; release?: () => Promise<void> }> {
+  const emulation = await ensureEmulation("arm64");
+  if (emulation.needed && !emulation.ok) throw new Error(`linux/arm64 cannot run here: ${emulation.reason}`);
+  const { bundle, image: config } = await unpackImage(
+    `${image.layout}:${image.tag}`,
+    join(image.layout, "..", "bundles"),
+  );
+  const instance = new RuncContainer(containerName(), { bundle, image: config, env, caBundle, netns });
+  return {
+    instance,
+    ...(emulation.needed && emulation.ok
+      ? { emulated: `linux/arm64 under qemu-user (${emulation.by})`, release: () => emulation.release() }
+      : {}),
+  };
 }
 
 /** The twin's CloudTrail (GET /_emulator/state): the calls a session's role made that were refused. */

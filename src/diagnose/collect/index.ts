@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { type AwsServiceUse, scanAwsServiceUsage } from "../../agent/aws-service-usage.js";
 import { scanHeaderReads } from "../../agent/header-usage.js";
@@ -13,6 +14,7 @@ import { collectTimeline } from "./cloudtrail.js";
 import { collectCodeZip } from "./code-zip.js";
 import { collectIam } from "./iam.js";
 import { collectImage, parseEcrUri } from "./image.js";
+import { fetchDeployedImage } from "./image-fetch.js";
 import { probeInvoke } from "./invoke.js";
 import { collectLogs } from "./logs.js";
 import { collectNetwork } from "./network.js";
@@ -252,23 +254,46 @@ export const COLLECTORS: readonly Collector[] = [
     // The replay rebuilds the network the network collector read (PUBLIC runtimes get the stand-in internet).
     name: "replay",
     label: "replay in a twin of the runtime's network",
-    when: (ctx) => ctx.options.sourceDir !== undefined,
+    when: (ctx) =>
+      ctx.options.sourceDir !== undefined ||
+      (!ctx.options.noReplay && parseEcrUri(ctx.runtime.value.containerUri ?? "") !== undefined),
     after: ["network"],
-    collect: async ({ runtime, region, account, options, gaps }, earlier) => ({
-      replay: await collectReplay(
-        {
-          runtime: runtime.value,
-          region,
-          account,
-          sourceDir: options.sourceDir!,
-          ...(options.noReplay ? { disabled: true } : {}),
-          ...(options.env ? { env: options.env } : {}),
-          ...(options.replayStartupMs ? { startupTimeoutMs: options.replayStartupMs } : {}),
-        },
-        earlier.network,
-        gaps,
-      ),
-    }),
+    collect: async ({ clients, runtime, region, account, options, gaps }, earlier) => {
+      // The program actually deployed: its image, fetched read-only through ECR's pull API, replayed
+      // instead of --source; without the permissions, a gap naming them and --source if given.
+      const work = await mkdtemp(join(tmpdir(), "acd-diagnose-image-"));
+      try {
+        const deployedImage =
+          !options.noReplay && runtime.value.containerUri
+            ? await fetchDeployedImage(clients.ecr, runtime.value.containerUri, gaps, work)
+            : undefined;
+        const replay = await collectReplay(
+          {
+            runtime: runtime.value,
+            region,
+            account,
+            ...(options.sourceDir ? { sourceDir: options.sourceDir } : {}),
+            ...(deployedImage
+              ? {
+                  image: {
+                    layout: deployedImage.value.layout,
+                    tag: deployedImage.value.tag,
+                    label: `${deployedImage.value.uri} (${deployedImage.value.digest.slice(0, 19)}, fetched through ECR)`,
+                  },
+                }
+              : {}),
+            ...(options.noReplay ? { disabled: true } : {}),
+            ...(options.env ? { env: options.env } : {}),
+            ...(options.replayStartupMs ? { startupTimeoutMs: options.replayStartupMs } : {}),
+          },
+          earlier.network,
+          gaps,
+        );
+        return { replay, ...(deployedImage ? { deployedImage } : {}) };
+      } finally {
+        await rm(work, { recursive: true, force: true });
+      }
+    },
   },
   {
     name: "config",

@@ -16,6 +16,8 @@ export interface ReplayScope {
   region: string;
   account: string;
   sourceDir?: string;
+  /** The deployed image, fetched through ECR: replayed instead of --source. */
+  image?: { layout: string; tag: string; label: string };
   /** --no-replay. */
   disabled?: boolean;
   /** --env KEY=VALUE: values for the runtime's environment variables (it shows their names only). */
@@ -38,7 +40,11 @@ export async function collectReplay(
   gaps: EvidenceGap[],
 ): Promise<ReplayResult> {
   if (scope.disabled) return { ran: false, reason: "turned off with --no-replay" };
-  if (!scope.sourceDir) return { ran: false, reason: "no agent to replay: pass --source DIR" };
+  if (!scope.sourceDir && !scope.image)
+    return {
+      ran: false,
+      reason: "no agent to replay: the deployed image was not fetched and no --source DIR was given",
+    };
   const r = scope.runtime;
   let placement: { mode: "VPC"; twin: Twin } | { mode: "PUBLIC" };
   if (r.networkMode === "VPC") {
@@ -58,7 +64,7 @@ export async function collectReplay(
     placement = { mode: "PUBLIC" };
   }
   const result = await replayAgent({
-    source: scope.sourceDir,
+    ...(scope.image ? { image: scope.image } : { source: scope.sourceDir as string }),
     account: scope.account,
     region: scope.region,
     network: placement,
