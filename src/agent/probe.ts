@@ -346,6 +346,12 @@ export interface McpResult {
   problem?: string;
   /** When /mcp fails, whether POST / answered initialize instead: the usual wrong-path mistake. */
   rootAnswers?: boolean;
+  /**
+   * When initialize with the platform's Mcp-Session-Id failed but succeeded
+   * without one: the server accepts only ids it issued (stateful mode), so
+   * the id AgentCore sends is refused. The second exchange is kept.
+   */
+  sessionIdRejected?: HttpExchange;
 }
 
 const MCP_INITIALIZE = JSON.stringify({
@@ -386,7 +392,14 @@ function mcpInitializeResult(ex: HttpExchange): { ok: boolean; problem?: string 
   }
 }
 
-function postMcp(host: string, port: number, path: string, sessionId: string, timeoutMs: number) {
+function postMcp(
+  host: string,
+  port: number,
+  path: string,
+  sessionId: string,
+  timeoutMs: number,
+  options: { mcpSessionId?: boolean; body?: string } = {},
+) {
   return exchange({
     host,
     port,
@@ -396,11 +409,32 @@ function postMcp(host: string, port: number, path: string, sessionId: string, ti
     headers: {
       "content-type": "application/json",
       accept: "application/json, text/event-stream",
-      "mcp-session-id": sessionId,
+      ...(options.mcpSessionId === false ? {} : { "mcp-session-id": sessionId }),
       [SESSION_HEADER]: sessionId,
     },
-    body: MCP_INITIALIZE,
+    body: options.body ?? MCP_INITIALIZE,
   });
+}
+
+export interface McpProbeResult {
+  ok: boolean;
+  exchange: HttpExchange;
+  problem?: string;
+}
+
+/**
+ * The MCP health probe as one user report describes AgentCore's (a JSON-RPC
+ * `ping` POSTed to /mcp/, with no Authorization): what an MCP server without
+ * GET /ping must answer. The exact probe is not documented.
+ */
+export async function probeMcpHealth(host: string, port: number, timeoutMs: number): Promise<McpProbeResult> {
+  const ex = await postMcp(host, port, "/mcp/", newSessionId(), timeoutMs, {
+    body: JSON.stringify({ jsonrpc: "2.0", id: "agentcore-health", method: "ping" }),
+  });
+  if (ex.error) return { ok: false, exchange: ex, problem: `no answer: ${ex.error}` };
+  // Only a refusal (4xx: 401 without auth, 404 on the slash) is the server turning the probe away.
+  if (ex.status === undefined || ex.status < 400 || ex.status >= 500) return { ok: true, exchange: ex };
+  return { ok: false, exchange: ex, problem: `HTTP ${ex.status}: ${ex.body.slice(0, 160)}` };
 }
 
 /** JSON-RPC `initialize` on POST /mcp, as AgentCore forwards an MCP session's first request. */
@@ -413,6 +447,16 @@ export async function initializeMcp(
   const ex = await postMcp(host, port, "/mcp", sessionId, timeoutMs);
   const result = mcpInitializeResult(ex);
   if (result.ok) return { ok: true, exchange: ex };
+  if (ex.status === 400 || ex.status === 404) {
+    const without = await postMcp(host, port, "/mcp", sessionId, timeoutMs, { mcpSessionId: false });
+    if (mcpInitializeResult(without).ok)
+      return {
+        ok: false,
+        exchange: ex,
+        ...(result.problem ? { problem: result.problem } : {}),
+        sessionIdRejected: without,
+      };
+  }
   const root = mcpInitializeResult(await postMcp(host, port, "/", sessionId, timeoutMs));
   return {
     ok: false,

@@ -6,6 +6,7 @@ import type {
   AgentCardResult,
   HealthReading,
   InvocationResult,
+  McpProbeResult,
   McpResult,
   StartupObservation,
 } from "../agent/probe.js";
@@ -31,6 +32,10 @@ export interface LiveRun {
   samples: readonly HealthReading[];
   invocations: readonly InvocationResult[];
   mcp?: McpResult;
+  /** An MCP server without a healthy GET /ping: the platform's MCP probe (a JSON-RPC ping to /mcp/, no auth). */
+  mcpProbe?: McpProbeResult;
+  /** /ping said HealthyBusy after the invocations: how long it stayed so, watched up to the session idle timeout. */
+  busyWatch?: { idleTimeoutMs: number; busyForMs: number; endedHealthy: boolean; polls: number };
   agentCard?: AgentCardResult;
   /** Set when the start-up stopped on what this machine lacks and the image has: reported instead of STARTUP_CRASH. */
   hostGap?: Finding;
@@ -182,14 +187,15 @@ function healthyFindings(run: LiveRun): Finding[] {
       ),
     );
   }
+  // Busy is judged over the session idle timeout: work that ends within it (add_async_task) is no finding.
+  const watch = run.busyWatch;
   const samples = run.samples.filter((r) => r.exchange.status !== undefined);
-  if (samples.length >= 3 && samples.every((r) => r.status === "HealthyBusy")) {
-    const span = ((samples.at(-1)!.atMs - samples[0]!.atMs) / 1000).toFixed(1);
+  if (watch && !watch.endedHealthy && watch.busyForMs >= watch.idleTimeoutMs && samples.length > 0) {
     findings.push(
       makeFinding("PING_STUCK_BUSY", [
         probeEvidence(
-          samples[0],
-          `${samples.length} pings over ${span} s with no invocation running all answered HealthyBusy`,
+          samples.at(-1),
+          `/ping answered HealthyBusy for ${(watch.busyForMs / 1000).toFixed(1)} s after the invocations had ended (${watch.polls} pings), the whole session idle timeout of ${watch.idleTimeoutMs / 1000} s: the session would never idle out`,
         ),
       ]),
     );
@@ -200,7 +206,24 @@ function healthyFindings(run: LiveRun): Finding[] {
 function invocationFindings(run: LiveRun): Finding[] {
   const path = PROTOCOL_INVOKE_PATHS[run.protocol];
   const findings: Finding[] = [];
-  if (run.protocol === "MCP" && run.mcp && !run.mcp.ok) {
+  if (run.protocol === "MCP" && run.mcp?.sessionIdRejected) {
+    findings.push(
+      makeFinding(
+        "MCP_SESSION_ID_REJECTED",
+        [
+          probeEvidence(
+            run.mcp.exchange,
+            `initialize on POST /mcp with the platform's Mcp-Session-Id: ${run.mcp.problem ?? "refused"}`,
+          ),
+          probeEvidence(
+            run.mcp.sessionIdRejected,
+            `the same initialize without Mcp-Session-Id: HTTP ${run.mcp.sessionIdRejected.status}, answered${run.mcp.sessionIdRejected.headers["mcp-session-id"] ? ` with its own Mcp-Session-Id ${run.mcp.sessionIdRejected.headers["mcp-session-id"]}` : ""}`,
+          ),
+        ],
+        { observed: run.mcp.problem },
+      ),
+    );
+  } else if (run.protocol === "MCP" && run.mcp && !run.mcp.ok) {
     const evidence = [
       probeEvidence(run.mcp.exchange, `initialize on POST /mcp: ${run.mcp.problem ?? "failed"}`),
     ];
@@ -211,6 +234,20 @@ function invocationFindings(run: LiveRun): Finding[] {
       });
     }
     findings.push(makeFinding("MCP_INITIALIZE_FAILED", evidence, { observed: run.mcp.problem }));
+  }
+  if (run.protocol === "MCP" && run.mcpProbe && !run.mcpProbe.ok) {
+    findings.push(
+      makeFinding(
+        "MCP_HEALTH_PROBE_REJECTED",
+        [
+          probeEvidence(
+            run.mcpProbe.exchange,
+            `GET /ping is not served, and a JSON-RPC ping on POST /mcp/ without Authorization answered ${run.mcpProbe.problem}`,
+          ),
+        ],
+        { observed: run.mcpProbe.problem },
+      ),
+    );
   }
   if (run.protocol === "A2A" && run.agentCard && !run.agentCard.ok) {
     findings.push(

@@ -39,6 +39,8 @@ export interface CheckOptions {
   startupTimeoutMs?: number;
   slowPingMs?: number;
   pingTimeoutMs?: number;
+  /** The session idle timeout a HealthyBusy /ping is judged over; default AgentCore's 900 s. */
+  idleTimeoutMs?: number;
   /** Run the agent inside this network namespace and reach it at `address` (its interface), as AgentCore does. */
   netns?: { name: string; address: string };
   /** Extra environment, as AgentCore's environmentVariables. */
@@ -183,6 +185,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     limitMs,
     pingTimeoutMs,
     slowPingMs: options.slowPingMs ?? DEFAULT_SLOW_PING_MS,
+    ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
     progress,
   }).finally(() => ownNamespace?.destroy());
   let run = probed.run;

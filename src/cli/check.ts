@@ -19,6 +19,7 @@ interface CheckFlags {
   cmd?: string;
   protocol?: string;
   startupTimeout: string;
+  idleTimeout?: string;
   format: string;
   runtime?: string;
   entryPoint?: string;
@@ -81,6 +82,10 @@ export function registerCheck(program: Command): void {
       "how long the agent may take to turn healthy",
       String(DEFAULT_STARTUP_TIMEOUT_MS / 1000),
     )
+    .option(
+      "--idle-timeout <seconds>",
+      "the session idle timeout a HealthyBusy /ping is judged over (default 900, AgentCore's idleRuntimeSessionTimeout default)",
+    )
     .option("--format <format>", "text | json | markdown | sarif", "text")
     .option(
       "--runtime <runtime>",
@@ -139,6 +144,11 @@ export function registerCheck(program: Command): void {
           `--startup-timeout must be a positive number of seconds (got ${flags.startupTimeout}).`,
         );
       }
+      const idleSeconds = flags.idleTimeout === undefined ? undefined : Number(flags.idleTimeout);
+      if (idleSeconds !== undefined && (!Number.isFinite(idleSeconds) || idleSeconds <= 0))
+        throw new UsageError(
+          `--idle-timeout must be a positive number of seconds (got ${flags.idleTimeout}).`,
+        );
       const zipBytes = mebibytes("--max-zip-mb", flags.maxZipMb);
       const unzippedBytes = mebibytes("--max-unzipped-mb", flags.maxUnzippedMb);
       const codeZip = {
@@ -178,6 +188,7 @@ export function registerCheck(program: Command): void {
                   ...(flags.cmd !== undefined ? { cmd: flags.cmd } : {}),
                   ...(protocol ? { protocol } : {}),
                   startupTimeoutMs: seconds * 1000,
+                  ...(idleSeconds !== undefined ? { idleTimeoutMs: idleSeconds * 1000 } : {}),
                   ...(Object.keys(env).length > 0 ? { env } : {}),
                   codeZip,
                   onProgress: progress.update,

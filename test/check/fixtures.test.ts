@@ -13,6 +13,7 @@ interface Case {
   /** Ids that must stay silent on this fixture. */
   silent?: FindingId[];
   startupTimeoutMs?: number;
+  idleTimeoutMs?: number;
   env?: Record<string, string>;
 }
 
@@ -32,7 +33,17 @@ const DEFECTS: Case[] = [
   { fixture: "py-ping-lowercase-healthy", expect: ["PING_BAD_RESPONSE"] },
   { fixture: "py-ping-no-timestamp", expect: ["PING_TIMESTAMP_MISSING"], silent: ["PING_BAD_RESPONSE"] },
   { fixture: "py-slow-ping", expect: ["PING_SLOW"] },
-  { fixture: "py-ping-stuck-busy", expect: ["PING_STUCK_BUSY"] },
+  // Busy is judged over the session idle timeout (shortened here), not a few seconds.
+  { fixture: "py-ping-stuck-busy", expect: ["PING_STUCK_BUSY"], idleTimeoutMs: 3_000 },
+  {
+    fixture: "ts-sdk-async-task",
+    expect: [],
+    silent: ["PING_STUCK_BUSY"],
+    idleTimeoutMs: 10_000,
+    env: { AGENT_TASK_SECONDS: "3" },
+  },
+  { fixture: "mcp-stateful-session", expect: ["MCP_SESSION_ID_REJECTED"], silent: ["MCP_INITIALIZE_FAILED"] },
+  { fixture: "mcp-strict-slash", expect: ["MCP_HEALTH_PROBE_REJECTED"], silent: ["MCP_INITIALIZE_FAILED"] },
   { fixture: "py-invocations-500", expect: ["INVOCATIONS_FAILED"] },
   { fixture: "py-invocations-text-plain", expect: ["INVOCATIONS_FAILED"] },
   { fixture: "py-crash-on-import", expect: ["STARTUP_CRASH"], silent: ["STARTUP_TIMEOUT", "NOT_LISTENING"] },
@@ -75,6 +86,7 @@ describe("check on defect fixtures", () => {
       const report = await runCheck({
         dir: resolve(agents, c.fixture),
         ...(c.startupTimeoutMs ? { startupTimeoutMs: c.startupTimeoutMs } : {}),
+        ...(c.idleTimeoutMs ? { idleTimeoutMs: c.idleTimeoutMs } : {}),
         ...(c.env ? { env: c.env } : {}),
       });
       expect(() => checkReportSchema.parse(report)).not.toThrow();
