@@ -7,7 +7,9 @@
  * - cold session start to first byte, VPC mode vs PUBLIC mode, on the netns
  *   driver with the session network on (interleaved), and the overhead;
  * - `diagnose` of a VPC runtime with CloudTrail's real limit (2 lookups/s),
- *   without and with --invoke: wall time and API calls per service.
+ *   without and with --invoke: wall time and API calls per service;
+ * - then bench/replay.ts: `diagnose` of the seed incident with the replay
+ *   and without (bench/results/replay.json).
  * Writes bench/results/latest.json, which the README's table quotes.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -42,6 +44,7 @@ import type { SessionDriver } from "../src/emulator/bedrock-agentcore/sessions.j
 import { type RunningEmulator, startEmulator } from "../src/emulator/index.js";
 import { netnsSupport } from "../src/net/netns.js";
 import { fabricSupport } from "../src/net/vpc/fabric.js";
+import { writeReplayBench } from "./replay.js";
 
 const WARM_INVOCATIONS = Number(process.env.BENCH_WARM ?? 1000);
 const COLD_STARTS = Number(process.env.BENCH_COLD ?? 5);
@@ -571,6 +574,7 @@ async function main() {
     if (run.runsWithGaps > 0)
       console.log(`  ${label}: ${run.runsWithGaps} run(s) had evidence gaps (see gaps)`);
   console.log("wrote bench/results/latest.json");
+  await writeReplayBench();
 }
 
 await main();

@@ -129,10 +129,34 @@ function concurrencySection(): string {
   ].join("\n");
 }
 
+interface ReplayResults {
+  date: string;
+  node: string;
+  skipped?: string;
+  barMs: number;
+  flags: string;
+  withReplay: { n: number; medianMs: number; replayMedianMs?: number; rootCause: string[] };
+  withoutReplay: { n: number; medianMs: number; rootCause: string[] };
+}
+
+function replaySection(): string {
+  const r = JSON.parse(readFileSync(resolve(root, "bench/results/replay.json"), "utf8")) as ReplayResults;
+  if (r.skipped) return `Not measured on ${r.date.slice(0, 10)}: ${r.skipped}.`;
+  return [
+    `Measured ${r.date.slice(0, 10)} (Node ${r.node}): \`diagnose\` of the seed incident with ${r.flags}, median of ${r.withReplay.n}, interleaved.`,
+    "",
+    "| diagnose of the seed incident | wall | the VPC runtime's replay | top cause | bar |",
+    "|---|---|---|---|---|",
+    `| with the replay | ${seconds(r.withReplay.medianMs)} | ${r.withReplay.replayMedianMs === undefined ? "-" : seconds(r.withReplay.replayMedianMs)} | ${r.withReplay.rootCause[0] ?? "-"} | < ${seconds(r.barMs)} |`,
+    `| --no-replay | ${seconds(r.withoutReplay.medianMs)} | - | ${r.withoutReplay.rootCause[0] ?? "-"} | |`,
+  ].join("\n");
+}
+
 const sections: Record<string, () => string> = {
   scenarios: scenariosSection,
   bench: benchSection,
   concurrency: concurrencySection,
+  replay: replaySection,
 };
 
 /** The README with every generated section filled from its JSON. */
