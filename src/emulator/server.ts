@@ -240,17 +240,41 @@ export function createEmulatorServer(options: ServerOptions): Server {
     }
   }
 
+  // The answers still being written on each connection: a client error waits for them (below).
+  const inFlight = new WeakMap<Duplex, Set<ServerResponse>>();
   const server = createServer((request, response) => {
+    const pending = inFlight.get(request.socket) ?? new Set<ServerResponse>();
+    inFlight.set(request.socket, pending);
+    pending.add(response);
+    response.once("close", () => pending.delete(response));
     handle(request, response).catch((error: unknown) => {
       log(`unhandled: ${(error as Error).stack ?? String(error)}`);
       if (!response.headersSent) response.writeHead(500);
       response.end();
     });
   });
+  // Bytes after a request that HTTP cannot parse (a body longer than its Content-Length): answer the
+  // requests already read first, then 400 and close. Node's default destroys the connection at once,
+  // an answer in flight with it.
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => {
+    const refuse = () => {
+      if (socket.writable && error.code !== "ECONNRESET") {
+        socket.end("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+      } else socket.destroy();
+    };
+    const pending = [...(inFlight.get(socket) ?? [])];
+    if (pending.length === 0) return refuse();
+    let left = pending.length;
+    for (const response of pending) response.once("close", () => --left === 0 && refuse());
+  });
   // WebSocket upgrades go to the service that takes the path, with the caller read as for any call
   // (SigV4 from the Authorization header or a presigned URL's X-Amz-Credential, a bearer token, or nothing).
   server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(request.url ?? "/", "http://emulator");
+    const url = requestUrl(request.url ?? "/");
+    if (!url) {
+      socket.end("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+      return;
+    }
     const service = options.services.find((s) => s.upgrade?.matches(url.pathname));
     if (!service?.upgrade) {
       socket.end("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");

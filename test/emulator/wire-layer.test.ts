@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import { javaPattern } from "../../src/emulator/protocol/java-regex.js";
@@ -89,6 +90,35 @@ describe("the wire layer refuses what the model does not allow, before any handl
     const answer = await raw("s3", { method: "PUT", path: "///a%7Cb?acl", body: "" });
     expect(answer.status).toBeLessThan(500);
     expect(answer.text).toMatch(/^<\?xml[^>]*>\s*<Error><Code>[^<]+<\/Code>/);
+  });
+
+  it("answers the request it read before bytes HTTP cannot parse, then 400, instead of dropping the connection", async () => {
+    const { port } = new URL(emulator.url);
+    const auth =
+      "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/logs/aws4_request, SignedHeaders=host, Signature=0";
+    const head = [
+      "POST / HTTP/1.1",
+      "host: 127.0.0.1",
+      `authorization: ${auth}`,
+      "x-amz-target: Logs_20140328.DescribeLogGroups",
+      "content-type: application/x-amz-json-1.1",
+      "content-length: 2",
+    ].join("\r\n");
+    // A Content-Length shorter than the body: what follows "{}" is no HTTP request.
+    const received = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), "127.0.0.1", () =>
+        socket.write(`${head}\r\n\r\n{}\u0001garbage\r\n\r\n`),
+      );
+      let text = "";
+      socket.on("data", (chunk) => {
+        text += chunk.toString("latin1");
+      });
+      socket.on("end", () => resolve(text));
+      socket.on("error", reject);
+    });
+    expect(received).toMatch(/^HTTP\/1\.1 200 /);
+    expect(received).toContain('"logGroups"');
+    expect(received).toMatch(/HTTP\/1\.1 400 Bad Request/);
   });
 
   it("answers a request for a known service that names none of its operations in that service's protocol", async () => {
