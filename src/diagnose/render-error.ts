@@ -30,10 +30,16 @@ export function errorTextLines(e: ErrorDiagnosis, c: Colors): string[] {
 export function renderErrorOnly(e: ErrorDiagnosis, format: string, color: boolean): string {
   if (format === "json") return `${JSON.stringify({ command: "diagnose", error: e }, null, 2)}\n`;
   const c = pc.createColors(color);
+  const named =
+    /arn:aws[^:]*:bedrock-agentcore:([a-z0-9-]+):\d{12}:runtime\/([A-Za-z][A-Za-z0-9_]*-[A-Za-z0-9]{10})/.exec(
+      e.text,
+    );
   return `${[
     ...errorTextLines(e, c),
-    c.dim(
-      "Pass the runtime's id, ARN or name to rank these causes with its configuration, logs and CloudTrail.",
-    ),
+    named
+      ? `The message names runtime ${named[2]}; rank these causes with its configuration and policies:\n  agentcore-doctor diagnose ${named[2]} --region ${named[1]} --error '<the same message>'`
+      : c.dim(
+          "Pass the runtime's id, ARN or name to rank these causes with its configuration, logs and CloudTrail.",
+        ),
   ].join("\n")}\n`;
 }

@@ -157,3 +157,14 @@ describe("diagnose --invoke on a JWT runtime", () => {
     expect(gaps[0]!.message).toContain("Authorization method mismatch");
   });
 });
+
+describe("diagnose --error without a runtime", () => {
+  it("points at the runtime the message names, and renders JSON for machines", async () => {
+    const { renderErrorOnly } = await import("../../src/diagnose/render-error.js");
+    const text = renderErrorOnly(diagnoseError(MESSAGES.crossAccount), "text", false);
+    expect(text).toContain("agentcore-doctor diagnose agent-AbCdE12345 --region us-east-1 --error");
+    const json = JSON.parse(renderErrorOnly(diagnoseError(MESSAGES.mismatch), "json", false));
+    expect(json.error.matched[0].id).toBe("auth-method-mismatch");
+    expect(json.error.causes[0]).toMatchObject({ cause: "INBOUND_AUTH_METHOD_MISMATCH", status: "possible" });
+  });
+});
