@@ -1,4 +1,5 @@
 import pc from "picocolors";
+import { markdownCell } from "../findings/render.js";
 import type { ErrorDiagnosis } from "./error-messages.js";
 
 type Colors = ReturnType<typeof pc.createColors>;
@@ -24,6 +25,29 @@ export function errorTextLines(e: ErrorDiagnosis, c: Colors): string[] {
   }
   lines.push("");
   return lines;
+}
+
+/** The pasted message's section of a markdown report. */
+export function errorMarkdownLines(e: ErrorDiagnosis): string[] {
+  return [
+    "## The error you saw",
+    "",
+    `> ${markdownCell(e.text.length > 300 ? `${e.text.slice(0, 300)}...` : e.text)}`,
+    "",
+    ...(e.matched.length === 0
+      ? ["Not a message this version knows; the report stands on the evidence alone.", ""]
+      : [
+          ...e.matched.map((m) => `- **${m.id}**: ${m.meaning} (wording: ${m.source})`),
+          "",
+          "| status | cause | why |",
+          "|---|---|---|",
+          ...e.causes.map(
+            (c) =>
+              `| ${c.status} | \`${c.cause}\`: ${markdownCell(c.title)} | ${markdownCell(c.because.slice(0, 2).join("; "))} |`,
+          ),
+          "",
+        ]),
+  ];
 }
 
 /** `diagnose --error` without a runtime: the message's causes only, in text or JSON. */

@@ -2,7 +2,7 @@ import pc from "picocolors";
 import { findingMarkdownLines, findingTextLines, markdownCell } from "../findings/render.js";
 import { renderSarif } from "../findings/sarif.js";
 import { describeSource } from "../findings/types.js";
-import { errorTextLines } from "./render-error.js";
+import { errorMarkdownLines, errorTextLines } from "./render-error.js";
 import { renderHtml } from "./render-html.js";
 import { mermaidPaths, pathHeadline } from "./render-paths.js";
 import { diagnoseReport } from "./report.js";
@@ -120,6 +120,7 @@ function renderMarkdown(report: DiagnoseReport): string {
     `| Network mode | ${r.networkMode} |`,
     `| Endpoint | ${r.endpoint.name}: ${r.endpoint.status}, live version ${r.endpoint.liveVersion ?? "none"} |`,
     "",
+    ...(report.error ? errorMarkdownLines(report.error) : []),
     ...(comparison
       ? [
           "## Side by side",

@@ -168,3 +168,12 @@ describe("diagnose --error without a runtime", () => {
     expect(json.error.causes[0]).toMatchObject({ cause: "INBOUND_AUTH_METHOD_MISMATCH", status: "possible" });
   });
 });
+
+describe("the error section of a markdown report", () => {
+  it("lists the matched shape and the ranked causes as a table", async () => {
+    const { errorMarkdownLines } = await import("../../src/diagnose/render-error.js");
+    const lines = errorMarkdownLines(diagnoseError(MESSAGES.audience));
+    expect(lines[0]).toBe("## The error you saw");
+    expect(lines.some((l) => l.startsWith("| possible | `INBOUND_TOKEN_REJECTED`"))).toBe(true);
+  });
+});
