@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,6 +23,7 @@ import { sdkConfig } from "../helpers/emulator.js";
 import { namespaceSkipReason } from "../helpers/netns.js";
 import { unixZip } from "../helpers/zips.js";
 
+const boto3 = spawnSync("python3", ["-c", "import boto3"]).status === 0;
 const skip = await namespaceSkipReason();
 if (skip) console.log(`vpc-s3-gateway: skipped: ${skip}`);
 
@@ -165,28 +167,31 @@ describe.skipIf(skip !== undefined)("S3 from a VPC session", () => {
     return (JSON.parse(await answer.response!.transformToString()) as { s3: string }).s3;
   }
 
-  it("reaches S3 through a gateway endpoint on the subnet's route table, and not without one", async () => {
-    const net = await createAgentNetwork(clients.ec2, "10.61", ["use1-az1"]);
-    expect(await invokeOnce("no_route", net.subnets, net.group)).toBe("failed ConnectTimeoutError");
-    const tables = await clients.ec2.send(
-      new DescribeRouteTablesCommand({ Filters: [{ Name: "vpc-id", Values: [net.vpcId] }] }),
-    );
-    const endpoint = await clients.ec2.send(
-      new CreateVpcEndpointCommand({
-        VpcId: net.vpcId,
-        VpcEndpointType: "Gateway",
-        ServiceName: "com.amazonaws.us-east-1.s3",
-        RouteTableIds: tables.RouteTables!.map((t) => t.RouteTableId!),
-      }),
-    );
-    try {
-      expect(await invokeOnce("via_gateway", net.subnets, net.group)).toBe("ok from s3");
-    } finally {
-      await clients.ec2.send(
-        new DeleteVpcEndpointsCommand({ VpcEndpointIds: [endpoint.VpcEndpoint!.VpcEndpointId!] }),
+  it.skipIf(!boto3)(
+    `reaches S3 through a gateway endpoint on the subnet's route table, and not without one${boto3 ? "" : " (skipped: python3 has no boto3 for the agent)"}`,
+    async () => {
+      const net = await createAgentNetwork(clients.ec2, "10.61", ["use1-az1"]);
+      expect(await invokeOnce("no_route", net.subnets, net.group)).toBe("failed ConnectTimeoutError");
+      const tables = await clients.ec2.send(
+        new DescribeRouteTablesCommand({ Filters: [{ Name: "vpc-id", Values: [net.vpcId] }] }),
       );
-    }
-  });
+      const endpoint = await clients.ec2.send(
+        new CreateVpcEndpointCommand({
+          VpcId: net.vpcId,
+          VpcEndpointType: "Gateway",
+          ServiceName: "com.amazonaws.us-east-1.s3",
+          RouteTableIds: tables.RouteTables!.map((t) => t.RouteTableId!),
+        }),
+      );
+      try {
+        expect(await invokeOnce("via_gateway", net.subnets, net.group)).toBe("ok from s3");
+      } finally {
+        await clients.ec2.send(
+          new DeleteVpcEndpointsCommand({ VpcEndpointIds: [endpoint.VpcEndpoint!.VpcEndpointId!] }),
+        );
+      }
+    },
+  );
 
   it("fetches a VPC code runtime's zip only through the VPC's own path to S3 (a gateway endpoint)", async () => {
     const net = await createAgentNetwork(clients.ec2, "10.62", ["use1-az1"]);
