@@ -7,6 +7,7 @@ import { WebSocket } from "ws";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import { runtimeRequest, seedRuntimes, TEST_CREDENTIALS } from "../helpers/emulator.js";
 import { leftoverAgentProcesses } from "../helpers/leftovers.js";
+import { type OidcIssuer, startOidcIssuer } from "../helpers/oidc-issuer.js";
 
 const agents = resolve(import.meta.dirname, "../fixtures/agents");
 const REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
@@ -82,8 +83,11 @@ const next = (socket: WebSocket) =>
 describe("the data plane's WebSocket stream (/runtimes/{arn}/ws)", () => {
   let emulator: RunningEmulator;
   let arn: string;
+  let jwtArn: string;
+  let issuer: OidcIssuer;
 
   beforeAll(async () => {
+    issuer = await startOidcIssuer();
     emulator = await startEmulator({
       port: 0,
       images: { [`${REGISTRY}/ts-sdk-websocket`]: resolve(agents, "ts-sdk-websocket") },
@@ -91,16 +95,23 @@ describe("the data plane's WebSocket stream (/runtimes/{arn}/ws)", () => {
       timing: { readyAfterMs: 0 },
       startupTimeoutMs: 10_000,
     });
-    const [created] = await seedRuntimes(
+    const artifact = { containerConfiguration: { containerUri: `${REGISTRY}/ts-sdk-websocket:1` } };
+    const [created, jwt] = await seedRuntimes(
       emulator,
-      runtimeRequest("ws_agent", {
-        agentRuntimeArtifact: { containerConfiguration: { containerUri: `${REGISTRY}/ts-sdk-websocket:1` } },
+      runtimeRequest("ws_agent", { agentRuntimeArtifact: artifact }),
+      runtimeRequest("ws_jwt_agent", {
+        agentRuntimeArtifact: artifact,
+        authorizerConfiguration: {
+          customJWTAuthorizer: { discoveryUrl: issuer.discoveryUrl, allowedClients: ["voice-app"] },
+        },
       }),
     );
     arn = created!.agentRuntimeArn!;
+    jwtArn = jwt!.agentRuntimeArn!;
   });
   afterAll(async () => {
     await emulator?.stop();
+    await issuer?.stop();
     expect(await leftoverAgentProcesses()).toEqual([]);
   });
 
@@ -148,5 +159,24 @@ describe("the data plane's WebSocket stream (/runtimes/{arn}/ws)", () => {
     expect(error.statusCode).toBe(401);
     expect(error.type).toBe("MissingAuthenticationTokenException");
     expect(JSON.parse(error.message).message).toBe("Missing Authentication Token");
+  });
+
+  it("takes a bearer token on a JWT runtime's stream, and refuses SigV4 there with the mismatch", async () => {
+    const sessionId = `ws-oauth-${"h".repeat(30)}`;
+    const url = new URL(`${emulator.url.replace(/^http/, "ws")}/runtimes/${encodeURIComponent(jwtArn)}/ws`);
+    const token = await issuer.sign({ client_id: "voice-app" });
+    const socket = await open(url.toString(), { authorization: `Bearer ${token}`, [SESSION]: sessionId });
+    socket.send("over oauth");
+    expect((await next(socket)).data.toString()).toBe(`echo (${sessionId}): over oauth`);
+    socket.close();
+    const refused = (await open(url.toString(), await signedHeaders(url, sessionId)).catch(
+      (e: Error) => e,
+    )) as Error & {
+      statusCode: number;
+      type: string;
+    };
+    expect(refused.statusCode).toBe(403);
+    expect(refused.type).toBe("AccessDeniedException");
+    expect(JSON.parse(refused.message).message).toMatch(/^Authorization method mismatch/);
   });
 });
