@@ -246,12 +246,13 @@ describe.skipIf(!base)("the OCI executor behind the executor interface", () => {
     const nouser = deriveImage(base!, "base-amd64", "nouser", work, {
       files: { "app/hello.py": "print('never')\n" },
       cmd: ["python3", "/app/hello.py"],
-      user: "bedrock_agentcore",
+      // Not in the test images' /etc/passwd (they name root and bedrock_agentcore).
+      user: "no_such_user",
     });
     const refused = await startInstance({
       artifact: { kind: "oci-image", image: { source: "layout", dir: nouser, tag: "nouser" } },
     });
     expect((await refused.exited).code).toBe(1);
-    expect(refused.output()[0]?.text).toMatch(/unable to find user bedrock_agentcore/);
+    expect(refused.output()[0]?.text).toMatch(/unable to find user no_such_user/);
   }, 120_000);
 });
