@@ -1,11 +1,17 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { type AwsServiceUse, scanAwsServiceUsage } from "../../agent/aws-service-usage.js";
 import {
   analyzeCodeZip,
+  type CodeZip,
   type CodeZipAnalysis,
   isManagedRuntime,
   MANAGED_RUNTIMES,
   readCodeZipBuffer,
 } from "../../codezip/index.js";
+import { indexZip } from "../../codezip/zip-index.js";
 import type { Finding } from "../../findings/index.js";
 import { apiSource, type EvidenceGap, gapFrom, type Sourced } from "../evidence.js";
 import type { CodeArtifact } from "./runtime.js";
@@ -21,6 +27,41 @@ export interface CodeZipEvidence {
   findings: Finding[];
   /** What the checks could not judge. */
   notes: string[];
+  /** The AWS services the zip's own modules call (not its installed packages'), files cited inside the object. */
+  awsServices: AwsServiceUse[];
+}
+
+const OWN_SOURCE = /\.(py|js|cjs|mjs|ts|cts|mts)$/;
+
+/**
+ * The AWS calls of the zip's own code, read by the same scan as --source:
+ * its source files that no installed distribution's RECORD claims and that
+ * are not under node_modules/ or bin/, written to a scratch tree for the scan.
+ */
+async function ownAwsServices(zip: CodeZip, location: string): Promise<AwsServiceUse[]> {
+  const index = indexZip(zip);
+  const own = zip.entries.filter(
+    (e) =>
+      e.type === "file" &&
+      e.complete &&
+      e.content !== undefined &&
+      OWN_SOURCE.test(e.path) &&
+      !index.ownerOf(e.path) &&
+      !/(^|\/)(node_modules|bin|__pycache__)\//.test(e.path),
+  );
+  if (own.length === 0) return [];
+  const root = await mkdtemp(join(tmpdir(), "acd-zip-scan-"));
+  try {
+    for (const entry of own) {
+      const path = join(root, entry.path);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, entry.content!);
+    }
+    const uses = await scanAwsServiceUsage(root);
+    return uses.map((use) => ({ ...use, file: `${location}!/${use.file}` }));
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
 }
 
 export const s3Location = (code: CodeArtifact) =>
@@ -76,8 +117,9 @@ export async function collectCodeZip(
   }
   const name = code.prefix.split("/").pop() || "code.zip";
   let analysis: CodeZipAnalysis;
+  let zip: CodeZip;
   try {
-    const zip = await readCodeZipBuffer(Buffer.from(body), { kind: "zip", path: name });
+    zip = await readCodeZipBuffer(Buffer.from(body), { kind: "zip", path: name });
     analysis = analyzeCodeZip(zip, {
       runtime: code.runtime,
       entryPoint: code.entryPoint,
@@ -101,6 +143,7 @@ export async function collectCodeZip(
       entryPoint: code.entryPoint,
       findings: citedInObject(analysis, location),
       notes: analysis.notes,
+      awsServices: await ownAwsServices(zip, location),
     },
     source,
   };

@@ -233,9 +233,13 @@ export const COLLECTORS: readonly Collector[] = [
     name: "code-zip",
     label: "code zip",
     when: (ctx) => ctx.runtime.value.code !== undefined,
-    collect: async ({ clients, runtime, gaps }) => {
+    collect: async ({ clients, runtime, options, gaps }) => {
       const codeZip = await collectCodeZip(clients.s3, runtime.value.code!, gaps);
-      return codeZip ? { codeZip } : {};
+      if (!codeZip) return {};
+      // The zip is the deployed source: without --source, its own modules say which AWS services the agent calls.
+      return options.sourceDir === undefined
+        ? { codeZip, awsServices: codeZip.value.awsServices }
+        : { codeZip };
     },
   },
   {
