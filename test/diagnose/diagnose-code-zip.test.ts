@@ -37,7 +37,32 @@ beforeAll(async () => {
       ]),
     }),
   );
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: "agent-code",
+      Key: "node/agent.zip",
+      Body: await unixZip([
+        {
+          path: "index.js",
+          data: 'const express = require("express");\nconst sts = "https://sts.us-east-1.amazonaws.com/";\nfetch(sts);\nexpress().listen(8080, "0.0.0.0");\n',
+        },
+        { path: "package.json", data: '{"name":"a","dependencies":{"express":"^5.1.0"}}' },
+      ]),
+    }),
+  );
   s3.destroy();
+  await seedRuntimes(
+    emulator,
+    runtimeRequest("zip_node", {
+      agentRuntimeArtifact: {
+        codeConfiguration: {
+          code: { s3: { bucket: "agent-code", prefix: "node/agent.zip" } },
+          runtime: "NODE_22",
+          entryPoint: ["index.js"],
+        },
+      },
+    }),
+  );
   await seedRuntimes(
     emulator,
     runtimeRequest("zip_missing_dep", code("missing-dep/agent.zip")),
@@ -79,6 +104,21 @@ describe("diagnose of a code runtime, end to end against the emulator", () => {
     // A code runtime has no image: the image causes are not hypotheses at all.
     expect(result.hypotheses.map((h) => h.cause)).not.toContain("IMAGE_NOT_ARM64");
     expect(result.apiCalls.S3).toBe(1);
+  });
+
+  it("judges a NODE_22 zip alike, and reads the AWS services its own code calls from the zip", async () => {
+    const result = await run("zip_node");
+    const facts = (result.findings.find((f) => f.id === "CODE_ZIP_DEPS_MISSING")?.evidence ?? [])
+      .map((e) => e.fact)
+      .join("\n");
+    expect(facts).toContain("express");
+    expect(result.evidence.awsServices).toContainEqual(
+      expect.objectContaining({
+        service: "sts",
+        phase: "startup",
+        file: "s3://agent-code/node/agent.zip!/index.js",
+      }),
+    );
   });
 
   it("records a zip it cannot read as a gap naming s3:GetObject, and goes on", async () => {
