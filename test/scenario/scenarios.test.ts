@@ -42,6 +42,23 @@ describe("shipped scenarios", () => {
     expect(result.passed).toBe(true);
   });
 
+  // Code-zip scenarios that start no session: diagnose judges the zip in S3 and the account alone.
+  for (const name of [
+    "codezip-x86-native",
+    "codezip-permissions",
+    "codezip-entry-point-nested",
+    "codezip-otel-venv-shebang",
+    "codezip-vpc-no-s3-route",
+    "codezip-role-cannot-read",
+  ]) {
+    it(`${name}: diagnose ranks the expected root cause first, from the zip and the account`, async () => {
+      const result = await runScenario(await loadScenario(resolve(ROOT, name)));
+      expect(result.rootCause).toBe(result.expected);
+      expect(result.missingFindings).toEqual([]);
+      expect(result.passed).toBe(true);
+    });
+  }
+
   it.skipIf(skip !== undefined)(
     "reads-secret-and-parameter: seeded through Secrets Manager and SSM, read at start-up over VPC endpoints, healthy",
     async () => {
