@@ -4,6 +4,7 @@ import { awsEndpointHostsIn } from "../facts/addresses.js";
 import { startupLines } from "../static-checks/js-startup.js";
 import { blankPythonNonCode } from "../static-checks/python-host.js";
 import { listSources } from "./plan.js";
+import type { ImageSpec } from "./types.js";
 
 /**
  * Which AWS services an agent calls, read statically from its source: the
@@ -79,7 +80,46 @@ async function sourceFiles(dir: string): Promise<string[]> {
 }
 
 /** Every AWS service use in the agent's source directory, file by file, in file and line order. */
-export async function scanAwsServiceUsage(dir: string): Promise<AwsServiceUse[]> {
+export async function scanAwsServiceUsage(dir: string, image?: ImageSpec): Promise<AwsServiceUse[]> {
+  const uses = await scanSourceFiles(dir);
+  if (image) uses.push(...endpointsInEnv(image, relative(dir, image.path).split("\\").join("/"), uses));
+  return uses;
+}
+
+/**
+ * AWS endpoints the image's environment points the SDKs at: AWS_ENDPOINT_URL_<SERVICE>
+ * (that service's calls) and AWS_ENDPOINT_URL (every service's), when the value is an
+ * AWS host. A call the source makes at start-up to the service the variable names
+ * reaches that host at start-up. An endpoint's own DNS name (vpce-...) or a host
+ * outside AWS is no public service name and is not listed.
+ */
+export function endpointsInEnv(
+  image: Pick<ImageSpec, "env">,
+  file: string,
+  known: readonly AwsServiceUse[],
+): AwsServiceUse[] {
+  const found: AwsServiceUse[] = [];
+  for (const [name, located] of Object.entries(image.env)) {
+    const m = /^AWS_ENDPOINT_URL(?:_([A-Z0-9_]+))?$/.exec(name);
+    if (!m) continue;
+    const named = m[1] ? endpointPrefixOf(m[1].toLowerCase().replace(/_/g, "-")) : undefined;
+    for (const endpoint of awsEndpointHostsIn(located.value)) {
+      const startup = known.some(
+        (u) => u.phase === "startup" && (named === undefined || u.service === named),
+      );
+      found.push({
+        service: endpoint.service,
+        file,
+        line: located.line,
+        phase: startup ? "startup" : "handler",
+        detail: `the image sets ${name}=${located.value.slice(0, 120)}: the SDK's ${named ?? "AWS"} calls go to ${endpoint.host}`,
+      });
+    }
+  }
+  return found;
+}
+
+async function scanSourceFiles(dir: string): Promise<AwsServiceUse[]> {
   const uses: AwsServiceUse[] = [];
   const sources: { path: string; file: string; text: string }[] = [];
   for (const path of await sourceFiles(dir)) {

@@ -3,6 +3,7 @@ import { relative } from "node:path";
 import { listSources, starterToolkitDeploy } from "../agent/plan.js";
 import { type Evidence, makeFinding } from "../findings/index.js";
 import type { StaticCheck } from "./context.js";
+import { type PythonReading, readPython } from "./python-ast.js";
 
 /**
  * Blanks out comments and string literals (or only comments, with
@@ -126,6 +127,22 @@ export function findHostlessRuns(code: string, file: string): HostlessCall[] {
   return calls;
 }
 
+/** The same calls, from Python's own parse of the file (src/static-checks/python-ast.ts). */
+export function hostlessRunsOf(reading: PythonReading, file: string): HostlessCall[] {
+  return reading.starts
+    .filter((start) => !start.passesHost)
+    .map((start) => {
+      const run = start.callee.endsWith(".run");
+      const shown = run || start.args.length <= 40 ? start.args : "...";
+      return {
+        file,
+        line: start.line,
+        call: `${start.callee}(${shown})`,
+        fixed: withHost(start.callee, shown),
+      };
+    });
+}
+
 /**
  * The Python SDK binds 127.0.0.1 when run() gets no host, unless /.dockerenv
  * exists or DOCKER_CONTAINER is set; AgentCore's microVMs have no /.dockerenv.
@@ -137,10 +154,20 @@ export const checkPythonSdkHostDefault: StaticCheck = async ({ dir, image, confi
   // The starter toolkit's generated Dockerfile (made at `agentcore launch` when there is none) sets DOCKER_CONTAINER=1.
   if (!image && (await starterToolkitDeploy(dir, config))) return [];
   const calls: HostlessCall[] = [];
+  const candidates: { file: string; source: string }[] = [];
   for (const file of await listSources(dir, [".py"], 3)) {
     const source = await readFile(file, "utf8");
-    if (!/BedrockAgentCoreApp|AGUIApp|serve_a2a|serve_ag_ui/.test(source)) continue;
-    calls.push(...findHostlessRuns(blankPythonNonCode(source), relative(dir, file)));
+    if (/BedrockAgentCoreApp|AGUIApp|serve_a2a|serve_ag_ui/.test(source)) candidates.push({ file, source });
+  }
+  // Python's own parse where it can; the text reading for a file it cannot parse (or without python3).
+  const readings = await readPython(candidates.map((c) => c.file));
+  for (const { file, source } of candidates) {
+    const reading = readings.get(file);
+    calls.push(
+      ...(reading
+        ? hostlessRunsOf(reading, relative(dir, file))
+        : findHostlessRuns(blankPythonNonCode(source), relative(dir, file))),
+    );
   }
   if (calls.length === 0) return [];
   const evidence: Evidence[] = calls.map((c) => ({

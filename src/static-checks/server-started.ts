@@ -3,6 +3,7 @@ import { relative } from "node:path";
 import { listSources } from "../agent/plan.js";
 import { makeFinding } from "../findings/index.js";
 import type { StaticCheck } from "./context.js";
+import { readPython } from "./python-ast.js";
 import { blankPythonNonCode, sdkApps } from "./python-host.js";
 
 /** Ways a Python project starts a server for an app other than `app.run()`. */
@@ -15,17 +16,29 @@ const OTHER_SERVERS = /\buvicorn\s*\.\s*run\s*\(|\bserve_a2a\s*\(|\bweb\.run_app
  */
 export const checkServerStarted: StaticCheck = async ({ dir }) => {
   const files = await listSources(dir, [".py"], 3);
+  const readings = await readPython(files);
   const codes = await Promise.all(
-    files.map(async (file) => ({ file, code: blankPythonNonCode(await readFile(file, "utf8")) })),
+    files.map(async (file) => ({
+      file,
+      reading: readings.get(file),
+      code: blankPythonNonCode(await readFile(file, "utf8")),
+    })),
   );
   const apps: { name: string; file: string; line: number }[] = [];
-  for (const { file, code } of codes) {
-    for (const app of sdkApps(code)) apps.push({ ...app, file: relative(dir, file) });
+  for (const { file, reading, code } of codes) {
+    for (const app of reading ? reading.apps : sdkApps(code))
+      apps.push({ ...app, file: relative(dir, file) });
   }
   if (apps.length === 0) return [];
-  if (codes.some(({ code }) => OTHER_SERVERS.test(code))) return [];
+  // Python's parse where it read the file, the text reading where it could not.
+  if (codes.some(({ reading, code }) => (reading ? reading.otherServer : OTHER_SERVERS.test(code))))
+    return [];
   const started = (name: string) =>
-    codes.some(({ code }) => new RegExp(`\\b${name}\\s*\\.\\s*run\\s*\\(`).test(code));
+    codes.some(({ reading, code }) =>
+      reading
+        ? reading.starts.some((s) => s.callee === `${name}.run`)
+        : new RegExp(`\\b${name}\\s*\\.\\s*run\\s*\\(`).test(code),
+    );
   if (apps.some((app) => started(app.name))) return [];
   const app = apps[0]!;
   return [

@@ -2,7 +2,13 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { endpointPrefixOf, scanAwsServiceUsage, servicesUsed } from "../../src/agent/aws-service-usage.js";
+import {
+  endpointPrefixOf,
+  endpointsInEnv,
+  scanAwsServiceUsage,
+  servicesUsed,
+} from "../../src/agent/aws-service-usage.js";
+import { parseDockerfileText } from "../../src/agent/dockerfile.js";
 
 const fixture = resolve(import.meta.dirname, "../fixtures/agents/py-boto3-startup-calls");
 
@@ -193,5 +199,52 @@ describe("scanAwsServiceUsage across Python modules", () => {
       "pkg/config.py:8 s3 handler",
     ]);
     expect(uses[0]!.detail).toContain("called at import by a module that imports it");
+  });
+});
+
+describe("AWS endpoints in the image's environment (AWS_ENDPOINT_URL_*, AWS_ENDPOINT_URL)", () => {
+  const at = (value: string, line: number) => ({ value, line });
+  it("lists the AWS host an endpoint variable names, at start-up when the source calls that service then", () => {
+    const known = [
+      { service: "sts", file: "app.py", line: 4, phase: "startup" as const, detail: "boto3 sts at import" },
+    ];
+    const found = endpointsInEnv(
+      {
+        env: {
+          AWS_ENDPOINT_URL_STS: at("https://sts.us-west-2.amazonaws.com", 3),
+          AWS_ENDPOINT_URL_BEDROCK_RUNTIME: at("https://bedrock-runtime.us-east-1.amazonaws.com/", 4),
+          // An endpoint's own DNS name works without private DNS; a host outside AWS is not an AWS path.
+          AWS_ENDPOINT_URL_SECRETS_MANAGER: at(
+            "https://vpce-0a1b-xyz.secretsmanager.us-east-1.vpce.amazonaws.com",
+            5,
+          ),
+          AWS_ENDPOINT_URL_S3: at("http://minio.internal:9000", 6),
+          MY_URL: at("https://sqs.us-east-1.amazonaws.com", 7),
+        },
+      },
+      "Dockerfile",
+      known,
+    );
+    expect(found.map((u) => [u.service, u.line, u.phase])).toEqual([
+      ["sts", 3, "startup"],
+      ["bedrock-runtime", 4, "handler"],
+    ]);
+    expect(found[0]!.detail).toContain("AWS_ENDPOINT_URL_STS=https://sts.us-west-2.amazonaws.com");
+  });
+
+  it("scanAwsServiceUsage reads them from the Dockerfile it is given", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "acd-endpoint-env-"));
+    try {
+      await writeFile(join(dir, "app.py"), "print('hello')\n");
+      const dockerfile =
+        'FROM python:3.12\nENV AWS_ENDPOINT_URL=https://ssm.us-east-1.amazonaws.com\nCMD ["python3", "app.py"]\n';
+      await writeFile(join(dir, "Dockerfile"), dockerfile);
+      const uses = await scanAwsServiceUsage(dir, parseDockerfileText(dockerfile, join(dir, "Dockerfile")));
+      expect(uses.map((u) => [u.service, u.file, u.line, u.phase])).toEqual([
+        ["ssm", "Dockerfile", 2, "handler"],
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -89,7 +89,12 @@ async function loadConfig(options: CollectOptions): Promise<ProjectConfig | unde
 
 /** The AWS services the source calls, with paths relative to the working directory (as file evidence is shown). */
 async function scanSource(dir: string): Promise<AwsServiceUse[]> {
-  const uses = await scanAwsServiceUsage(dir);
+  // The image's ENV too: AWS_ENDPOINT_URL_* point the SDKs at AWS endpoints (a Dockerfile that cannot be read has none).
+  const image = await resolveLaunchPlan(dir).then(
+    ({ plan }) => plan.image,
+    () => undefined,
+  );
+  const uses = await scanAwsServiceUsage(dir, image);
   return uses.map((use) => ({ ...use, file: relative(process.cwd(), join(dir, use.file)) || use.file }));
 }
 
