@@ -8,6 +8,7 @@ import {
   CreateSecretCommand,
   DeleteSecretCommand,
   DescribeSecretCommand,
+  type FilterNameStringType,
   GetSecretValueCommand,
   InvalidParameterException,
   InvalidRequestException,
@@ -230,6 +231,39 @@ describe("Secrets Manager through the AWS SDK", () => {
       new ListSecretsCommand({ Filters: [{ Key: "description", Values: ["page 5"] }] }),
     );
     expect(described.SecretList?.map((s) => s.Name)).toEqual(["page/5"]);
+  });
+
+  it("matches description and all by words as the user guide's search does: any order, prefixes, camelCase and digits split", async () => {
+    const names = async (filters: { Key: FilterNameStringType; Values: string[] }[]) =>
+      ((await sm.send(new ListSecretsCommand({ Filters: filters }))).SecretList ?? [])
+        .map((s) => s.Name!)
+        .filter((n) => n.startsWith("words/"));
+    await sm.send(new CreateSecretCommand({ Name: "words/a", Description: "Rotated by the ops team" }));
+    await sm.send(new CreateSecretCommand({ Name: "words/b", Description: "ops" }));
+    await sm.send(
+      new CreateSecretCommand({
+        Name: "words/dbCreds@892",
+        Tags: [{ Key: "stage", Value: "PRODUCTIONhosts" }],
+      }),
+    );
+    // Words of the value in any order, each the start of a word; not case-sensitive.
+    expect(await names([{ Key: "description", Values: ["team OPS"] }])).toEqual(["words/a"]);
+    expect(await names([{ Key: "description", Values: ["rot t"] }])).toEqual(["words/a"]);
+    expect(await names([{ Key: "description", Values: ["tated"] }])).toEqual([]);
+    // Two filters with one key both hold; two values of one filter either.
+    expect(
+      await names([
+        { Key: "description", Values: ["ops"] },
+        { Key: "description", Values: ["team"] },
+      ]),
+    ).toEqual(["words/a"]);
+    expect(await names([{ Key: "description", Values: ["team", "ops"] }])).toEqual(["words/a", "words/b"]);
+    // all: name, description and tags, split at case changes, digits and punctuation.
+    expect(await names([{ Key: "all", Values: ["creds"] }])).toEqual(["words/dbCreds@892"]);
+    expect(await names([{ Key: "all", Values: ["892"] }])).toEqual(["words/dbCreds@892"]);
+    expect(await names([{ Key: "all", Values: ["Nhosts"] }])).toEqual(["words/dbCreds@892"]);
+    expect(await names([{ Key: "all", Values: ["hosts"] }])).toEqual([]);
+    expect(await names([{ Key: "all", Values: ["!ops"] }])).toEqual(["words/dbCreds@892"]);
   });
 
   it("records management events in CloudTrail without the secret's value", async () => {

@@ -156,6 +156,30 @@ describe("SSM Parameter Store through the AWS SDK", () => {
     );
   });
 
+  it("takes a top-level name with or without its leading slash as one parameter, found under the path /", async () => {
+    await ssm.send(new PutParameterCommand({ Name: "bare-top", Value: "1", Type: "String" }));
+    await ssm.send(new PutParameterCommand({ Name: "/slashed-top", Value: "2", Type: "String" }));
+    await ssm.send(new PutParameterCommand({ Name: "/under/leaf", Value: "3", Type: "String" }));
+    const bare = await ssm.send(new GetParameterCommand({ Name: "/bare-top" }));
+    const slashed = await ssm.send(new GetParameterCommand({ Name: "slashed-top" }));
+    expect(bare.Parameter?.Value).toBe("1");
+    expect(bare.Parameter?.ARN).toMatch(/:parameter\/bare-top$/);
+    expect(slashed.Parameter?.Value).toBe("2");
+    expect(slashed.Parameter?.ARN).toMatch(/:parameter\/slashed-top$/);
+    const again = await rejection(
+      ssm.send(new PutParameterCommand({ Name: "/bare-top", Value: "x", Type: "String" })),
+    );
+    expect(again).toBeInstanceOf(ParameterAlreadyExists);
+    const root = await ssm.send(new GetParametersByPathCommand({ Path: "/", MaxResults: 10 }));
+    const top = (root.Parameters ?? []).map((p) => p.Value);
+    expect(top).toEqual(expect.arrayContaining(["1", "2"]));
+    expect(top).not.toContain("3");
+    await ssm.send(new DeleteParameterCommand({ Name: "slashed-top" }));
+    const gone = await ssm.send(new GetParametersCommand({ Names: ["/slashed-top", "bare-top"] }));
+    expect(gone.InvalidParameters).toEqual(["/slashed-top"]);
+    expect(gone.Parameters?.map((p) => p.Value)).toEqual(["1"]);
+  });
+
   it("records calls in CloudTrail without a SecureString's value, and is cleared by the reset endpoint", async () => {
     await ssm.send(new PutParameterCommand({ Name: "/trail/key", Value: "hunter2", Type: "SecureString" }));
     await ssm.send(new GetParameterCommand({ Name: "/trail/key", WithDecryption: true }));

@@ -285,9 +285,12 @@ export class SecretsManager {
 
   /**
    * ListSecrets: by creation date (SortBy/SortOrder as asked), without the
-   * secrets scheduled for deletion unless IncludePlannedDeletion; filters by
-   * prefix as the model documents them (a leading `!` negates; description is
-   * case-insensitive), every filter must match; pages of MaxResults.
+   * secrets scheduled for deletion unless IncludePlannedDeletion. Filters as
+   * the user guide's "Find secrets" describes them: name, tag-key, tag-value
+   * by case-sensitive prefix of the whole field; description and all by
+   * words (each word of the value, in any order, begins a word of the
+   * field, not case-sensitive); a leading `!` negates; any value of a filter,
+   * and every filter, must match; pages of MaxResults.
    */
   listSecrets(call: SecretsCall, input: ListSecretsCommandInput) {
     const filters = (input.Filters ?? []).map((filter) => {
@@ -299,11 +302,11 @@ export class SecretsManager {
         values.some((raw) => {
           const negated = raw.startsWith("!");
           const value = negated ? raw.slice(1) : raw;
-          const hit = fieldsOf(secret, key).some((field) =>
+          const fields = fieldsOf(secret, key);
+          const hit =
             key === "description" || key === "all"
-              ? field.toLowerCase().startsWith(value.toLowerCase())
-              : field.startsWith(value),
-          );
+              ? wordsMatch(value, fields)
+              : fields.some((field) => field.startsWith(value));
           return negated ? !hit : hit;
         }),
       );
@@ -373,6 +376,23 @@ export class SecretsManager {
     this.save(call, { ...secret, tags: secret.tags.filter((tag) => !drop.has(tag.Key)) });
     return {};
   }
+}
+
+/**
+ * Words as Secrets Manager's search splits them: at spaces and punctuation,
+ * between letters and digits, and where case changes from lower to upper
+ * (`credsDatabase#892` is creds, Database, 892; the last capital of a run
+ * before lower case starts the next word: `COMPANYthings` is COMPAN, Ythings).
+ */
+export function searchWords(text: string): string[] {
+  return text.match(/[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+/g) ?? [];
+}
+
+/** Whether every word of a search value begins some word of the fields, not case-sensitive. */
+function wordsMatch(value: string, fields: string[]): boolean {
+  const wanted = searchWords(value).map((word) => word.toLowerCase());
+  const have = fields.flatMap(searchWords).map((word) => word.toLowerCase());
+  return wanted.length > 0 && wanted.every((word) => have.some((field) => field.startsWith(word)));
 }
 
 /** The strings a ListSecrets filter key compares with. */

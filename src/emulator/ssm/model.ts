@@ -45,7 +45,14 @@ export interface ParametersCall {
 const validation = (message: string) => new AwsError("ValidationException", message, {}, 400);
 const notFound = (message = "") => new AwsError("ParameterNotFound", message);
 
-const keyOf = (name: string) => name;
+/**
+ * A top-level parameter is one parameter with or without its leading slash
+ * (`foo` and `/foo` read, overwrite and delete the same one; both ARNs end
+ * `parameter/foo`); a name in a hierarchy always has it.
+ */
+const keyOf = (name: string) => (name.indexOf("/", 1) < 0 ? name.replace(/^\//, "") : name);
+/** Where a parameter sits in the hierarchy: its name with the leading slash. */
+const pathOf = (name: string) => (name.startsWith("/") ? name : `/${name}`);
 
 /**
  * AWS Systems Manager Parameter Store: String, StringList and SecureString
@@ -242,9 +249,11 @@ export class ParameterStore {
     const prefix = path.endsWith("/") ? path : `${path}/`;
     const under = this.store
       .list<StoredParameter>(KIND, call.scope)
-      .filter((p) => p.name.startsWith(prefix) && p.name.length > prefix.length)
-      .filter((p) => input.Recursive || !p.name.slice(prefix.length).includes("/"))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      .map((p) => ({ p, path: pathOf(p.name) }))
+      .filter(({ path }) => path.startsWith(prefix) && path.length > prefix.length)
+      .filter(({ path }) => input.Recursive || !path.slice(prefix.length).includes("/"))
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+      .map(({ p }) => p);
     return {
       Parameters: under.map((p) => this.view(call, p, p.versions.at(-1)!, input.WithDecryption ?? false)),
     };
