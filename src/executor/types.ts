@@ -30,7 +30,25 @@ export type OciImage =
  * host (its Dockerfile's CMD, this machine's packages), or a real image run
  * by a standard OCI runtime.
  */
-export type Artifact = { kind: "host-command"; plan: LaunchPlan } | { kind: "oci-image"; image: OciImage };
+export type Artifact =
+  | { kind: "host-command"; plan: LaunchPlan }
+  | { kind: "oci-image"; image: OciImage; run?: OciRunOverride };
+
+/**
+ * What a platform runs on an image instead of its own Entrypoint and Cmd: a
+ * managed runtime's base image starting a code zip bound into it (AgentCore
+ * code runtimes: the unpacked zip, the entry point's argv, its directory).
+ */
+export interface OciRunOverride {
+  /** Replaces the image's Entrypoint and Cmd. */
+  argv: string[];
+  /** Replaces the image's WorkingDir. */
+  cwd: string;
+  /** Added to the image's Env, under the platform's variables (StartOptions.env wins). */
+  env?: Record<string, string>;
+  /** Host directories bound into the container (rbind; read-only unless `writable`). */
+  binds?: { source: string; destination: string; writable?: boolean }[];
+}
 
 export interface StartOptions {
   artifact: Artifact;

@@ -12,6 +12,7 @@ import type { Artifact } from "../../executor/index.js";
 import type { Iam } from "../iam/model/iam.js";
 import { AwsError } from "../protocol/errors.js";
 import type { S3 } from "../s3/model.js";
+import { arm64RunCommand, type CodeBase, codeBase } from "./code-base.js";
 
 /** A code runtime's artifact: CreateAgentRuntime's `codeConfiguration`, its S3 location flattened. */
 export interface CodeSpec {
@@ -84,10 +85,12 @@ export interface PreparedCode {
 
 /**
  * Unpacks the zip with its POSIX permissions into a tree of its own and
- * plans its start on this machine's interpreter for the runtime (the same
- * mechanism as `check` of a zip: src/codezip/host-run.ts).
+ * plans its start: on the linux/arm64 base under runc where this host has
+ * every part (code-base.ts), as AgentCore's managed runtimes are arm64;
+ * else on this machine's interpreter for the runtime (the same mechanism as
+ * `check` of a zip: src/codezip/host-run.ts), the reason in the notes.
  */
-export async function prepareCode(code: CodeSpec, zipPath: string): Promise<PreparedCode> {
+export async function prepareCode(code: CodeSpec, zipPath: string, base?: CodeBase): Promise<PreparedCode> {
   if (!isManagedRuntime(code.runtime))
     throw new AwsError("ValidationException", `Unsupported runtime ${code.runtime}`, {
       reason: "FieldValidationFailed",
@@ -97,6 +100,8 @@ export async function prepareCode(code: CodeSpec, zipPath: string): Promise<Prep
     entryPoint: code.entryPoint,
     origin: "CreateAgentRuntime codeConfiguration",
   };
+  const chosen = base ?? (await codeBase());
+  if (chosen.kind === "arm64") return prepareOnArm64(target, zipPath, chosen);
   const interpreter = hostInterpreter(target.runtime);
   if (!interpreter)
     throw new AwsError(
@@ -121,6 +126,43 @@ export async function prepareCode(code: CodeSpec, zipPath: string): Promise<Prep
           origin: `codeConfiguration ${target.runtime} ${JSON.stringify(target.entryPoint)}`,
         },
       },
+      root,
+      notes: [
+        `on this machine's interpreter, not linux/arm64: ${chosen.why}`,
+        ...command.notes,
+        ...(unpacked.refused.length > 0
+          ? [`not unpacked: ${unpacked.refused.map((r) => `${r.path} (${r.problem})`).join(", ")}`]
+          : []),
+      ],
+      remove,
+    };
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+}
+
+async function prepareOnArm64(
+  target: CodeZipTarget,
+  zipPath: string,
+  base: Extract<CodeBase, { kind: "arm64" }>,
+): Promise<PreparedCode> {
+  const root = await mkdtemp(join(tmpdir(), "acd-code-"));
+  let released = false;
+  const remove = async () => {
+    await rm(root, { recursive: true, force: true });
+    if (!released) {
+      released = true;
+      await base.release();
+    }
+  };
+  try {
+    const unpacked = await unpackCodeZip(zipPath, root);
+    const command = arm64RunCommand(target, base, root);
+    if ("why" in command)
+      throw new AwsError("RuntimeClientError", `Runtime initialization failed: ${command.why}`);
+    return {
+      artifact: { kind: "oci-image", image: base.image, run: command.run },
       root,
       notes: [
         ...command.notes,

@@ -116,11 +116,25 @@ export const ociImageExecutor: Executor = {
     // Containers, overlays and bundles of owners that died without stopping them, once per process.
     reaped ??= reapOrphans(OCI_RUNTIME).catch(() => undefined);
     await reaped;
-    const image = await unpackedImage(artifact.image);
+    const unpacked = await unpackedImage(artifact.image);
+    // A platform's own start (a code runtime's entry point) replaces the image's Entrypoint, Cmd and WorkingDir.
+    const image = artifact.run
+      ? {
+          ...unpacked,
+          config: {
+            ...unpacked.config,
+            Entrypoint: artifact.run.argv,
+            Cmd: null,
+            WorkingDir: artifact.run.cwd,
+          },
+        }
+      : unpacked;
     const { notes, emulated } = platformNotes(image);
+    for (const bind of artifact.run?.binds ?? [])
+      notes.push(`${bind.source} bound at ${bind.destination}${bind.writable ? "" : " (read-only)"}`);
     if (existsSync(join(image.rootfs, ".dockerenv")))
       notes.push("the image itself contains /.dockerenv: AgentCore's instance sees it too");
-    const env = { ...options.env };
+    const env = { ...artifact.run?.env, ...options.env };
     const root = image.rootfs;
     const readOr = (path: string) =>
       existsSync(join(root, path)) ? readFileSync(join(root, path), "utf8") : "";
@@ -140,6 +154,7 @@ export const ociImageExecutor: Executor = {
         runtime: OCI_RUNTIME,
         ...(options.caBundle ? { caBundle: options.caBundle } : {}),
         ...(options.netns ? { netns: options.netns } : {}),
+        ...(artifact.run?.binds ? { binds: artifact.run.binds } : {}),
         ...(options.keepLines !== undefined ? { keepLines: options.keepLines } : {}),
         ...(options.onOutput ? { onOutput: options.onOutput } : {}),
       });

@@ -167,6 +167,8 @@ export interface RuncStartOptions {
   env?: Record<string, string>;
   caBundle?: string;
   netns?: string;
+  /** Host directories bound into the container. */
+  binds?: { source: string; destination: string; writable?: boolean }[];
   runtime?: string;
   /** The bundle's rootfs is a mount, undone when the container is removed. */
   mounted?: boolean;
@@ -199,6 +201,7 @@ export class RuncContainer {
       ...(options.env ? { env: options.env } : {}),
       ...(options.caBundle ? { caBundle: options.caBundle } : {}),
       ...(options.netns ? { netnsPath: `/var/run/netns/${options.netns}` } : {}),
+      ...(options.binds ? { binds: options.binds } : {}),
     });
     writeFileSync(join(options.bundle, "config.json"), JSON.stringify(config, null, 2));
     this.command = imageArgs(options.image);

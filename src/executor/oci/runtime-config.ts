@@ -24,6 +24,8 @@ export interface RuntimeConfigInput {
   /** A network namespace path (/var/run/netns/NAME) the container joins; without it, a new empty one. */
   netnsPath?: string;
   hostname?: string;
+  /** Host directories bound into the container (a code runtime's unpacked zip). */
+  binds?: { source: string; destination: string; writable?: boolean }[];
 }
 
 export type UserResolution =
@@ -154,6 +156,14 @@ export function buildRuntimeConfig(input: RuntimeConfigInput): Record<string, un
     { destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"] },
     { destination: "/tmp", type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev", "mode=1777"] },
   ];
+  for (const bind of input.binds ?? []) {
+    mounts.push({
+      destination: bind.destination,
+      type: "bind",
+      source: bind.source,
+      options: ["rbind", bind.writable ? "rw" : "ro"],
+    });
+  }
   if (input.caBundle) {
     mounts.push({
       destination: CONTAINER_CA_PATH,
