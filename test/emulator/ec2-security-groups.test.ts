@@ -274,6 +274,24 @@ describe("EC2 security groups through the AWS SDK", () => {
     });
   });
 
+  it("refuses a group-id rule filter that is no group id; one naming no group matches nothing", async () => {
+    expect(
+      await errorOf(
+        ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: "group-id", Values: ["web"] }] })),
+      ),
+    ).toEqual({
+      name: "InvalidGroupId.Malformed",
+      message: "The security group ID 'web' is malformed",
+      status: 400,
+    });
+    const none = await ec2.send(
+      new DescribeSecurityGroupRulesCommand({
+        Filters: [{ Name: "group-id", Values: ["sg-0123456789abcdef0"] }],
+      }),
+    );
+    expect(none.SecurityGroupRules).toEqual([]);
+  });
+
   it("refuses to delete a group an interface uses or another group references, and the default group ever", async () => {
     const subnetId = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: "10.1.1.0/24" })))
       .Subnet!.SubnetId!;

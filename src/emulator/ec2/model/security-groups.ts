@@ -379,6 +379,15 @@ const SECURITY_GROUP_RULES: Describable<SecurityGroupRule, SecurityGroupRule> = 
 };
 
 export function describeSecurityGroupRules(call: Ec2Call, input: DescribeSecurityGroupRulesCommandInput) {
+  // A group-id filter value that is no group id at all is refused, as EC2 does
+  // (one that names no group just matches nothing; wildcards pass).
+  for (const filter of input.Filters ?? []) {
+    if (filter.Name !== "group-id") continue;
+    const bad = (filter.Values ?? []).find((id) => !/^sg-[0-9a-f*?]+$/.test(id));
+    if (bad !== undefined) {
+      throw new AwsError("InvalidGroupId.Malformed", `The security group ID '${bad}' is malformed`);
+    }
+  }
   return {
     SecurityGroupRules: describe(call, SECURITY_GROUP_RULES, input.SecurityGroupRuleIds, input.Filters),
   };
