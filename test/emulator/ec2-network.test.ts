@@ -136,6 +136,15 @@ describe("EC2 VPC resources through the AWS SDK", () => {
       new DescribeSubnetsCommand({ Filters: [{ Name: "tag:tier", Values: ["priv*"] }] }),
     );
     expect(tagged.Subnets!.map((s) => s.SubnetId)).toEqual([net.privateSubnet]);
+    // Fields DescribeSubnets always carries, even empty or at their defaults.
+    expect(tagged.Subnets![0]).toMatchObject({
+      Ipv6CidrBlockAssociationSet: [],
+      PrivateDnsNameOptionsOnLaunch: {
+        HostnameType: "ip-name",
+        EnableResourceNameDnsARecord: false,
+        EnableResourceNameDnsAAAARecord: false,
+      },
+    });
 
     const zones = await ec2.send(new DescribeAvailabilityZonesCommand({}));
     expect(zones.AvailabilityZones!.map((z) => `${z.ZoneName}=${z.ZoneId}`)).toEqual([

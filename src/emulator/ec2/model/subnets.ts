@@ -40,6 +40,14 @@ export function subnetView(call: Ec2Call, subnet: StoredSubnet): Subnet {
     SubnetArn: arn(call, `subnet/${subnet.SubnetId}`),
     EnableDns64: false,
     Ipv6Native: false,
+    // As DescribeSubnets always answers them: no IPv6 blocks (the emulator
+    // serves none), and instances named by their IP address.
+    Ipv6CidrBlockAssociationSet: [],
+    PrivateDnsNameOptionsOnLaunch: {
+      HostnameType: "ip-name",
+      EnableResourceNameDnsARecord: false,
+      EnableResourceNameDnsAAAARecord: false,
+    },
     SubnetId: subnet.SubnetId,
     State: "available",
     VpcId: subnet.VpcId,
