@@ -18,8 +18,26 @@ export interface HeaderRead {
 
 const SOURCE_EXTENSIONS = [".py", ".js", ".cjs", ".mjs", ".ts", ".cts", ".mts"];
 const MAX_FILES = 400;
+/**
+ * A read of an incoming request's header: `<object>.headers` (or
+ * `request_headers`, bare or as an attribute) then `.get("…")` or `["…"]`,
+ * or `getHeader("…")`. A bare `headers` is left out: it is most often a dict
+ * the agent builds for its own outgoing calls, as is any `…["…"] = value`.
+ */
 const READ =
-  /headers\??\.?(?:get\(\s*|\[\s*)(["'])([A-Za-z][A-Za-z0-9_-]{0,255})\1|getHeader\(\s*(["'])([A-Za-z][A-Za-z0-9_-]{0,255})\3/g;
+  /(?:\w\.headers|\brequest_headers)\??\.?(?:get\(\s*|\[\s*)(["'])([A-Za-z][A-Za-z0-9_-]{0,255})\1(?!\s*\]?\s*=[^=])|getHeader\(\s*(["'])([A-Za-z][A-Za-z0-9_-]{0,255})\3/g;
+
+/**
+ * Whether a header is one a caller would send for the agent to read, and so a
+ * question of the allow-list: custom names (X-…) and Authorization. HTTP's own
+ * headers (Transfer-Encoding, Accept-Encoding, Connection, …) come with every
+ * request the platform makes, so an agent reading them says nothing; the
+ * platform's own X- headers are left out by name.
+ */
+function mayBeCallers(name: string): boolean {
+  const lower = name.toLowerCase();
+  return (lower.startsWith("x-") || lower === "authorization") && !PLATFORM_HEADERS.has(lower);
+}
 
 /** Sent by the platform on every invocation, or part of HTTP itself. */
 const PLATFORM_HEADERS = new Set([
@@ -52,7 +70,7 @@ export async function scanHeaderReads(dir: string): Promise<HeaderRead[]> {
       if (/^\s*(#|\/\/)/.test(line)) continue;
       for (const match of line.matchAll(READ)) {
         const name = match[2] ?? match[4]!;
-        if (PLATFORM_HEADERS.has(name.toLowerCase())) continue;
+        if (!mayBeCallers(name)) continue;
         reads.push({ name, file: relative(dir, file) || file, line: i + 1 });
       }
     }
