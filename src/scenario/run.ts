@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { BedrockAgentCoreClient, InvokeAgentRuntimeCommand } from "@aws-sdk/client-bedrock-agentcore";
@@ -155,6 +155,23 @@ function failedMessage(invocations: readonly InvocationOutcome[]): string | unde
   return invocations.find((i) => !i.ok)?.detail;
 }
 
+/**
+ * --source for diagnose: the agent's directory wherever the scenario has it in a form the
+ * replay and the static reading take (a container image's build context), unless the
+ * scenario says `source: false`. A code runtime's directory is not passed by default: its
+ * entry point lives in the runtime's codeConfiguration, which neither reads yet.
+ */
+function sourceOf(
+  wanted: boolean | undefined,
+  agentDir: string,
+  request: Record<string, unknown>,
+): { sourceDir?: string } {
+  if (wanted === false) return {};
+  if (wanted === true) return { sourceDir: agentDir };
+  const image = !codeLocationOf(request) && statSync(agentDir, { throwIfNoEntry: false })?.isDirectory();
+  return image ? { sourceDir: agentDir } : {};
+}
+
 function containerUriOf(request: Record<string, unknown>): string | undefined {
   // A code runtime's agent is zipped into S3 (scenario/code-zip.ts), not mapped to an image.
   if (codeLocationOf(request)) return undefined;
@@ -265,7 +282,7 @@ export async function runScenario(
       allowInvoke: scenario.diagnose.invoke,
       invoke: scenario.diagnose.invoke,
       logSettleMs: 400,
-      ...(scenario.diagnose.source ? { sourceDir: resolve(dir, target.agent) } : {}),
+      ...sourceOf(scenario.diagnose.source, resolve(dir, target.agent), target.request),
       ...(target.projectConfig ? { configFile: resolve(dir, target.projectConfig) } : {}),
       ...(scenario.diagnose.error && failedMessage(invocations)
         ? { reportedError: failedMessage(invocations)! }

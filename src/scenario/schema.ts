@@ -153,8 +153,12 @@ export const scenarioSchema = z.strictObject({
     runtime: z.string(),
     compareWith: z.string().optional(),
     invoke: z.boolean().default(true),
-    /** Pass the runtime's agent directory as --source. */
-    source: z.boolean().default(false),
+    /**
+     * Pass the runtime's agent directory as --source (its static reading and the replay).
+     * Default: for a container runtime (its image's build context); false: diagnose as a user
+     * without the code would.
+     */
+    source: z.boolean().optional(),
     /** Pass the first failed invocation's message as --error, as a user would paste it. */
     error: z.boolean().default(false),
   }),

@@ -8,6 +8,7 @@ import type {
 } from "@aws-sdk/client-ec2";
 import { describe, expect, it } from "vitest";
 import type { AwsServiceUse } from "../../src/agent/aws-service-usage.js";
+import { parseProjectConfigText } from "../../src/agent/project-config.js";
 import type { DiagnoseEvidence } from "../../src/diagnose/analysis-input.js";
 import type { TimelineEvent } from "../../src/diagnose/collect/cloudtrail.js";
 import { readLines } from "../../src/diagnose/collect/logs.js";
@@ -824,5 +825,29 @@ describe("reports that do not contradict themselves (issue 10 item 4)", () => {
     expect(text).toContain("healthy");
     expect(text).not.toContain("did not establish a cause");
     expect(text).not.toContain("invocations failing");
+  });
+});
+
+describe("an invalid --config is reported when --source's static checks read another config", () => {
+  it("PROJECT_CONFIG_INVALID from --config beside --source's findings, once", () => {
+    const config = parseProjectConfigText(
+      "/p/.bedrock_agentcore.yaml",
+      "default_agent: a\nagents:\n  a:\n    name: a\n    aws:\n      network_configuration:\n        network_mode: PRIVATE\n",
+    );
+    expect(config.problems.length).toBeGreaterThan(0);
+    const base = {
+      runtime: runtime({ networkMode: "PUBLIC", subnets: [], securityGroups: [] }),
+      config,
+      gaps: [],
+    };
+    const ids = (e: DiagnoseEvidence) => applyRules(e).map((f) => f.id);
+    expect(ids({ ...base, sourceFindings: [] })).toContain("PROJECT_CONFIG_INVALID");
+    expect(ids(base)).toContain("PROJECT_CONFIG_INVALID");
+    const already = makeFinding(
+      "PROJECT_CONFIG_INVALID",
+      [{ fact: "network_mode PRIVATE", source: { kind: "file", path: ".bedrock_agentcore.yaml", line: 7 } }],
+      { file: ".bedrock_agentcore.yaml", problems: "x" },
+    );
+    expect(ids({ ...base, sourceFindings: [already] })).not.toContain("PROJECT_CONFIG_INVALID");
   });
 });

@@ -15,11 +15,13 @@ const show = (values: readonly string[]) => (values.length > 0 ? [...values].sor
 /**
  * Field by field, what the project config says against what the runtime
  * runs; a config the deploy tools would reject is reported as check reports
- * it (the same static check), unless --source already ran it.
+ * it (the same static check), unless --source's static checks already
+ * reported it (they read the source's own config, which --config may not be).
  */
 export const configDrift: Rule = ({ runtime, config, sourceFindings }) => {
   if (!config) return [];
-  const invalid = sourceFindings ? [] : projectConfigFindings(dirname(config.path), config);
+  const reported = sourceFindings?.some((f) => f.id === "PROJECT_CONFIG_INVALID") ?? false;
+  const invalid = reported ? [] : projectConfigFindings(dirname(config.path), config);
   const r = runtime.value;
   const differences: Difference[] = [];
   if (config.networkMode && config.networkMode.value !== r.networkMode) {
