@@ -13,6 +13,7 @@ import { buildScenario, resolveReferences } from "./build.js";
 import { codeLocationOf } from "./code-zip.js";
 import { type Observation, observeIncident } from "./incident-view.js";
 import { type OidcIssuer, startOidcIssuer } from "./oidc-issuer.js";
+import { pushScenarioImage } from "./push-image.js";
 import { type Scenario, scenarioSchema } from "./schema.js";
 
 export const SCENARIO_FILE = "scenario.yaml";
@@ -200,7 +201,8 @@ export async function runScenario(
   const images = Object.fromEntries(
     Object.values(scenario.runtimes).flatMap((r) => {
       const uri = containerUriOf(r.request);
-      return uri ? [[uri, resolve(dir, r.agent)]] : [];
+      // A runtime with an image of its own gets it pushed to the registry below, not mapped.
+      return uri && !r.image ? [[uri, resolve(dir, r.agent)]] : [];
     }),
   );
   const needsNetwork = Object.values(scenario.runtimes).some(
@@ -238,6 +240,18 @@ export async function runScenario(
   };
   const config = { endpoint: emulator.url, region: scenario.region, credentials: CREDENTIALS };
   try {
+    for (const r of Object.values(scenario.runtimes)) {
+      const uri = containerUriOf(r.request);
+      if (!r.image || !uri) continue;
+      progress(`building and pushing ${uri} (skopeo)`);
+      await pushScenarioImage(config, emulator.port, uri, resolve(dir, r.agent), r.image).catch(
+        (error: Error) => {
+          throw new UsageError(
+            `${loaded.name}: the image ${uri} could not be built and pushed: ${error.message}`,
+          );
+        },
+      );
+    }
     progress("building the account through the AWS API");
     const initial = new Map(issuer ? [["oidc:discoveryUrl", issuer.discoveryUrl]] : []);
     const { refs, runtimeIds } = await buildScenario(scenario, config, dir, initial).catch((error: Error) => {

@@ -96,6 +96,19 @@ const runtime = z.strictObject({
    * mode given instead (what the user's zip tool stored, which a checkout cannot keep).
    */
   zipModes: z.record(z.string(), z.string().regex(/^[0-7]{3,4}$/, "an octal mode such as 600")).optional(),
+  /**
+   * A real image instead of the mapped directory: `agent` copied to /app on a
+   * Debian base (scripts/build-test-images.sh), pushed with skopeo to the
+   * emulator's ECR at the request's containerUri, as a user's pipeline would.
+   */
+  image: z
+    .strictObject({
+      architecture: z.enum(["arm64", "amd64"]).default("arm64"),
+      cmd: z.array(z.string()).min(1),
+      user: z.string().optional(),
+      env: z.array(z.string()).default([]),
+    })
+    .optional(),
 });
 
 /**
