@@ -1,6 +1,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Platform } from "../agent/image-platform.js";
+import { sessionArtifacts } from "./bedrock-agentcore/artifacts.js";
 import { s3CodeFetcher } from "./bedrock-agentcore/code-runtime.js";
 import { RuntimeLogDelivery } from "./bedrock-agentcore/runtime-logs.js";
 import { type SessionDriver, SessionManager } from "./bedrock-agentcore/sessions.js";
@@ -145,7 +146,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       caDir: options.caDir ?? join(options.stateDir ?? defaultCacheDir(), "ca"),
       upstream: () => ({ url: upstreamUrl }),
     },
-    images: options.images ?? {},
+    artifacts: sessionArtifacts(ecr, options.images ?? {}),
     fetchCode: s3CodeFetcher(s3, iam),
     startupTimeoutMs: options.startupTimeoutMs ?? 30_000,
     ...(options.lifecycleSecondMs ? { lifecycleSecondMs: options.lifecycleSecondMs } : {}),

@@ -2,7 +2,17 @@ import { hostCommandExecutor } from "./host-command.js";
 import { ociImageExecutor } from "./oci/executor.js";
 import type { Artifact, Executor, Instance, StartOptions } from "./types.js";
 
-export type { Artifact, Executor, Instance, OciImage, OciRunOverride, StartOptions } from "./types.js";
+export { type MappedDirectories, mappedDirectories } from "./image-map.js";
+export type {
+  Artifact,
+  ArtifactResolver,
+  Executor,
+  Instance,
+  OciImage,
+  OciRunOverride,
+  StartOptions,
+} from "./types.js";
+export { ArtifactUnavailable } from "./types.js";
 
 const EXECUTORS: Readonly<Record<Artifact["kind"], Executor>> = {
   "host-command": hostCommandExecutor,

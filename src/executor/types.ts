@@ -90,3 +90,11 @@ export interface Executor {
   readonly kind: Artifact["kind"];
   start(options: StartOptions): Promise<Instance>;
 }
+
+/** A containerUri that names nothing this host can run (no pushed image, no mapped directory, no OCI runtime): the message says which. */
+export class ArtifactUnavailable extends Error {
+  override readonly name = "ArtifactUnavailable";
+}
+
+/** What a containerUri names, as an artifact an executor can start. */
+export type ArtifactResolver = (containerUri: string) => Promise<Artifact>;

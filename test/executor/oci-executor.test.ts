@@ -1,8 +1,18 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { treeSockets } from "../../src/agent/proc.js";
 import {
   executorFor,
   type Instance,
@@ -47,7 +57,7 @@ if (!base)
     `oci-executor.test: skipped (${reason ?? "no test images"}; scripts/ensure-system-deps.sh installs runc, umoci, mmdebstrap)`,
   );
 
-// The cached base image has no /etc/passwd of its own: the derived images bring theirs, as a Dockerfile's useradd would.
+// The derived images bring their own /etc/passwd, as a Dockerfile's useradd would (older cached base images had none).
 const PASSWD = "root:x:0:0:root:/root:/bin/sh\nbedrock_agentcore:x:1000:1000::/app:/bin/sh\n";
 const GROUP = "root:x:0:\nbedrock_agentcore:x:1000:\n";
 
@@ -163,11 +173,19 @@ describe.skipIf(!base)("the OCI executor behind the executor interface", () => {
       dockerenv: false,
       ca: readFileSync(ca, "utf8"),
     });
-    expect(lines).toContain("listening on 0.0.0.0:8080");
+    // The probe above blocks the event loop (execFileSync): the line is in the pipe, read once the loop turns.
+    expect(await until(() => lines.includes("listening on 0.0.0.0:8080"))).toBe(true);
     expect(instance.command).toEqual(["python3", "agent.py"]);
     expect(instance.notes.join("\n")).toMatch(/linux\/amd64, run by runc/);
     expect(instance.notes.join("\n")).toMatch(/runs as USER bedrock_agentcore/);
-    expect((await instance.tree()).length).toBeGreaterThan(0);
+    // The tree starts with the container's init, in the session's netns: its socket table shows the listener.
+    const pids = await instance.tree();
+    expect(readlinkSync(`/proc/${pids[0]}/ns/net`)).toBe(`net:[${statSync(`/var/run/netns/${netns}`).ino}]`);
+    expect(
+      (await treeSockets(pids)).some(
+        (s) => s.state === "LISTEN" && s.localPort === 8080 && s.localAddress === "0.0.0.0",
+      ),
+    ).toBe(true);
     const overlays = () =>
       readFileSync("/proc/self/mountinfo", "utf8")
         .split("\n")
@@ -252,7 +270,9 @@ describe.skipIf(!base)("the OCI executor behind the executor interface", () => {
     const refused = await startInstance({
       artifact: { kind: "oci-image", image: { source: "layout", dir: nouser, tag: "nouser" } },
     });
-    expect((await refused.exited).code).toBe(1);
-    expect(refused.output()[0]?.text).toMatch(/unable to find user no_such_user/);
+    expect((await refused.exited).code, JSON.stringify([refused.output(), refused.notes])).toBe(1);
+    expect(refused.output()[0]?.text).toMatch(
+      /unable to find user no_such_user: no matching entries in passwd file/,
+    );
   }, 120_000);
 });

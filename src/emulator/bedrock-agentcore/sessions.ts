@@ -2,10 +2,16 @@ import { randomUUID } from "node:crypto";
 import { Agent, type IncomingMessage, request } from "node:http";
 import type { Readable } from "node:stream";
 import { launchAgent, type OutputLine } from "../../agent/launcher.js";
-import { resolveLaunchPlan } from "../../agent/plan.js";
 import { getPing, type HealthReading, readPing, waitForHealth } from "../../agent/probe.js";
 import { PROTOCOL_INVOKE_PATHS, PROTOCOL_PORTS, type Protocol } from "../../agent/types.js";
-import { type Artifact, type Instance, startInstance } from "../../executor/index.js";
+import {
+  type Artifact,
+  type ArtifactResolver,
+  ArtifactUnavailable,
+  type Instance,
+  mappedDirectories,
+  startInstance,
+} from "../../executor/index.js";
 import { createNamespace, type Namespace, netnsSupport, reapOrphans } from "../../net/netns.js";
 import { analyticReachability, type ReachVerdict, sessionReachability } from "../../net/vpc/decide.js";
 import {
@@ -103,13 +109,14 @@ export interface EndedMcpSession {
 }
 
 export interface SessionManagerOptions {
-  /** containerUri → the local agent directory that stands in for the image. */
-  images: Readonly<Record<string, string>>;
   /**
-   * What a session's containerUri runs, when not only the image map decides:
-   * undefined falls back to the map's directory, run in host-command mode.
+   * What a containerUri names, as an artifact the executor layer starts (the
+   * emulator's: an image pushed to its ECR on the OCI runtime, else the image
+   * map's directory as a host command). Without it, the image map alone.
    */
-  resolveArtifact?: (spec: SessionSpec) => Promise<Artifact | undefined>;
+  artifacts?: ArtifactResolver;
+  /** containerUri → the local agent directory that stands in for the image, when `artifacts` is not given. */
+  images?: Readonly<Record<string, string>>;
   /** Reads a code runtime's zip from S3 as its execution role (the emulator's S3); unset: code runtimes cannot run. */
   fetchCode?: CodeFetcher;
   startupTimeoutMs: number;
@@ -209,7 +216,11 @@ export class SessionManager {
   private driver: SessionDriver | undefined;
   private fabric: SessionFabric | undefined;
 
-  constructor(private readonly options: SessionManagerOptions) {}
+  private readonly artifacts: ArtifactResolver;
+
+  constructor(private readonly options: SessionManagerOptions) {
+    this.artifacts = options.artifacts ?? mappedDirectories(options.images ?? {});
+  }
 
   async resolveDriver(): Promise<SessionDriver> {
     if (!this.driver) {
@@ -302,24 +313,14 @@ export class SessionManager {
     return analyticReachability(ec2 ? ec2VpcState(ec2) : undefined, session.network, service, port);
   }
 
-  /** What the session runs: the resolver's artifact, else the image map's directory as a host command. */
+  /** What the session's containerUri names; one that names nothing runnable is the client's error, as a failed pull is. */
   private async artifactOf(spec: SessionSpec): Promise<Artifact> {
-    const resolved = await this.options.resolveArtifact?.(spec);
-    if (resolved) return resolved;
-    const { plan } = await resolveLaunchPlan(this.imageDir(spec.containerUri));
-    return { kind: "host-command", plan };
-  }
-
-  private imageDir(containerUri: string): string {
-    const dir =
-      this.options.images[containerUri] ?? this.options.images[containerUri.replace(/:[^:/@]+$|@.+$/, "")];
-    if (!dir) {
-      throw new AwsError(
-        "RuntimeClientError",
-        `The emulator has no local directory for image ${containerUri}. Map it in agentcore-emulator.yaml or with --image ${containerUri}=DIR.`,
-      );
+    try {
+      return await this.artifacts(spec.containerUri);
+    } catch (error) {
+      if (error instanceof ArtifactUnavailable) throw new AwsError("RuntimeClientError", error.message);
+      throw error;
     }
-    return dir;
   }
 
   private async start(spec: SessionSpec): Promise<Session> {

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Platform } from "../../agent/image-platform.js";
+import { mappedDirectory } from "../../executor/image-map.js";
 import { parseEcrImageUri } from "./image-uri.js";
 import { readManifest } from "./manifest-content.js";
 import type { Ecr, EcrImage } from "./model.js";
@@ -56,11 +57,6 @@ const samePlatform = (a: Platform, b: Platform) =>
     (a.architecture === "arm64" && [a.variant, b.variant].includes("v8")));
 
 const describe = (p: Platform) => `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ""}`;
-
-/** The image map's directory for a URI: the exact URI, or the URI without its tag or digest. */
-function mappedDirectory(images: Readonly<Record<string, string>>, uri: string): string | undefined {
-  return images[uri] ?? images[uri.replace(/:[^:/@]+$|@.+$/, "")];
-}
 
 /**
  * What a containerUri names in the emulator's ECR, as AgentCore pulls it:

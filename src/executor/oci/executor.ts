@@ -1,10 +1,14 @@
+import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import type { ExitInfo, OutputLine } from "../../agent/launcher.js";
 import type { Executor, Instance, StartOptions } from "../types.js";
 import { type UnpackedImage, unpackedImage } from "./image-cache.js";
 import { containerName, instanceBundle, RuncContainer, reapOrphans, unmountRoot } from "./runc.js";
 import { buildRuntimeConfig, imageArgs } from "./runtime-config.js";
+
+const run = promisify(execFile);
 
 /** The OCI runtime: runc unless ACD_OCI_RUNTIME names another (crun refuses a hybrid cgroup layout). */
 export const OCI_RUNTIME = process.env.ACD_OCI_RUNTIME ?? "runc";
@@ -167,3 +171,26 @@ export const ociImageExecutor: Executor = {
     }
   },
 };
+
+export type OciSupport = { ok: true } | { ok: false; reason: string };
+let support: Promise<OciSupport> | undefined;
+
+/** Whether images can run here: Linux, root, the OCI runtime and umoci on PATH. Checked once. */
+export function ociSupport(): Promise<OciSupport> {
+  support ??= (async () => {
+    if (process.platform !== "linux")
+      return { ok: false, reason: `OCI containers need Linux (this is ${process.platform})` };
+    if (process.getuid?.() !== 0)
+      return { ok: false, reason: `${OCI_RUNTIME} runs containers as root here, and this is not root` };
+    for (const tool of [OCI_RUNTIME, "umoci"]) {
+      const found = await run("sh", ["-c", `command -v ${tool}`]).then(
+        () => true,
+        () => false,
+      );
+      if (!found)
+        return { ok: false, reason: `${tool} is not installed (scripts/ensure-system-deps.sh installs it)` };
+    }
+    return { ok: true };
+  })();
+  return support;
+}

@@ -159,6 +159,17 @@ export function readImageConfig(dir: string, tag: string): ImageRunConfig {
   return config.config ?? {};
 }
 
+/** The per-namespace files `ip netns exec` would bind (/etc/netns/NAME/*: the session's resolv.conf), and an /etc/hosts naming localhost, as container engines write one. */
+function etcFiles(bundle: string, netns: string | undefined): { source: string; destination: string }[] {
+  const hosts = join(bundle, "hosts");
+  writeFileSync(hosts, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+  const files = [{ source: hosts, destination: "/etc/hosts" }];
+  const dir = netns ? join("/etc/netns", netns) : undefined;
+  if (dir && existsSync(dir))
+    for (const name of readdirSync(dir)) files.push({ source: join(dir, name), destination: `/etc/${name}` });
+  return files;
+}
+
 const readOr = (path: string) => (existsSync(path) ? readFileSync(path, "utf8") : "");
 
 export interface RuncStartOptions {
@@ -201,7 +212,7 @@ export class RuncContainer {
       ...(options.env ? { env: options.env } : {}),
       ...(options.caBundle ? { caBundle: options.caBundle } : {}),
       ...(options.netns ? { netnsPath: `/var/run/netns/${options.netns}` } : {}),
-      ...(options.binds ? { binds: options.binds } : {}),
+      binds: [...etcFiles(options.bundle, options.netns), ...(options.binds ?? [])],
     });
     writeFileSync(join(options.bundle, "config.json"), JSON.stringify(config, null, 2));
     this.command = imageArgs(options.image);
@@ -246,9 +257,13 @@ export class RuncContainer {
     return this.lines;
   }
 
-  /** The container's processes as this host sees them (runc's own pid first). */
+  /**
+   * The container's processes as this host sees them, its init first: runc
+   * itself stays in the host's network namespace, so it is left out, or the
+   * socket readings (which read the first pid's tables) would see the host's.
+   */
   async tree(): Promise<number[]> {
-    return this.child.pid ? processTree(this.child.pid) : [];
+    return this.child.pid ? (await processTree(this.child.pid)).slice(1) : [];
   }
 
   private stopping: Promise<ExitInfo> | undefined;
