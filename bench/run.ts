@@ -9,7 +9,9 @@
  * - `diagnose` of a VPC runtime with CloudTrail's real limit (2 lookups/s),
  *   without and with --invoke: wall time and API calls per service;
  * - then bench/replay.ts: `diagnose` of the seed incident with the replay
- *   and without (bench/results/replay.json).
+ *   and without (bench/results/replay.json);
+ * - then bench/oci.ts: cold session start of a real image through the
+ *   emulator vs `runc run` directly (bench/results/oci.json).
  * Writes bench/results/latest.json, which the README's table quotes.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -44,6 +46,7 @@ import type { SessionDriver } from "../src/emulator/bedrock-agentcore/sessions.j
 import { type RunningEmulator, startEmulator } from "../src/emulator/index.js";
 import { netnsSupport } from "../src/net/netns.js";
 import { fabricSupport } from "../src/net/vpc/fabric.js";
+import { writeOciBench } from "./oci.js";
 import { writeReplayBench } from "./replay.js";
 
 const WARM_INVOCATIONS = Number(process.env.BENCH_WARM ?? 1000);
@@ -575,6 +578,7 @@ async function main() {
       console.log(`  ${label}: ${run.runsWithGaps} run(s) had evidence gaps (see gaps)`);
   console.log("wrote bench/results/latest.json");
   await writeReplayBench();
+  await writeOciBench();
 }
 
 await main();

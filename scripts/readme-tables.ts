@@ -152,11 +152,41 @@ function replaySection(): string {
   ].join("\n");
 }
 
+interface OciResults {
+  date: string;
+  node: string;
+  cpus: number;
+  skipped?: string;
+  barMs: number;
+  image?: { rootfsMb: number };
+  firstSessionMs?: number;
+  viaEmulator?: Stats;
+  direct?: Stats;
+  overheadP50Ms?: number;
+  overheadP99Ms?: number;
+}
+
+function ociSection(): string {
+  const r = JSON.parse(readFileSync(resolve(root, "bench/results/oci.json"), "utf8")) as OciResults;
+  if (r.skipped || !r.viaEmulator || !r.direct)
+    return `Not measured on ${r.date.slice(0, 10)}: ${r.skipped}.`;
+  return [
+    `Measured ${r.date.slice(0, 10)} (Node ${r.node}, ${r.cpus} cores): a ${r.image?.rootfsMb ?? "?"} MB Debian python3 image, ${r.viaEmulator.n} cold starts each; the first session (pull and unpack) took ${ms(r.firstSessionMs ?? 0)}.`,
+    "",
+    "| cold start to first byte | p50 | p99 |",
+    "|---|---|---|",
+    `| through the emulator (InvokeAgentRuntime, new session) | ${ms(r.viaEmulator.p50)} | ${ms(r.viaEmulator.p99)} |`,
+    `| runc run directly, same unpacked image | ${ms(r.direct.p50)} | ${ms(r.direct.p99)} |`,
+    `| overhead (bar < ${r.barMs} ms p50) | ${ms(r.overheadP50Ms ?? 0)} | ${ms(r.overheadP99Ms ?? 0)} |`,
+  ].join("\n");
+}
+
 const sections: Record<string, () => string> = {
   scenarios: scenariosSection,
   bench: benchSection,
   concurrency: concurrencySection,
   replay: replaySection,
+  oci: ociSection,
 };
 
 /** The README with every generated section filled from its JSON. */
