@@ -42,6 +42,30 @@ const check = (image: string, extra: Partial<Parameters<typeof runImageCheck>[0]
   runImageCheck({ image, startupTimeoutMs: 30_000, ...extra });
 
 describe.skipIf(!base)("check --image", () => {
+  it("on a machine without runc: the image is read, not run, and the report says this machine could not (exit 3)", async () => {
+    // runc lives in /usr/sbin here; a PATH without the sbin directories lacks it, as a machine without runc would.
+    const path = (process.env.PATH ?? "")
+      .split(":")
+      .filter((d) => !d.endsWith("/sbin"))
+      .join(":");
+    const saved = process.env.PATH;
+    process.env.PATH = path;
+    try {
+      const found = await run("sh", ["-c", "command -v runc"]).then(
+        () => true,
+        () => false,
+      );
+      if (found) return;
+      const report = await check(`${layout}:agent-arm64`);
+      expect(report.findings.map((f) => f.id)).toEqual(["HOST_CANNOT_RUN_IMAGE"]);
+      expect(report.findings[0]!.fix).toMatch(/runc is not installed/);
+      expect(report.startup.outcome).toBe("not-run");
+      expect(checkExitCode(report)).toBe(3);
+    } finally {
+      process.env.PATH = saved;
+    }
+  }, 120_000);
+
   it("runs a linux/arm64 image under runc, emulated by qemu-user, as its USER, and finds it healthy", async () => {
     const report = await check(`${layout}:agent-arm64`, { region: "eu-west-1" });
     expect(report.verdict, JSON.stringify(report, null, 1)).toBe("healthy");
