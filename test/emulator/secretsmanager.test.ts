@@ -206,6 +206,15 @@ describe("Secrets Manager through the AWS SDK", () => {
     );
     const remade = await sm.send(new CreateSecretCommand({ Name: "gone", SecretString: "w" }));
     expect(remade.ARN).not.toBe(created.ARN);
+    // Forcing the delete of a secret that never was succeeds; without force it is not found.
+    const never = await sm.send(
+      new DeleteSecretCommand({ SecretId: "never-was", ForceDeleteWithoutRecovery: true }),
+    );
+    expect(never).toMatchObject({ Name: "never-was" });
+    expect(never.ARN).toBeUndefined();
+    expect(await rejection(sm.send(new DeleteSecretCommand({ SecretId: "never-was" })))).toBeInstanceOf(
+      ResourceNotFoundException,
+    );
   });
 
   it("lists by filters and pages with the SDK's paginator; tags", async () => {

@@ -341,7 +341,12 @@ export class SecretsManager {
     if (window !== undefined && (window < 7 || window > 30)) {
       throw invalidParameter("The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).");
     }
-    const secret = this.must(call, input.SecretId!);
+    const found = this.find(call, input.SecretId!);
+    // A forced delete of a secret that is not there succeeds, naming what was
+    // asked: AWS answers so (cleanup code relies on it), and there is no ARN to give.
+    if (!found && input.ForceDeleteWithoutRecovery) return { Name: input.SecretId, DeletionDate: call.now };
+    if (!found) throw notFound();
+    const secret = found;
     if (input.ForceDeleteWithoutRecovery) {
       this.store.delete(KIND, call.scope, secret.name);
       return { ARN: secret.arn, Name: secret.name, DeletionDate: call.now };
