@@ -2,7 +2,11 @@ import {
   BedrockAgentCoreControlClient,
   CreateAgentRuntimeCommand,
   type CreateAgentRuntimeCommandInput,
+  CreateAgentRuntimeEndpointCommand,
   GetAgentRuntimeCommand,
+  UpdateAgentRuntimeCommand,
+  type UpdateAgentRuntimeCommandInput,
+  UpdateAgentRuntimeEndpointCommand,
 } from "@aws-sdk/client-bedrock-agentcore-control";
 import {
   AssociateRouteTableCommand,
@@ -335,10 +339,40 @@ export async function buildScenario(
       runtimeIds[name] = created.agentRuntimeId!;
       refs.set(`runtime:${name}`, created.agentRuntimeArn!);
     }
-    for (const id of Object.values(runtimeIds)) {
-      for (let status = "CREATING"; status === "CREATING"; ) {
+    const settled = async (id: string) => {
+      for (let status = "CREATING"; status === "CREATING" || status === "UPDATING"; ) {
         ({ status = "READY" } = await control.send(new GetAgentRuntimeCommand({ agentRuntimeId: id })));
-        if (status === "CREATING") await new Promise((resolve) => setTimeout(resolve, 50));
+        if (status === "CREATING" || status === "UPDATING")
+          await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    for (const id of Object.values(runtimeIds)) await settled(id);
+    for (const [name, runtime] of Object.entries(scenario.runtimes)) {
+      const id = runtimeIds[name]!;
+      for (const step of runtime.afterCreate) {
+        if ("update" in step) {
+          const request = resolveReferences(step.update, refs) as unknown as UpdateAgentRuntimeCommandInput;
+          await control.send(new UpdateAgentRuntimeCommand({ ...request, agentRuntimeId: id }));
+        } else if ("endpoint" in step) {
+          await control.send(
+            new CreateAgentRuntimeEndpointCommand({
+              agentRuntimeId: id,
+              name: step.endpoint.name,
+              ...(step.endpoint.version ? { agentRuntimeVersion: step.endpoint.version } : {}),
+            }),
+          );
+        } else {
+          await control.send(
+            new UpdateAgentRuntimeEndpointCommand({
+              agentRuntimeId: id,
+              endpointName: step.updateEndpoint.name,
+              ...(step.updateEndpoint.version ? { agentRuntimeVersion: step.updateEndpoint.version } : {}),
+            }),
+          );
+        }
+        await settled(id);
+        // An endpoint turns READY on its own clock (the emulator's readyAfterMs): wait until it serves.
+        await new Promise((resolve) => setTimeout(resolve, 300));
       }
     }
     return { refs, runtimeIds };

@@ -199,11 +199,18 @@ export async function runScenario(
   const { scenario, dir } = loaded;
   const progress = options.onProgress ?? (() => {});
   const images = Object.fromEntries(
-    Object.values(scenario.runtimes).flatMap((r) => {
-      const uri = containerUriOf(r.request);
-      // A runtime with an image of its own gets it pushed to the registry below, not mapped.
-      return uri && !r.image ? [[uri, resolve(dir, r.agent)]] : [];
-    }),
+    Object.values(scenario.runtimes).flatMap((r) =>
+      // A runtime with an image of its own gets it pushed to the registry below, not mapped; otherwise
+      // the agent directory stands in for the image of the create request and of each update.
+      r.image
+        ? []
+        : [r.request, ...r.afterCreate.flatMap((step) => ("update" in step ? [step.update] : []))].flatMap(
+            (request) => {
+              const uri = containerUriOf(request);
+              return uri ? [[uri, resolve(dir, r.agent)]] : [];
+            },
+          ),
+    ),
   );
   const needsNetwork = Object.values(scenario.runtimes).some(
     (r) => (r.request.networkConfiguration as { networkMode?: string } | undefined)?.networkMode === "VPC",
@@ -301,6 +308,8 @@ export async function runScenario(
       ...(scenario.diagnose.error && failedMessage(invocations)
         ? { reportedError: failedMessage(invocations)! }
         : {}),
+      ...(scenario.diagnose.errorText ? { reportedError: scenario.diagnose.errorText } : {}),
+      ...(scenario.diagnose.qualifier ? { qualifier: scenario.diagnose.qualifier } : {}),
     });
     const verdict = verdictOf(diagnosis.hypotheses, diagnosis.findings);
     const judgement = judge(scenario.expect, {

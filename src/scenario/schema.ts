@@ -109,6 +109,24 @@ const runtime = z.strictObject({
       env: z.array(z.string()).default([]),
     })
     .optional(),
+  /**
+   * What the team did after creating it, in order: a named endpoint
+   * (CreateAgentRuntimeEndpoint, at a version or the latest), an
+   * UpdateAgentRuntime request exactly as their script sends it (what it
+   * omits is gone, as in AWS), or an endpoint moved to a version. Each
+   * waits for READY before the next.
+   */
+  afterCreate: z
+    .array(
+      z.union([
+        z.strictObject({ endpoint: z.strictObject({ name: z.string(), version: z.string().optional() }) }),
+        z.strictObject({ update: z.record(z.string(), z.unknown()) }),
+        z.strictObject({
+          updateEndpoint: z.strictObject({ name: z.string(), version: z.string().optional() }),
+        }),
+      ]),
+    )
+    .default([]),
 });
 
 /**
@@ -174,6 +192,10 @@ export const scenarioSchema = z.strictObject({
     source: z.boolean().optional(),
     /** Pass the first failed invocation's message as --error, as a user would paste it. */
     error: z.boolean().default(false),
+    /** A message the user's own client printed (not one of the invocations above), pasted as --error. */
+    errorText: z.string().optional(),
+    /** The endpoint the user calls, diagnosed and invoked there (--qualifier); default DEFAULT. */
+    qualifier: z.string().optional(),
   }),
   /**
    * Data the agent reads at start-up, made through the AWS API after the
