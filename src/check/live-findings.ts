@@ -12,6 +12,7 @@ import type {
 } from "../agent/probe.js";
 import { isLoopback, type TcpSocket } from "../agent/proc.js";
 import { PROTOCOL_INVOKE_PATHS, type Protocol } from "../agent/types.js";
+import { listenAddressesIn } from "../facts/addresses.js";
 import { type Evidence, type Finding, makeFinding } from "../findings/index.js";
 
 /** Everything one probe run observed: the input of the live rules. */
@@ -347,6 +348,8 @@ export function liveFindings(run: LiveRun, startedAt?: number): Finding[] {
   }
 
   if (startup.outcome === "timeout") {
+    // A line in which the agent announces a listener (any framework's wording, read by shape).
+    const announced = run.output.find((line) => listenAddressesIn(line.text).length > 0);
     // A connect that sat in SYN_SENT for a second or more had no answer; a shorter one was just slow.
     const stuck = startup.stuck.filter((c) => c.forMs >= 1000);
     if (stuck.length > 0) {
@@ -374,7 +377,19 @@ export function liveFindings(run: LiveRun, startedAt?: number): Finding[] {
               fact: `the process was alive for ${(startup.elapsedMs / 1000).toFixed(1)} s (limit ${limitSeconds} s plus ${startup.usedGrace ? "a grace period" : "no grace"}) and never opened a listening socket`,
               source: { kind: "socket", table: TABLE },
             },
-            ...lastLines(run.output, 5),
+            // A line announcing a listener is quoted for what it says, beside what the tables showed, never as proof.
+            ...(announced
+              ? [
+                  {
+                    fact: `the agent printed "${announced.text.trim().slice(0, 200)}", yet no listening socket appeared in its socket tables`,
+                    source: { kind: "process" as const, detail: announced.stream },
+                  },
+                ]
+              : []),
+            ...lastLines(
+              run.output.filter((line) => line !== announced),
+              5,
+            ),
           ],
           { port: run.port },
         ),
