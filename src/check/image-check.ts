@@ -4,7 +4,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import type { HttpExchange } from "../agent/http.js";
 import { PROTOCOL_PORTS, type Protocol } from "../agent/types.js";
 import type { Instance } from "../executor/index.js";
 import { ensureEmulation, hostArchitecture } from "../executor/oci/binfmt.js";
@@ -19,7 +18,8 @@ import { createNamespace, type Namespace, netnsSupport } from "../net/netns.js";
 import { UsageError } from "../util/errors.js";
 import { type LiveRun, liveFindings } from "./live-findings.js";
 import { probeAgent } from "./probe-agent.js";
-import { type CheckReport, type ImageSection, type ReportExchange, reportVerdict } from "./report.js";
+import { type CheckReport, type ImageSection, reportVerdict } from "./report.js";
+import { startupSection, toReportExchange } from "./report-sections.js";
 import type { CheckStage } from "./run-check.js";
 
 const run = promisify(execFile);
@@ -70,17 +70,6 @@ function exposedProtocol(config: ImageFacts["config"] & { ExposedPorts?: Record<
     ([protocol, port]) => protocol !== "AGUI" && ports.includes(port),
   );
   return matching.length === 1 ? matching[0]?.[0] : undefined;
-}
-
-function toReportExchange(ex: HttpExchange): ReportExchange {
-  return {
-    request: ex.request,
-    ...(ex.status !== undefined ? { status: ex.status } : {}),
-    ...(ex.headers["content-type"] ? { contentType: ex.headers["content-type"] } : {}),
-    latencyMs: ex.latencyMs,
-    ...(ex.error ? { error: ex.error } : {}),
-    ...(ex.body ? { bodyExcerpt: ex.body.slice(0, 500) } : {}),
-  };
 }
 
 /** What the platform gives every instance: the region (credentials come from the microVM's metadata service, not modelled here). */
@@ -289,30 +278,7 @@ export async function runImageCheck(options: ImageCheckOptions): Promise<CheckRe
           `ran under runc in a network namespace of its own, as AgentCore runs each session in a microVM: the platform's AWS_REGION${options.env ? " and --env" : ""} on top of the image's Env; no credentials (AgentCore serves the execution role's from the microVM's metadata service)`,
         ],
       },
-      startup: {
-        outcome: startup.outcome,
-        limitMs: options.startupTimeoutMs,
-        elapsedMs: startup.elapsedMs,
-        ...(startup.healthyAfterMs !== undefined ? { healthyAfterMs: startup.healthyAfterMs } : {}),
-        ...(startup.reachableFromInterface !== undefined
-          ? { reachableFromInterface: startup.reachableFromInterface }
-          : {}),
-        ...(startup.listening
-          ? {
-              listening: startup.listening.map((s) => ({
-                address: s.localAddress,
-                port: s.localPort,
-                family: s.family,
-              })),
-            }
-          : {}),
-        stuckConnections: startup.stuck.map((c) => ({
-          address: c.remoteAddress,
-          port: c.remotePort,
-          forMs: c.forMs,
-        })),
-        ...(liveRun.exit ? { exit: { code: liveRun.exit.code, signal: liveRun.exit.signal } } : {}),
-      },
+      startup: startupSection(startup, options.startupTimeoutMs, liveRun.exit),
       probes: probed.probes.map(toReportExchange),
       output: liveRun.output.slice(-40).map((l) => ({ stream: l.stream, text: l.text })),
       image: section,

@@ -24,7 +24,8 @@ import { commandGap, type HostGap, missingCommand, moduleGap, projectPackages } 
 import { type LiveRun, liveFindings } from "./live-findings.js";
 import { describeHolder, type PortHolder, portHolders } from "./port-in-use.js";
 import { probeAgent } from "./probe-agent.js";
-import { type CheckReport, type CodeZipSection, type ReportExchange, reportVerdict } from "./report.js";
+import { type CheckReport, type CodeZipSection, reportVerdict } from "./report.js";
+import { startupSection, toReportExchange } from "./report-sections.js";
 
 export type CheckStage = "plan" | "static" | "launch" | "startup" | "probe" | "stop";
 
@@ -59,16 +60,6 @@ export interface CheckOptions {
 export const DEFAULT_STARTUP_TIMEOUT_MS = 30_000;
 const DEFAULT_SLOW_PING_MS = 1_000;
 const DEFAULT_PING_TIMEOUT_MS = 5_000;
-function toReportExchange(ex: HttpExchange): ReportExchange {
-  return {
-    request: ex.request,
-    ...(ex.status !== undefined ? { status: ex.status } : {}),
-    ...(ex.headers["content-type"] ? { contentType: ex.headers["content-type"] } : {}),
-    latencyMs: ex.latencyMs,
-    ...(ex.error ? { error: ex.error } : {}),
-    ...(ex.body ? { bodyExcerpt: ex.body.slice(0, 500) } : {}),
-  };
-}
 
 /** Runs the agent in `dir` as AgentCore would, probes its contract, and reports findings. */
 export async function runCheck(options: CheckOptions): Promise<CheckReport> {
@@ -489,30 +480,7 @@ function buildReport({
           : []),
       ],
     },
-    startup: {
-      outcome: startup.outcome,
-      limitMs: run.startupTimeoutMs,
-      elapsedMs: startup.elapsedMs,
-      ...(startup.healthyAfterMs !== undefined ? { healthyAfterMs: startup.healthyAfterMs } : {}),
-      ...(startup.reachableFromInterface !== undefined
-        ? { reachableFromInterface: startup.reachableFromInterface }
-        : {}),
-      ...(startup.listening
-        ? {
-            listening: startup.listening.map((s) => ({
-              address: s.localAddress,
-              port: s.localPort,
-              family: s.family,
-            })),
-          }
-        : {}),
-      stuckConnections: startup.stuck.map((c) => ({
-        address: c.remoteAddress,
-        port: c.remotePort,
-        forMs: c.forMs,
-      })),
-      ...(run.exit ? { exit: { code: run.exit.code, signal: run.exit.signal } } : {}),
-    },
+    startup: startupSection(startup, run.startupTimeoutMs, run.exit),
     probes: probes.map(toReportExchange),
     output: run.output.slice(-40).map((l) => ({ stream: l.stream, text: l.text })),
     ...(codeZip ? { codeZip } : {}),
