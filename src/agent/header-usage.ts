@@ -5,9 +5,9 @@ import { listSources } from "./plan.js";
 /**
  * The request headers an agent's source reads by name: `request_headers.get("X-Api-Key")`,
  * `context.request_headers["X-Tenant"]`, `request.headers.get('x-api-key')`,
- * `req.headers["x-api-key"]`, `headers?.["x-api-key"]`. What the platform
- * always sends (the session and request ids, content negotiation, MCP and
- * trace headers) is left out: it is never a question of the allow-list.
+ * `req.headers["x-api-key"]`, `event.headers?.["x-api-key"]`. Only a caller's
+ * headers count (X-… and Authorization): HTTP's own and the platform's
+ * session, request and trace ids are never a question of the allow-list.
  */
 export interface HeaderRead {
   /** As written in the source. */
@@ -39,24 +39,12 @@ function mayBeCallers(name: string): boolean {
   return (lower.startsWith("x-") || lower === "authorization") && !PLATFORM_HEADERS.has(lower);
 }
 
-/** Sent by the platform on every invocation, or part of HTTP itself. */
+/** The platform's own X- headers, sent on every invocation: never a question of the allow-list. */
 const PLATFORM_HEADERS = new Set([
   "x-amzn-bedrock-agentcore-runtime-session-id",
   "x-amzn-bedrock-agentcore-runtime-request-id",
   "x-amzn-bedrock-agentcore-runtime-user-id",
-  "workloadaccesstoken",
-  "oauth2callbackurl",
-  "mcp-session-id",
-  "mcp-protocol-version",
   "x-amzn-trace-id",
-  "traceparent",
-  "tracestate",
-  "baggage",
-  "content-type",
-  "content-length",
-  "accept",
-  "host",
-  "user-agent",
 ]);
 
 export async function scanHeaderReads(dir: string): Promise<HeaderRead[]> {
