@@ -19,6 +19,41 @@ export interface EvidenceGap {
   message: string;
   /** The IAM action to grant, when the error is a denial. */
   action?: string;
+  /** What the user can do about it, when granting an action is not the answer (a collector that failed). */
+  whatToDo?: string;
+}
+
+/** The error code of a collector that threw: its evidence is missing, and the report says so instead of aborting. */
+export const COLLECTOR_FAILED = "CollectorFailed";
+
+/** A collector that threw, as a gap: what failed, its message, and what to do. */
+export function collectorFailure(
+  collector: string,
+  label: string,
+  error: unknown,
+  whatToDo: string,
+): EvidenceGap {
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    collector,
+    service: "agentcore-doctor",
+    operation: label,
+    errorCode: COLLECTOR_FAILED,
+    message,
+    whatToDo,
+  };
+}
+
+/** A gap in one line, as every renderer of the report words it. */
+export function describeGap(
+  g: Pick<
+    EvidenceGap,
+    "collector" | "service" | "operation" | "errorCode" | "message" | "action" | "whatToDo"
+  >,
+): string {
+  if (g.errorCode === COLLECTOR_FAILED)
+    return `inconclusive: collector ${g.collector} (${g.operation}) failed: ${g.message}; the evidence it reads is missing from this report. What to do: ${g.whatToDo ?? "report the message as a bug"}`;
+  return `could not read ${g.service}:${g.operation}: ${g.errorCode}${g.action ? ` (grant ${g.action})` : ""}`;
 }
 
 export function apiSource(

@@ -1,6 +1,7 @@
 import type { Finding } from "../findings/index.js";
 import { describeSource } from "../findings/types.js";
 import { xmlText as t } from "../util/markup.js";
+import { COLLECTOR_FAILED, describeGap } from "./evidence.js";
 import { htmlPath, PATH_ROW_CSS } from "./render-paths.js";
 import type { DiagnoseReport } from "./report-schema.js";
 import { verdictHeadline } from "./verdict.js";
@@ -124,9 +125,10 @@ export function renderHtml(report: DiagnoseReport): string {
       ...(report.gaps.length > 0
         ? [
             `<ul>${report.gaps
-              .map(
-                (g) =>
-                  `<li>Could not read ${t(`${g.service}:${g.operation}`)} (${t(g.errorCode)})${g.action ? `: grant <code>${t(g.action)}</code>` : ""}.</li>`,
+              .map((g) =>
+                g.errorCode === COLLECTOR_FAILED
+                  ? `<li>${t(describeGap(g))}</li>`
+                  : `<li>Could not read ${t(`${g.service}:${g.operation}`)} (${t(g.errorCode)})${g.action ? `: grant <code>${t(g.action)}</code>` : ""}.</li>`,
               )
               .join("")}</ul>`,
           ]

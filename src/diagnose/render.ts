@@ -2,6 +2,7 @@ import pc from "picocolors";
 import { findingMarkdownLines, findingTextLines, markdownCell } from "../findings/render.js";
 import { renderSarif } from "../findings/sarif.js";
 import { describeSource } from "../findings/types.js";
+import { COLLECTOR_FAILED, describeGap } from "./evidence.js";
 import { errorMarkdownLines, errorTextLines } from "./render-error.js";
 import { renderHtml } from "./render-html.js";
 import { mermaidPaths, pathHeadline } from "./render-paths.js";
@@ -83,12 +84,7 @@ function renderText(report: DiagnoseReport, { color }: RenderOptions): string {
     ...report.nextSteps.map((step) => `  # ${step.why}\n  ${step.command}`),
     "",
   );
-  for (const gap of report.gaps)
-    lines.push(
-      c.yellow(
-        `could not read ${gap.service}:${gap.operation}: ${gap.errorCode}${gap.action ? ` (grant ${gap.action})` : ""}`,
-      ),
-    );
+  for (const gap of report.gaps) lines.push(c.yellow(describeGap(gap)));
   if (report.notCollected.length > 0)
     lines.push(c.dim(`not collected yet by this version: ${report.notCollected.join("; ")}`));
   lines.push(
@@ -213,9 +209,10 @@ function renderMarkdown(report: DiagnoseReport): string {
     ...(report.notCollected.length === 0 && report.gaps.length === 0
       ? ["Every collector read what it needed."]
       : []),
-    ...report.gaps.map(
-      (g) =>
-        `- Could not read ${g.service}:${g.operation} (${g.errorCode})${g.action ? `: grant \`${g.action}\`` : ""}.`,
+    ...report.gaps.map((g) =>
+      g.errorCode === COLLECTOR_FAILED
+        ? `- ${markdownCell(describeGap(g))}`
+        : `- Could not read ${g.service}:${g.operation} (${g.errorCode})${g.action ? `: grant \`${g.action}\`` : ""}.`,
     ),
     "",
   ];

@@ -225,9 +225,17 @@ export const diagnoseReportSchema = z.strictObject({
         errorCode: z.string(),
         message: z.string(),
         action: z.string().optional().describe("The IAM action to grant, when the error is a denial"),
+        whatToDo: z
+          .string()
+          .optional()
+          .describe(
+            "What to do about it, where granting an action is not the answer (errorCode CollectorFailed)",
+          ),
       }),
     )
-    .describe("AWS reads that failed, so the evidence they would give is missing from this report"),
+    .describe(
+      "Reads that failed, so the evidence they would give is missing from this report: AWS calls, and collectors that failed (errorCode CollectorFailed: the report is inconclusive on what they read)",
+    ),
   notCollected: z
     .array(z.string())
     .describe("Evidence this version of the tool does not collect yet: the report's known limits"),

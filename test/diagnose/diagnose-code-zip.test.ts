@@ -1,5 +1,9 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { renderDiagnosis } from "../../src/diagnose/render.js";
 import { diagnose } from "../../src/diagnose/run.js";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import {
@@ -133,5 +137,38 @@ describe("diagnose of a code runtime, end to end against the emulator", () => {
     );
     expect(result.findings.map((f) => f.id)).not.toContain("CODE_ZIP_DEPS_MISSING");
     expect(result.hypotheses.find((h) => h.cause === "CODE_ZIP_DEPS_MISSING")?.verdict).toBe("unknown");
+  });
+
+  it("with --source of the zip's own files, a collector that cannot read them is reported, not an abort", async () => {
+    // The unpacked zip: main.py with no BedrockAgentCoreApp and no Dockerfile, which the source's
+    // launch plan cannot start (it throws), as a user would pass a code runtime's directory.
+    const dir = await mkdtemp(join(tmpdir(), "acd-zip-source-"));
+    try {
+      await writeFile(join(dir, "main.py"), "import json\nfrom agent import tools\n");
+      const result = await diagnose({
+        runtime: "zip_missing_dep",
+        endpointUrl: emulator.url,
+        region: "us-east-1",
+        credentials,
+        allowInvoke: false,
+        sourceDir: dir,
+        noReplay: true,
+      });
+      const failed = result.gaps.filter((g) => g.errorCode === "CollectorFailed");
+      expect(failed.map((g) => g.collector)).toContain("static-checks");
+      expect(failed[0]!.whatToDo).toContain("entry point (main.py)");
+      // The zip's own evidence still stands.
+      expect(result.hypotheses[0]).toMatchObject({ cause: "CODE_ZIP_DEPS_MISSING" });
+      const text = renderDiagnosis(result, "text", false);
+      expect(text).toContain("inconclusive: collector static-checks (source) failed: No Dockerfile");
+      const json = JSON.parse(renderDiagnosis(result, "json", false));
+      expect(json.gaps).toContainEqual(
+        expect.objectContaining({ collector: "static-checks", errorCode: "CollectorFailed" }),
+      );
+      expect(renderDiagnosis(result, "markdown", false)).toContain("inconclusive: collector static-checks");
+      expect(renderDiagnosis(result, "html", false)).toContain("inconclusive: collector static-checks");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

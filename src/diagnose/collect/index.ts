@@ -9,7 +9,7 @@ import { runStaticChecks } from "../../static-checks/index.js";
 import { readTelemetryExport } from "../../static-checks/telemetry.js";
 import type { DiagnoseEvidence } from "../analysis-input.js";
 import type { DiagnoseClients } from "../clients.js";
-import { arnScope, type EvidenceGap, gapFrom, type Sourced } from "../evidence.js";
+import { arnScope, collectorFailure, type EvidenceGap, gapFrom, type Sourced } from "../evidence.js";
 import { collectTimeline } from "./cloudtrail.js";
 import { collectCodeZip } from "./code-zip.js";
 import { collectIam } from "./iam.js";
@@ -66,7 +66,9 @@ export type Collected = Partial<Omit<DiagnoseEvidence, "runtime" | "gaps">>;
 /**
  * One source of evidence. Collectors run at once, each after the ones it
  * names in `after` (it then sees what they found); one that fails records
- * a gap and leaves its fields unset.
+ * a gap and leaves its fields unset. One that throws is caught by
+ * runCollectors and reported the same way (CollectorFailed, with what to do),
+ * never an abort of the diagnosis.
  */
 export interface Collector {
   name: string;
@@ -76,7 +78,19 @@ export interface Collector {
   when?: (ctx: CollectContext) => boolean;
   after?: readonly string[];
   collect: (ctx: CollectContext, earlier: Collected) => Promise<Collected>;
+  /** What the user can do when it throws (default: what any collector's failure asks). */
+  ifFails?: (ctx: CollectContext) => string;
 }
+
+/** What to do when a collector throws and says nothing more specific. */
+const RERUN =
+  "the rest of the report stands without this evidence; run diagnose again (a passing failure goes away) and, if it fails the same way, report the message with the command you ran";
+
+/** What to do when a collector reading --source throws. */
+const sourceFails = (ctx: CollectContext) =>
+  ctx.runtime.value.code
+    ? `--source ${ctx.options.sourceDir} is read as the agent's directory; for a code runtime that is the unpacked zip with its entry point (${ctx.runtime.value.code.entryPoint.join(" ") || "none declared"}); without --source, diagnose reads the deployed zip itself`
+    : `check that --source ${ctx.options.sourceDir} is the agent's directory (its Docker build context); \`agentcore-doctor check ${ctx.options.sourceDir}\` shows what it cannot read there, and diagnose without --source still reads the deployment`;
 
 const vpcMode = (ctx: CollectContext) =>
   ctx.runtime.value.networkMode === "VPC" && ctx.runtime.value.subnets.length > 0;
@@ -129,6 +143,7 @@ export const COLLECTORS: readonly Collector[] = [
     name: "header-reads",
     label: "the headers the source reads",
     when: (ctx) => ctx.options.sourceDir !== undefined,
+    ifFails: sourceFails,
     collect: async ({ options }) => ({
       headerReads: (await scanHeaderReads(options.sourceDir!)).map((r) => ({
         ...r,
@@ -267,6 +282,8 @@ export const COLLECTORS: readonly Collector[] = [
       ctx.options.sourceDir !== undefined ||
       (!ctx.options.noReplay && parseEcrUri(ctx.runtime.value.containerUri ?? "") !== undefined),
     after: ["network"],
+    ifFails: (ctx) =>
+      `${ctx.options.sourceDir ? `${sourceFails(ctx)}; ` : ""}--no-replay leaves the replay out, the rest of the diagnosis reads AWS as before`,
     collect: async ({ clients, runtime, region, account, options, gaps }, earlier) => {
       // The program actually deployed: its image, fetched read-only through ECR's pull API, replayed
       // instead of --source; without the permissions, a gap naming them and --source if given.
@@ -316,6 +333,7 @@ export const COLLECTORS: readonly Collector[] = [
     name: "static-checks",
     label: "source",
     when: (ctx) => ctx.options.sourceDir !== undefined,
+    ifFails: sourceFails,
     collect: async ({ options }) => {
       const { plan, protocol, config } = await resolveLaunchPlan(options.sourceDir!);
       const sourceFindings = await runStaticChecks({
@@ -336,6 +354,7 @@ export const COLLECTORS: readonly Collector[] = [
     name: "aws-services",
     label: "the source's AWS calls",
     when: (ctx) => ctx.options.sourceDir !== undefined,
+    ifFails: sourceFails,
     collect: async ({ options }) => ({ awsServices: await scanSource(options.sourceDir!) }),
   },
 ];
@@ -378,7 +397,13 @@ export async function runCollectors(
         const before = active.find((other) => other.name === name);
         if (before) Object.assign(earlier, await start(before));
       }
-      return c.collect(ctx, earlier);
+      try {
+        return await c.collect(ctx, earlier);
+      } catch (error) {
+        // A collector that throws costs its own evidence, never the diagnosis: the report says what failed.
+        ctx.gaps.push(collectorFailure(c.name, c.label, error, c.ifFails?.(ctx) ?? RERUN));
+        return {};
+      }
     })();
     running.set(c.name, promise);
     return promise;
