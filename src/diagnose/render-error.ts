@@ -1,5 +1,6 @@
 import pc from "picocolors";
 import { markdownCell } from "../findings/render.js";
+import { xmlText as t } from "../util/markup.js";
 import type { ErrorDiagnosis } from "./error-messages.js";
 
 type Colors = ReturnType<typeof pc.createColors>;
@@ -48,6 +49,27 @@ export function errorMarkdownLines(e: ErrorDiagnosis): string[] {
           "",
         ]),
   ];
+}
+
+/** The pasted message's section of an HTML report: the same content as the text and markdown ones. */
+export function errorHtml(e: ErrorDiagnosis): string {
+  const quoted = e.text.length > 300 ? `${e.text.slice(0, 300)}...` : e.text;
+  const head = `<h2>The error you saw</h2><blockquote><code>${t(quoted)}</code></blockquote>`;
+  if (e.matched.length === 0)
+    return `${head}<p data-testid="error-unmatched">Not a message this version knows; the report stands on the evidence alone.</p>`;
+  const shapes = `<ul>${e.matched
+    .map(
+      (m) =>
+        `<li data-testid="error-shape" data-id="${t(m.id)}"><strong>${t(m.id)}</strong>: ${t(m.meaning)} <span class="dim">(wording: ${t(m.source)})</span></li>`,
+    )
+    .join("")}</ul>`;
+  const rows = e.causes
+    .map(
+      (c) =>
+        `<tr data-testid="error-cause" data-cause="${t(c.cause)}" data-status="${t(c.status)}"><td>${t(c.status)}</td><td><code>${t(c.cause)}</code>: ${t(c.title)}</td><td>${t(c.because.slice(0, 3).join("; "))}</td></tr>`,
+    )
+    .join("");
+  return `${head}${shapes}<p>Its causes, ranked:</p><table data-testid="error-causes"><thead><tr><th>status</th><th>cause</th><th>why</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 /** `diagnose --error` without a runtime: the message's causes only, in text or JSON. */

@@ -2,6 +2,7 @@ import type { Finding } from "../findings/index.js";
 import { describeSource } from "../findings/types.js";
 import { xmlText as t } from "../util/markup.js";
 import { COLLECTOR_FAILED, describeGap } from "./evidence.js";
+import { errorHtml } from "./render-error.js";
 import { htmlPath, PATH_ROW_CSS } from "./render-paths.js";
 import type { DiagnoseReport } from "./report-schema.js";
 import { verdictHeadline } from "./verdict.js";
@@ -75,6 +76,7 @@ export function renderHtml(report: DiagnoseReport): string {
         ],
       ],
     ),
+    ...(report.error ? [errorHtml(report.error)] : []),
     `<h2>Network paths</h2><div data-testid="paths">${pathsHtml(report)}</div>`,
     `<h2>Findings</h2>${report.findings.length === 0 ? "<p>None.</p>" : report.findings.map(findingHtml).join("")}`,
     `<h2>Hypotheses, ranked</h2>${table(

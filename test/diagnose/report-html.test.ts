@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { diagnoseError } from "../../src/diagnose/error-messages.js";
 import { RENDERERS, renderDiagnosis } from "../../src/diagnose/render.js";
 import { type DiagnoseReport, diagnoseReportSchema } from "../../src/diagnose/report-schema.js";
 import { loadScenario, runScenario } from "../../src/scenario/run.js";
@@ -107,6 +108,29 @@ describe("the report's path pictures", () => {
     expect(html).not.toMatch(/<script|<link|<img|src=/i);
     expect(html).toContain("a &quot;quoted&quot; &lt;b&gt;fact&lt;/b&gt;");
     expect(html).toMatch(/data-service="sts" data-status="blocked"/);
+  });
+
+  it("HTML carries the --error section the text and markdown reports have: the message, its shapes, its causes ranked", () => {
+    const error = diagnoseError(
+      'An error occurred (AccessDeniedException) when calling the InvokeAgentRuntime operation: Authorization method mismatch <"SigV4">',
+    );
+    const report = diagnoseReportSchema.parse({ ...blockedReport(), error });
+    const html = RENDERERS.html(report);
+    const text = RENDERERS.text(report, { color: false });
+    expect(html).toContain("<h2>The error you saw</h2>");
+    expect(html).toContain("Authorization method mismatch &lt;&quot;SigV4&quot;&gt;");
+    expect(html).toMatch(/data-testid="error-shape" data-id="auth-method-mismatch"/);
+    expect(html).toMatch(
+      /data-testid="error-cause" data-cause="INBOUND_AUTH_METHOD_MISMATCH" data-status="possible"/,
+    );
+    for (const c of error.causes) expect(text).toContain(c.cause);
+    // Before the findings, as in the text report.
+    expect(html.indexOf("The error you saw")).toBeLessThan(html.indexOf("<h2>Findings</h2>"));
+    const unknown = RENDERERS.html(
+      diagnoseReportSchema.parse({ ...blockedReport(), error: diagnoseError("boom") }),
+    );
+    expect(unknown).toContain('data-testid="error-unmatched"');
+    expect(RENDERERS.html(blockedReport())).not.toContain("The error you saw");
   });
 
   it("a PUBLIC runtime says why there is no path to draw", () => {
