@@ -7,8 +7,8 @@ import Database from "better-sqlite3";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
-import { notXmlCharacter } from "../../src/emulator/protocol/query-form.js";
 import type { ServiceModel } from "../../src/emulator/protocol/service-model.js";
+import { notXmlCharacter } from "../../src/util/markup.js";
 import {
   allModels,
   arbitraryFor,

@@ -2,8 +2,8 @@ import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import { javaPattern } from "../../src/emulator/protocol/java-regex.js";
-import { escapeXml } from "../../src/emulator/protocol/query-form.js";
 import { quote } from "../../src/emulator/protocol/validate.js";
+import { xmlText } from "../../src/util/markup.js";
 
 let emulator: RunningEmulator;
 
@@ -230,6 +230,6 @@ describe("messages", () => {
     expect(quote([{ Key: "a" }], false)).toBe(`'[{"Key":"a"}]'`);
   });
   it("XML output never carries what XML cannot", () => {
-    expect(escapeXml("a\u0001b<")).toBe("a\ufffdb&lt;");
+    expect(xmlText("a\u0001b<")).toBe("a\ufffdb&lt;");
   });
 });

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { xmlText } from "../../util/markup.js";
 import type { WireResponse } from "./codec.js";
 import { AwsError, asServiceAnswers } from "./errors.js";
 import { type ListShape, type MapShape, QueryCodecBase, type ScalarKind } from "./query-common.js";
-import { escapeXml, indexedChildren, type ParamNode } from "./query-form.js";
+import { indexedChildren, type ParamNode } from "./query-form.js";
 import type { Operation, ServiceModel, Shape, ShapeRef, StructureShape } from "./service-model.js";
 import { quote, type Violation } from "./validate.js";
 
@@ -165,7 +166,7 @@ export class AwsQueryCodec extends QueryCodecBase {
       case "blob":
         return `<${element}>${Buffer.from(value as Uint8Array).toString("base64")}</${element}>`;
       default:
-        return `<${element}>${escapeXml(String(value))}</${element}>`;
+        return `<${element}>${xmlText(String(value))}</${element}>`;
     }
   }
 
@@ -186,8 +187,8 @@ export class AwsQueryCodec extends QueryCodecBase {
     }
     const root = `${operation.name}Response`;
     return (
-      `<${root} xmlns="${escapeXml(this.namespace)}">${result}` +
-      `<ResponseMetadata><RequestId>${escapeXml(requestId)}</RequestId></ResponseMetadata></${root}>`
+      `<${root} xmlns="${xmlText(this.namespace)}">${result}` +
+      `<ResponseMetadata><RequestId>${xmlText(requestId)}</RequestId></ResponseMetadata></${root}>`
     );
   }
 
@@ -215,10 +216,10 @@ export class AwsQueryCodec extends QueryCodecBase {
   serializeError(error: AwsError, requestId: string = randomUUID()): WireResponse {
     const wire = this.wireError(error);
     const body =
-      `<ErrorResponse xmlns="${escapeXml(this.namespace)}"><Error>` +
-      `<Type>${wire.sender ? "Sender" : "Receiver"}</Type><Code>${escapeXml(wire.code)}</Code>` +
-      `<Message>${escapeXml(wire.message)}</Message></Error>` +
-      `<RequestId>${escapeXml(requestId)}</RequestId></ErrorResponse>`;
+      `<ErrorResponse xmlns="${xmlText(this.namespace)}"><Error>` +
+      `<Type>${wire.sender ? "Sender" : "Receiver"}</Type><Code>${xmlText(wire.code)}</Code>` +
+      `<Message>${xmlText(wire.message)}</Message></Error>` +
+      `<RequestId>${xmlText(requestId)}</RequestId></ErrorResponse>`;
     return this.xmlResponse(wire.status, body);
   }
 }

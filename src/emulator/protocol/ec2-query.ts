@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
+import { xmlText } from "../../util/markup.js";
 import type { WireResponse } from "./codec.js";
 import { AwsError, asServiceAnswers } from "./errors.js";
 import { formatTimestamp } from "./json-values.js";
 import { type ListShape, type MapShape, QueryCodecBase, type ScalarKind } from "./query-common.js";
-import { escapeXml, indexedEntries, type ParamNode } from "./query-form.js";
+import { indexedEntries, type ParamNode } from "./query-form.js";
 import type { Operation, ServiceModel, Shape, ShapeRef } from "./service-model.js";
 import { describeValue, type Violation } from "./validate.js";
 
@@ -154,7 +155,7 @@ export class Ec2QueryCodec extends QueryCodecBase {
       case "blob":
         return `<${element}>${Buffer.from(value as Uint8Array).toString("base64")}</${element}>`;
       default:
-        return `<${element}>${escapeXml(String(value))}</${element}>`;
+        return `<${element}>${xmlText(String(value))}</${element}>`;
     }
   }
 
@@ -174,7 +175,7 @@ export class Ec2QueryCodec extends QueryCodecBase {
     const root = `${operation.name}Response`;
     return (
       `<?xml version="1.0" encoding="UTF-8"?>\n<${root} xmlns="${this.namespace}">` +
-      `<requestId>${escapeXml(requestId)}</requestId>${members}</${root}>`
+      `<requestId>${xmlText(requestId)}</requestId>${members}</${root}>`
     );
   }
 
@@ -184,9 +185,9 @@ export class Ec2QueryCodec extends QueryCodecBase {
     const statuses = this.model.patches?.errorStatus ?? {};
     const status = answered.status ?? (Object.hasOwn(statuses, code) ? statuses[code] : undefined) ?? 400;
     const body =
-      `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${escapeXml(code)}</Code>` +
-      `<Message>${escapeXml(message)}</Message></Error></Errors>` +
-      `<RequestID>${escapeXml(requestId)}</RequestID></Response>`;
+      `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${xmlText(code)}</Code>` +
+      `<Message>${xmlText(message)}</Message></Error></Errors>` +
+      `<RequestID>${xmlText(requestId)}</RequestID></Response>`;
     return this.xmlResponse(status, body);
   }
 }

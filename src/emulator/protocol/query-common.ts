@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { notXmlCharacter, showNotXml } from "../../util/markup.js";
 import type { MatchedOperation, ProtocolCodec, WireRequest, WireResponse } from "./codec.js";
 import { AwsError } from "./errors.js";
 import { parseTimestamp } from "./json-values.js";
-import { formParams, notXmlCharacter, type ParamNode, paramTree, showNotXml } from "./query-form.js";
+import { formParams, type ParamNode, paramTree } from "./query-form.js";
 import type { Operation, ServiceModel, Shape, ShapeRef } from "./service-model.js";
 import { findViolations, type Violation } from "./validate.js";
 

@@ -2,47 +2,9 @@ import type { WireRequest } from "./codec.js";
 
 /**
  * What the two Query protocols (awsQuery for IAM and STS, EC2 Query) share on
- * the way in and out: form parameters read as a tree, and XML-escaped text.
+ * the way in: form parameters read as a tree (their XML text is
+ * src/util/markup.ts's, as every document's).
  */
-
-const ENTITIES: Record<string, string> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&apos;",
-};
-
-/**
- * Characters XML 1.0 cannot carry, not even escaped: C0 controls but tab, LF
- * and CR; lone surrogates; U+FFFE and U+FFFF.
- */
-const NOT_XML_SOURCE =
-  "[\\0-\\x08\\x0B\\x0C\\x0E-\\x1F\\uFFFE\\uFFFF]|[\\uD800-\\uDBFF](?![\\uDC00-\\uDFFF])|(?<![\\uD800-\\uDBFF])[\\uDC00-\\uDFFF]";
-const NOT_XML = new RegExp(NOT_XML_SOURCE);
-const NOT_XML_ALL = new RegExp(NOT_XML_SOURCE, "g");
-
-/** The first character of `text` XML cannot carry, or undefined. */
-export function notXmlCharacter(text: string): string | undefined {
-  return NOT_XML.exec(text)?.[0];
-}
-
-/** `text` with each character XML cannot carry written as `\uXXXX`: safe to echo in a message. */
-export function showNotXml(text: string): string {
-  return text.replace(
-    NOT_XML_ALL,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0").toUpperCase()}`,
-  );
-}
-
-/**
- * Text and attribute values escaped for XML. Input that XML cannot carry is
- * refused where it comes in; should any reach a document anyway, it is
- * written as U+FFFD so the document still parses.
- */
-export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ENTITIES[c]!).replace(NOT_XML_ALL, "\uFFFD");
-}
 
 /** Parameters from the form body and the query string (Query services accept both; the SDKs POST). */
 export function formParams(request: WireRequest): URLSearchParams {

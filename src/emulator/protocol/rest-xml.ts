@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { XMLParser } from "fast-xml-parser";
+import { xmlText } from "../../util/markup.js";
 import type { MatchedOperation, ProtocolCodec, WireRequest, WireResponse } from "./codec.js";
 import { AwsError } from "./errors.js";
 import { parseTimestamp } from "./json-values.js";
-import { escapeXml } from "./query-form.js";
 import type { Operation, ServiceModel, Shape, ShapeRef, StructureShape } from "./service-model.js";
 
 /** What restXml reads off a shape reference besides the common members. */
@@ -391,7 +391,7 @@ export class RestXmlCodec implements ProtocolCodec {
   private toXml(ref: XmlRef, value: unknown, element: string, namespace?: string): string {
     if (value === undefined || value === null) return "";
     const shape = this.shape(ref.shape);
-    const xmlns = namespace ? ` xmlns="${escapeXml(namespace)}"` : "";
+    const xmlns = namespace ? ` xmlns="${xmlText(namespace)}"` : "";
     switch (shape.type) {
       case "structure": {
         const record = value as Record<string, unknown>;
@@ -402,7 +402,7 @@ export class RestXmlCodec implements ProtocolCodec {
           const memberShape = this.shape(member.shape);
           if (memberRef.xmlAttribute) {
             if (record[name] !== undefined)
-              attributes += ` ${memberRef.locationName ?? name}="${escapeXml(String(record[name]))}"`;
+              attributes += ` ${memberRef.locationName ?? name}="${xmlText(String(record[name]))}"`;
             continue;
           }
           if (memberShape.type === "list" && memberShape.flattened) {
@@ -413,7 +413,7 @@ export class RestXmlCodec implements ProtocolCodec {
           }
           inner += this.toXml(memberRef, record[name], member.locationName ?? name);
         }
-        const ns = shape.xmlNamespace ? ` xmlns:xsi="${escapeXml(shape.xmlNamespace.uri)}"` : "";
+        const ns = shape.xmlNamespace ? ` xmlns:xsi="${xmlText(shape.xmlNamespace.uri)}"` : "";
         return `<${element}${xmlns}${ns}${attributes}>${inner}</${element}>`;
       }
       case "list": {
@@ -446,7 +446,7 @@ export class RestXmlCodec implements ProtocolCodec {
       case "blob":
         return `<${element}${xmlns}>${Buffer.from(value as Uint8Array).toString("base64")}</${element}>`;
       default:
-        return `<${element}${xmlns}>${escapeXml(String(value))}</${element}>`;
+        return `<${element}${xmlns}>${xmlText(String(value))}</${element}>`;
     }
   }
 
@@ -527,8 +527,8 @@ export class RestXmlCodec implements ProtocolCodec {
       const root = this.patch.outputRoots?.[shapeName] ?? scalar;
       const body =
         text === undefined || text === null || text === ""
-          ? `<${root} xmlns="${escapeXml(namespace)}"/>`
-          : `<${root} xmlns="${escapeXml(namespace)}">${escapeXml(String(text))}</${root}>`;
+          ? `<${root} xmlns="${xmlText(namespace)}"/>`
+          : `<${root} xmlns="${xmlText(namespace)}">${xmlText(String(text))}</${root}>`;
       return { status, headers, body: Buffer.from(`${declaration}${body}`) };
     }
     if (!inner && !this.patch.outputRoots?.[shapeName]) return { status, headers, body: Buffer.alloc(0) };
@@ -537,7 +537,7 @@ export class RestXmlCodec implements ProtocolCodec {
     return {
       status,
       headers,
-      body: Buffer.from(`${declaration}<${root} xmlns="${escapeXml(namespace)}">${inner}</${root}>`),
+      body: Buffer.from(`${declaration}<${root} xmlns="${xmlText(namespace)}">${inner}</${root}>`),
     };
   }
 
@@ -555,13 +555,13 @@ export class RestXmlCodec implements ProtocolCodec {
     for (const [name, value] of Object.entries(error.extra)) {
       if (value === undefined || value === null || typeof value === "object") continue;
       if (!/^[A-Z][A-Za-z0-9]*$/.test(name)) continue;
-      facts += `<${name}>${escapeXml(String(value))}</${name}>`;
+      facts += `<${name}>${xmlText(String(value))}</${name}>`;
     }
     const hostId = Buffer.from(requestId).toString("base64");
     const body =
       '<?xml version="1.0" encoding="UTF-8"?>\n' +
-      `<Error><Code>${escapeXml(code)}</Code><Message>${escapeXml(error.message)}</Message>${facts}` +
-      `<RequestId>${escapeXml(requestId)}</RequestId><HostId>${escapeXml(hostId)}</HostId></Error>`;
+      `<Error><Code>${xmlText(code)}</Code><Message>${xmlText(error.message)}</Message>${facts}` +
+      `<RequestId>${xmlText(requestId)}</RequestId><HostId>${xmlText(hostId)}</HostId></Error>`;
     return {
       status,
       headers: { "content-type": "application/xml", "x-amz-request-id": requestId, "x-amz-id-2": hostId },
