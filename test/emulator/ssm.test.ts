@@ -180,6 +180,49 @@ describe("SSM Parameter Store through the AWS SDK", () => {
     expect(gone.Parameters?.map((p) => p.Value)).toEqual(["1"]);
   });
 
+  it("reads by ARN (with a version selector), refuses /aws paths as reserved, and names members lowerCamel when it refuses input", async () => {
+    await ssm.send(new PutParameterCommand({ Name: "/arn/read", Value: "one", Type: "String" }));
+    await ssm.send(
+      new PutParameterCommand({ Name: "/arn/read", Value: "two", Type: "String", Overwrite: true }),
+    );
+    await ssm.send(new PutParameterCommand({ Name: "arn-top", Value: "top", Type: "String" }));
+    const { Parameter } = await ssm.send(new GetParameterCommand({ Name: "/arn/read" }));
+    expect(Parameter?.ARN).toBe("arn:aws:ssm:us-east-1:123456789012:parameter/arn/read");
+    const byArn = await ssm.send(new GetParameterCommand({ Name: Parameter!.ARN! }));
+    expect(byArn.Parameter).toMatchObject({ Name: "/arn/read", Value: "two", Version: 2 });
+    const first = await ssm.send(new GetParameterCommand({ Name: `${Parameter!.ARN!}:1` }));
+    expect(first.Parameter).toMatchObject({ Name: "/arn/read", Value: "one", Selector: ":1" });
+    const other = "arn:aws:ssm:us-east-1:210987654321:parameter/arn/read";
+    const many = await ssm.send(
+      new GetParametersCommand({
+        Names: ["arn:aws:ssm:us-east-1:123456789012:parameter/arn-top", other],
+      }),
+    );
+    expect(many.Parameters?.map((p) => p.Name)).toEqual(["arn-top"]);
+    expect(many.InvalidParameters).toEqual([other]);
+
+    const reserved = await rejection(
+      ssm.send(new PutParameterCommand({ Name: "/aws/mine/x", Value: "v", Type: "String" })),
+    );
+    expect(reserved.name).toBe("AccessDeniedException");
+    expect(reserved.message).toBe("No access to reserved parameter name: aws/mine/x.");
+    const ssmPath = await rejection(
+      ssm.send(new PutParameterCommand({ Name: "/ssm/mine/x", Value: "v", Type: "String" })),
+    );
+    expect(ssmPath.name).toBe("ValidationException");
+
+    // AWS's own wording (GetParameters over its limit of ten names): the member as `names`.
+    const eleven = Array.from({ length: 11 }, (_, i) => `n${i}`);
+    const tooMany = await rejection(ssm.send(new GetParametersCommand({ Names: eleven })));
+    expect(tooMany.message).toBe(
+      `1 validation error detected: Value '[${eleven.join(", ")}]' at 'names' failed to satisfy constraint: Member must have length less than or equal to 10`,
+    );
+    const badType = await rejection(
+      ssm.send(new PutParameterCommand({ Name: "/t", Value: "v", Type: "str" as "String" })),
+    );
+    expect(badType.message).toMatch(/^1 validation error detected: Value 'str' at 'type' failed/);
+  });
+
   it("records calls in CloudTrail without a SecureString's value, and is cleared by the reset endpoint", async () => {
     await ssm.send(new PutParameterCommand({ Name: "/trail/key", Value: "hunter2", Type: "SecureString" }));
     await ssm.send(new GetParameterCommand({ Name: "/trail/key", WithDecryption: true }));

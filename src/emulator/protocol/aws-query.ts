@@ -110,8 +110,7 @@ export class AwsQueryCodec extends QueryCodecBase {
   protected invalidInput(_shapeName: string, violations: Violation[]): AwsError {
     const details = violations.map((v) => {
       const value = quote(v.value, false);
-      const at = v.path.split(".").map(lowerFirst).join(".");
-      return `Value ${value} at '${at}' failed to satisfy constraint: ${v.constraint}`;
+      return `Value ${value} at '${v.at}' failed to satisfy constraint: ${v.constraint}`;
     });
     const count = violations.length;
     return new AwsError(

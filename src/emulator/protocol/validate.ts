@@ -3,7 +3,14 @@ import { javaPattern } from "./java-regex.js";
 import type { ServiceModel, Shape } from "./service-model.js";
 
 export interface Violation {
+  /** Where, in the model's member names (`Filters.1.member.Key`). */
   path: string;
+  /**
+   * Where, as AWS's validation messages name it: each member lowerCamel
+   * (`filters.1.member.key`, `names`, `roleName`), map keys as sent; the same
+   * as `path` for camelCase models (Logs, ECR, AgentCore).
+   */
+  at: string;
   value: unknown;
   constraint: string;
 }
@@ -60,17 +67,22 @@ function hasType(shape: Shape, value: unknown): boolean {
 
 const MAX_DEPTH = 64;
 
+const lowerFirst = (name: string) => (name.length > 0 ? name[0]!.toLowerCase() + name.slice(1) : name);
+/** A step into `path` and `at`: a member (lowered in `at`), or an index or key (as it is). */
+const join = (base: string, step: string) => (base ? `${base}.${step}` : step);
+
 function check(
   model: ServiceModel,
   shape: Shape,
   value: unknown,
   path: string,
+  at: string,
   out: Violation[],
   sensitive: boolean,
   depth: number,
 ): void {
   const secret = sensitive || shape.sensitive === true;
-  const fail = (constraint: string) => out.push({ path, value: secret ? "***" : value, constraint });
+  const fail = (constraint: string) => out.push({ path, at, value: secret ? "***" : value, constraint });
   if ((shape as { document?: boolean }).document) return;
   if (depth > MAX_DEPTH) {
     fail(`Member must not nest deeper than ${MAX_DEPTH} levels`);
@@ -87,7 +99,8 @@ function check(
       for (const name of shape.required ?? []) {
         if (member(name) === undefined || member(name) === null) {
           out.push({
-            path: path ? `${path}.${name}` : name,
+            path: join(path, name),
+            at: join(at, lowerFirst(name)),
             value: null,
             constraint: "Member must not be null",
           });
@@ -96,7 +109,16 @@ function check(
       for (const [name, ref] of Object.entries(shape.members)) {
         const item = member(name);
         if (item === undefined || item === null) continue;
-        check(model, model.shapes[ref.shape]!, item, path ? `${path}.${name}` : name, out, secret, depth + 1);
+        check(
+          model,
+          model.shapes[ref.shape]!,
+          item,
+          join(path, name),
+          join(at, lowerFirst(name)),
+          out,
+          secret,
+          depth + 1,
+        );
       }
       return;
     }
@@ -108,11 +130,12 @@ function check(
         fail(`Member must have length less than or equal to ${shape.max}`);
       for (const [i, item] of items.entries()) {
         const itemPath = `${path}.${i + 1}.member`;
+        const itemAt = `${at}.${i + 1}.member`;
         if (item === undefined || item === null) {
-          out.push({ path: itemPath, value: null, constraint: "Member must not be null" });
+          out.push({ path: itemPath, at: itemAt, value: null, constraint: "Member must not be null" });
           continue;
         }
-        check(model, model.shapes[shape.member.shape]!, item, itemPath, out, secret, depth + 1);
+        check(model, model.shapes[shape.member.shape]!, item, itemPath, itemAt, out, secret, depth + 1);
       }
       return;
     }
@@ -123,12 +146,14 @@ function check(
       if (shape.max !== undefined && entries.length > shape.max)
         fail(`Member must have length less than or equal to ${shape.max}`);
       for (const [key, item] of entries) {
-        check(model, model.shapes[shape.key.shape]!, key, `${path}.${key}.key`, out, secret, depth + 1);
+        const [keyPath, keyAt] = [`${path}.${key}.key`, `${at}.${key}.key`];
+        const [valuePath, valueAt] = [`${path}.${key}.value`, `${at}.${key}.value`];
+        check(model, model.shapes[shape.key.shape]!, key, keyPath, keyAt, out, secret, depth + 1);
         if (item === undefined || item === null) {
-          out.push({ path: `${path}.${key}.value`, value: null, constraint: "Member must not be null" });
+          out.push({ path: valuePath, at: valueAt, value: null, constraint: "Member must not be null" });
           continue;
         }
-        check(model, model.shapes[shape.value.shape]!, item, `${path}.${key}.value`, out, secret, depth + 1);
+        check(model, model.shapes[shape.value.shape]!, item, valuePath, valueAt, out, secret, depth + 1);
       }
       return;
     }
@@ -167,7 +192,7 @@ function check(
 /** Every constraint the model puts on `input` (type, required, length, range, enum, pattern), AWS-worded. */
 export function findViolations(model: ServiceModel, shapeName: string, input: unknown): Violation[] {
   const out: Violation[] = [];
-  check(model, model.shapes[shapeName]!, input ?? {}, "", out, false, 0);
+  check(model, model.shapes[shapeName]!, input ?? {}, "", "", out, false, 0);
   return out;
 }
 
@@ -190,14 +215,14 @@ export function validateInput(model: ServiceModel, shapeName: string, input: unk
   const count = violations.length;
   const details = violations.map(
     (v) =>
-      `Value ${quote(v.value, v.value === "***")} at '${v.path}' failed to satisfy constraint: ${v.constraint}`,
+      `Value ${quote(v.value, v.value === "***")} at '${v.at}' failed to satisfy constraint: ${v.constraint}`,
   );
   throw new AwsError(
     "ValidationException",
     `${count} validation error${count > 1 ? "s" : ""} detected: ${details.join("; ")}`,
     {
       reason: "FieldValidationFailed",
-      fieldList: violations.map((v, i) => ({ name: v.path, message: details[i]! })),
+      fieldList: violations.map((v, i) => ({ name: v.at, message: details[i]! })),
     },
   );
 }

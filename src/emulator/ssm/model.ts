@@ -53,6 +53,8 @@ const notFound = (message = "") => new AwsError("ParameterNotFound", message);
 const keyOf = (name: string) => (name.indexOf("/", 1) < 0 ? name.replace(/^\//, "") : name);
 /** Where a parameter sits in the hierarchy: its name with the leading slash. */
 const pathOf = (name: string) => (name.startsWith("/") ? name : `/${name}`);
+/** A parameter's ARN: `arn:<partition>:ssm:<region>:<account>:parameter/<name without its leading slash>`. */
+const ARN = /^arn:[^:]+:ssm:([^:]*):(\d{12}):parameter(\/.*)$/;
 
 /**
  * AWS Systems Manager Parameter Store: String, StringList and SecureString
@@ -111,6 +113,14 @@ export class ParameterStore {
       );
     }
     const bare = name.replace(/^\//, "").toLowerCase();
+    if (name.indexOf("/", 1) > 0 && bare.startsWith("aws")) {
+      // AWS's own parameters live under /aws (public ones such as /aws/service/...); AWS
+      // refuses a path there as access to a reserved name, not as a malformed one.
+      throw new AwsError(
+        "AccessDeniedException",
+        `No access to reserved parameter name: ${name.replace(/^\//, "")}.`,
+      );
+    }
     if (bare.startsWith("aws") || bare.startsWith("ssm")) {
       throw validation(
         name.indexOf("/", 1) > 0
@@ -190,11 +200,23 @@ export class ParameterStore {
     return { Version: version, Tier: "Standard" };
   }
 
-  /** `name`, or `name:version` (a selector); a label selector is not served (no LabelParameterVersion). */
+  /**
+   * `name`, or `name:version` (a selector), a name also as the parameter's ARN
+   * (one of another account or region is not found: nothing is shared); a
+   * label selector is not served (no LabelParameterVersion).
+   */
   private read(call: ParametersCall, requested: string, decrypt: boolean): Parameter | undefined {
-    const colon = requested.lastIndexOf(":");
-    const selector = colon > 0 ? requested.slice(colon + 1) : undefined;
-    const name = selector !== undefined ? requested.slice(0, colon) : requested;
+    let wanted = requested;
+    const arn = ARN.exec(requested);
+    if (arn) {
+      if (arn[1] !== call.scope.region || arn[2] !== call.scope.account) return undefined;
+      const resource = arn[3]!;
+      // parameter/foo names the top-level foo; parameter/a/b the hierarchy's /a/b.
+      wanted = resource.indexOf("/", 1) < 0 ? resource.slice(1) : resource;
+    }
+    const colon = wanted.lastIndexOf(":");
+    const selector = colon > 0 ? wanted.slice(colon + 1) : undefined;
+    const name = selector !== undefined ? wanted.slice(0, colon) : wanted;
     const parameter = this.get(call, name);
     if (!parameter) return undefined;
     if (selector === undefined) return this.view(call, parameter, parameter.versions.at(-1)!, decrypt);
