@@ -1,5 +1,7 @@
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { isLoopback, isWildcard, parseTcpTable } from "../../src/agent/proc.js";
+import { isLoopback, isWildcard, parseTcpTable, processTree } from "../../src/agent/proc.js";
 
 // Lines as the kernel prints them (header, then one socket per line).
 const TCP = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
@@ -36,5 +38,35 @@ describe("parseTcpTable", () => {
     expect(["127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1"].every(isLoopback)).toBe(true);
     expect(isLoopback("0.0.0.0")).toBe(false);
     expect(isWildcard("::") && isWildcard("0.0.0.0")).toBe(true);
+  });
+});
+
+describe.skipIf(process.platform !== "linux")("processTree", () => {
+  it("finds children and grandchildren, each after its parent", async () => {
+    // sh -> (sh -> sleep), sleep: a subshell's child is a grandchild of the root.
+    const root = spawn("sh", ["-c", "(sleep 30 & wait) & sleep 30 & wait"], { stdio: "ignore" });
+    let tree: number[] = [];
+    try {
+      const ppid = (pid: number) => {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      };
+      for (let i = 0; i < 50 && tree.length < 4; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        tree = await processTree(root.pid!);
+      }
+      expect(tree[0]).toBe(root.pid);
+      expect(tree).toHaveLength(4);
+      for (const pid of tree.slice(1)) expect(tree.indexOf(ppid(pid))).toBeLessThan(tree.indexOf(pid));
+      expect(tree.filter((pid) => ppid(pid) === root.pid)).toHaveLength(2);
+    } finally {
+      // Leaves first, each by its own id (the shells share this process's group).
+      for (const pid of [...tree].reverse()) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {}
+      }
+      root.kill("SIGKILL");
+    }
   });
 });
