@@ -8,7 +8,7 @@
  * latency meanwhile (ListAgentRuntimes every 50 ms while the sessions start).
  * Writes bench/results/concurrency.json, which the README's table quotes.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { resolve } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
@@ -48,6 +48,52 @@ function machineCpu(): { busy: number; total: number } | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A process's CPU seconds from /proc/<pid>/stat: its own (utime + stime) and its waited-for children's (cutime + cstime). */
+function processCpu(pid: number | "self"): { own: number; children: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat
+      .slice(stat.lastIndexOf(")") + 2)
+      .split(" ")
+      .map(Number);
+    // Fields 14-17 of stat(5), counted here from field 3 (state).
+    return { own: (fields[11]! + fields[12]!) / 100, children: (fields[13]! + fields[14]!) / 100 };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The CPU the running instances used so far: every direct child of this
+ * process but the public endpoints stand-in. An instance is one process
+ * from the emulator's spawn to the agent (setpriv, ip netns exec, unshare,
+ * the /.dockerenv script and chroot each exec the next), so its own time
+ * covers that chain and its children's time the mounts the script waited for.
+ */
+function instancesCpu(): { instances: number; seconds: number; standIn: number } {
+  let instances = 0;
+  let seconds = 0;
+  let standIn = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) !== process.pid) continue;
+      const cpu = processCpu(Number(entry));
+      if (!cpu) continue;
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("endpoints-process")) {
+        standIn += cpu.own + cpu.children;
+        continue;
+      }
+      instances++;
+      seconds += cpu.own + cpu.children;
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return { instances, seconds, standIn };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -153,8 +199,10 @@ async function main(): Promise<void> {
         }
       })();
       const ids = Array.from({ length: n }, (_, i) => `bench-c${n}-${i}-${"0".repeat(40)}`);
+      const standInBefore = instancesCpu().standIn;
       const cpuBefore = machineCpu();
       const emulatorBefore = process.cpuUsage();
+      const reapedBefore = processCpu("self");
       // The emulator's event loop (this process): how late its timers ran while the sessions started.
       const loop = monitorEventLoopDelay({ resolution: 10 });
       loop.enable();
@@ -163,6 +211,8 @@ async function main(): Promise<void> {
       const wallMs = performance.now() - began;
       const cpuAfter = machineCpu();
       const emulatorCpu = process.cpuUsage(emulatorBefore);
+      const reapedAfter = processCpu("self");
+      const instances = instancesCpu();
       loop.disable();
       starting = false;
       await poller;
@@ -191,6 +241,26 @@ async function main(): Promise<void> {
             }
           : {}),
         emulatorCpuSeconds: (emulatorCpu.user + emulatorCpu.system) / 1e6,
+        // Where the CPU went, in CPU-seconds: this process (the emulator and the bench's own SDK clients),
+        // the commands it ran and waited for (ip, nft, nsenter...), the instances (their whole exec chain),
+        // the stand-in; the rest of the machine's busy time is the kernel's threads and other work on the machine.
+        cpuSeconds: (() => {
+          const emulator = (emulatorCpu.user + emulatorCpu.system) / 1e6;
+          const commands = reapedBefore && reapedAfter ? reapedAfter.children - reapedBefore.children : 0;
+          const standIn = instances.standIn - standInBefore;
+          const busy = cpuBefore && cpuAfter ? cpuAfter.busy - cpuBefore.busy : undefined;
+          return {
+            emulator,
+            commands,
+            instances: instances.seconds,
+            instancesCounted: instances.instances,
+            standIn,
+            perSession: (emulator + commands + instances.seconds + standIn) / n,
+            ...(busy === undefined
+              ? {}
+              : { restOfMachine: busy - emulator - commands - instances.seconds - standIn }),
+          };
+        })(),
         eventLoopDelayMs: {
           p50: loop.percentile(50) / 1e6,
           p99: loop.percentile(99) / 1e6,
@@ -200,7 +270,7 @@ async function main(): Promise<void> {
       results.push(row);
       const f = (ms: number) => `${ms.toFixed(0)} ms`;
       console.log(
-        `${n} concurrent cold sessions: first byte p50 ${f(row.firstByte.p50)} p99 ${f(row.firstByte.p99)}, ${row.failed} failed (${row.healthCheckFailures} health check); control plane p50 ${f(row.controlPlane.p50)} p99 ${f(row.controlPlane.p99)} (${row.controlPlane.n} calls); wall ${f(row.wallMs)}, CPU explains ${row.cpuExplainedMs === undefined ? "?" : f(row.cpuExplainedMs)} (busy ${((row.cpuUtilisation ?? 0) * 100).toFixed(0)}%), emulator CPU ${row.emulatorCpuSeconds.toFixed(2)} s, event loop delay p99 ${f(row.eventLoopDelayMs.p99)} max ${f(row.eventLoopDelayMs.max)}`,
+        `${n} concurrent cold sessions: first byte p50 ${f(row.firstByte.p50)} p99 ${f(row.firstByte.p99)}, ${row.failed} failed (${row.healthCheckFailures} health check); control plane p50 ${f(row.controlPlane.p50)} p99 ${f(row.controlPlane.p99)} (${row.controlPlane.n} calls); wall ${f(row.wallMs)}, CPU explains ${row.cpuExplainedMs === undefined ? "?" : f(row.cpuExplainedMs)} (busy ${((row.cpuUtilisation ?? 0) * 100).toFixed(0)}%), emulator CPU ${row.emulatorCpuSeconds.toFixed(2)} s, event loop delay p99 ${f(row.eventLoopDelayMs.p99)} max ${f(row.eventLoopDelayMs.max)}; CPU-s emulator ${row.cpuSeconds.emulator.toFixed(2)}, commands ${row.cpuSeconds.commands.toFixed(2)}, instances ${row.cpuSeconds.instances.toFixed(2)} (${row.cpuSeconds.instancesCounted}), stand-in ${row.cpuSeconds.standIn.toFixed(2)}, rest of machine ${row.cpuSeconds.restOfMachine?.toFixed(2) ?? "?"}; per session ${row.cpuSeconds.perSession.toFixed(2)}`,
       );
     }
   } finally {
