@@ -118,6 +118,46 @@ describe("Secrets Manager through the AWS SDK", () => {
     expect(reused).toBeInstanceOf(ResourceExistsException);
   });
 
+  it("refuses a create that reuses a version's token with other data as a used token; a first put is AWSCURRENT whatever its labels", async () => {
+    const token = "b".repeat(32);
+    const made = await sm.send(
+      new CreateSecretCommand({ Name: "token-reuse", SecretString: "Hello", ClientRequestToken: token }),
+    );
+    const other = await rejection(
+      sm.send(
+        new CreateSecretCommand({ Name: "token-reuse", SecretString: "Hi", ClientRequestToken: token }),
+      ),
+    );
+    expect(other).toBeInstanceOf(ResourceExistsException);
+    expect(other.message).toBe(
+      `You can't use ClientRequestToken ${token} because that value is already in use for a version of secret ${made.ARN}.`,
+    );
+    const plain = await rejection(
+      sm.send(new CreateSecretCommand({ Name: "token-reuse", SecretString: "Hi" })),
+    );
+    expect(plain.message).toBe("The operation failed because the secret token-reuse already exists.");
+
+    await sm.send(new CreateSecretCommand({ Name: "empty-first" }));
+    const first = await sm.send(
+      new PutSecretValueCommand({
+        SecretId: "empty-first",
+        SecretString: "v1",
+        VersionStages: ["AWSPENDING"],
+      }),
+    );
+    expect(first.VersionStages).toEqual(["AWSPENDING", "AWSCURRENT"]);
+    expect((await sm.send(new GetSecretValueCommand({ SecretId: "empty-first" }))).SecretString).toBe("v1");
+    const second = await sm.send(
+      new PutSecretValueCommand({
+        SecretId: "empty-first",
+        SecretString: "v2",
+        VersionStages: ["AWSPENDING"],
+      }),
+    );
+    expect(second.VersionStages).toEqual(["AWSPENDING"]);
+    expect((await sm.send(new GetSecretValueCommand({ SecretId: "empty-first" }))).SecretString).toBe("v1");
+  });
+
   it("answers AWS's errors: not found, exists, both values, bad versions, bad windows", async () => {
     const missing = await rejection(sm.send(new GetSecretValueCommand({ SecretId: "nope" })));
     expect(missing).toBeInstanceOf(ResourceNotFoundException);

@@ -15,6 +15,11 @@ import type { Scope, Store } from "../store/store.js";
 
 const KIND = "secretsmanager.secret";
 const CURRENT = "AWSCURRENT";
+const tokenInUse = (token: string, arn: string) =>
+  new AwsError(
+    "ResourceExistsException",
+    `You can't use ClientRequestToken ${token} because that value is already in use for a version of secret ${arn}.`,
+  );
 const PREVIOUS = "AWSPREVIOUS";
 /** AWS keeps about 100 versions; the oldest versions without a staging label go first. */
 const MAX_VERSIONS = 100;
@@ -183,6 +188,8 @@ export class SecretsManager {
       const same = existing.versions.find((v) => v.id === input.ClientRequestToken);
       if (same && sameValue(same, value))
         return { ARN: existing.arn, Name: existing.name, VersionId: same.id };
+      // The token names a version of this secret with other data: AWS refuses the token, not the name.
+      if (same) throw tokenInUse(same.id, existing.arn);
       throw new AwsError(
         "ResourceExistsException",
         `The operation failed because the secret ${name} already exists.`,
@@ -218,12 +225,11 @@ export class SecretsManager {
       // Idempotent retry; a different value under a used token is refused.
       if (sameValue(existing, value))
         return { ARN: secret.arn, Name: secret.name, VersionId: id, VersionStages: existing.stages };
-      throw new AwsError(
-        "ResourceExistsException",
-        `You can't use ClientRequestToken ${id} because that value is already in use for a version of secret ${secret.arn}.`,
-      );
+      throw tokenInUse(id, secret.arn);
     }
-    const stages = input.VersionStages?.length ? input.VersionStages : [CURRENT];
+    const asked = input.VersionStages?.length ? input.VersionStages : [CURRENT];
+    // A secret's first version is AWSCURRENT whatever labels were asked for (AWS's API reference).
+    const stages = secret.versions.length === 0 && !asked.includes(CURRENT) ? [...asked, CURRENT] : asked;
     this.addVersion(call, secret, id, value, stages);
     this.save(call, secret);
     return { ARN: secret.arn, Name: secret.name, VersionId: id, VersionStages: [...new Set(stages)] };
