@@ -1,4 +1,15 @@
-import type { EvidenceSource } from "../findings/index.js";
+import type { Evidence, EvidenceSource } from "../findings/index.js";
+
+/** Evidence seen rather than read: an API's state, a log line, a probe, a socket, a replay observation. */
+const OBSERVED_KINDS: ReadonlySet<EvidenceSource["kind"]> = new Set([
+  "api",
+  "log",
+  "probe",
+  "process",
+  "socket",
+  "replay",
+]);
+export const isObservation = (x: Evidence) => OBSERVED_KINDS.has(x.source.kind);
 
 /** A collected value and the call (or file, or log line) it came from. */
 export interface Sourced<T> {

@@ -4,6 +4,8 @@ import { CATALOG, type Evidence, type Finding, type FindingId } from "../finding
 import type { DiagnoseEvidence } from "./analysis-input.js";
 import { vpcNetworkOf } from "./collect/network.js";
 import { type Derived, derive, type NetworkFailure, networkFailureKind, STAND_IN_SERVICE } from "./derive.js";
+import { isObservation } from "./evidence.js";
+import { replayOverrules } from "./overrule.js";
 
 /**
  * Root-cause hypotheses for one symptom. Every cause the cause table
@@ -61,16 +63,7 @@ const COLLECTED: Record<JudgedFrom, (e: DiagnoseEvidence, d: Derived) => boolean
 
 const WEIGHT = { error: 3, warning: 1, info: 0 } as const;
 
-/** Evidence seen rather than read: an API's state, a log line, a probe, a socket, a replay observation. */
-const OBSERVED_KINDS: ReadonlySet<Evidence["source"]["kind"]> = new Set([
-  "api",
-  "log",
-  "probe",
-  "process",
-  "socket",
-  "replay",
-]);
-export const isObservation = (x: Evidence) => OBSERVED_KINDS.has(x.source.kind);
+export { isObservation } from "./evidence.js";
 
 /** Causes a resolver error is linked to: the VPC's DNS attributes and the endpoints' private DNS. */
 const DNS_CAUSES: ReadonlySet<FindingId> = new Set(["VPC_DNS_DISABLED", "VPC_ENDPOINT_PRIVATE_DNS_DISABLED"]);
@@ -106,7 +99,15 @@ const BLOCKED_BY: Partial<Record<FindingId, string>> = {
  * observation (an API's state) that shows the opposite. A static reading
  * that found nothing contradicts nothing: that cause stays unknown.
  */
-function contradiction(cause: CauseEntry, e: DiagnoseEvidence, d: Derived): Evidence | undefined {
+function contradiction(
+  id: FindingId,
+  cause: CauseEntry,
+  e: DiagnoseEvidence,
+  d: Derived,
+): Evidence | undefined {
+  // What the replay saw outranks the source's reading of the same thing.
+  const seen = replayOverrules(id, e);
+  if (seen) return seen;
   const n = e.network?.value;
   switch (cause.judgedFrom) {
     case "image-manifest":
@@ -320,7 +321,9 @@ export function rankHypotheses(
     const collected = COLLECTED[cause.judgedFrom](evidence, derived);
     const against: Evidence[] = impossible ? [{ fact: impossible, source: evidence.runtime.source }] : [];
     const contradicted =
-      !impossible && collected && matching.length === 0 ? contradiction(cause, evidence, derived) : undefined;
+      !impossible && collected && matching.length === 0
+        ? contradiction(id, cause, evidence, derived)
+        : undefined;
     if (contradicted) against.push(contradicted);
     // A network cause explains a failed health check only through a call made while starting.
     const unexplained =

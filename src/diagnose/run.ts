@@ -8,6 +8,7 @@ import { type Derived, derive } from "./derive.js";
 import { diagnoseError, type ErrorDiagnosis } from "./error-messages.js";
 import type { EvidenceGap } from "./evidence.js";
 import { type Hypothesis, rankHypotheses } from "./hypotheses.js";
+import { withoutOverruled } from "./overrule.js";
 import { applyRules } from "./rules/index.js";
 
 export interface DiagnoseOptions extends ClientOptions, CollectOptions {
@@ -75,8 +76,12 @@ async function diagnoseOne(options: DiagnoseOptions): Promise<Diagnosis> {
       progress,
     );
     const derived = derive(evidence);
+    // A static reading the replay's observations overrule is left out (its cause is ruled out by them).
     const findings = sortFindings(
-      mergeFindings([...applyRules(evidence, derived), ...(evidence.sourceFindings ?? [])]),
+      withoutOverruled(
+        mergeFindings([...applyRules(evidence, derived), ...(evidence.sourceFindings ?? [])]),
+        evidence,
+      ),
     );
     const hypotheses = rankHypotheses(evidence, findings, derived);
     return {
