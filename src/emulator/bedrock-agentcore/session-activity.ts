@@ -8,7 +8,7 @@ import type { HealthReading } from "../../agent/probe.js";
  * does not hold the session (the idle timeout fires anyway).
  */
 export function pingSaysBusy(reading: HealthReading | undefined): boolean {
-  if (!reading || reading.status !== "HealthyBusy") return false;
+  if (reading?.status !== "HealthyBusy") return false;
   const stamp = reading.timeOfLastUpdate;
   return typeof stamp === "number" && Number.isFinite(stamp);
 }
