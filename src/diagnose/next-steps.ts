@@ -1,17 +1,168 @@
-import type { Finding } from "../findings/index.js";
+import type { Finding, FindingId } from "../findings/index.js";
 import { GATEWAY_SERVICES, routeTableOf, serviceNameOf } from "../net/reachability.js";
 import type { DiagnoseEvidence } from "./analysis-input.js";
 import { runtimeLogGroupName } from "./collect/logs.js";
 import { type Derived, derive } from "./derive.js";
+import { arnScope } from "./evidence.js";
 import type { Hypothesis } from "./hypotheses.js";
 import { TELEMETRY_SERVICES } from "./network-paths.js";
 import type { DiagnoseVerdict } from "./verdict.js";
 
 export interface NextStep {
   why: string;
-  /** A command the AWS CLI (v1 and v2) or agentcore-doctor accepts, filled with this runtime's values. */
+  /**
+   * A command the AWS CLI (v1 and v2) or agentcore-doctor accepts, filled with this runtime's
+   * values; for what no AWS tool does (a bearer-token call, reading a token's claims), curl or python3.
+   */
   command: string;
 }
+
+/**
+ * Findings about the request or its caller, not the agent: a request
+ * AgentCore refused before any session (auth, policy, MMDSv2, session id, a
+ * dead Mcp-Session-Id), or a caller that stopped waiting. The container's
+ * logs, source and network paths do not explain them, and a health-check
+ * investigation is beside the point; their next steps are their own
+ * (FINDING_STEPS).
+ */
+export const CALLER_SIDE: ReadonlySet<FindingId> = new Set<FindingId>([
+  "INBOUND_AUTH_METHOD_MISMATCH",
+  "INBOUND_TOKEN_MISSING",
+  "INBOUND_TOKEN_REJECTED",
+  "CROSS_ACCOUNT_NOT_ALLOWED",
+  "RUNTIME_MMDSV2_NOT_ENABLED",
+  "SESSION_ID_TOO_SHORT",
+  "CLIENT_READ_TIMEOUT",
+  "MCP_SESSION_ENDED",
+]);
+
+/** Whether every finding of the report is about the request or its caller, not the agent (and there is one). */
+export function callerSideOnly(findings: readonly Finding[]): boolean {
+  // No logs is what a runtime whose requests are all refused before any session shows: not a second cause.
+  const significant = findings.filter((f) => f.severity !== "info" && f.id !== "NO_RUNTIME_LOGS");
+  return significant.length > 0 && significant.every((f) => CALLER_SIDE.has(f.id));
+}
+
+type OwnSteps = (e: DiagnoseEvidence, region: string) => NextStep[];
+
+/** The runtime's configuration, narrowed to the part a finding is about. */
+function configPart(e: DiagnoseEvidence, region: string, query: string, why: string): NextStep {
+  const r = e.runtime.value;
+  return {
+    why,
+    command: `aws bedrock-agentcore-control get-agent-runtime --agent-runtime-id ${r.runtimeId} --query ${sh(query)} --region ${region}`,
+  };
+}
+
+/** The data plane's bearer-token path: a plain HTTPS POST, as a JWT runtime takes it (SDKs and the CLI sign with SigV4). */
+function bearerCall(e: DiagnoseEvidence, region: string): NextStep {
+  const r = e.runtime.value;
+  const url = `https://bedrock-agentcore.${region}.amazonaws.com/runtimes/${encodeURIComponent(r.runtimeArn)}/invocations?qualifier=${encodeURIComponent(r.endpoint.name)}`;
+  return {
+    why: "call it the way its JWT authorizer takes: a bearer access token on a plain HTTPS POST (no SigV4), with a session id of 33+ characters",
+    command: `curl -sS -X POST ${sh(url)} -H "Authorization: Bearer $ACCESS_TOKEN" -H 'Content-Type: application/json' -H "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id: $(uuidgen)" -d ${sh('{"prompt":"hello"}')}`,
+  };
+}
+
+const authorizerStep = (e: DiagnoseEvidence, region: string) =>
+  configPart(
+    e,
+    region,
+    "authorizerConfiguration",
+    "the runtime's inbound authorizer: the discovery URL, audiences, clients, scopes and claims a token must match (none: SigV4 only)",
+  );
+
+/** What each finding that settles on the request, not the agent, asks to look at or try next. */
+const FINDING_STEPS: Partial<Record<FindingId, OwnSteps>> = {
+  INBOUND_AUTH_METHOD_MISMATCH: (e, region) =>
+    e.runtime.value.authorizer
+      ? [authorizerStep(e, region), bearerCall(e, region)]
+      : [
+          authorizerStep(e, region),
+          {
+            why: "the runtime takes SigV4: one invocation signed so (diagnose signs with the AWS SDK), on a new session",
+            command: `agentcore-doctor diagnose ${e.runtime.value.runtimeId} --region ${region} --invoke`,
+          },
+        ],
+  INBOUND_TOKEN_MISSING: (e, region) =>
+    e.runtime.value.authorizer
+      ? [authorizerStep(e, region), bearerCall(e, region)]
+      : [
+          {
+            why: "the runtime takes SigV4: one invocation signed so (diagnose signs with the AWS SDK), on a new session",
+            command: `agentcore-doctor diagnose ${e.runtime.value.runtimeId} --region ${region} --invoke`,
+          },
+        ],
+  INBOUND_TOKEN_REJECTED: (e, region) => {
+    const a = e.runtime.value.authorizer;
+    return [
+      authorizerStep(e, region),
+      ...(a
+        ? [
+            {
+              why: "the issuer the discovery URL names (the token's iss must equal it) and where its signing keys are",
+              command: `curl -sS ${sh(a.discoveryUrl)}`,
+            },
+          ]
+        : []),
+      {
+        why: "the claims the caller's token carries (iss, aud, client_id, scope, exp), to set beside the authorizer's; decoded only, not verified",
+        command: `python3 -c ${sh('import base64,json,sys; p=sys.argv[1].split(".")[1]; print(json.dumps(json.loads(base64.urlsafe_b64decode(p+"="*(-len(p)%4))),indent=2))')} "$ACCESS_TOKEN"`,
+      },
+      bearerCall(e, region),
+    ];
+  },
+  CROSS_ACCOUNT_NOT_ALLOWED: (e, region) => {
+    const r = e.runtime.value;
+    const endpointArn =
+      e.resourcePolicies?.value.endpointArn ?? `${r.runtimeArn}/runtime-endpoint/${r.endpoint.name}`;
+    return [
+      {
+        why: `the runtime's resource-based policy, read by its owner (account ${arnScope(r.runtimeArn).account}): does it allow the calling account?`,
+        command: `aws bedrock-agentcore-control get-resource-policy --resource-arn ${r.runtimeArn} --region ${region}`,
+      },
+      {
+        why: `the policy on the endpoint ${r.endpoint.name}, which may allow it instead`,
+        command: `aws bedrock-agentcore-control get-resource-policy --resource-arn ${endpointArn} --region ${region}`,
+      },
+      {
+        why: "the caller's identity, run with the caller's credentials: the principal the policy must name",
+        command: "aws sts get-caller-identity",
+      },
+    ];
+  },
+  RUNTIME_MMDSV2_NOT_ENABLED: (e, region) => [
+    configPart(
+      e,
+      region,
+      "metadataConfiguration",
+      "the runtime's metadata setting: AgentCore serves only runtimes with requireMMDSV2 true",
+    ),
+  ],
+  SESSION_ID_TOO_SHORT: (e, region) => [
+    {
+      why: "the same runtime on a 36-character session id (diagnose sends a UUID): if it answers, only the caller's id was wrong",
+      command: `agentcore-doctor diagnose ${e.runtime.value.runtimeId} --region ${region} --invoke`,
+    },
+  ],
+  CLIENT_READ_TIMEOUT: (e, region) => {
+    const r = e.runtime.value;
+    return [
+      {
+        why: "how long the agent's work took: its own lines for the request the caller gave up on (the agent keeps working after the client leaves)",
+        command: `aws logs filter-log-events --log-group-name ${sh(runtimeLogGroupName(r.runtimeId, r.endpoint.name))} --start-time $(( ($(date +%s) - 3600) * 1000 )) --max-items 50 --region ${region}`,
+      },
+    ];
+  },
+  MCP_SESSION_ENDED: (e, region) => [
+    configPart(
+      e,
+      region,
+      "lifecycleConfiguration",
+      "how long the runtime's sessions live (idleRuntimeSessionTimeout, maxLifetime): an Mcp-Session-Id held longer is dead",
+    ),
+  ],
+};
 
 /** Quotes a value for a POSIX shell only when it needs it. */
 function sh(value: string): string {
@@ -28,15 +179,28 @@ export function nextSteps(
   e: DiagnoseEvidence,
   hypotheses: readonly Hypothesis[],
   d: Derived = derive(e),
+  findings: readonly Finding[] = [],
 ): NextStep[] {
   const r = e.runtime.value;
   const { region } = d;
-  const steps: NextStep[] = [];
+  const own = [...new Set(findings.map((f) => f.id))].flatMap((id) => FINDING_STEPS[id]?.(e, region) ?? []);
+  const deployed = {
+    why: "the runtime's configuration as deployed",
+    command: `aws bedrock-agentcore-control get-agent-runtime --agent-runtime-id ${r.runtimeId} --region ${region}`,
+  };
+  // The failure is the request's or its caller's: the container's logs, code and network paths have nothing to add.
+  if (callerSideOnly(findings)) return [...own, deployed];
+  const steps: NextStep[] = [...own];
   if (!e.invoke) {
-    steps.push({
-      why: "see the symptom first-hand: one invocation on a new session, then its logs",
-      command: `agentcore-doctor diagnose ${r.runtimeId} --region ${region} --invoke`,
-    });
+    // diagnose's --invoke signs with SigV4, which a runtime with a JWT authorizer refuses.
+    steps.push(
+      r.authorizer
+        ? bearerCall(e, region)
+        : {
+            why: "see the symptom first-hand: one invocation on a new session, then its logs",
+            command: `agentcore-doctor diagnose ${r.runtimeId} --region ${region} --invoke`,
+          },
+    );
   }
   const unknownSourceCauses = hypotheses.some(
     (h) => h.verdict === "unknown" && h.checked.some((c) => c.includes("--source")),
@@ -86,11 +250,8 @@ export function nextSteps(
       command: `aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=CreateNetworkInterface --region ${region}`,
     });
   }
-  steps.push({
-    why: "the runtime's configuration as deployed",
-    command: `aws bedrock-agentcore-control get-agent-runtime --agent-runtime-id ${r.runtimeId} --region ${region}`,
-  });
-  return steps;
+  steps.push(deployed);
+  return steps.filter((step, i) => steps.findIndex((other) => other.command === step.command) === i);
 }
 
 /**
@@ -195,7 +356,9 @@ export function supportCaseText(
     "",
     healthy
       ? "Question: none about a failure; this text records the runtime's state for reference."
-      : "Question: please confirm what the service observed when starting sessions for this runtime (health-check results, start-up time) and whether anything on the service side prevented it from becoming healthy.",
+      : callerSideOnly(findings)
+        ? `Question: the failure lies in the requests or their caller, not in the runtime's container (${[...new Set(findings.filter((f) => CALLER_SIDE.has(f.id)).map((f) => f.id))].join(", ")}); if the findings above do not explain it, please confirm what the service did with these requests (refused, by which check, or served and for how long).`
+        : "Question: please confirm what the service observed when starting sessions for this runtime (health-check results, start-up time) and whether anything on the service side prevented it from becoming healthy.",
     `(Report generated by agentcore-doctor diagnose ${r.runtimeId}.)`,
   ].join("\n");
 }

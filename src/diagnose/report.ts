@@ -41,7 +41,7 @@ export function diagnoseReport(d: Diagnosis): DiagnoseReport {
     findings: rootCauseFirst(d.findings, verdict.rootCause),
     hypotheses: d.hypotheses,
     paths: reportPaths(d.evidence, d.derived),
-    nextSteps: nextSteps(d.evidence, d.hypotheses, d.derived),
+    nextSteps: nextSteps(d.evidence, d.hypotheses, d.derived, d.findings),
     supportCase: supportCaseText(d.evidence, d.findings, d.hypotheses, d.derived, verdict),
     timeline: (d.evidence.timeline?.value ?? []).map((e) => ({
       time: e.time.toISOString(),
