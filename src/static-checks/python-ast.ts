@@ -27,6 +27,13 @@ export interface PythonReading {
   starts: PythonStartCall[];
   /** Another server is started (uvicorn.run, web.run_app, serve_forever, serve_a2a). */
   otherServer: boolean;
+  /**
+   * The incoming request headers the module reads by name (src/agent/header-usage.ts):
+   * `<x>.headers` / `request_headers` read with `.get("…")`, `["…"]` or `"…" in`, Django's
+   * `META["HTTP_…"]`, FastAPI `Header()` parameters (alias, or the name with `_` as `-`);
+   * a module-level string constant stands for its value.
+   */
+  headers?: { name: string; line: number }[];
 }
 
 /** The script `python3 -c` runs: files as arguments, one JSON object per file on stdout. */
@@ -98,7 +105,90 @@ def read(path):
             starts.append({"callee": name_of(f), "line": node.lineno, "args": args_text(source, node), "passesHost": passes_host(node, None)})
         if name_of(f) in ("run_app", "serve_forever", "serve_a2a") or (isinstance(f, ast.Attribute) and f.attr == "run" and isinstance(f.value, ast.Name) and f.value.id == "uvicorn"):
             other = True
-    return {"apps": apps, "starts": starts, "otherServer": other}
+    return {"apps": apps, "starts": starts, "otherServer": other, "headers": read_headers(tree)}
+
+HEADER_GETS = {"get", "getlist", "get_all", "getheader", "get_header", "getone"}
+
+def header_source(node):
+    # <x>.headers, <x>.request_headers, or a variable named request_headers; a bare headers is most often an outgoing dict.
+    if isinstance(node, ast.Attribute) and node.attr in ("headers", "request_headers"):
+        return "headers"
+    if isinstance(node, ast.Name) and node.id == "request_headers":
+        return "headers"
+    if isinstance(node, ast.Attribute) and node.attr == "META":
+        return "meta"
+    return None
+
+def read_headers(tree):
+    consts = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            for t in node.targets:
+                if isinstance(t, ast.Name):
+                    consts[t.id] = node.value.value
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            consts[node.target.id] = node.value.value
+    def text(node):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.Name):
+            return consts.get(node.id)
+        return None
+    header_makers = {"Header"}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in ("fastapi", "starlette"):
+            for alias in node.names:
+                if alias.name == "Header" and alias.asname:
+                    header_makers.add(alias.asname)
+    out = []
+    def add(kind, name, line):
+        if not name:
+            return
+        if kind == "meta":
+            if not name.startswith("HTTP_"):
+                return
+            name = "-".join(p.capitalize() for p in name[5:].split("_"))
+        out.append({"name": name, "line": line})
+    def header_param(arg, default):
+        calls = []
+        if isinstance(default, ast.Call):
+            calls.append(default)
+        ann = arg.annotation
+        if isinstance(ann, ast.Subscript) and name_of(ann.value) == "Annotated":
+            elts = ann.slice.elts if isinstance(ann.slice, ast.Tuple) else [ann.slice]
+            calls += [e for e in elts if isinstance(e, ast.Call)]
+        for call in calls:
+            f = call.func
+            if not ((isinstance(f, ast.Name) and f.id in header_makers) or (isinstance(f, ast.Attribute) and f.attr == "Header")):
+                continue
+            alias = None
+            convert = True
+            for kw in call.keywords:
+                if kw.arg == "alias":
+                    alias = text(kw.value)
+                if kw.arg == "convert_underscores" and isinstance(kw.value, ast.Constant) and kw.value.value is False:
+                    convert = False
+            out.append({"name": alias or (arg.arg.replace("_", "-") if convert else arg.arg), "line": arg.lineno})
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            a = node.args
+            positional = a.posonlyargs + a.args
+            defaults = [None] * (len(positional) - len(a.defaults)) + list(a.defaults)
+            for arg, default in list(zip(positional, defaults)) + list(zip(a.kwonlyargs, a.kw_defaults)):
+                header_param(arg, default)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in HEADER_GETS and node.args:
+            kind = header_source(node.func.value)
+            if kind:
+                add(kind, text(node.args[0]), node.lineno)
+        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
+            kind = header_source(node.value)
+            if kind:
+                add(kind, text(node.slice), node.lineno)
+        elif isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)):
+            kind = header_source(node.comparators[0])
+            if kind:
+                add(kind, text(node.left), node.lineno)
+    return out
 
 for path in sys.argv[1:]:
     try:
