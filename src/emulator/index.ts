@@ -2,6 +2,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Platform } from "../agent/image-platform.js";
 import { sessionArtifacts } from "./bedrock-agentcore/artifacts.js";
+import type { CodeBaseChoice } from "./bedrock-agentcore/code-base.js";
 import { s3CodeFetcher } from "./bedrock-agentcore/code-runtime.js";
 import { RuntimeLogDelivery } from "./bedrock-agentcore/runtime-logs.js";
 import { type SessionDriver, SessionManager } from "./bedrock-agentcore/sessions.js";
@@ -41,6 +42,12 @@ export interface EmulatorOptions {
   driver?: SessionDriver;
   /** How long a new session's instance may take to answer its health check. */
   startupTimeoutMs?: number;
+  /**
+   * Where code runtimes' zips run: `auto` the linux/arm64 base where this host
+   * can run it (else this machine's interpreter, the reason logged), `arm64` only
+   * there, `host` this machine's interpreter. Default: ACD_CODE_RUNTIME_BASE, else auto.
+   */
+  codeRuntimeBase?: CodeBaseChoice;
   /** How long one second of a session's lifecycle (idle timeout, maximum lifetime) lasts, in ms (default 1000; tests shorten it). */
   lifecycleSecondMs?: number;
   /** From when invocations of runtimes without MMDSv2 are refused (ISO date; default 2026-06-30, AWS's date). */
@@ -148,6 +155,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     },
     artifacts: sessionArtifacts(ecr, options.images ?? {}),
     fetchCode: s3CodeFetcher(s3, iam),
+    ...(options.codeRuntimeBase ? { codeRuntimeBase: options.codeRuntimeBase } : {}),
     startupTimeoutMs: options.startupTimeoutMs ?? 30_000,
     ...(options.lifecycleSecondMs ? { lifecycleSecondMs: options.lifecycleSecondMs } : {}),
     ...(options.driver ? { driver: options.driver } : {}),

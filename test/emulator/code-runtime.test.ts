@@ -70,6 +70,9 @@ beforeAll(async () => {
     log: (line) => logLines.push(line),
     port: 0,
     driver: "process",
+    // This file tests the host-interpreter mode (its version named, NODE_22 on this node); the
+    // linux/arm64 base, the default where it can run, is code-runtime-arm64.test.ts's.
+    codeRuntimeBase: "host",
     timing: { readyAfterMs: 0 },
     startupTimeoutMs: 10_000,
   });

@@ -1,47 +1,109 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import type { CodeZipTarget } from "../../codezip/index.js";
 import type { OciImage, OciRunOverride } from "../../executor/index.js";
 import { type Emulation, ensureEmulation } from "../../executor/oci/binfmt.js";
 import { layoutManifest } from "../../executor/oci/image-cache.js";
 
+const run = promisify(execFile);
+
 /**
  * Where a code runtime's zip runs: AgentCore's managed runtimes are
- * linux/arm64, so where this host can (root, runc, umoci, qemu-user's
- * binfmt_misc rule for aarch64, the cached arm64 Debian image of
- * scripts/build-test-images.sh) the unpacked zip runs on that image under
- * runc, bound at /var/task; elsewhere on this machine's interpreter
+ * linux/arm64, so by default, where this host has every part (root, runc,
+ * umoci, qemu-user's binfmt_misc rule for aarch64 on a host of another
+ * architecture, the arm64 Debian image of scripts/build-test-images.sh, built
+ * once from Debian's arm64 packages and cached where it is not yet), the
+ * unpacked zip runs on that image under runc, bound at /var/task, in the
+ * session's network namespace; elsewhere on this machine's interpreter
  * (src/codezip/host-run.ts), with the reason said.
  */
 export type CodeBase =
   | { kind: "arm64"; image: OciImage; describe: string; release(): Promise<void> }
   | { kind: "host"; why: string };
 
+/**
+ * ACD_CODE_RUNTIME_BASE: `auto` (default) the arm64 base where it can run, else
+ * the host's interpreter; `arm64` the arm64 base or a session that fails saying
+ * why; `host` this machine's interpreter.
+ */
+export type CodeBaseChoice = "auto" | "arm64" | "host";
+
+export interface CodeBaseOptions {
+  /** Overrides ACD_CODE_RUNTIME_BASE. */
+  choice?: CodeBaseChoice;
+  /** The session driver: the process driver gives an instance no network namespace for runc to join. */
+  driver?: "netns" | "process";
+  log?: (line: string) => void;
+}
+
 /** Where the unpacked zip is bound in the arm64 base. */
 export const CODE_TASK_DIR = "/var/task";
 
 const SCRIPT = fileURLToPath(new URL("../../../scripts/build-test-images.sh", import.meta.url));
 
-/**
- * The layout scripts/build-test-images.sh keeps in its cache (same key: the
- * script's sha256, 12 hex digits), only when complete: a session never builds it.
- */
-function cachedTestLayout(): { dir: string } | { why: string } {
-  if (!existsSync(SCRIPT)) return { why: `${SCRIPT} is not there (an installed package has no test images)` };
-  const key = createHash("sha256").update(readFileSync(SCRIPT)).digest("hex").slice(0, 12);
-  const cache =
+/** ACD_CODE_RUNTIME_BASE as a choice, or why it is not one. */
+export function codeBaseChoice(value = process.env.ACD_CODE_RUNTIME_BASE): CodeBaseChoice | { why: string } {
+  if (value === undefined || value === "" || value === "auto") return "auto";
+  if (value === "arm64" || value === "host") return value;
+  return { why: `ACD_CODE_RUNTIME_BASE=${value} is none of auto, arm64, host` };
+}
+
+function imagesCache(): string {
+  return (
     process.env.ACD_TEST_IMAGES ??
     join(
       process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? "/root", ".cache"),
       "agentcore-doctor/test-images",
+    )
+  );
+}
+
+/** The layout directory scripts/build-test-images.sh keeps for its current version (key: the script's sha256, 12 hex digits). */
+function layoutDir(): string {
+  const key = createHash("sha256").update(readFileSync(SCRIPT)).digest("hex").slice(0, 12);
+  return join(imagesCache(), `layout-${key}`);
+}
+
+// One build per process: sessions that start while it runs wait for the same one.
+let building: Promise<{ dir: string } | { why: string }> | undefined;
+
+/**
+ * The layout of scripts/build-test-images.sh: from its cache when complete,
+ * else built now from Debian's packages (mmdebstrap, umoci; minutes, once per
+ * version of the script and machine), or why it cannot be.
+ */
+async function baseLayout(log?: (line: string) => void): Promise<{ dir: string } | { why: string }> {
+  if (!existsSync(SCRIPT))
+    return { why: `${SCRIPT} is not there (an installed package has no base image builder)` };
+  const dir = layoutDir();
+  if (existsSync(join(dir, ".complete"))) return { dir };
+  if (!onPath("mmdebstrap"))
+    return {
+      why: `no linux/arm64 base image is cached (${dir}) and mmdebstrap, which builds it from Debian's arm64 packages, is not installed (scripts/ensure-system-deps.sh installs it)`,
+    };
+  building ??= (async () => {
+    log?.(
+      `code runtimes: building the linux/arm64 base from Debian's arm64 packages (once; cached at ${dir})`,
     );
-  const dir = join(cache, `layout-${key}`);
-  if (!existsSync(join(dir, ".complete")))
-    return { why: `no linux/arm64 base image is cached (${dir}; sh scripts/build-test-images.sh builds it)` };
-  return { dir };
+    const started = Date.now();
+    try {
+      const { stdout } = await run("sh", [SCRIPT], { maxBuffer: 1 << 20, timeout: 900_000 });
+      log?.(`code runtimes: linux/arm64 base built in ${Math.round((Date.now() - started) / 1000)} s`);
+      return { dir: stdout.trim() };
+    } catch (error) {
+      building = undefined;
+      const said = ((error as { stderr?: string }).stderr ?? (error as Error).message)
+        .trim()
+        .split("\n")
+        .pop();
+      return { why: `the linux/arm64 base could not be built from Debian's packages: ${said}` };
+    }
+  })();
+  return building;
 }
 
 function onPath(tool: string): boolean {
@@ -76,36 +138,46 @@ async function releaseEmulation(): Promise<void> {
   if (emulation.needed && emulation.ok) await emulation.release();
 }
 
+function manifestProblem(dir: string, tag: string): string | undefined {
+  try {
+    layoutManifest(dir, tag);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
 /**
- * The arm64 base when ACD_CODE_RUNTIME_BASE=arm64 asks for it and every part
- * is here, else why not; ACD_CODE_RUNTIME_IMAGE=DIR:TAG names another
- * layout's image. Not the default yet: a healthy zip on runc in a session's
- * namespace needs the OCI sessions' health check to read the container's
- * sockets, not runc's (helper oci-sessions' branch, unlanded).
+ * The arm64 base when every part is here (ACD_CODE_RUNTIME_BASE unset, auto or
+ * arm64), else why not; ACD_CODE_RUNTIME_IMAGE=DIR:TAG names another layout's
+ * image. With `arm64` chosen, a missing part is the caller's to fail on
+ * (`required` in the answer).
  */
-export async function codeBase(): Promise<CodeBase> {
-  if (process.env.ACD_CODE_RUNTIME_BASE !== "arm64")
-    return {
-      kind: "host",
-      why: "the linux/arm64 base is not chosen (ACD_CODE_RUNTIME_BASE=arm64 chooses it)",
-    };
+export async function codeBase(options: CodeBaseOptions = {}): Promise<CodeBase & { required?: boolean }> {
+  const choice = options.choice ?? codeBaseChoice();
+  if (typeof choice !== "string") return { kind: "host", why: choice.why };
+  if (choice === "host")
+    return { kind: "host", why: "ACD_CODE_RUNTIME_BASE=host chooses this machine's interpreter" };
+  const required = choice === "arm64";
+  const host = (why: string) => ({ kind: "host" as const, why, ...(required ? { required } : {}) });
   if (process.platform !== "linux" || process.getuid?.() !== 0)
-    return { kind: "host", why: "running the arm64 base with runc needs root on Linux" };
+    return host("running the arm64 base with runc needs root on Linux");
+  if (options.driver === "process")
+    return host("the process driver gives a session no network namespace of its own for runc to join");
   for (const tool of [process.env.ACD_OCI_RUNTIME ?? "runc", "umoci"])
-    if (!onPath(tool)) return { kind: "host", why: `${tool} is not installed` };
+    if (!onPath(tool)) return host(`${tool} is not installed (scripts/ensure-system-deps.sh installs it)`);
+  // The emulator first (a missing qemu rule is said at once), then the base (built when missing: minutes).
+  const emulation = await holdEmulation();
+  if (emulation.needed && !emulation.ok) return host(`linux/arm64 cannot run here: ${emulation.reason}`);
   const named = process.env.ACD_CODE_RUNTIME_IMAGE;
   const at = named?.lastIndexOf(":") ?? -1;
-  const layout = named && at > 0 ? { dir: named.slice(0, at) } : cachedTestLayout();
-  if ("why" in layout) return { kind: "host", why: layout.why };
+  const layout = named && at > 0 ? { dir: named.slice(0, at) } : await baseLayout(options.log);
   const tag = named && at > 0 ? named.slice(at + 1) : "base-arm64";
-  try {
-    layoutManifest(layout.dir, tag);
-  } catch (error) {
-    return { kind: "host", why: (error as Error).message };
+  const missing = "why" in layout ? layout.why : manifestProblem(layout.dir, tag);
+  if (missing !== undefined || "why" in layout) {
+    await releaseEmulation();
+    return host(missing ?? "");
   }
-  const emulation = await holdEmulation();
-  if (emulation.needed && !emulation.ok)
-    return { kind: "host", why: `linux/arm64 cannot run here: ${emulation.reason}` };
   const by = emulation.needed ? `, emulated by ${emulation.by}` : "";
   return {
     kind: "arm64",

@@ -12,7 +12,7 @@ import type { Artifact } from "../../executor/index.js";
 import type { Iam } from "../iam/model/iam.js";
 import { AwsError } from "../protocol/errors.js";
 import type { S3 } from "../s3/model.js";
-import { arm64RunCommand, type CodeBase, codeBase } from "./code-base.js";
+import { arm64RunCommand, type CodeBase, type CodeBaseOptions, codeBase } from "./code-base.js";
 
 /** A code runtime's artifact: CreateAgentRuntime's `codeConfiguration`, its S3 location flattened. */
 export interface CodeSpec {
@@ -80,6 +80,8 @@ export interface PreparedCode {
   root: string;
   /** Facts about the run (the interpreter it really has, a command item not run). */
   notes: string[];
+  /** Why it runs on this machine's interpreter rather than the linux/arm64 base AgentCore runs it on. */
+  onHost?: string;
   remove(): Promise<void>;
 }
 
@@ -90,7 +92,11 @@ export interface PreparedCode {
  * else on this machine's interpreter for the runtime (the same mechanism as
  * `check` of a zip: src/codezip/host-run.ts), the reason in the notes.
  */
-export async function prepareCode(code: CodeSpec, zipPath: string, base?: CodeBase): Promise<PreparedCode> {
+export async function prepareCode(
+  code: CodeSpec,
+  zipPath: string,
+  options: CodeBaseOptions & { base?: CodeBase } = {},
+): Promise<PreparedCode> {
   if (!isManagedRuntime(code.runtime))
     throw new AwsError("ValidationException", `Unsupported runtime ${code.runtime}`, {
       reason: "FieldValidationFailed",
@@ -100,8 +106,13 @@ export async function prepareCode(code: CodeSpec, zipPath: string, base?: CodeBa
     entryPoint: code.entryPoint,
     origin: "CreateAgentRuntime codeConfiguration",
   };
-  const chosen = base ?? (await codeBase());
+  const chosen = options.base ?? (await codeBase(options));
   if (chosen.kind === "arm64") return prepareOnArm64(target, zipPath, chosen);
+  if ("required" in chosen && chosen.required)
+    throw new AwsError(
+      "RuntimeClientError",
+      `The emulator cannot run this code runtime on linux/arm64 here (ACD_CODE_RUNTIME_BASE=arm64): ${chosen.why}.`,
+    );
   const interpreter = hostInterpreter(target.runtime);
   if (!interpreter)
     throw new AwsError(
@@ -127,8 +138,9 @@ export async function prepareCode(code: CodeSpec, zipPath: string, base?: CodeBa
         },
       },
       root,
+      onHost: chosen.why,
       notes: [
-        `on this machine's interpreter, not linux/arm64: ${chosen.why}`,
+        `on this machine's ${process.arch === "x64" ? "x86-64 " : ""}interpreter, not on linux/arm64 as AgentCore runs code zips (a native module built for this machine loads here though it fails there): ${chosen.why}`,
         ...command.notes,
         ...(unpacked.refused.length > 0
           ? [`not unpacked: ${unpacked.refused.map((r) => `${r.path} (${r.problem})`).join(", ")}`]

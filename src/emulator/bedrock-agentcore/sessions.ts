@@ -25,6 +25,7 @@ import { caBundlePath } from "../aws-public/ca.js";
 import type { Ec2 } from "../ec2/model/ec2.js";
 import { ec2VpcState } from "../ec2/vpc-snapshot.js";
 import { AwsError } from "../protocol/errors.js";
+import type { CodeBaseChoice } from "./code-base.js";
 import {
   type CodeFetcher,
   type CodeSpec,
@@ -119,6 +120,8 @@ export interface SessionManagerOptions {
   images?: Readonly<Record<string, string>>;
   /** Reads a code runtime's zip from S3 as its execution role (the emulator's S3); unset: code runtimes cannot run. */
   fetchCode?: CodeFetcher;
+  /** Where code runtimes' zips run (code-base.ts); default ACD_CODE_RUNTIME_BASE, else auto: linux/arm64 where it can. */
+  codeRuntimeBase?: CodeBaseChoice;
   startupTimeoutMs: number;
   /** How long one second of the lifecycle (idle timeout, maximum lifetime) lasts here, in ms; tests shorten it. Default 1000. */
   lifecycleSecondMs?: number;
@@ -211,6 +214,8 @@ export class SessionManager {
   private readonly starting = new Map<string, Promise<Session>>();
   private readonly startingSpecs = new Map<string, { spec: SessionSpec; since: Date }>();
   private readonly ended: SessionListing[] = [];
+  /** Starting code sessions that run on this machine's interpreter, and why not on linux/arm64. */
+  private readonly onHost = new Map<string, string>();
   private readonly stopping = new Map<string, Promise<void>>();
   private readonly deadMcp = new Map<string, EndedMcpSession>();
   private driver: SessionDriver | undefined;
@@ -330,7 +335,7 @@ export class SessionManager {
       for (const session of [...this.sessions.values()])
         await this.stopSession(session, "the process driver runs one instance at a time");
     }
-    const code = spec.code ? await this.codeOf(spec, spec.code) : undefined;
+    const code = spec.code ? await this.codeOf(spec, spec.code, driver) : undefined;
     let namespace: Namespace | undefined;
     try {
       namespace = driver === "netns" ? await createNamespace("s") : undefined;
@@ -426,7 +431,7 @@ export class SessionManager {
   }
 
   /** A code runtime's zip, fetched as its execution role and unpacked; the interpreter it really runs on is logged. */
-  private async codeOf(spec: SessionSpec, code: CodeSpec): Promise<PreparedCode> {
+  private async codeOf(spec: SessionSpec, code: CodeSpec, driver: SessionDriver): Promise<PreparedCode> {
     if (!this.options.fetchCode)
       throw new AwsError("RuntimeClientError", "The emulator has no S3 to fetch this runtime's code from.");
     const fetched = this.options.fetchCode(code, {
@@ -434,8 +439,13 @@ export class SessionManager {
       region: spec.region,
       roleArn: spec.roleArn,
     });
-    const prepared = await prepareCode(code, fetched.path);
+    const prepared = await prepareCode(code, fetched.path, {
+      driver,
+      ...(this.options.codeRuntimeBase ? { choice: this.options.codeRuntimeBase } : {}),
+      ...(this.options.log ? { log: this.options.log } : {}),
+    });
     for (const note of prepared.notes) this.options.log?.(`session ${spec.sessionId}: ${note}`);
+    if (prepared.onHost) this.onHost.set(key(spec), prepared.onHost);
     return prepared;
   }
 
@@ -478,8 +488,17 @@ export class SessionManager {
       this.starting.set(id, pending);
       this.startingSpecs.set(id, { spec, since: new Date() });
       void pending
-        .catch((error: Error) => this.remember(spec, new Date(), `did not start: ${error.message}`))
+        .catch((error: Error) => {
+          // A session that failed off the arm64 base may not fail so on AgentCore: the listing says where it ran.
+          const onHost = this.onHost.get(id);
+          this.remember(
+            spec,
+            new Date(),
+            `did not start: ${error.message}${onHost ? ` (on this machine's interpreter, not linux/arm64: ${onHost})` : ""}`,
+          );
+        })
         .finally(() => {
+          this.onHost.delete(id);
           this.starting.delete(id);
           this.startingSpecs.delete(id);
         });
