@@ -18,6 +18,7 @@ import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from "@aws-sdk/cli
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
+import { testImages } from "../helpers/agent-images.js";
 import { createAgentNetwork } from "../helpers/ec2.js";
 import { sdkConfig } from "../helpers/emulator.js";
 import { namespaceSkipReason } from "../helpers/netns.js";
@@ -25,6 +26,8 @@ import { unixZip } from "../helpers/zips.js";
 
 const boto3 = spawnSync("python3", ["-c", "import boto3"]).status === 0;
 const skip = await namespaceSkipReason();
+// Its code runtime runs on the linux/arm64 base where it can: built here (cached) rather than inside a session.
+if (!skip) testImages();
 if (skip) console.log(`vpc-s3-gateway: skipped: ${skip}`);
 
 const REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
