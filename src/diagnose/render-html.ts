@@ -1,9 +1,10 @@
 import type { Finding } from "../findings/index.js";
 import { describeSource } from "../findings/types.js";
+import { PATH_ROW_CSS } from "../net/path-picture-css.js";
 import { xmlText as t } from "../util/markup.js";
 import { COLLECTOR_FAILED, describeGap } from "./evidence.js";
 import { errorHtml } from "./render-error.js";
-import { htmlPath, PATH_ROW_CSS } from "./render-paths.js";
+import { htmlPath } from "./render-paths.js";
 import type { DiagnoseReport } from "./report-schema.js";
 import { verdictHeadline } from "./verdict.js";
 

@@ -78,15 +78,6 @@ export function mermaidPaths(paths: readonly ReportPath[]): string[] {
   return lines;
 }
 
-/** Styles of the HTML path rows; the emulator console's page uses the same classes. */
-export const PATH_ROW_CSS = `
-.hops { display: flex; gap: .3rem; align-items: center; flex-wrap: wrap; margin: .3rem 0; }
-.hop { border: 1px solid #8c959f; border-radius: 4px; padding: .1rem .4rem; font-size: 13px; }
-.hop-ok { background: #dafbe1; } .hop-broken { background: #ffebe9; border-color: #cf222e; border-width: 2px; font-weight: bold; }
-.hop-unreached { background: #f6f8fa; color: #8c959f; border-style: dashed; } .hop-unknown { background: #fff8c5; }
-.arrow { color: #57606a; }
-`;
-
 /** One destination's path as HTML: hops in a row, the broken one marked and titled with its rule. */
 export function htmlPath(path: ReportPath): string {
   const hops = path.hops

@@ -1,3 +1,5 @@
+import { PATH_ROW_CSS } from "../../net/path-picture-css.js";
+
 /**
  * The console page: one self-contained document that polls GET
  * /_emulator/state once a second and draws it. It changes nothing, loads
@@ -16,11 +18,7 @@ table { border-collapse: collapse; margin: .4rem 0; } td, th { border: 1px solid
 th { background: #eef2f6; } .muted { color: #67727e; } code, pre { font-family: ui-monospace, monospace; font-size: 12px; }
 pre { background: #f6f8fa; padding: .5rem; max-height: 16rem; overflow: auto; white-space: pre-wrap; }
 .state-starting { color: #9a6700; } .state-idle { color: #1a7f37; } .state-busy { color: #0969da; } .state-ended { color: #67727e; }
-.hops { display: flex; gap: .3rem; align-items: center; flex-wrap: wrap; margin: .15rem 0; }
-.hop { border: 1px solid #8c959f; border-radius: 4px; padding: .05rem .35rem; font-size: 12px; }
-.hop-ok { background: #dafbe1; } .hop-broken { background: #ffebe9; border-color: #cf222e; font-weight: bold; }
-.hop-unreached { background: #f6f8fa; color: #8c959f; } .hop-unknown { background: #fff8c5; }
-</style>
+${PATH_ROW_CSS}</style>
 </head>
 <body>
 <h1>AgentCore Doctor emulator console <span class="muted" data-testid="updated"></span></h1>
