@@ -3,6 +3,7 @@ import { extname, relative } from "node:path";
 import { listSources } from "../agent/plan.js";
 import { type Evidence, makeFinding } from "../findings/index.js";
 import type { StaticCheck } from "./context.js";
+import { type PythonBind as LoopbackBind, readPython } from "./python-ast.js";
 import { blankPythonNonCode, lineAt } from "./python-host.js";
 
 const LOOPBACK = String.raw`(?:127(?:\.\d{1,3}){3}|localhost|::1)`;
@@ -37,6 +38,16 @@ const HOST_DEFINITION = new RegExp(
   ].join(""),
   "gm",
 );
+/** A loopback host a server call is given, in the words of the text reading. */
+function bindFact(b: LoopbackBind, hasImage: boolean): string {
+  if (b.env)
+    return `the server is given ${b.via ?? "a host"}, which is ${b.host} unless the environment sets ${b.env}${hasImage ? " (the Dockerfile does not)" : ""}`;
+  if (b.via) return `the server is given ${b.via}, the loopback host ${b.host}`;
+  return b.address
+    ? `the server binds the loopback address ${b.host}${b.port ? `:${b.port}` : ""}`
+    : `the server is given the loopback host ${b.host}`;
+}
+
 /** Calls that start a server, whose arguments name its address. */
 const SERVER_CALL =
   /\b(?:listen|run|serve|run_app|start_server|make_server|create_server|HTTPServer|ThreadingHTTPServer|TCPServer|ThreadingTCPServer|WSGIServer)\s*\(/g;
@@ -68,9 +79,27 @@ function codeOf(source: string, extension: string): string {
 export const checkLoopbackBind: StaticCheck = async ({ dir, image }) => {
   const evidence: Evidence[] = [];
   let port: number | undefined;
+  const files: string[] = [];
   for (const file of await listSources(dir, [".py", ".js", ".mjs", ".ts"], 3)) {
+    if (/127\.|localhost|::1/.test(await readFile(file, "utf8"))) files.push(file);
+  }
+  // Python read with its own parser (src/static-checks/python-ast.ts); the text reading below only for a file it could not read.
+  const python = await readPython(files.filter((f) => extname(f) === ".py"));
+  for (const file of files) {
+    const binds = python.get(file)?.binds;
+    if (binds) {
+      for (const b of binds) {
+        // The image sets the variable: its value, not the default, is the host.
+        if (b.env && image?.env[b.env] !== undefined) continue;
+        port ??= b.port;
+        evidence.push({
+          fact: bindFact(b, image !== undefined),
+          source: { kind: "file", path: relative(dir, file), line: b.line },
+        });
+      }
+      continue;
+    }
     const source = await readFile(file, "utf8");
-    if (!/127\.|localhost|::1/.test(source)) continue;
     const code = codeOf(source, extname(file));
     const line = (offset: number) => lineAt(code, offset);
     for (const m of code.matchAll(HOST_ARGUMENT)) {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { resolveLaunchPlan } from "../../src/agent/plan.js";
-import type { Finding } from "../../src/findings/index.js";
+import { describeSource, type Finding } from "../../src/findings/index.js";
 import { runStaticChecks } from "../../src/static-checks/index.js";
 
 const dirs: string[] = [];
@@ -208,7 +208,44 @@ describe("hosts from environment defaults and constants", () => {
       "Python: a constant given to HTTPServer",
       { "srv.py": 'BIND = "127.0.0.1"\nHTTPServer((BIND, 8080), Handler).serve_forever()\n' },
     ],
+    // Styles the fixtures do not use, read with Python's ast.
+    [
+      "Python: a config dict spread into an aliased uvicorn.run",
+      {
+        "serve.py":
+          'from uvicorn import run as launch\nSERVER = dict(host="localhost", port=8080)\nif __name__ == "__main__":\n    launch("api:app", **SERVER)\n',
+      },
+    ],
+    [
+      "Python: a pydantic BaseSettings field default",
+      {
+        "config.py":
+          'from pydantic_settings import BaseSettings\nimport uvicorn\n\nclass Settings(BaseSettings):\n    host: str = "127.0.0.1"\n    port: int = 8080\n\nsettings = Settings()\n\ndef main():\n    uvicorn.run("app:app", host=settings.host, port=settings.port)\n',
+      },
+    ],
   ];
+  it("Python's ast traces each host to where it is written, and names the variable that would change it", async () => {
+    const facts = async (files: Record<string, string>) =>
+      (
+        (await staticFindings({ Dockerfile: 'FROM base\nCMD ["run"]\n', ...files })).find(
+          (f) => f.id === "BIND_LOOPBACK",
+        )?.evidence ?? []
+      ).map((e) => `${describeSource(e.source)} ${e.fact}`);
+    expect(await facts(cases[5]![1])).toEqual([
+      'serve.py:4 the server is given SERVER["host"], the loopback host localhost',
+    ]);
+    expect(await facts(cases[6]![1])).toEqual([
+      "config.py:11 the server is given settings.host, which is 127.0.0.1 unless the environment sets HOST (the Dockerfile does not)",
+    ]);
+    // A loopback host that is not a bind (a client's, an ephemeral port, a docstring) is no finding.
+    expect(
+      await facts({
+        "worker.py":
+          '"""Listens on http://127.0.0.1:8080 in tests."""\nimport redis, socket\ncache = redis.Redis(host="localhost", port=6379)\ns = socket.socket()\ns.bind(("127.0.0.1", 0))\nuvicorn.run(app, host="0.0.0.0", port=8080)\n',
+      }),
+    ).toEqual([]);
+  });
+
   for (const [name, files] of cases) {
     it(`${name}: BIND_LOOPBACK`, async () => {
       const findings = await staticFindings({ Dockerfile: 'FROM base\nCMD ["run"]\n', ...files });
