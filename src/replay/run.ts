@@ -9,7 +9,6 @@ import type { ConsoleState } from "../emulator/console/state.js";
 import { defaultCacheDir, type RunningEmulator, startEmulator } from "../emulator/index.js";
 import { type Instance, startInstance } from "../executor/index.js";
 import { ensureEmulation } from "../executor/oci/binfmt.js";
-import { containerName, RuncContainer, unpackImage } from "../executor/oci/runc.js";
 import { createNamespace, type Namespace } from "../net/netns.js";
 import {
   fabricSupport,
@@ -336,7 +335,11 @@ export async function replayAgent(options: ReplayOptions): Promise<ReplayResult>
   }
 }
 
-/** The image unpacked by umoci and run by runc in the session's namespace, linux/arm64 under qemu-user where this host is not arm64. */
+/**
+ * The image run by the OCI executor (src/executor/oci: unpacked once by umoci, runc) in the
+ * session's namespace, as sessions and `check --image` run images; linux/arm64 under qemu-user
+ * where this host is not arm64.
+ */
 async function startImage(
   image: NonNullable<ReplayOptions["image"]>,
   netns: string,
@@ -345,17 +348,26 @@ async function startImage(
 ): Promise<{ instance: Instance; emulated?: string; release?: () => Promise<void> }> {
   const emulation = await ensureEmulation("arm64");
   if (emulation.needed && !emulation.ok) throw new Error(`linux/arm64 cannot run here: ${emulation.reason}`);
-  const { bundle, image: config } = await unpackImage(
-    `${image.layout}:${image.tag}`,
-    join(image.layout, "..", "bundles"),
-  );
-  const instance = new RuncContainer(containerName(), { bundle, image: config, env, caBundle, netns });
-  return {
-    instance,
-    ...(emulation.needed && emulation.ok
-      ? { emulated: `linux/arm64 under qemu-user (${emulation.by})`, release: () => emulation.release() }
-      : {}),
-  };
+  const release = emulation.needed && emulation.ok ? () => emulation.release() : undefined;
+  try {
+    const instance = await startInstance({
+      artifact: { kind: "oci-image", image: { source: "layout", dir: image.layout, tag: image.tag } },
+      netns,
+      env,
+      caBundle,
+      inheritAwsEnv: false,
+    });
+    return {
+      instance,
+      ...(instance.emulated
+        ? { emulated: `linux/${instance.emulated.architecture} under ${instance.emulated.by}` }
+        : {}),
+      ...(release ? { release } : {}),
+    };
+  } catch (error) {
+    await release?.();
+    throw error;
+  }
 }
 
 /** The twin's CloudTrail (GET /_emulator/state): the calls a session's role made that were refused. */

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { listScenarios, loadScenario, runScenario } from "../../src/scenario/run.js";
@@ -6,6 +7,13 @@ import { namespaceSkipReason } from "../helpers/netns.js";
 const ROOT = resolve(import.meta.dirname, "../../scenarios");
 const skip = await namespaceSkipReason();
 if (skip) console.log(`scenario tests that need the session network skip: ${skip}`);
+/** A scenario that ships a real image builds it (mmdebstrap, umoci), pushes it (skopeo) and replays it (runc). */
+const imageSkip =
+  skip ??
+  ["runc", "umoci", "mmdebstrap", "skopeo"]
+    .filter((tool) => spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0)
+    .map((tool) => `${tool} missing (scripts/ensure-system-deps.sh installs it)`)[0];
+if (imageSkip && !skip) console.log(`the scenario test of a pushed image skips: ${imageSkip}`);
 
 /** The cases `diagnose` must get right end to end (its issue's bar), each a shipped scenario. */
 const BAR = [
@@ -91,5 +99,41 @@ describe("shipped scenarios", () => {
       expect(rows.invocation!.b).toMatch(/^OK/);
       expect(result.elapsedMs).toBeLessThan(30_000);
     },
+  );
+
+  it.skipIf(imageSkip !== undefined)(
+    "seed-incident-pushed-image: the image pushed with skopeo, fetched through ECR and replayed in the VPC's twin, gives the seed's verdict from what the image did",
+    async () => {
+      const result = await runScenario(await loadScenario(resolve(ROOT, "seed-incident-pushed-image")));
+      const replay = result.diagnosis.evidence.replay;
+      expect(replay?.ran, JSON.stringify(replay)).toBe(true);
+      if (!replay?.ran) return;
+      expect(replay.artifact).toMatch(/support-agent:1\.4\.0 .*fetched through ECR/);
+      expect(replay.network).toBe("twin");
+      // The image resolved STS through the VPC's resolver (its container got the session's resolv.conf) and hung on connecting.
+      expect(replay.observations).toContainEqual(
+        expect.objectContaining({
+          kind: "dns",
+          name: "sts.us-east-1.amazonaws.com",
+          resolver: "10.20.0.2",
+          outcome: "answered",
+        }),
+      );
+      expect(replay.observations).toContainEqual(
+        expect.objectContaining({
+          kind: "connection",
+          name: "sts.us-east-1.amazonaws.com",
+          port: 443,
+          outcome: "dropped",
+          droppedBy: expect.objectContaining({ hop: "route-table" }),
+        }),
+      );
+      expect(result.rootCause).toBe("VPC_ENDPOINT_MISSING");
+      const verdict = result.diagnosis.findings.find((f) => f.id === "VPC_ENDPOINT_MISSING")!;
+      expect(verdict.evidence.map((e) => e.source.kind)).toContain("replay");
+      expect(result.missingFindings).toEqual([]);
+      expect(result.passed).toBe(true);
+    },
+    300_000,
   );
 });
