@@ -8,6 +8,7 @@ import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrai
 import {
   AbortMultipartUploadCommand,
   BucketAlreadyOwnedByYou,
+  type BucketLocationConstraint,
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateBucketCommand,
@@ -15,6 +16,7 @@ import {
   DeleteBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
+  GetBucketLocationCommand,
   GetBucketVersioningCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -85,16 +87,49 @@ describe("S3 through the AWS SDK", () => {
         ),
       );
       expect(again).toBeInstanceOf(BucketAlreadyOwnedByYou);
-      // Signed for us-east-1, constrained to eu-west-1.
-      const elsewhere = await rejection(
+      // Signed for eu-west-1, constrained elsewhere (us-east-1 too): refused.
+      for (const constraint of ["us-east-2", "us-east-1", "us-gov-east-2"]) {
+        const elsewhere = await rejection(
+          west.send(
+            new CreateBucketCommand({
+              Bucket: "west-two",
+              CreateBucketConfiguration: { LocationConstraint: constraint as BucketLocationConstraint },
+            }),
+          ),
+        );
+        expect(elsewhere.name).toBe("IllegalLocationConstraintException");
+        expect(elsewhere.message).toBe(
+          `The ${constraint} location constraint is incompatible for the region specific endpoint this request was sent to.`,
+        );
+      }
+      // Signed for us-east-1, a bucket may be made in any region; us-east-1 named as the constraint is refused.
+      await s3.send(
+        new CreateBucketCommand({
+          Bucket: "central-from-east",
+          CreateBucketConfiguration: { LocationConstraint: "eu-central-1" },
+        }),
+      );
+      const where = await s3.send(new GetBucketLocationCommand({ Bucket: "central-from-east" }));
+      expect(where.LocationConstraint).toBe("eu-central-1");
+      await s3.send(new DeleteBucketCommand({ Bucket: "central-from-east" }));
+      const named = await rejection(
         s3.send(
           new CreateBucketCommand({
-            Bucket: "west-two",
-            CreateBucketConfiguration: { LocationConstraint: "eu-west-1" },
+            Bucket: "east-named",
+            CreateBucketConfiguration: { LocationConstraint: "us-east-1" as BucketLocationConstraint },
           }),
         ),
       );
-      expect(elsewhere.name).toBe("IllegalLocationConstraintException");
+      expect(named.name).toBe("InvalidLocationConstraint");
+      const nowhere = await rejection(
+        s3.send(
+          new CreateBucketCommand({
+            Bucket: "nowhere",
+            CreateBucketConfiguration: { LocationConstraint: "no place" as BucketLocationConstraint },
+          }),
+        ),
+      );
+      expect(nowhere.name).toBe("InvalidLocationConstraint");
     } finally {
       west.destroy();
     }

@@ -100,6 +100,8 @@ export interface ModelPatches {
    * constraint reworded by `constraintWording` ([pattern, replacement] pairs, in order).
    */
   validation?: { code: string; message: string; constraintWording?: [string, string][] };
+  /** Enum shapes the service does not check against their values; its handler answers what a value means (S3's BucketLocationConstraint). */
+  openEnums?: string[];
   /** How CloudTrail names this service's requestParameters and responseElements (the Query services: `roleName`, EC2's `{ items: [...] }`). */
   cloudTrail?: {
     memberNames?: "lowerFirst";

@@ -67,6 +67,10 @@ function hasType(shape: Shape, value: unknown): boolean {
 
 const MAX_DEPTH = 64;
 
+/** An enum the service does not hold callers to (its patches' `openEnums`): the handler answers any value. */
+const openEnum = (model: ServiceModel, shape: Shape) =>
+  (model.patches?.openEnums ?? []).some((name) => model.shapes[name] === shape);
+
 const lowerFirst = (name: string) => (name.length > 0 ? name[0]!.toLowerCase() + name.slice(1) : name);
 /** A step into `path` and `at`: a member (lowered in `at`), or an index or key (as it is). */
 const join = (base: string, step: string) => (base ? `${base}.${step}` : step);
@@ -165,7 +169,7 @@ function check(
         fail(`Member must have length greater than or equal to ${shape.min}`);
       if (shape.max !== undefined && length > shape.max)
         fail(`Member must have length less than or equal to ${shape.max}`);
-      if (shape.enum && !shape.enum.includes(text))
+      if (shape.enum && !shape.enum.includes(text) && !openEnum(model, shape))
         fail(`Member must satisfy enum value set: [${shape.enum.join(", ")}]`);
       // Patterns are Java's (AWS's services run on the JVM): `\s` is ASCII whitespace, and so on.
       const pattern = shape.pattern ? javaPattern(shape.pattern) : null;

@@ -250,11 +250,15 @@ export class S3 {
     checkBucketName(input.Bucket);
     const constraint = input.CreateBucketConfiguration?.LocationConstraint;
     const region = constraint ?? "us-east-1";
-    if (constraint === "us-east-1")
+    // Not a region's name at all (or us-east-1, which is named by no constraint): not valid.
+    const invalid = constraint !== undefined && !/^([a-z]{2}(-[a-z]+)+-\d+|EU)$/.test(constraint);
+    if ((constraint === "us-east-1" && call.region === "us-east-1") || invalid)
       throw new AwsError("InvalidLocationConstraint", "The specified location-constraint is not valid", {
         LocationConstraint: constraint,
       });
-    if (call.region !== region) {
+    // us-east-1 makes a bucket in any region its constraint names (AWS, per moto's aws_verified
+    // test_create_bucket_in_regions_from_us_east_1); any other region only in itself.
+    if (call.region !== region && call.region !== "us-east-1") {
       throw illegalLocationConstraint(
         constraint
           ? `The ${constraint} location constraint is incompatible for the region specific endpoint this request was sent to.`
