@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { PROTOCOL_PORTS, type Protocol } from "../agent/types.js";
-import type { Instance } from "../executor/index.js";
+import { type Artifact, type Instance, startInstance } from "../executor/index.js";
 import { ensureEmulation, hostArchitecture } from "../executor/oci/binfmt.js";
-import { containerName, RuncContainer, reapOrphans, unpackImage } from "../executor/oci/runc.js";
+import { unpackedImage } from "../executor/oci/image-cache.js";
 import { imageArgs, resolveUser } from "../executor/oci/runtime-config.js";
 import { type Finding, makeFinding, mergeFindings, sortFindings } from "../findings/index.js";
 import { acquireImage, ImageUnavailable } from "../image/acquire.js";
@@ -80,8 +80,9 @@ function platformEnv(options: ImageCheckOptions): Record<string, string> {
 
 /**
  * `check --image`: reads the image AgentCore would pull (the linux/arm64
- * entry of an index), judges its limits, and runs it as AgentCore does:
- * unpacked by umoci, under runc, in a network namespace of its own reached
+ * entry of an index), judges its limits, and runs it as AgentCore does,
+ * through the OCI executor as sessions and the replay run images (unpacked
+ * once by umoci into its cache, under runc), in a network namespace of its own reached
  * on its interface, with the image config's command, Env, WorkingDir and
  * USER, the platform's AWS_REGION, no /.dockerenv; linux/arm64 on another
  * host under qemu-user through binfmt_misc (said in the report). It is
@@ -154,10 +155,13 @@ export async function runImageCheck(options: ImageCheckOptions): Promise<CheckRe
       );
     }
 
-    await reapOrphans().catch(() => undefined);
+    // Unpacked once into the OCI executor's image cache: read here (entry program, passwd), run by the executor below.
+    const artifact: Artifact = {
+      kind: "oci-image",
+      image: { source: "layout", dir: acquired.layout, tag: "run" },
+    };
     progress("plan", `unpacking ${facts.manifestDigest.slice(0, 19)} with umoci`);
-    const { bundle } = await unpackImage(`${acquired.layout}:run`, join(work, "bundles"));
-    const root = join(bundle, "rootfs");
+    const root = (await unpackedImage(artifact.image)).rootfs;
     const imagePath =
       (facts.config.Env ?? []).find((e) => e.startsWith("PATH="))?.slice(5) ??
       "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -172,7 +176,6 @@ export async function runImageCheck(options: ImageCheckOptions): Promise<CheckRe
         : f,
     );
     if (limits.some((f) => f.id === "IMAGE_NOT_ARM64")) {
-      await rm(bundle, { recursive: true, force: true });
       return notRun({
         ...base,
         section,
@@ -188,7 +191,6 @@ export async function runImageCheck(options: ImageCheckOptions): Promise<CheckRe
 
     const emulation = await ensureEmulation("arm64");
     if (emulation.needed && !emulation.ok) {
-      await rm(bundle, { recursive: true, force: true });
       return notRun({
         ...base,
         section,
@@ -216,20 +218,14 @@ export async function runImageCheck(options: ImageCheckOptions): Promise<CheckRe
       );
     }
 
-    const ns: Namespace = await createNamespace("check");
-    cleanups.push(() => ns.destroy());
-    progress("launch", `${argv.join(" ")} (runc, network namespace ${ns.name})`);
-    let agent: RuncContainer;
-    try {
-      agent = new RuncContainer(containerName(), {
-        bundle,
-        image: facts.config,
-        env: platformEnv(options),
-        netns: ns.name,
-      });
-    } catch (error) {
-      // The runtime refuses to start it (a USER the image does not list, no command): so would AgentCore's.
-      await rm(bundle, { recursive: true, force: true });
+    // The runtime refuses to start it (no command, a USER the image does not list): so would AgentCore's.
+    const refusal =
+      argv.length === 0
+        ? "the image has neither Entrypoint nor Cmd: there is nothing to run"
+        : named.ok
+          ? undefined
+          : named.message;
+    if (refusal) {
       return notRun({
         ...base,
         section,
@@ -239,17 +235,22 @@ export async function runImageCheck(options: ImageCheckOptions): Promise<CheckRe
             "STARTUP_CRASH",
             [
               {
-                fact: `the OCI runtime cannot start the image: ${(error as Error).message}`,
+                fact: `the OCI runtime cannot start the image: ${refusal}`,
                 source: imageSourceOf(facts, via),
               },
             ],
-            { exception: (error as Error).message, command: argv.join(" ") },
+            { exception: refusal, command: argv.join(" ") },
           ),
         ],
-        notes: [...notes, `not started: ${(error as Error).message}`],
+        notes: [...notes, `not started: ${refusal}`],
       });
     }
-    const instance: Instance = agent;
+
+    const ns: Namespace = await createNamespace("check");
+    cleanups.push(() => ns.destroy());
+    progress("launch", `${argv.join(" ")} (runc, network namespace ${ns.name})`);
+    const instance: Instance = await startInstance({ artifact, netns: ns.name, env: platformEnv(options) });
+    cleanups.push(() => instance.stop(1_000));
     const probed = await probeAgent(instance, {
       dir: label,
       protocol,
@@ -262,7 +263,7 @@ export async function runImageCheck(options: ImageCheckOptions): Promise<CheckRe
       progress,
     });
     const liveRun: LiveRun = probed.run;
-    const findings = sortFindings(mergeFindings([...limits, ...liveFindings(liveRun, agent.startedAt)]));
+    const findings = sortFindings(mergeFindings([...limits, ...liveFindings(liveRun, instance.startedAt)]));
     const { summary, ...header } = reportVerdict(findings);
     const { startup } = liveRun;
     return {
@@ -274,7 +275,8 @@ export async function runImageCheck(options: ImageCheckOptions): Promise<CheckRe
         socketsRead: startup.listening !== undefined,
         notes: [
           ...notes,
-          ...agent.notes,
+          // The emulation is said above, with what it means for timings.
+          ...instance.notes.filter((n) => !(instance.emulated && /qemu-user/.test(n))),
           `ran under runc in a network namespace of its own, as AgentCore runs each session in a microVM: the platform's AWS_REGION${options.env ? " and --env" : ""} on top of the image's Env; no credentials (AgentCore serves the execution role's from the microVM's metadata service)`,
         ],
       },
