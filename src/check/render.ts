@@ -2,10 +2,10 @@ import pc from "picocolors";
 import { formatMiB } from "../codezip/index.js";
 import { findingMarkdownLines, findingTextLines, markdownCell } from "../findings/render.js";
 import { renderSarif } from "../findings/sarif.js";
+import type { CheckFormat } from "./defaults.js";
 import { type CheckReport, checkExitCode } from "./report.js";
 
-export const CHECK_FORMATS = ["text", "json", "markdown", "sarif"] as const;
-export type CheckFormat = (typeof CHECK_FORMATS)[number];
+export { CHECK_FORMATS, type CheckFormat } from "./defaults.js";
 
 function startupLine(report: CheckReport): string {
   const s = report.startup;

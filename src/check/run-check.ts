@@ -57,7 +57,10 @@ export interface CheckOptions {
   portRace?: string;
 }
 
-export const DEFAULT_STARTUP_TIMEOUT_MS = 30_000;
+import { DEFAULT_STARTUP_TIMEOUT_MS } from "./defaults.js";
+
+export { DEFAULT_STARTUP_TIMEOUT_MS };
+
 const DEFAULT_SLOW_PING_MS = 1_000;
 const DEFAULT_PING_TIMEOUT_MS = 5_000;
 

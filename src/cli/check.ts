@@ -3,12 +3,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import type { Protocol } from "../agent/types.js";
-import { buildImage } from "../check/build-image.js";
-import { runImageCheck } from "../check/image-check.js";
-import { runCheckInNetworkOf } from "../check/network-of.js";
-import { CHECK_FORMATS, type CheckFormat, renderCheckReport } from "../check/render.js";
-import { checkExitCode } from "../check/report.js";
-import { type CheckStage, DEFAULT_STARTUP_TIMEOUT_MS, runCheck } from "../check/run-check.js";
+import { CHECK_FORMATS, type CheckFormat, DEFAULT_STARTUP_TIMEOUT_MS } from "../check/defaults.js";
+import type { runImageCheck } from "../check/image-check.js";
+import type { CheckStage, runCheck } from "../check/run-check.js";
 import { UsageError } from "../util/errors.js";
 import { progressReporter } from "./progress.js";
 
@@ -179,7 +176,9 @@ export function registerCheck(program: Command): void {
       };
       const report =
         flags.image !== undefined
-          ? await runImageCheck({ image: flags.image, ...imageOptions }).finally(progress.done)
+          ? await (await import("../check/image-check.js"))
+              .runImageCheck({ image: flags.image, ...imageOptions })
+              .finally(progress.done)
           : flags.build
             ? await buildAndCheck(resolve(dir), imageOptions).finally(progress.done)
             : await checkDir(
@@ -195,6 +194,10 @@ export function registerCheck(program: Command): void {
                 },
                 flags,
               ).finally(progress.done);
+      const [{ renderCheckReport }, { checkExitCode }] = await Promise.all([
+        import("../check/render.js"),
+        import("../check/report.js"),
+      ]);
       process.stdout.write(
         renderCheckReport(
           report,
@@ -206,9 +209,14 @@ export function registerCheck(program: Command): void {
     });
 }
 
-/** `check DIR`, and with --network-of the agent replayed in the twin of that runtime's network. */
-function checkDir(options: Parameters<typeof runCheck>[0], flags: CheckFlags) {
-  if (flags.networkOf === undefined) return runCheck(options);
+/**
+ * `check DIR`, and with --network-of the agent replayed in the twin of that runtime's network.
+ * Each path is imported when asked for: the network-of and image paths load the AWS SDK's
+ * clients, over a second of CPU at every start of a plain `check DIR` or of another command.
+ */
+async function checkDir(options: Parameters<typeof runCheck>[0], flags: CheckFlags) {
+  if (flags.networkOf === undefined) return (await import("../check/run-check.js")).runCheck(options);
+  const { runCheckInNetworkOf } = await import("../check/network-of.js");
   return runCheckInNetworkOf(options, {
     runtime: flags.networkOf,
     ...(flags.region ? { region: flags.region } : {}),
@@ -222,6 +230,10 @@ async function buildAndCheck(
   dir: string,
   options: Omit<Parameters<typeof runImageCheck>[0], "image">,
 ): Promise<Awaited<ReturnType<typeof runImageCheck>>> {
+  const [{ buildImage }, { runImageCheck }] = await Promise.all([
+    import("../check/build-image.js"),
+    import("../check/image-check.js"),
+  ]);
   const work = await mkdtemp(join(tmpdir(), "acd-build-"));
   try {
     options.onProgress?.("plan", `building ${dir} for linux/arm64`);

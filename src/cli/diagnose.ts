@@ -1,15 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { diagnoseError } from "../diagnose/error-messages.js";
-import {
-  DIAGNOSE_FORMATS,
-  type DiagnoseFormat,
-  diagnoseExitCode,
-  renderDiagnosis,
-} from "../diagnose/render.js";
-import { renderErrorOnly } from "../diagnose/render-error.js";
-import { diagnose } from "../diagnose/run.js";
+import { DIAGNOSE_FORMATS, type DiagnoseFormat } from "../diagnose/formats.js";
 import { UsageError } from "../util/errors.js";
 import { progressReporter } from "./progress.js";
 
@@ -77,13 +69,17 @@ export function registerDiagnose(program: Command): void {
     .option("--format <format>", DIAGNOSE_FORMATS.join(" | "), "text")
     .option("--out <file>", "write the report to a file")
     .action(async (runtime: string | undefined, flags: DiagnoseFlags) => {
-      if (!(DIAGNOSE_FORMATS as string[]).includes(flags.format))
+      if (!(DIAGNOSE_FORMATS as readonly string[]).includes(flags.format))
         throw new UsageError(`--format must be ${DIAGNOSE_FORMATS.join(", ")} (got ${flags.format}).`);
       if (!runtime) {
         if (flags.error === undefined)
           throw new UsageError(
             "Name the runtime to diagnose (its id, ARN or name), or pass --error with the message you saw.",
           );
+        const [{ diagnoseError }, { renderErrorOnly }] = await Promise.all([
+          import("../diagnose/error-messages.js"),
+          import("../diagnose/render-error.js"),
+        ]);
         const text = renderErrorOnly(
           diagnoseError(flags.error),
           flags.format,
@@ -93,6 +89,12 @@ export function registerDiagnose(program: Command): void {
         else process.stdout.write(text);
         return;
       }
+      // Imported here: the collectors load every AWS SDK client, over a second of CPU, which
+      // --help, --error alone and the other commands do not need.
+      const [{ diagnose }, { diagnoseExitCode, renderDiagnosis }] = await Promise.all([
+        import("../diagnose/run.js"),
+        import("../diagnose/render.js"),
+      ]);
       const progress = progressReporter<string>(process.stderr);
       const result = await diagnose({
         runtime,

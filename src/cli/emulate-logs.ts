@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import type { ContainerOutput } from "../emulator/bedrock-agentcore/runtime-logs.js";
-import { DEFAULT_EMULATOR_PORT } from "../emulator/index.js";
-import { INTERNAL_PREFIX } from "../emulator/internal-api.js";
+import { DEFAULT_EMULATOR_PORT, INTERNAL_PREFIX } from "../emulator/defaults.js";
 import { UsageError } from "../util/errors.js";
 
 interface LogsFlags {

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
-import { loadEmulatorConfig, parseImageFlags } from "../emulator/config.js";
-import { DEFAULT_EMULATOR_PORT, startEmulator } from "../emulator/index.js";
+import { DEFAULT_EMULATOR_PORT } from "../emulator/defaults.js";
 import { UsageError } from "../util/errors.js";
 import { registerEmulateLogs } from "./emulate-logs.js";
 
@@ -65,6 +64,11 @@ export function registerEmulate(program: Command): void {
       if (flags.driver !== undefined && flags.driver !== "netns" && flags.driver !== "process") {
         throw new UsageError(`--driver must be netns or process (got ${flags.driver}).`);
       }
+      // The emulator (every service, its models) loads when it starts, not at every start of the CLI.
+      const [{ loadEmulatorConfig, parseImageFlags }, { startEmulator }] = await Promise.all([
+        import("../emulator/config.js"),
+        import("../emulator/index.js"),
+      ]);
       const config = await loadEmulatorConfig(flags.config);
       const images = { ...config.images, ...parseImageFlags(flags.image) };
       const accessKeyAccounts: Record<string, string> = {};

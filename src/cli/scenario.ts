@@ -1,15 +1,19 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { DIAGNOSE_FORMATS, type DiagnoseFormat, renderDiagnosis } from "../diagnose/render.js";
-import { accuracyTable, expectedText, type ScenarioSummary, summarize } from "../scenario/accuracy.js";
-import { junitReport } from "../scenario/junit.js";
-import { listScenarios, loadScenario, runScenario, type ScenarioResult } from "../scenario/run.js";
+import { DIAGNOSE_FORMATS, type DiagnoseFormat } from "../diagnose/formats.js";
+import type { ScenarioSummary } from "../scenario/accuracy.js";
+import type { ScenarioResult } from "../scenario/run.js";
 import { UsageError } from "../util/errors.js";
 import { progressReporter } from "./progress.js";
 
 /** `scenario run` exits 3 when the verdict is not the one the scenario expects. */
 export const EXIT_SCENARIO_MISMATCH = 3;
+
+// The runner, the renderers and what they load (the emulator, the AWS SDK's clients) are imported
+// by the command that needs them, not at every start of the CLI: over a second of CPU each time.
+const scenarioRunner = () => import("../scenario/run.js");
+const accuracy = () => import("../scenario/accuracy.js");
 
 function verdictLine(result: ScenarioResult): string {
   const head = `scenario ${result.name}: expected ${result.expected}, diagnosed ${result.diagnosed}`;
@@ -31,6 +35,7 @@ export function registerScenario(program: Command): void {
     .command("list [root]")
     .description("the scenarios under a directory (default: ./scenarios) with their expected root causes")
     .action(async (root: string | undefined) => {
+      const [{ listScenarios }, { expectedText }] = await Promise.all([scenarioRunner(), accuracy()]);
       const all = await listScenarios(resolve(root ?? "scenarios"));
       for (const s of all) {
         process.stdout.write(
@@ -46,6 +51,9 @@ export function registerScenario(program: Command): void {
     .option("--json <file>", "also write the results as JSON")
     .option("--junit <file>", "also write the results as JUnit XML, for CI test reporters")
     .action(async (root: string | undefined, flags: { json?: string; junit?: string }) => {
+      const [{ listScenarios, loadScenario, runScenario }, { accuracyTable, expectedText, summarize }] =
+        await Promise.all([scenarioRunner(), accuracy()]);
+      const { junitReport } = await import("../scenario/junit.js");
       const all = await listScenarios(resolve(root ?? "scenarios"));
       const rows: ScenarioSummary[] = [];
       for (const loaded of all) {
@@ -100,8 +108,12 @@ export function registerScenario(program: Command): void {
           throw new UsageError(
             "--console needs --keep: the console shows the emulator the scenario leaves running.",
           );
-        if (!(DIAGNOSE_FORMATS as string[]).includes(flags.format))
+        if (!(DIAGNOSE_FORMATS as readonly string[]).includes(flags.format))
           throw new UsageError(`--format must be ${DIAGNOSE_FORMATS.join(", ")} (got ${flags.format}).`);
+        const [{ loadScenario, runScenario }, { renderDiagnosis }] = await Promise.all([
+          scenarioRunner(),
+          import("../diagnose/render.js"),
+        ]);
         const loaded = await loadScenario(resolve(dir));
         process.stderr.write(`${loaded.name}: ${loaded.scenario.story.trim()}\n\n`);
         const progress = progressReporter<string>(process.stderr);

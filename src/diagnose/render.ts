@@ -3,6 +3,7 @@ import { findingMarkdownLines, findingTextLines, markdownCell } from "../finding
 import { renderSarif } from "../findings/sarif.js";
 import { describeSource } from "../findings/types.js";
 import { COLLECTOR_FAILED, describeGap } from "./evidence.js";
+import type { DiagnoseFormat } from "./formats.js";
 import { errorMarkdownLines, errorTextLines } from "./render-error.js";
 import { renderHtml } from "./render-html.js";
 import { mermaidPaths, pathHeadline } from "./render-paths.js";
@@ -271,11 +272,9 @@ export const RENDERERS = {
   json: (report) => `${JSON.stringify(report, null, 2)}\n`,
   sarif: renderDiagnoseSarif,
   html: renderHtml,
-} as const satisfies Record<string, Renderer>;
+} as const satisfies Record<DiagnoseFormat, Renderer>;
 
-export type DiagnoseFormat = keyof typeof RENDERERS;
-
-export const DIAGNOSE_FORMATS = Object.keys(RENDERERS) as DiagnoseFormat[];
+export { DIAGNOSE_FORMATS, type DiagnoseFormat } from "./formats.js";
 
 /** Builds the diagnosis's report once and renders it in one format. */
 export function renderDiagnosis(d: Diagnosis, format: DiagnoseFormat, color: boolean): string {

@@ -79,7 +79,9 @@ export interface RunningEmulator {
   stop(): Promise<void>;
 }
 
-export const DEFAULT_EMULATOR_PORT = 4599;
+import { DEFAULT_EMULATOR_PORT } from "./defaults.js";
+
+export { DEFAULT_EMULATOR_PORT };
 export const DEFAULT_ACCOUNT = "123456789012";
 
 /** A persistent place for the CA when state is in memory: its certificate stays trusted across runs. */

@@ -1,13 +1,13 @@
 import { containerOutput } from "./bedrock-agentcore/runtime-logs.js";
 import { CONSOLE_PAGE } from "./console/page.js";
 import type { ConsoleState } from "./console/state.js";
+import { INTERNAL_PREFIX } from "./defaults.js";
 import type { ServiceBinding } from "./dispatch.js";
 import type { WireRequest, WireResponse } from "./protocol/codec.js";
 import { resetState, resettableServices } from "./reset.js";
 import type { Store } from "./store/store.js";
 
-/** The emulator's own routes, apart from every AWS API: what `emulate logs` reads, and the reset tests call. */
-export const INTERNAL_PREFIX = "/_emulator/";
+export { INTERNAL_PREFIX };
 
 const RESET = `${INTERNAL_PREFIX}reset`;
 
