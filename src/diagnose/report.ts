@@ -21,7 +21,7 @@ function rootCauseFirst(findings: readonly Finding[], rootCause: string | null):
  */
 export function diagnoseReport(d: Diagnosis): DiagnoseReport {
   const r = d.evidence.runtime.value;
-  const verdict = verdictOf(d.hypotheses, d.findings);
+  const verdict = verdictOf(d.hypotheses, d.findings, d.error);
   return {
     schemaVersion: DIAGNOSE_REPORT_SCHEMA_VERSION,
     tool: { name: "agentcore-doctor", version: TOOL_VERSION },

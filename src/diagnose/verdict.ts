@@ -1,5 +1,6 @@
 import { isSymptom } from "../findings/causes.js";
 import type { Finding, FindingId } from "../findings/index.js";
+import type { ErrorDiagnosis } from "./error-messages.js";
 import type { Hypothesis } from "./hypotheses.js";
 
 const SEVERITY = { error: 0, warning: 1, info: 2 } as const;
@@ -17,8 +18,17 @@ export interface DiagnoseVerdict {
   title: string;
 }
 
-/** The one verdict of a diagnosis: every report, the comparison and the scenarios read it from here. */
-export function verdictOf(hypotheses: readonly Hypothesis[], findings: readonly Finding[]): DiagnoseVerdict {
+/**
+ * The one verdict of a diagnosis: every report, the comparison and the scenarios read it from here.
+ * With `--error`, the message the user saw is the failure: when no hypothesis is established, a
+ * cause of that message that a finding confirms (error-messages.ts) is the root cause, before any
+ * finding that does not explain it (a config drift beside a dead Mcp-Session-Id).
+ */
+export function verdictOf(
+  hypotheses: readonly Hypothesis[],
+  findings: readonly Finding[],
+  error?: Pick<ErrorDiagnosis, "causes">,
+): DiagnoseVerdict {
   const top = hypotheses[0];
   if (top && (top.verdict === "confirmed" || top.verdict === "likely")) {
     return top.role === "symptom"
@@ -29,6 +39,16 @@ export function verdictOf(hypotheses: readonly Hypothesis[], findings: readonly 
           title: `Observed symptom, no cause established: ${top.title}`,
         }
       : { rootCause: top.cause, verdict: top.verdict, role: "cause", title: top.title };
+  }
+  const explained = error?.causes.find((c) => c.status === "confirmed");
+  if (explained) {
+    const finding = findings.find((f) => f.id === explained.cause);
+    return {
+      rootCause: explained.cause,
+      verdict: "confirmed",
+      role: "cause",
+      title: finding?.title ?? explained.title,
+    };
   }
   const failureSeen = findings.some((f) => f.id === "HEALTH_CHECK_FAILING" || f.id === "RUNTIME_NOT_READY");
   const problems = findings

@@ -311,7 +311,7 @@ export async function runScenario(
       ...(scenario.diagnose.errorText ? { reportedError: scenario.diagnose.errorText } : {}),
       ...(scenario.diagnose.qualifier ? { qualifier: scenario.diagnose.qualifier } : {}),
     });
-    const verdict = verdictOf(diagnosis.hypotheses, diagnosis.findings);
+    const verdict = verdictOf(diagnosis.hypotheses, diagnosis.findings, diagnosis.error);
     const judgement = judge(scenario.expect, {
       verdict,
       hypotheses: diagnosis.hypotheses,

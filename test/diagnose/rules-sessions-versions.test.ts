@@ -14,6 +14,7 @@ import {
   sessionIdTooShort,
   updateLostConfig,
 } from "../../src/diagnose/rules/sessions-versions.js";
+import { verdictOf } from "../../src/diagnose/verdict.js";
 
 const api = (operation: string) => ({
   kind: "api" as const,
@@ -198,5 +199,33 @@ describe("the sessions and versions rules", () => {
       "CLIENT_READ_TIMEOUT",
     );
     expect(first("Mcp session not found")).toBe("MCP_SESSION_ENDED");
+  });
+
+  it("with --error, a cause of the message that a finding confirms is the verdict, before a finding that does not explain it", () => {
+    const text = 'Error POSTing to endpoint (HTTP 404): {"message":"Session not found"}';
+    const e = evidence(
+      { protocol: "MCP", idleTimeoutSeconds: 300 },
+      { reportedError: { value: text, source: { kind: "tool", detail: "--error" } } },
+    );
+    // A drift that fires beside it (a warning too, listed first as in the report) explains no 404.
+    const drift = {
+      id: "CONFIG_DRIFT" as const,
+      severity: "warning" as const,
+      title: "drift",
+      evidence: [],
+      fix: "",
+      docs: "",
+    };
+    const findings = [drift, ...mcpSessionEnded(e, derive(e))];
+    const error = diagnoseError(text, { findings, hypotheses: [] });
+    expect(verdictOf([], findings).rootCause).toBe("CONFIG_DRIFT");
+    expect(verdictOf([], findings, error)).toMatchObject({
+      rootCause: "MCP_SESSION_ENDED",
+      verdict: "confirmed",
+    });
+    // A message whose causes no finding confirms leaves the verdict to the findings.
+    expect(verdictOf([], findings, diagnoseError("boom", { findings, hypotheses: [] })).rootCause).toBe(
+      "CONFIG_DRIFT",
+    );
   });
 });
