@@ -1,5 +1,7 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import { imageOf, indexOf } from "../helpers/oci-layout.js";
@@ -9,6 +11,7 @@ const FIXTURES = resolve(import.meta.dirname, "../fixtures/agents");
 const REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
 
 let emulator: RunningEmulator;
+let stateDir: string;
 const amd64 = imageOf({ architecture: "amd64", os: "linux" }, [{ "app/main.py": "amd64\n" }]);
 const arm64 = imageOf(
   { architecture: "arm64", os: "linux" },
@@ -17,8 +20,10 @@ const arm64 = imageOf(
 );
 
 beforeAll(async () => {
+  stateDir = mkdtempSync(join(tmpdir(), "acd-resolve-"));
   emulator = await startEmulator({
     port: 0,
+    stateDir,
     images: {
       [`${REGISTRY}/mapped:v1`]: join(FIXTURES, "py-healthy"),
       [`${REGISTRY}/both`]: join(FIXTURES, "py-healthy"),
@@ -35,6 +40,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await emulator?.stop();
+  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
 });
 
 describe("resolving a containerUri to what was pushed", () => {
@@ -97,5 +103,23 @@ describe("resolving a containerUri to what was pushed", () => {
       kind: "missing",
       reason: "NotAnEcrUri",
     });
+  });
+
+  it("mints no registry token in the account: the platform's own pull is not a login", () => {
+    const db = new Database(join(stateDir, "emulator.sqlite"), { readonly: true, fileMustExist: true });
+    const tokens = () =>
+      JSON.stringify(
+        db.prepare("SELECT id, value FROM resources WHERE kind = 'ecr-token' ORDER BY id").all(),
+      );
+    try {
+      const before = tokens();
+      expect(JSON.parse(before)).toHaveLength(1); // registryLogin's GetAuthorizationToken, above
+      for (const uri of [`${REGISTRY}/multi:v1`, `${REGISTRY}/single:v1`, `${REGISTRY}/both:pushed`]) {
+        expect(emulator.resolveImage(uri).kind).toBe("pushed");
+      }
+      expect(tokens()).toBe(before);
+    } finally {
+      db.close();
+    }
   });
 });
