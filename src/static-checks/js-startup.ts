@@ -65,13 +65,13 @@ export function startupLines(text: string): Set<number> | undefined {
   return lines;
 }
 
-interface Node {
+export interface Node {
   type: string;
   loc?: { start: { line: number }; end: { line: number } };
   [key: string]: unknown;
 }
 
-const isNode = (value: unknown): value is Node =>
+export const isNode = (value: unknown): value is Node =>
   typeof value === "object" && value !== null && typeof (value as Node).type === "string";
 
 const isFunction = (node: Node) =>
@@ -112,7 +112,11 @@ function collectNamedFunctions(root: Node, into: Map<string, Node>): void {
 }
 
 /** Depth-first over child nodes; `visit` returns false to skip a node's children. */
-function walk(node: Node, visit: (node: Node, parent: Node | undefined) => boolean, parent?: Node): void {
+export function walk(
+  node: Node,
+  visit: (node: Node, parent: Node | undefined) => boolean,
+  parent?: Node,
+): void {
   if (!visit(node, parent)) return;
   for (const [key, value] of Object.entries(node)) {
     if (key === "loc" || key === "leadingComments" || key === "trailingComments" || key === "extra") continue;

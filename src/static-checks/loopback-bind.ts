@@ -3,6 +3,7 @@ import { extname, relative } from "node:path";
 import { listSources } from "../agent/plan.js";
 import { type Evidence, makeFinding } from "../findings/index.js";
 import type { StaticCheck } from "./context.js";
+import { jsLoopbackBinds } from "./js-binds.js";
 import { type PythonBind as LoopbackBind, readPython } from "./python-ast.js";
 import { blankPythonNonCode, lineAt } from "./python-host.js";
 
@@ -83,10 +84,11 @@ export const checkLoopbackBind: StaticCheck = async ({ dir, image }) => {
   for (const file of await listSources(dir, [".py", ".js", ".mjs", ".ts"], 3)) {
     if (/127\.|localhost|::1/.test(await readFile(file, "utf8"))) files.push(file);
   }
-  // Python read with its own parser (src/static-checks/python-ast.ts); the text reading below only for a file it could not read.
+  // Python read with its own parser (python-ast.ts), JS and TS with @babel/parser (js-binds.ts); the text reading below only for a file neither could read.
   const python = await readPython(files.filter((f) => extname(f) === ".py"));
   for (const file of files) {
-    const binds = python.get(file)?.binds;
+    const binds =
+      extname(file) === ".py" ? python.get(file)?.binds : jsLoopbackBinds(await readFile(file, "utf8"));
     if (binds) {
       for (const b of binds) {
         // The image sets the variable: its value, not the default, is the host.

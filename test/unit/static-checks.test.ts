@@ -237,6 +237,21 @@ describe("hosts from environment defaults and constants", () => {
     expect(await facts(cases[6]![1])).toEqual([
       "config.py:11 the server is given settings.host, which is 127.0.0.1 unless the environment sets HOST (the Dockerfile does not)",
     ]);
+    // JavaScript and TypeScript by their syntax tree: a destructured env default reaching serve() through a config object.
+    expect(
+      await facts({
+        "server.ts":
+          'import { serve } from "@hono/node-server";\nconst { HOST = "127.0.0.1", PORT = "8080" } = process.env;\nconst config = { host: HOST, port: Number(PORT) };\nserve({ fetch: app.fetch, hostname: config.host, port: config.port });\n',
+      }),
+    ).toEqual([
+      "server.ts:4 the server is given config.host, which is 127.0.0.1 unless the environment sets HOST (the Dockerfile does not)",
+    ]);
+    expect(
+      await facts({
+        "client.mjs":
+          'const cache = new Redis({ host: "localhost", port: 6379 });\nawait fetch("http://localhost:9000/health");\n// app.listen(8080, "127.0.0.1") was the old way\napp.listen({ port: 8080, host: "0.0.0.0" });\n',
+      }),
+    ).toEqual([]);
     // A loopback host that is not a bind (a client's, an ephemeral port, a docstring) is no finding.
     expect(
       await facts({
