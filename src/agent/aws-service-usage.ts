@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { relative, sep } from "node:path";
 import { awsEndpointHostsIn } from "../facts/addresses.js";
 import { startupLines } from "../static-checks/js-startup.js";
+import { type PythonReading, readPython } from "../static-checks/python-ast.js";
 import { blankPythonNonCode } from "../static-checks/python-host.js";
 import { listSources } from "./plan.js";
 import type { ImageSpec } from "./types.js";
@@ -132,6 +133,8 @@ async function scanSourceFiles(dir: string): Promise<AwsServiceUse[]> {
   for (const { path, text } of sources) {
     if (path.endsWith(".py")) for (const key of pythonImportsCalledAtImport(text)) calledByImporters.add(key);
   }
+  // Python read with its own parser where it can be (clients under any alias, code strings); the text reading otherwise.
+  const readings = await readPython(sources.filter((x) => x.path.endsWith(".py")).map((x) => x.path));
   for (const { path, file, text } of sources) {
     if (!path.endsWith(".py")) {
       uses.push(...scanJavaScript(text, file));
@@ -144,7 +147,7 @@ async function scanSourceFiles(dir: string): Promise<AwsServiceUse[]> {
         key.startsWith(`${module}:`) ? [key.slice(module!.length + 1)] : [],
       ),
     );
-    uses.push(...scanPython(text, file, external));
+    uses.push(...scanPython(text, file, external, readings.get(path)));
   }
   return uses;
 }
@@ -220,6 +223,7 @@ function scanPython(
   text: string,
   file: string,
   calledElsewhere: ReadonlySet<string> = new Set(),
+  reading?: PythonReading,
 ): AwsServiceUse[] {
   const lines = pythonLines(text);
   // Functions called at module level run at start-up too (one level deep).
@@ -254,15 +258,32 @@ function scanPython(
   );
   const uses: AwsServiceUse[] = [];
   const variables: { name: string; service: string; created: PyLine; how: string }[] = [];
-  for (const line of lines) {
-    const m = clientCall.exec(line.text);
-    if (!m) continue;
-    const service = endpointPrefixOf(m[3]!);
-    const how = `${m[1]}.${m[2]}("${m[3]}")`;
-    const assigned = /^(?:self\.)?(\w+)\s*(?::[^=]+)?=\s*/.exec(line.text);
-    const chained = new RegExp(`${how.replace(/[.()"]/g, "\\$&")}\\s*\\.\\s*\\w+\\(`).test(
-      line.text.replaceAll("'", '"'),
-    );
+  // The clients made: from the syntax tree (any import alias, sessions, create_client, async with), else by text.
+  const made = reading?.awsClients
+    ? reading.awsClients.flatMap((c) => {
+        const line = lines.find((l) => l.number === c.line);
+        return line
+          ? [{ line, service: c.service, how: c.how, assigned: c.assigned, chained: c.chained }]
+          : [];
+      })
+    : lines.flatMap((line) => {
+        const m = clientCall.exec(line.text);
+        if (!m) return [];
+        const how = `${m[1]}.${m[2]}("${m[3]}")`;
+        return [
+          {
+            line,
+            service: m[3]!,
+            how,
+            assigned: /^(?:self\.)?(\w+)\s*(?::[^=]+)?=\s*/.exec(line.text)?.[1],
+            chained: new RegExp(`${how.replace(/[.()"]/g, "\\$&")}\\s*\\.\\s*\\w+\\(`).test(
+              line.text.replaceAll("'", '"'),
+            ),
+          },
+        ];
+      });
+  for (const { line, how, assigned, chained, ...client } of made) {
+    const service = endpointPrefixOf(client.service);
     if (chained || !assigned) {
       const phase = phaseOf(line);
       uses.push({
@@ -273,7 +294,7 @@ function scanPython(
         detail: `${how} called ${where(line, phase)}`,
       });
     } else {
-      variables.push({ name: assigned[1]!, service, created: line, how });
+      variables.push({ name: assigned, service, created: line, how });
     }
   }
 
@@ -329,17 +350,37 @@ function scanPython(
       });
     }
   }
-  // AWS endpoints reached by any HTTP client (requests, urllib, httpx): the host name in a string.
+  // AWS endpoints reached by any HTTP client (requests, urllib, httpx): the host name in a code string
+  // (from the syntax tree: docstrings left out, a module constant read where its name is), else in the text.
   const code = blankPythonNonCode(text, { keepStrings: true });
-  for (const endpoint of awsEndpointHostsIn(code)) {
-    let line = lines.find((l) => l.number === code.slice(0, endpoint.index).split("\n").length);
+  const named = reading?.strings
+    ? reading.strings.flatMap((str) =>
+        awsEndpointHostsIn(str.text).map((endpoint) => ({
+          endpoint,
+          line: str.line,
+          constant: str.constant,
+        })),
+      )
+    : awsEndpointHostsIn(code).map((endpoint) => ({
+        endpoint,
+        line: code.slice(0, endpoint.index).split("\n").length,
+        constant: undefined,
+      }));
+  for (const { endpoint, ...at } of named) {
+    let line = lines.find((l) => l.number === at.line);
     if (!line) continue;
     // A module constant (`STS_URL = "https://..."`) is reached where it is used.
-    const constant =
-      line.functions.length === 0 ? /^([A-Za-z_]\w*)\s*(?::[^=]+)?=(?!=)/.exec(line.text) : null;
+    const constant = at.constant
+      ? [at.constant.name, at.constant.name]
+      : line.functions.length === 0
+        ? /^([A-Za-z_]\w*)\s*(?::[^=]+)?=(?!=)/.exec(line.text)
+        : null;
     if (constant) {
       const used = new RegExp(`(?<![\\w.])${constant[1]}(?!\\w)`);
-      const later = lines.filter((l) => l.number > line!.number && used.test(l.text));
+      const later = lines.filter(
+        (l) =>
+          l.number > line!.number && (at.constant ? at.constant.uses.includes(l.number) : used.test(l.text)),
+      );
       line = later.find((l) => phaseOf(l).phase === "startup") ?? later[0] ?? line;
     }
     const number = line.number;

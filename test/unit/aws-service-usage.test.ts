@@ -248,3 +248,52 @@ describe("AWS endpoints in the image's environment (AWS_ENDPOINT_URL_*, AWS_ENDP
     }
   });
 });
+
+describe("scanAwsServiceUsage reads Python with Python's ast", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "aws-usage-ast-"));
+    await writeFile(
+      join(dir, "agent.py"),
+      [
+        '"""Talks to https://bedrock-runtime.us-east-1.amazonaws.com/ when asked."""',
+        "import asyncio, os",
+        "import boto3 as b3",
+        "import httpx",
+        "from boto3 import client as make_client",
+        "from aiobotocore.session import get_session",
+        'REGION = os.environ.get("AWS_REGION", "us-east-1")',
+        'STS = f"https://sts.{REGION}.amazonaws.com/"',
+        'secrets = b3.session.Session().client("secretsmanager")',
+        'value = secrets.get_secret_value(SecretId="x")',
+        'ssm = make_client("ssm")',
+        "async def warm():",
+        "    session = get_session()",
+        '    async with session.create_client("s3") as s3:',
+        "        await s3.list_buckets()",
+        "asyncio.run(warm())",
+        "def handler(event):",
+        '    ssm.get_parameter(Name="p")',
+        '    return httpx.post(STS, data="Action=GetCallerIdentity")',
+        "",
+      ].join("\n"),
+    );
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("sees clients under aliases, sessions and aiobotocore's create_client, and no endpoint in a docstring", async () => {
+    const uses = await scanAwsServiceUsage(dir);
+    expect(uses.map((u) => `${u.file}:${u.line} ${u.service} ${u.phase}`)).toEqual([
+      "agent.py:10 secretsmanager startup",
+      "agent.py:15 s3 startup",
+      "agent.py:18 ssm handler",
+      "agent.py:19 sts handler",
+    ]);
+    expect(uses[0]!.detail).toContain('b3.session.Session().client("secretsmanager")');
+    expect(uses[1]!.detail).toContain('session.create_client("s3")');
+    expect(uses[1]!.detail).toContain("in warm(), called at import");
+    expect(uses[3]!.detail).toContain("names the endpoint sts.*.amazonaws.com");
+  });
+});
