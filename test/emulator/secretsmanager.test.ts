@@ -156,6 +156,21 @@ describe("Secrets Manager through the AWS SDK", () => {
     );
     expect(second.VersionStages).toEqual(["AWSPENDING"]);
     expect((await sm.send(new GetSecretValueCommand({ SecretId: "empty-first" }))).SecretString).toBe("v1");
+
+    // Replication is not served: refused (501), and nothing is made.
+    const replicated = await rejection(
+      sm.send(
+        new CreateSecretCommand({
+          Name: "replicated",
+          SecretString: "r",
+          AddReplicaRegions: [{ Region: "eu-west-1" }],
+        }),
+      ),
+    );
+    expect(replicated.name).toBe("NotImplementedException");
+    expect(replicated.$metadata?.httpStatusCode).toBe(501);
+    const none = await rejection(sm.send(new DescribeSecretCommand({ SecretId: "replicated" })));
+    expect(none).toBeInstanceOf(ResourceNotFoundException);
   });
 
   it("answers AWS's errors: not found, exists, both values, bad versions, bad windows", async () => {

@@ -176,6 +176,15 @@ export class SecretsManager {
         "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!",
       );
     }
+    if (input.AddReplicaRegions?.length) {
+      // Replication is not served: refused as the operations the emulator lacks are, never dropped.
+      throw new AwsError(
+        "NotImplementedException",
+        "The emulator does not implement secret replication (AddReplicaRegions) yet.",
+        {},
+        501,
+      );
+    }
     const value = secretValue(input);
     const existing = this.store.get<StoredSecret>(KIND, call.scope, name);
     if (existing && !this.purgeIfDue(call, existing)) {
