@@ -440,48 +440,60 @@ describe("fuzz: mutated requests over every served operation", () => {
       const input = op.input ? arbitraryFor(fm.model, { shape: op.input.shape }) : fc.constant({});
       return fc.tuple(fc.constant(fm), fc.constant(name), input, mutation);
     });
-    await fc.assert(
-      fc.asyncProperty(arbitrary, async ([fm, name, input, m]) => {
-        let request: Request;
-        try {
-          request = mutate(fm.model, name, (input ?? {}) as Record<string, unknown>, m);
-        } catch {
-          return true; // the client could not write this one (a header value it would never send)
+    // fast-check's time limit does not wait for the sample in flight: it races it against a
+    // timer and returns. That sample's request then runs beside the reads after the run, and
+    // its before/after comparison sees their writes (seed 1011038658: an overlong
+    // InvokeCodeInterpreter, 10 s to sign and refuse, saw the ecr-token row that the reads'
+    // GetAuthorizationToken wrote). So every sample is awaited before anything else is sent:
+    // requests stay one at a time, and a refusal is compared with nothing but itself.
+    let inFlight: Promise<boolean> = Promise.resolve(true);
+    const check = async ([fm, name, input, m]: [FuzzModel, string, unknown, Mutation]) => {
+      let request: Request;
+      try {
+        request = mutate(fm.model, name, (input ?? {}) as Record<string, unknown>, m);
+      } catch {
+        return true; // the client could not write this one (a header value it would never send)
+      }
+      const before = state();
+      let answer: { status: number; headers: Headers; text: string };
+      try {
+        answer = await send(fm.model, request);
+      } catch (error) {
+        // fetch refuses to send some bytes (a header with a control character): no request went out.
+        const cause = (error as Error & { cause?: Error }).cause?.message ?? "";
+        // A header value HTTP cannot carry is refused by the client itself: nothing reached the emulator.
+        if ((error as Error).name === "TimeoutError")
+          problem("no answer within 10 s", `${fm.name} ${name} ${m.kind}`);
+        else if (String((error as Error).message).includes("fetch failed") && !/header/i.test(cause)) {
+          problem(
+            "connection failed",
+            `${fm.name} ${name} ${m.kind}: ${(error as Error & { cause?: Error }).cause?.message}`,
+          );
         }
-        const before = state();
-        let answer: { status: number; headers: Headers; text: string };
-        try {
-          answer = await send(fm.model, request);
-        } catch (error) {
-          // fetch refuses to send some bytes (a header with a control character): no request went out.
-          const cause = (error as Error & { cause?: Error }).cause?.message ?? "";
-          // A header value HTTP cannot carry is refused by the client itself: nothing reached the emulator.
-          if ((error as Error).name === "TimeoutError")
-            problem("no answer within 10 s", `${fm.name} ${name} ${m.kind}`);
-          else if (String((error as Error).message).includes("fetch failed") && !/header/i.test(cause)) {
-            problem(
-              "connection failed",
-              `${fm.name} ${name} ${m.kind}: ${(error as Error & { cause?: Error }).cause?.message}`,
-            );
-          }
-          return true;
-        }
-        requests++;
-        const code = answer.status >= 300 ? codeOf(answer) : "";
-        const key = `${answer.status}${code ? ` ${code}` : ""}`;
-        statuses.set(key, (statuses.get(key) ?? 0) + 1);
-        const where = `${fm.name} ${name} ${JSON.stringify(m)} → ${answer.status} ${answer.text.slice(0, 160)}`;
-        if (answer.status >= 500 && !(answer.status === 501 && NOT_IMPLEMENTED.has(code)))
-          problem(`status ${answer.status} ${code}`, where);
-        if (answer.status < 200 || (answer.status >= 300 && answer.status < 400))
-          problem(`status ${answer.status}`, where);
-        const why = unreadable(fm.model, name, answer);
-        if (why) problem(`unreadable: ${why}`, where);
-        if (answer.status >= 400 && state() !== before) problem("a refused request changed state", where);
         return true;
+      }
+      requests++;
+      const code = answer.status >= 300 ? codeOf(answer) : "";
+      const key = `${answer.status}${code ? ` ${code}` : ""}`;
+      statuses.set(key, (statuses.get(key) ?? 0) + 1);
+      const where = `${fm.name} ${name} ${JSON.stringify(m)} → ${answer.status} ${answer.text.slice(0, 160)}`;
+      if (answer.status >= 500 && !(answer.status === 501 && NOT_IMPLEMENTED.has(code)))
+        problem(`status ${answer.status} ${code}`, where);
+      if (answer.status < 200 || (answer.status >= 300 && answer.status < 400))
+        problem(`status ${answer.status}`, where);
+      const why = unreadable(fm.model, name, answer);
+      if (why) problem(`unreadable: ${why}`, where);
+      if (answer.status >= 400 && state() !== before) problem("a refused request changed state", where);
+      return true;
+    };
+    await fc.assert(
+      fc.asyncProperty(arbitrary, (sample) => {
+        inFlight = check(sample);
+        return inFlight;
       }),
       { seed: SEED, numRuns: RUNS, interruptAfterTimeLimit: SECONDS * 1000, markInterruptAsFailure: false },
     );
+    await inFlight;
     const seen = [...statuses].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k}: ${n}`);
     console.log(
       `fuzz seed ${SEED}: ${requests} requests over ${operations.length} operations of ${served.map((fm) => fm.name).join(", ")}\n  ${seen.join("\n  ")}`,
