@@ -32,6 +32,10 @@ interface Run {
   replayObservations: number;
   /** The replay's own span, from its first step to its last observation. */
   replayMs?: number;
+  /** How the replay's wait for the health check ended (src/replay/run.ts). */
+  startupWait?: string;
+  /** The --compare runtime's replay span (it is diagnosed after, with the same --source). */
+  otherReplayMs?: number;
   gaps: string[];
 }
 
@@ -89,6 +93,7 @@ export async function measureReplay(): Promise<Record<string, unknown>> {
       });
       const wallMs = performance.now() - started;
       const r = d.evidence.replay;
+      const other = d.comparison?.other.evidence.replay;
       const top = d.hypotheses[0];
       return {
         wallMs,
@@ -97,6 +102,8 @@ export async function measureReplay(): Promise<Record<string, unknown>> {
         verdict: top?.verdict,
         replayObservations: r?.ran ? r.observations.length : 0,
         ...(r?.ran ? { replayMs: r.endedAt - r.startedAt } : {}),
+        ...(r?.ran && r.startupWait ? { startupWait: r.startupWait } : {}),
+        ...(other?.ran ? { otherReplayMs: other.endedAt - other.startedAt } : {}),
         gaps: d.gaps.map((g) => `${g.service}:${g.operation}:${g.errorCode}`),
       };
     };
@@ -116,6 +123,14 @@ export async function measureReplay(): Promise<Record<string, unknown>> {
       ...(runs.some((r) => r.replayMs !== undefined)
         ? { replayMedianMs: median(runs.flatMap((r) => (r.replayMs === undefined ? [] : [r.replayMs]))) }
         : {}),
+      ...(runs.some((r) => r.otherReplayMs !== undefined)
+        ? {
+            otherReplayMedianMs: median(
+              runs.flatMap((r) => (r.otherReplayMs === undefined ? [] : [r.otherReplayMs])),
+            ),
+          }
+        : {}),
+      ...(runs.some((r) => r.startupWait) ? { startupWaits: runs.flatMap((r) => r.startupWait ?? []) } : {}),
       replayed: runs.filter((r) => r.replayed).length,
       rootCause: runs.map((r) => `${r.rootCause} ${r.verdict}`),
       gaps: [...new Set(runs.flatMap((r) => r.gaps))],

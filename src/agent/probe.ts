@@ -71,6 +71,8 @@ export interface StartupObservation {
   readings: HealthReading[];
   /** True when the wait ran past the start-up limit to tell a slow start from one that never comes. */
   usedGrace: boolean;
+  /** With `settleBlockedMs`: the wait ended before the limit because start-up was seen hanging on this connection. */
+  settledOn?: StuckConnection;
 }
 
 export interface WaitOptions {
@@ -83,6 +85,13 @@ export interface WaitOptions {
   graceMs: number;
   pingTimeoutMs: number;
   pollMs?: number;
+  /**
+   * End the wait (outcome `timeout`, `settledOn` set) as soon as nothing listens on the port
+   * and one of the agent's connections has sat in SYN_SENT this long: its start-up is seen
+   * hanging on that connection, and waiting out the limit only watches it hang. Unset: wait
+   * out the limit, as AgentCore does.
+   */
+  settleBlockedMs?: number;
 }
 
 function onPort(sockets: readonly TcpSocket[], port: number): TcpSocket[] {
@@ -164,6 +173,8 @@ export async function waitForHealth(
     if (agent.exit) return finish("exited");
     const now = sinceLaunch();
     const pids = await agent.tree();
+    /** The connections in SYN_SENT this poll (a client that gave up has closed its socket). */
+    const synSentNow: StuckConnection[] = [];
     if (procAvailable && pids.length > 0) {
       const sockets = await treeSockets(pids);
       listening = sockets.filter((s) => s.state === "LISTEN");
@@ -177,10 +188,15 @@ export async function waitForHealth(
         };
         seen.forMs = now - seen.sinceMs;
         stuck.set(key, seen);
+        synSentNow.push(seen);
       }
     }
     const listenersOnPort = listening ? onPort(listening, options.port) : undefined;
     if (listenersOnPort?.length && listeningOnPortAfterMs === undefined) listeningOnPortAfterMs = now;
+    if (options.settleBlockedMs !== undefined && listeningOnPortAfterMs === undefined) {
+      const hanging = synSentNow.find((c) => c.forMs >= options.settleBlockedMs!);
+      if (hanging) return finish("timeout", { settledOn: { ...hanging } });
+    }
 
     const loopbackOnly =
       listenersOnPort !== undefined &&

@@ -62,6 +62,8 @@ export type ReplayResult =
       emulated?: string;
       /** Environment variable names the runtime sets whose values the replay did not have (--env gives them). */
       envLacked: string[];
+      /** How the wait for the agent's health check ended, and when (it ends on what is seen, not only on a limit). */
+      startupWait?: string;
       startedAt: number;
       endedAt: number;
       observations: ReplayObservation[];

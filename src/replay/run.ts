@@ -57,6 +57,13 @@ export interface ReplayOptions {
 export const DEFAULT_REPLAY_STARTUP_MS = 6_000;
 /** The same wait for an image run under qemu-user (linux/arm64 on x86_64). */
 export const EMULATED_REPLAY_STARTUP_MS = 20_000;
+/**
+ * How long a SYN may go unanswered before the replay stops waiting on a start-up that hangs on
+ * it: through two of Linux's retransmissions (1 s, then 2 s later), which a twin that answers or
+ * refuses never leaves unanswered. A client with a shorter connect timeout has closed the socket
+ * by then, so its start-up is waited on as before.
+ */
+export const REPLAY_BLOCKED_SETTLE_MS = 3_000;
 const PING_TIMEOUT_MS = 2_000;
 const INVOCATION_TIMEOUT_MS = 10_000;
 const POLL_MS = 250;
@@ -250,6 +257,7 @@ export async function replayAgent(options: ReplayOptions): Promise<ReplayResult>
       }
     })();
     const observations: ReplayObservation[] = [];
+    let startupWait: string | undefined;
     try {
       // An image emulated by qemu-user starts several times slower than on AgentCore's arm64 hosts.
       const limit =
@@ -261,7 +269,12 @@ export async function replayAgent(options: ReplayOptions): Promise<ReplayResult>
         startupTimeoutMs: limit,
         graceMs: Math.min(limit, 4_000),
         pingTimeoutMs: PING_TIMEOUT_MS,
+        // Waiting out the limit on a start-up seen hanging on a dropped SYN adds nothing to what was seen.
+        settleBlockedMs: Math.min(limit, REPLAY_BLOCKED_SETTLE_MS),
       });
+      startupWait = startup.settledOn
+        ? `ended after ${startup.elapsedMs} ms: nothing listened on ${port} and the connection to ${startup.settledOn.remoteAddress}:${startup.settledOn.remotePort} had hung in SYN_SENT for ${startup.settledOn.forMs} ms`
+        : `ended after ${startup.elapsedMs} ms: ${startup.outcome}${startup.outcome === "timeout" ? ` (limit ${limit} ms${startup.usedGrace ? " and its grace" : ""})` : ""}`;
       for (const s of startup.listening ?? []) {
         observations.push({ kind: "listening", address: s.localAddress, port: s.localPort, at: Date.now() });
       }
@@ -319,6 +332,7 @@ export async function replayAgent(options: ReplayOptions): Promise<ReplayResult>
       ...(emulated ? { emulated } : {}),
       network: twin ? "twin" : "public",
       envLacked,
+      ...(startupWait ? { startupWait } : {}),
       startedAt,
       endedAt: Date.now(),
       observations,
