@@ -51,8 +51,10 @@ export function registerScenario(program: Command): void {
     .option("--json <file>", "also write the results as JSON")
     .option("--junit <file>", "also write the results as JUnit XML, for CI test reporters")
     .action(async (root: string | undefined, flags: { json?: string; junit?: string }) => {
-      const [{ listScenarios, loadScenario, runScenario }, { accuracyTable, expectedText, summarize }] =
-        await Promise.all([scenarioRunner(), accuracy()]);
+      const [{ listScenarios, runScenario }, { accuracyTable, expectedText, summarize }] = await Promise.all([
+        scenarioRunner(),
+        accuracy(),
+      ]);
       const { junitReport } = await import("../scenario/junit.js");
       const all = await listScenarios(resolve(root ?? "scenarios"));
       const rows: ScenarioSummary[] = [];
