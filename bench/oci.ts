@@ -79,6 +79,8 @@ export interface OciBenchResults {
   direct?: Stats;
   overheadP50Ms?: number;
   overheadP99Ms?: number;
+  /** The emulator's own breakdown of each timed session's start (ms per step). */
+  emulatorSteps?: string[];
 }
 
 function stats(samples: number[]): Stats {
@@ -155,7 +157,16 @@ export async function measureOci(): Promise<OciBenchResults> {
     timeout: 900_000,
   }).trim();
   const work = mkdtempSync(join(tmpdir(), "acd-bench-oci-"));
-  const emulator = await startEmulator({ port: 0, timing: { readyAfterMs: 0 }, startupTimeoutMs: 30_000 });
+  // Each session's start-up steps, as the emulator logs them ("started in N ms (namespace …, healthy …)").
+  const steps: string[] = [];
+  const emulator = await startEmulator({
+    port: 0,
+    timing: { readyAfterMs: 0 },
+    startupTimeoutMs: 30_000,
+    log: (line) => {
+      if (/: started in /.test(line)) steps.push(line.slice(line.indexOf("started in ")));
+    },
+  });
   const config = { endpoint: emulator.url, region: "us-east-1", credentials };
   const control = new BedrockAgentCoreControlClient(config);
   const data = new BedrockAgentCoreClient(config);
@@ -258,6 +269,7 @@ export async function measureOci(): Promise<OciBenchResults> {
       direct: dir,
       overheadP50Ms: via.p50 - dir.p50,
       overheadP99Ms: via.p99 - dir.p99,
+      emulatorSteps: steps.slice(-RUNS),
     };
   } finally {
     control.destroy();

@@ -164,6 +164,21 @@ interface OciResults {
   direct?: Stats;
   overheadP50Ms?: number;
   overheadP99Ms?: number;
+  emulatorSteps?: string[];
+}
+
+/** Median ms per start-up step of the emulator's "started in N ms (step ms, ...)" lines. */
+function stepMedians(lines: readonly string[]): string {
+  const byStep = new Map<string, number[]>();
+  for (const line of lines)
+    for (const [, step, value] of line.matchAll(/([a-z]+) (\d+(?:\.\d+)?)(?=[,)])/g))
+      byStep.set(step!, [...(byStep.get(step!) ?? []), Number(value)]);
+  return [...byStep]
+    .map(([step, values]) => {
+      const sorted = values.sort((a, b) => a - b);
+      return `${step} ${ms(sorted[Math.floor(sorted.length / 2)]!)}`;
+    })
+    .join(", ");
 }
 
 function ociSection(): string {
@@ -178,6 +193,9 @@ function ociSection(): string {
     `| through the emulator (InvokeAgentRuntime, new session) | ${ms(r.viaEmulator.p50)} | ${ms(r.viaEmulator.p99)} |`,
     `| runc run directly, same unpacked image | ${ms(r.direct.p50)} | ${ms(r.direct.p99)} |`,
     `| overhead (bar < ${r.barMs} ms p50) | ${ms(r.overheadP50Ms ?? 0)} | ${ms(r.overheadP99Ms ?? 0)} |`,
+    ...(r.emulatorSteps?.length
+      ? ["", `The emulator's start-up steps, medians as it logs them: ${stepMedians(r.emulatorSteps)}.`]
+      : []),
   ].join("\n");
 }
 

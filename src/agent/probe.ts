@@ -92,6 +92,8 @@ export interface WaitOptions {
    * out the limit, as AgentCore does.
    */
   settleBlockedMs?: number;
+  /** Poll first after this many ms, the wait doubling up to `pollMs`: a fast start is seen within a few ms, a slow one costs no more readings. */
+  firstPollMs?: number;
 }
 
 function onPort(sockets: readonly TcpSocket[], port: number): TcpSocket[] {
@@ -142,6 +144,7 @@ export async function waitForHealth(
   options: WaitOptions,
 ): Promise<StartupObservation> {
   const pollMs = options.pollMs ?? 100;
+  let waitMs = Math.min(options.firstPollMs ?? pollMs, pollMs);
   const stuck = new Map<string, StuckConnection>();
   const readings: HealthReading[] = [];
   const sinceLaunch = () => Date.now() - agent.startedAt;
@@ -226,7 +229,8 @@ export async function waitForHealth(
       if (!nothingYet || now >= options.startupTimeoutMs + options.graceMs) return finish("timeout");
       usedGrace = true;
     }
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
+    waitMs = Math.min(waitMs * 2, pollMs);
   }
 }
 

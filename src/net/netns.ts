@@ -105,9 +105,9 @@ async function processStart(pid: number): Promise<string | undefined> {
   return stat?.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
 }
 
-/** `ip netns add`, recording this process as the namespace's owner. */
-export async function addNamespace(name: string): Promise<void> {
-  await sh("ip", ["netns", "add", name]);
+/** `ip netns add`, recording this process as the namespace's owner; `then`: host-side `ip` commands run in the same batch. */
+export async function addNamespace(name: string, then: readonly string[] = []): Promise<void> {
+  await ipBatch([`netns add ${name}`, ...then]);
   await mkdir(OWNERS, { recursive: true }).catch(() => {});
   await writeFile(join(OWNERS, name), `${process.pid} ${await processStart(process.pid)}\n`).catch(() => {});
 }
@@ -155,10 +155,16 @@ export function nsExec(
   return sh("ip", ["netns", "exec", ns, command, ...args], input);
 }
 
+/** `ip [-n ns] -batch -`: many changes for one process start. */
+export function ipBatch(commands: readonly string[], ns?: string): Promise<string> {
+  return sh("ip", [...(ns ? ["-n", ns] : []), "-batch", "-"], `${commands.join("\n")}\n`);
+}
+
 /**
  * Makes a network namespace with loopback up and a veth pair to the host, so
  * the host reaches the instance on its own interface address, never through
- * the instance's loopback.
+ * the instance's loopback. Two `ip -batch` runs (the host's side, then the
+ * namespace's), not one `ip` per change: each process start costs ~10 ms.
  */
 export async function createNamespace(purpose: string): Promise<Namespace> {
   const id = randomBytes(3).toString("hex");
@@ -171,14 +177,12 @@ export async function createNamespace(purpose: string): Promise<Namespace> {
     await deleteNamespace(name);
   };
   try {
-    await addNamespace(name);
-    await sh("ip", ["link", "add", hostInterface, "type", "veth", "peer", "name", peer]);
-    await sh("ip", ["link", "set", peer, "netns", name]);
-    await sh("ip", ["addr", "add", `${host}/30`, "dev", hostInterface]);
-    await sh("ip", ["link", "set", hostInterface, "up"]);
-    await nsExec(name, "ip", ["link", "set", "lo", "up"]);
-    await nsExec(name, "ip", ["addr", "add", `${instance}/30`, "dev", peer]);
-    await nsExec(name, "ip", ["link", "set", peer, "up"]);
+    await addNamespace(name, [
+      `link add ${hostInterface} type veth peer name ${peer} netns ${name}`,
+      `addr add ${host}/30 dev ${hostInterface}`,
+      `link set ${hostInterface} up`,
+    ]);
+    await ipBatch(["link set lo up", `addr add ${instance}/30 dev ${peer}`, `link set ${peer} up`], name);
   } catch (error) {
     await destroy();
     throw error;

@@ -335,15 +335,19 @@ export class SessionManager {
       for (const session of [...this.sessions.values()])
         await this.stopSession(session, "the process driver runs one instance at a time");
     }
+    const marks: [string, number][] = [["begin", performance.now()]];
+    const mark = (step: string) => marks.push([step, performance.now()]);
     const code = spec.code ? await this.codeOf(spec, spec.code, driver) : undefined;
     let namespace: Namespace | undefined;
     try {
       namespace = driver === "netns" ? await createNamespace("s") : undefined;
+      mark("namespace");
     } catch (error) {
       await code?.remove();
       throw error;
     }
     const artifact = code ? code.artifact : await this.artifactOf(spec);
+    mark("artifact");
     const network = this.networkOf(spec);
     let attachment: SessionAttachment | undefined;
     const port = PROTOCOL_PORTS[spec.protocol];
@@ -365,6 +369,7 @@ export class SessionManager {
         );
       }
       if (spec.code && network.mode === "VPC") await this.codeReachable(spec, spec.code, network, attachment);
+      mark("network");
       const instanceEnv = {
         ...this.options.instanceEnvironment?.(spec),
         ...spec.environmentVariables,
@@ -382,6 +387,7 @@ export class SessionManager {
           ? { onOutput: (line: OutputLine) => this.options.onOutput!(source, line) }
           : {}),
       });
+      mark("instance");
       const health = await waitForHealth(agent, {
         protocol: spec.protocol,
         port,
@@ -389,7 +395,17 @@ export class SessionManager {
         startupTimeoutMs: this.options.startupTimeoutMs,
         graceMs: 0,
         pingTimeoutMs: 5_000,
+        // Readiness seen within a few ms of the listener opening, not at the next 100 ms tick.
+        firstPollMs: 5,
+        pollMs: 25,
       });
+      mark("healthy");
+      this.options.log?.(
+        `session ${spec.sessionId}: started in ${(performance.now() - marks[0]![1]).toFixed(1)} ms (${marks
+          .slice(1)
+          .map(([step, at], i) => `${step} ${(at - marks[i]![1]).toFixed(1)}`)
+          .join(", ")})`,
+      );
       // The health check arrives on the instance's interface: a loopback-only listener fails it.
       if (health.outcome !== "healthy" || health.reachableFromInterface === false || !health.address) {
         this.options.log?.(`session ${spec.sessionId}: health check failed (${health.outcome})`);

@@ -10,7 +10,7 @@ import { loadCertificateAuthority } from "../../emulator/aws-public/ca.js";
 import type { DnsQueryEvent } from "../../emulator/aws-public/dns-server.js";
 import type { TlsEvent } from "../../emulator/aws-public/endpoints-server.js";
 import { type ChildInput, childInput } from "../../util/child-stdin.js";
-import { addNamespace, deleteNamespace, NET_PREFIX, netnsSupport, sh } from "../netns.js";
+import { addNamespace, deleteNamespace, ipBatch, NET_PREFIX, netnsSupport, sh } from "../netns.js";
 import { nth, parseCidr, toDotted } from "./ip.js";
 import {
   type EniSpec,
@@ -125,11 +125,6 @@ async function writeResolvConf(namespace: string, nameserver: string): Promise<v
 
 async function removeResolvConf(namespace: string): Promise<void> {
   await rm(join(ETC_NETNS, namespace), { recursive: true, force: true });
-}
-
-/** `ip [-n ns] -batch -`: many changes for one process start. */
-function ipBatch(commands: readonly string[], ns?: string): Promise<string> {
-  return sh("ip", [...(ns ? ["-n", ns] : []), "-batch", "-"], `${commands.join("\n")}\n`);
 }
 
 /** nftables in a namespace: nsenter joins only its network, lighter than `ip netns exec` (no mount namespace). */
