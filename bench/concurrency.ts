@@ -66,31 +66,49 @@ function processCpu(pid: number | "self"): { own: number; children: number } | u
 }
 
 /**
- * The CPU the running instances used so far: every direct child of this
- * process but the public endpoints stand-in. An instance is one process
- * from the emulator's spawn to the agent (setpriv, ip netns exec, unshare,
- * the /.dockerenv script and chroot each exec the next), so its own time
- * covers that chain and its children's time the mounts the script waited for.
+ * CPU seconds used so far by each direct child of this process, by pid: the
+ * instances, the public endpoints stand-in (marked), and tsx's esbuild
+ * service (left out: it transforms this bench's own modules). An instance is
+ * one process from the emulator's spawn to the agent (setpriv, ip netns exec,
+ * unshare, the /.dockerenv script and chroot each exec the next), so its own
+ * time covers that chain and its children's time the mounts the script waited for.
  */
-function instancesCpu(): { instances: number; seconds: number; standIn: number } {
-  let instances = 0;
-  let seconds = 0;
-  let standIn = 0;
+function childrenCpu(): Map<number, { seconds: number; standIn: boolean }> {
+  const out = new Map<number, { seconds: number; standIn: boolean }>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
       if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) !== process.pid) continue;
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
+      if (cmdline.includes("esbuild")) continue;
       const cpu = processCpu(Number(entry));
-      if (!cpu) continue;
-      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("endpoints-process")) {
-        standIn += cpu.own + cpu.children;
-        continue;
-      }
-      instances++;
-      seconds += cpu.own + cpu.children;
+      if (cpu)
+        out.set(Number(entry), {
+          seconds: cpu.own + cpu.children,
+          standIn: cmdline.includes("endpoints-process"),
+        });
     } catch {
       // Gone meanwhile.
+    }
+  }
+  return out;
+}
+
+/** What the children used between two readings: the instances (new or not) and the stand-in. */
+function instancesCpu(
+  before: Map<number, { seconds: number; standIn: boolean }>,
+  after: Map<number, { seconds: number; standIn: boolean }>,
+): { instances: number; seconds: number; standIn: number } {
+  let instances = 0;
+  let seconds = 0;
+  let standIn = 0;
+  for (const [pid, cpu] of after) {
+    const used = cpu.seconds - (before.get(pid)?.seconds ?? 0);
+    if (cpu.standIn) standIn += used;
+    else {
+      instances++;
+      seconds += used;
     }
   }
   return { instances, seconds, standIn };
@@ -199,7 +217,7 @@ async function main(): Promise<void> {
         }
       })();
       const ids = Array.from({ length: n }, (_, i) => `bench-c${n}-${i}-${"0".repeat(40)}`);
-      const standInBefore = instancesCpu().standIn;
+      const childrenBefore = childrenCpu();
       const cpuBefore = machineCpu();
       const emulatorBefore = process.cpuUsage();
       const reapedBefore = processCpu("self");
@@ -212,7 +230,7 @@ async function main(): Promise<void> {
       const cpuAfter = machineCpu();
       const emulatorCpu = process.cpuUsage(emulatorBefore);
       const reapedAfter = processCpu("self");
-      const instances = instancesCpu();
+      const instances = instancesCpu(childrenBefore, childrenCpu());
       loop.disable();
       starting = false;
       await poller;
@@ -247,7 +265,7 @@ async function main(): Promise<void> {
         cpuSeconds: (() => {
           const emulator = (emulatorCpu.user + emulatorCpu.system) / 1e6;
           const commands = reapedBefore && reapedAfter ? reapedAfter.children - reapedBefore.children : 0;
-          const standIn = instances.standIn - standInBefore;
+          const standIn = instances.standIn;
           const busy = cpuBefore && cpuAfter ? cpuAfter.busy - cpuBefore.busy : undefined;
           return {
             emulator,

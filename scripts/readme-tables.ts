@@ -108,6 +108,7 @@ interface ConcurrencyResults {
     wallMs: number;
     cpuExplainedMs?: number;
     cpuUtilisation?: number;
+    cpuSeconds?: { emulator: number; commands: number; instances: number; standIn: number; perSession: number };
   }[];
 }
 
@@ -117,14 +118,18 @@ function concurrencySection(): string {
   ) as ConcurrencyResults;
   const ms = (value: number | undefined) => (value === undefined ? "-" : `${value.toFixed(0)} ms`);
   const single = c.levels.find((l) => l.sessions === 1)?.firstByte.p50;
+  const cpu = (l: ConcurrencyResults["levels"][number]) =>
+    l.cpuSeconds
+      ? `${l.cpuSeconds.perSession.toFixed(2)} (instances ${(l.cpuSeconds.instances / l.sessions).toFixed(2)}, emulator ${((l.cpuSeconds.emulator + l.cpuSeconds.commands + l.cpuSeconds.standIn) / l.sessions).toFixed(2)})`
+      : "-";
   return [
     `Measured ${c.measuredAt.slice(0, 10)} on a ${c.machine.cpus}-core machine (${c.driver} driver, one PUBLIC runtime of the TypeScript SDK agent).`,
     "",
-    "| sessions started together | first byte p50 | p99 | p50 vs one | failed (health check) | control plane p50 / p99 | wall | what the CPU explains (busy) |",
-    "|---|---|---|---|---|---|---|---|",
+    "| sessions started together | first byte p50 | p99 | p50 vs one | failed (health check) | control plane p50 / p99 | wall | what the CPU explains (busy) | CPU-s per session |",
+    "|---|---|---|---|---|---|---|---|---|",
     ...c.levels.map(
       (l) =>
-        `| ${l.sessions} | ${ms(l.firstByte.p50)} | ${ms(l.firstByte.p99)} | ${single ? `x${(l.firstByte.p50 / single).toFixed(1)}` : "-"} | ${l.failed} (${l.healthCheckFailures}) | ${ms(l.controlPlane.p50)} / ${ms(l.controlPlane.p99)} | ${ms(l.wallMs)} | ${ms(l.cpuExplainedMs)} (${l.cpuUtilisation === undefined ? "-" : `${(l.cpuUtilisation * 100).toFixed(0)}%`}) |`,
+        `| ${l.sessions} | ${ms(l.firstByte.p50)} | ${ms(l.firstByte.p99)} | ${single ? `x${(l.firstByte.p50 / single).toFixed(1)}` : "-"} | ${l.failed} (${l.healthCheckFailures}) | ${ms(l.controlPlane.p50)} / ${ms(l.controlPlane.p99)} | ${ms(l.wallMs)} | ${ms(l.cpuExplainedMs)} (${l.cpuUtilisation === undefined ? "-" : `${(l.cpuUtilisation * 100).toFixed(0)}%`}) | ${cpu(l)} |`,
     ),
   ].join("\n");
 }
