@@ -1,4 +1,4 @@
-import { lstat, readdir, readFile } from "node:fs/promises";
+import { lstat, readdir, readFile, stat } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { CreateBucketCommand, HeadBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { type Zippable, zipSync } from "fflate";
@@ -50,7 +50,8 @@ export async function zipDirectory(dir: string, modes: Record<string, string> = 
 /**
  * Before the runtimes are made: each code runtime's `agent` directory,
  * zipped, is put where its request's codeConfiguration says (the bucket
- * made when it does not exist), as `zip -r` and `aws s3 cp` would.
+ * made when it does not exist), as `zip -r` and `aws s3 cp` would; an
+ * `agent` that is a .zip file (what the user's own tool made) is put as it is.
  */
 export async function uploadCodeZips(
   scenario: Scenario,
@@ -74,7 +75,9 @@ export async function uploadCodeZips(
         new PutObjectCommand({
           Bucket: upload.bucket,
           Key: upload.key,
-          Body: await zipDirectory(upload.agent, upload.modes),
+          Body: (await stat(upload.agent)).isFile()
+            ? await readFile(upload.agent)
+            : await zipDirectory(upload.agent, upload.modes),
         }),
       );
     }

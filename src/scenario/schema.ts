@@ -84,7 +84,7 @@ const role = z.strictObject({
 });
 
 const runtime = z.strictObject({
-  /** The agent directory (relative to the scenario) standing in for the image. */
+  /** The agent directory (relative to the scenario) standing in for the image; for a code runtime, also a .zip file uploaded as it is. */
   agent: z.string(),
   /** The CreateAgentRuntime request, as the SDK takes it, with `${kind:name}` references. */
   request: z.record(z.string(), z.unknown()),
