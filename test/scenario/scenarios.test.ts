@@ -2,7 +2,6 @@ import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { listScenarios, loadScenario, runScenario } from "../../src/scenario/run.js";
-import { testImages } from "../helpers/agent-images.js";
 import { namespaceSkipReason } from "../helpers/netns.js";
 
 const ROOT = resolve(import.meta.dirname, "../../scenarios");
@@ -53,6 +52,7 @@ describe("shipped scenarios", () => {
 
   // Code-zip scenarios that start no session: diagnose judges the zip in S3 and the account alone.
   for (const name of [
+    "codezip-x86-native",
     "codezip-permissions",
     "codezip-no-posix-modes",
     "codezip-too-large",
@@ -69,22 +69,6 @@ describe("shipped scenarios", () => {
       expect(result.passed).toBe(true);
     });
   }
-
-  it.skipIf(skip !== undefined)(
-    "codezip-x86-native: invoked, the session fails the health check on the arm64 base; diagnose names CODE_ZIP_NATIVE_ARCH from the zip",
-    async () => {
-      // Its session runs on the linux/arm64 base: built here (cached) rather than inside the session.
-      const images = testImages();
-      if (images.reason)
-        console.log(`codezip-x86-native runs on this machine's interpreter: ${images.reason}`);
-      const result = await runScenario(await loadScenario(resolve(ROOT, "codezip-x86-native")));
-      expect(result.invocations[0]).toMatchObject({ ok: false });
-      expect(result.invocations[0]!.detail).toContain("Runtime health check failed or timed out");
-      expect(result.rootCause).toBe("CODE_ZIP_NATIVE_ARCH");
-      expect(result.passed).toBe(true);
-    },
-    120_000,
-  );
 
   it.skipIf(skip !== undefined)(
     "reads-secret-and-parameter: seeded through Secrets Manager and SSM, read at start-up over VPC endpoints, healthy",
