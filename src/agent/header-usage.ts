@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { relative } from "node:path";
-import { parse } from "@babel/parser";
+import { isNode, type Node, parseProgram } from "../static-checks/js-startup.js";
 import { readPython } from "../static-checks/python-ast.js";
 import { goStringConstants, goTokens } from "./go-tokens.js";
 import { listSources } from "./plan.js";
@@ -87,15 +87,6 @@ export function goHeaderReads(text: string): { name: string; line: number }[] {
   return reads;
 }
 
-/** A JavaScript or TypeScript syntax node, as @babel/parser gives it. */
-interface JsNode {
-  type: string;
-  loc?: { start: { line: number } };
-  [key: string]: unknown;
-}
-const isJsNode = (v: unknown): v is JsNode =>
-  typeof v === "object" && v !== null && typeof (v as JsNode).type === "string";
-
 /**
  * Header reads in JavaScript or TypeScript, from its syntax tree: `<x>.headers.get("…")`
  * (fetch's Headers), `<x>.headers["…"]` or `?.["…"]` read, `<x>.header("…")` (Express,
@@ -103,52 +94,42 @@ const isJsNode = (v: unknown): v is JsNode =>
  * constant stands for its value. `undefined` when the file does not parse.
  */
 export function jsHeaderReads(text: string): { name: string; line: number }[] | undefined {
-  let program: JsNode;
-  try {
-    program = parse(text, {
-      sourceType: "unambiguous",
-      allowAwaitOutsideFunction: true,
-      allowReturnOutsideFunction: true,
-      errorRecovery: true,
-      plugins: ["typescript", "jsx", "topLevelAwait"],
-    }).program as unknown as JsNode;
-  } catch {
-    return undefined;
-  }
+  const program = parseProgram(text);
+  if (!program) return undefined;
   const constants = new Map<string, string>();
-  for (const statement of program.body as JsNode[]) {
+  for (const statement of program.body as Node[]) {
     const declaration =
-      statement.type === "ExportNamedDeclaration" ? (statement.declaration as JsNode) : statement;
+      statement.type === "ExportNamedDeclaration" ? (statement.declaration as Node) : statement;
     if (declaration?.type !== "VariableDeclaration" || declaration.kind !== "const") continue;
-    for (const d of declaration.declarations as JsNode[]) {
-      const id = d.id as JsNode;
-      const init = d.init as JsNode | null;
+    for (const d of declaration.declarations as Node[]) {
+      const id = d.id as Node;
+      const init = d.init as Node | null;
       if (id.type === "Identifier" && init?.type === "StringLiteral")
         constants.set(id.name as string, init.value as string);
     }
   }
   const value = (node: unknown): string | undefined => {
-    if (!isJsNode(node)) return undefined;
+    if (!isNode(node)) return undefined;
     if (node.type === "StringLiteral") return node.value as string;
     if (node.type === "TemplateLiteral" && (node.expressions as unknown[]).length === 0)
-      return ((node.quasis as JsNode[])[0]?.value as { cooked?: string })?.cooked;
+      return ((node.quasis as Node[])[0]?.value as { cooked?: string })?.cooked;
     if (node.type === "Identifier") return constants.get(node.name as string);
     return undefined;
   };
-  const isMember = (n: JsNode) => n.type === "MemberExpression" || n.type === "OptionalMemberExpression";
-  const propertyName = (n: JsNode) =>
-    !n.computed && isJsNode(n.property) && n.property.type === "Identifier"
+  const isMember = (n: Node) => n.type === "MemberExpression" || n.type === "OptionalMemberExpression";
+  const propertyName = (n: Node) =>
+    !n.computed && isNode(n.property) && n.property.type === "Identifier"
       ? (n.property.name as string)
       : undefined;
-  const isHeaders = (n: unknown) => isJsNode(n) && isMember(n) && propertyName(n) === "headers";
+  const isHeaders = (n: unknown) => isNode(n) && isMember(n) && propertyName(n) === "headers";
   const reads: { name: string; line: number }[] = [];
-  const add = (name: string | undefined, node: JsNode) => {
+  const add = (name: string | undefined, node: Node) => {
     if (name) reads.push({ name, line: node.loc?.start.line ?? 0 });
   };
-  const walk = (node: JsNode, parent?: JsNode) => {
+  const walk = (node: Node, parent?: Node) => {
     if (node.type === "CallExpression" || node.type === "OptionalCallExpression") {
-      const callee = node.callee as JsNode;
-      const first = (node.arguments as JsNode[])[0];
+      const callee = node.callee as Node;
+      const first = (node.arguments as Node[])[0];
       if (isMember(callee)) {
         const method = propertyName(callee);
         if (method === "get" && isHeaders(callee.object)) add(value(first), node);
@@ -162,15 +143,15 @@ export function jsHeaderReads(text: string): { name: string; line: number }[] | 
     if (
       node.type === "VariableDeclarator" &&
       isHeaders(node.init) &&
-      isJsNode(node.id) &&
+      isNode(node.id) &&
       node.id.type === "ObjectPattern"
     ) {
-      for (const p of node.id.properties as JsNode[])
+      for (const p of node.id.properties as Node[])
         if (p.type === "ObjectProperty")
           add(
             p.computed
               ? value(p.key)
-              : (((p.key as JsNode).value as string) ?? ((p.key as JsNode).name as string)),
+              : (((p.key as Node).value as string) ?? ((p.key as Node).name as string)),
             p,
           );
     }
@@ -178,8 +159,8 @@ export function jsHeaderReads(text: string): { name: string; line: number }[] | 
       if (key === "loc" || key === "leadingComments" || key === "trailingComments" || key === "extra")
         continue;
       if (Array.isArray(child)) {
-        for (const item of child) if (isJsNode(item)) walk(item, node);
-      } else if (isJsNode(child)) walk(child, node);
+        for (const item of child) if (isNode(item)) walk(item, node);
+      } else if (isNode(child)) walk(child, node);
     }
   };
   walk(program);

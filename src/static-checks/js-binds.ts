@@ -1,5 +1,4 @@
-import { parse } from "@babel/parser";
-import { isNode, type Node, walk } from "./js-startup.js";
+import { isNode, type Node, parseProgram, walk } from "./js-startup.js";
 import type { PythonBind as LoopbackBind } from "./python-ast.js";
 
 /**
@@ -46,18 +45,8 @@ function keyOf(property: Node): string | undefined {
 }
 
 export function jsLoopbackBinds(text: string): LoopbackBind[] | undefined {
-  let program: Node;
-  try {
-    program = parse(text, {
-      sourceType: "unambiguous",
-      allowAwaitOutsideFunction: true,
-      allowReturnOutsideFunction: true,
-      errorRecovery: true,
-      plugins: ["typescript", "jsx", "topLevelAwait"],
-    }).program as unknown as Node;
-  } catch {
-    return undefined;
-  }
+  const program = parseProgram(text);
+  if (!program) return undefined;
   // Names bound once to a value; `const { HOST = "localhost" } = process.env` binds HOST to that env default.
   const values = new Map<string, Node>();
   const envDefaults = new Map<string, { env: string; value: Node }>();

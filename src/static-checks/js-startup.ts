@@ -12,18 +12,8 @@ import { parse } from "@babel/parser";
  * `undefined` when the file does not parse.
  */
 export function startupLines(text: string): Set<number> | undefined {
-  let program: Node;
-  try {
-    program = parse(text, {
-      sourceType: "unambiguous",
-      allowAwaitOutsideFunction: true,
-      allowReturnOutsideFunction: true,
-      errorRecovery: true,
-      plugins: ["typescript", "jsx", "topLevelAwait"],
-    }).program as unknown as Node;
-  } catch {
-    return undefined;
-  }
+  const program = parseProgram(text);
+  if (!program) return undefined;
   const functions = new Map<string, Node>();
   collectNamedFunctions(program, functions);
   const lines = new Set<number>();
@@ -63,6 +53,25 @@ export function startupLines(text: string): Set<number> | undefined {
     if (body) run(body);
   }
   return lines;
+}
+
+/**
+ * A JavaScript or TypeScript module's syntax tree, read as leniently as an agent's code needs
+ * (TypeScript and JSX, top-level await and return, errors recovered): one parse for every
+ * reader of agent code. `undefined` when it cannot be read at all.
+ */
+export function parseProgram(text: string): Node | undefined {
+  try {
+    return parse(text, {
+      sourceType: "unambiguous",
+      allowAwaitOutsideFunction: true,
+      allowReturnOutsideFunction: true,
+      errorRecovery: true,
+      plugins: ["typescript", "jsx", "topLevelAwait"],
+    }).program as unknown as Node;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface Node {
