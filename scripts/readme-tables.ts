@@ -108,7 +108,13 @@ interface ConcurrencyResults {
     wallMs: number;
     cpuExplainedMs?: number;
     cpuUtilisation?: number;
-    cpuSeconds?: { emulator: number; commands: number; instances: number; standIn: number; perSession: number };
+    cpuSeconds?: {
+      emulator: number;
+      commands: number;
+      instances: number;
+      standIn: number;
+      perSession: number;
+    };
   }[];
 }
 
