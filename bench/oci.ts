@@ -20,11 +20,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import {
-  BedrockAgentCoreClient,
-  InvokeAgentRuntimeCommand,
-  StopRuntimeSessionCommand,
-} from "@aws-sdk/client-bedrock-agentcore";
+import { BedrockAgentCoreClient } from "@aws-sdk/client-bedrock-agentcore";
 import {
   BedrockAgentCoreControlClient,
   CreateAgentRuntimeCommand,
@@ -37,6 +33,7 @@ import { instanceBundle, unmountRoot } from "../src/executor/oci/runc.js";
 import { buildRuntimeConfig } from "../src/executor/oci/runtime-config.js";
 import { createNamespace, netnsSupport } from "../src/net/netns.js";
 import { deriveImage } from "../test/helpers/derived-image.js";
+import { BENCH_PAYLOAD, coldStart } from "./cold-start.js";
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, "..");
@@ -44,7 +41,7 @@ const RUNS = Math.max(5, Number(process.env.BENCH_OCI_COLD ?? 15));
 const BAR_MS = 50;
 const REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
 const credentials = { accessKeyId: "bench", secretAccessKey: "bench" };
-const payload = JSON.stringify({ prompt: "ping" });
+const payload = BENCH_PAYLOAD;
 
 const AGENT = `
 import http.server, json
@@ -192,24 +189,7 @@ export async function measureOci(): Promise<OciBenchResults> {
       }),
     );
     const arn = created.agentRuntimeArn!;
-    const viaEmulator = async (i: number) => {
-      const runtimeSessionId = `bench-oci-${i}-${"0".repeat(40)}`;
-      const started = performance.now();
-      const answer = await data.send(
-        new InvokeAgentRuntimeCommand({
-          agentRuntimeArn: arn,
-          runtimeSessionId,
-          contentType: "application/json",
-          payload: Buffer.from(payload),
-        }),
-      );
-      const reader = (answer.response as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
-      await reader.next();
-      const elapsed = performance.now() - started;
-      await reader.return?.();
-      await data.send(new StopRuntimeSessionCommand({ agentRuntimeArn: arn, runtimeSessionId }));
-      return elapsed;
-    };
+    const viaEmulator = (i: number) => coldStart(data, arn, `bench-oci-${i}-${"0".repeat(40)}`);
     // The first session pulls and unpacks; both paths then start from the unpacked image.
     const firstSessionMs = await viaEmulator(-1);
     const resolved = emulator.resolveImage(uri);

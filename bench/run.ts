@@ -17,11 +17,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { resolve } from "node:path";
-import {
-  BedrockAgentCoreClient,
-  InvokeAgentRuntimeCommand,
-  StopRuntimeSessionCommand,
-} from "@aws-sdk/client-bedrock-agentcore";
+import { BedrockAgentCoreClient, InvokeAgentRuntimeCommand } from "@aws-sdk/client-bedrock-agentcore";
 import {
   BedrockAgentCoreControlClient,
   CreateAgentRuntimeCommand,
@@ -46,6 +42,7 @@ import type { SessionDriver } from "../src/emulator/bedrock-agentcore/sessions.j
 import { type RunningEmulator, startEmulator } from "../src/emulator/index.js";
 import { netnsSupport } from "../src/net/netns.js";
 import { fabricSupport } from "../src/net/vpc/fabric.js";
+import { BENCH_PAYLOAD, coldStart } from "./cold-start.js";
 import { writeOciBench } from "./oci.js";
 import { writeReplayBench } from "./replay.js";
 
@@ -60,7 +57,7 @@ const root = resolve(import.meta.dirname, "..");
 const IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/bench/ts-sdk-healthy:latest";
 const credentials = { accessKeyId: "bench", secretAccessKey: "bench" };
 const SESSION = "bench-session-0000000000000000000000000000000000";
-const payload = JSON.stringify({ prompt: "ping" });
+const payload = BENCH_PAYLOAD;
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -103,29 +100,6 @@ function post(host: string, port: number, path: string, headers: Record<string, 
     req.on("error", fail);
     req.end(payload);
   });
-}
-
-/** One new session: milliseconds from InvokeAgentRuntime to the answer's first byte; the session is stopped after. */
-async function coldStart(
-  data: BedrockAgentCoreClient,
-  arn: string,
-  runtimeSessionId: string,
-): Promise<number> {
-  const started = performance.now();
-  const answer = await data.send(
-    new InvokeAgentRuntimeCommand({
-      agentRuntimeArn: arn,
-      runtimeSessionId,
-      contentType: "application/json",
-      payload: Buffer.from(payload),
-    }),
-  );
-  const reader = (answer.response as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
-  await reader.next();
-  const elapsed = performance.now() - started;
-  await reader.return?.();
-  await data.send(new StopRuntimeSessionCommand({ agentRuntimeArn: arn, runtimeSessionId }));
-  return elapsed;
 }
 
 async function measureDriver(driver: SessionDriver) {
