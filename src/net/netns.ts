@@ -4,6 +4,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { childInput } from "../util/child-stdin.js";
+import { ownerAlive, ownerLine, parseOwnerLine } from "../util/owner.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -99,17 +100,11 @@ async function pickLinkAddresses(): Promise<{ host: string; instance: string }> 
 /** Which process made each namespace, so a later start can tell a crashed run's leftovers from a live run's. */
 const OWNERS = "/run/acd-netns";
 
-async function processStart(pid: number): Promise<string | undefined> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined);
-  // Field 22 (starttime), counted after the parenthesised command name.
-  return stat?.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
-}
-
 /** `ip netns add`, recording this process as the namespace's owner; `then`: host-side `ip` commands run in the same batch. */
 export async function addNamespace(name: string, then: readonly string[] = []): Promise<void> {
   await ipBatch([`netns add ${name}`, ...then]);
   await mkdir(OWNERS, { recursive: true }).catch(() => {});
-  await writeFile(join(OWNERS, name), `${process.pid} ${await processStart(process.pid)}\n`).catch(() => {});
+  await writeFile(join(OWNERS, name), `${ownerLine()}\n`).catch(() => {});
 }
 
 /** `ip netns del` (its links, routes and nftables tables go with it) and the namespace's files. */
@@ -132,8 +127,8 @@ export async function reapOrphans(): Promise<string[]> {
   for (const name of namespaces) {
     const record = await readFile(join(OWNERS, name), "utf8").catch(() => undefined);
     if (!record) continue;
-    const [pid, start] = record.trim().split(" ");
-    if (start !== undefined && (await processStart(Number(pid))) === start) continue;
+    const owner = parseOwnerLine(record);
+    if (owner?.start !== undefined && ownerAlive(owner)) continue;
     await deleteNamespace(name);
     reaped.push(name);
   }

@@ -1,8 +1,18 @@
 import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import forge from "node-forge";
+import { type Owner, ownerAlive, ownerLine } from "../../util/owner.js";
 import { ensurePrivateDir, tightenIfPresent } from "../../util/private-files.js";
 
 /**
@@ -70,6 +80,44 @@ function createCa(): { certPem: string; keyPem: string } {
   return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.privatePem };
 }
 
+const TRUST_PREFIX = "acd-trust-";
+/** Each published copy's directory is named after the process that made it (`acd-trust-<pid>.<start>-`), so a run killed before its exit hook is swept later. */
+function trustPrefix(): string {
+  return `${TRUST_PREFIX}${ownerLine().replace(" ", ".")}-`;
+}
+
+function ownerOfTrustDir(name: string): Owner | undefined {
+  const match = /^acd-trust-(\d+)\.(\d+)-/.exec(name);
+  return match ? { pid: Number(match[1]), start: match[2]! } : undefined;
+}
+
+/**
+ * Removes the published copies of this user's runs that died without their
+ * exit hook (a signal, kill -9). A directory whose name holds no owner
+ * (made before owners were kept) goes once it is a day old.
+ */
+function sweepDeadOwners(): void {
+  const uid = process.getuid?.();
+  let names: string[];
+  try {
+    names = readdirSync(tmpdir()).filter((name) => name.startsWith(TRUST_PREFIX));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const dir = join(tmpdir(), name);
+    try {
+      const info = lstatSync(dir);
+      if (!info.isDirectory() || (uid !== undefined && info.uid !== uid)) continue;
+      const owner = ownerOfTrustDir(name);
+      const dead = owner ? !ownerAlive(owner) : Date.now() - info.mtimeMs > 86_400_000;
+      if (dead) rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Another run may be sweeping the same directory.
+    }
+  }
+}
+
 /** Published copies of CA certificates, by the certificate's digest: one per process, removed when it exits. */
 const published = new Map<string, string>();
 
@@ -79,19 +127,22 @@ function removePublished(): void {
 
 /**
  * The certificate where any user can read it: a directory of this process's
- * own under the temporary directory (0755, its name random, so no other user
- * can have planted it), holding the PEM as 0644. It is public: only the key is secret.
+ * own under the temporary directory (0755, its name random after its owner's
+ * pid and start, so no other user can have planted it), holding the PEM as 0644. It is public: only the key is secret.
  */
 function publishCertificate(certPem: string): string {
   const digest = createHash("sha256").update(certPem).digest("hex");
   const known = published.get(digest);
   if (known && existsSync(known)) return known;
-  const dir = mkdtempSync(join(tmpdir(), "acd-trust-"));
+  if (published.size === 0) {
+    sweepDeadOwners();
+    process.once("exit", removePublished);
+  }
+  const dir = mkdtempSync(join(tmpdir(), trustPrefix()));
   chmodSync(dir, 0o755);
   const path = join(dir, CA_CERT);
   writeFileSync(path, certPem, { mode: 0o644 });
   chmodSync(path, 0o644);
-  if (published.size === 0) process.once("exit", removePublished);
   published.set(digest, path);
   return path;
 }

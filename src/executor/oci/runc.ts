@@ -14,6 +14,7 @@ import { createInterface } from "node:readline";
 import { promisify } from "node:util";
 import type { ExitInfo, OutputLine } from "../../agent/launcher.js";
 import { processTree } from "../../agent/proc.js";
+import { ownerAlive, thisOwner } from "../../util/owner.js";
 import { buildRuntimeConfig, type ImageRunConfig, imageArgs } from "./runtime-config.js";
 
 const run = promisify(execFile);
@@ -26,19 +27,12 @@ export const NAME_PREFIX = "acd-";
 export interface OwnerRecord {
   name: string;
   ownerPid: number;
+  /** The owner's start time (util/owner.ts): a reused pid is not the owner. */
+  ownerStart?: string;
   bundle: string;
   startedAt: number;
   /** The bundle's rootfs is a mount (an overlay on a cached image) to undo before the bundle is removed. */
   mounted?: boolean;
-}
-
-function ownerAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 async function forceDelete(runtime: string, name: string): Promise<void> {
@@ -110,7 +104,8 @@ export async function reapOrphans(runtime = "runc"): Promise<string[]> {
     } catch {
       continue;
     }
-    if (ownerAlive(record.ownerPid)) continue;
+    if (ownerAlive({ pid: record.ownerPid, ...(record.ownerStart ? { start: record.ownerStart } : {}) }))
+      continue;
     await forceDelete(runtime, record.name);
     if (record.mounted) await unmountRoot(record.bundle);
     if (record.bundle.includes(NAME_PREFIX)) rmSync(record.bundle, { recursive: true, force: true });
@@ -222,6 +217,7 @@ export class RuncContainer {
     const record: OwnerRecord = {
       name,
       ownerPid: process.pid,
+      ...(thisOwner().start ? { ownerStart: thisOwner().start } : {}),
       bundle: options.bundle,
       startedAt: this.startedAt,
       ...(options.mounted ? { mounted: true } : {}),
