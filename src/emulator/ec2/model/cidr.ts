@@ -20,15 +20,26 @@ export function formatAddress(value: number): string {
   return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join(".");
 }
 
-/** `10.0.0.0/16` → its block; undefined when malformed or when host bits are set. */
+/**
+ * `10.0.0.0/16` → its block; undefined when malformed. Host bits are
+ * dropped, as EC2 does: "We modify the specified CIDR block to its
+ * canonical form; for example, if you specify 100.68.0.18/18, we modify it
+ * to 100.68.0.0/18" (EC2 API reference: CreateVpc, CreateSubnet,
+ * CreateRoute; IpRange for security-group rules). Callers store
+ * `formatBlock` of the result, never the text they were given.
+ */
 export function parseBlock(text: string): Block | undefined {
   const match = /^([0-9.]+)\/([0-9]{1,2})$/.exec(text);
   if (!match) return undefined;
-  const base = parseAddress(match[1]!);
+  const address = parseAddress(match[1]!);
   const prefix = Number(match[2]);
-  if (base === undefined || prefix > 32) return undefined;
-  if (base % size({ base, prefix }) !== 0) return undefined;
-  return { base, prefix };
+  if (address === undefined || prefix > 32) return undefined;
+  const span = size({ base: 0, prefix });
+  return { base: address - (address % span), prefix };
+}
+
+export function formatBlock(block: Block): string {
+  return `${formatAddress(block.base)}/${block.prefix}`;
 }
 
 export function size(block: Block): number {

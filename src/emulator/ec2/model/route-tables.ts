@@ -12,7 +12,7 @@ import type {
 } from "@aws-sdk/client-ec2";
 import { AwsError } from "../../protocol/errors.js";
 import type { FilterTable } from "../filters.js";
-import { containsBlock, parseBlock } from "./cidr.js";
+import { containsBlock, formatBlock, parseBlock } from "./cidr.js";
 import {
   dependencyViolation,
   type Ec2Call,
@@ -213,18 +213,20 @@ function routeTarget(
 
 export function createRoute(call: Ec2Call, input: CreateRouteCommandInput) {
   const table = must<StoredRouteTable>(call, KIND.routeTable, input.RouteTableId!);
-  const cidr = input.DestinationCidrBlock;
+  const given = input.DestinationCidrBlock;
   const prefixList = input.DestinationPrefixListId;
-  if (cidr === undefined && prefixList === undefined) {
+  if (given === undefined && prefixList === undefined) {
     throw new AwsError("MissingParameter", "The request must contain the parameter destinationCidrBlock");
   }
-  if (cidr !== undefined) {
-    const block = parseBlock(cidr);
+  let cidr: string | undefined;
+  if (given !== undefined) {
+    const block = parseBlock(given);
     if (!block) {
       throw invalidParameterValue(
-        `Value (${cidr}) for parameter destinationCidrBlock is invalid. This is not a valid CIDR block.`,
+        `Value (${given}) for parameter destinationCidrBlock is invalid. This is not a valid CIDR block.`,
       );
     }
+    cidr = formatBlock(block);
     const vpc = must<StoredVpc>(call, KIND.vpc, table.VpcId);
     if (containsBlock(parseBlock(vpc.CidrBlock)!, block) && input.NetworkInterfaceId === undefined) {
       throw invalidParameterValue(
@@ -247,7 +249,9 @@ export function createRoute(call: Ec2Call, input: CreateRouteCommandInput) {
 
 export function deleteRoute(call: Ec2Call, input: DeleteRouteCommandInput) {
   const table = must<StoredRouteTable>(call, KIND.routeTable, input.RouteTableId!);
-  const destination = input.DestinationCidrBlock ?? input.DestinationPrefixListId;
+  const given = input.DestinationCidrBlock;
+  const block = given !== undefined ? parseBlock(given) : undefined;
+  const destination = (block ? formatBlock(block) : given) ?? input.DestinationPrefixListId;
   if (destination === undefined) {
     throw new AwsError("MissingParameter", "The request must contain the parameter destinationCidrBlock");
   }

@@ -1,6 +1,6 @@
 import type { IpPermission, SecurityGroupRule, Tag } from "@aws-sdk/client-ec2";
 import { AwsError } from "../../protocol/errors.js";
-import { parseBlock } from "./cidr.js";
+import { formatBlock, parseBlock } from "./cidr.js";
 import { arn, type Ec2Call, invalidParameterValue, newId } from "./common.js";
 import type { StoredRule } from "./records.js";
 
@@ -88,9 +88,9 @@ export function rulesOf(
   const described = (d: string | undefined) => (d !== undefined ? { Description: d } : {});
   const rules = [
     ...(permission.IpRanges ?? []).map((r) => {
-      if (!r.CidrIp || !parseBlock(r.CidrIp))
-        throw invalidParameterValue(`CIDR block ${r.CidrIp} is malformed`);
-      return { ...base, CidrIpv4: r.CidrIp, ...described(r.Description) };
+      const block = r.CidrIp ? parseBlock(r.CidrIp) : undefined;
+      if (!block) throw invalidParameterValue(`CIDR block ${r.CidrIp} is malformed`);
+      return { ...base, CidrIpv4: formatBlock(block), ...described(r.Description) };
     }),
     ...(permission.Ipv6Ranges ?? []).map((r) => {
       if (!r.CidrIpv6?.includes(":")) throw invalidParameterValue(`CIDR block ${r.CidrIpv6} is malformed`);

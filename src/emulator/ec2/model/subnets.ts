@@ -7,7 +7,7 @@ import type {
 import { AwsError } from "../../protocol/errors.js";
 import type { FilterTable } from "../filters.js";
 import { zoneIdOf, zoneNameOf, zonesOf } from "./availability-zones.js";
-import { containsBlock, overlaps, parseBlock, RESERVED_PER_SUBNET, size } from "./cidr.js";
+import { containsBlock, formatBlock, overlaps, parseBlock, RESERVED_PER_SUBNET, size } from "./cidr.js";
 import {
   arn,
   dependencyViolation,
@@ -114,7 +114,7 @@ export function createSubnet(call: Ec2Call, input: CreateSubnetCommandInput) {
   const subnet: StoredSubnet = {
     SubnetId: newId(call.env, "subnet"),
     VpcId: vpc.VpcId,
-    CidrBlock: cidr,
+    CidrBlock: formatBlock(block),
     AvailabilityZone: zone.name,
     AvailabilityZoneId: zone.id,
     OwnerId: call.scope.account,

@@ -9,7 +9,7 @@ import type {
 } from "@aws-sdk/client-ec2";
 import { AwsError } from "../../protocol/errors.js";
 import type { FilterTable } from "../filters.js";
-import { parseBlock } from "./cidr.js";
+import { formatBlock, parseBlock } from "./cidr.js";
 import {
   dependencyViolation,
   type Ec2Call,
@@ -65,7 +65,7 @@ export function putNewVpc(call: Ec2Call, input: CreateVpcCommandInput): StoredVp
     throw new AwsError("InvalidVpc.Range", `The CIDR '${cidr}' is invalid.`);
   const vpc: StoredVpc = {
     VpcId: newId(call.env, "vpc"),
-    CidrBlock: cidr,
+    CidrBlock: formatBlock(block),
     CidrAssociationId: newId(call.env, "vpc-cidr-assoc"),
     InstanceTenancy: input.InstanceTenancy ?? "default",
     DhcpOptionsId: defaultDhcpOptions(call),
