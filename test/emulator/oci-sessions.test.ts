@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BedrockAgentCoreClient, InvokeAgentRuntimeCommand } from "@aws-sdk/client-bedrock-agentcore";
@@ -90,6 +90,14 @@ class H(http.server.BaseHTTPRequestHandler):
 print('serving on 0.0.0.0:8080', flush=True)
 http.server.HTTPServer(('0.0.0.0', 8080), H).serve_forever()
 `;
+
+/** Namespaces this process made and has not removed, by their owner records. */
+function ownNamespaces(): string[] {
+  const dir = "/run/acd-netns";
+  return readdirSync(dir).filter(
+    (name) => readFileSync(join(dir, name), "utf8").split(" ")[0] === String(process.pid),
+  );
+}
 
 const work = mkdtempSync(join(tmpdir(), "acd-oci-sessions-"));
 let emulator: RunningEmulator;
@@ -193,6 +201,7 @@ describe.skipIf(!base)("sessions run images pushed to the emulator's ECR", () =>
         networkConfiguration: { networkMode: "PUBLIC" },
       }),
     );
+    const before = ownNamespaces();
     const failed = await data
       .send(
         new InvokeAgentRuntimeCommand({
@@ -205,5 +214,7 @@ describe.skipIf(!base)("sessions run images pushed to the emulator's ECR", () =>
     expect(failed).toBeInstanceOf(Error);
     expect((failed as Error).name).toBe("RuntimeClientError");
     expect((failed as Error).message).toMatch(/does not exist in the repository with name 'agents\/oci'/);
+    // The pull failed before the session had a namespace: none is left behind.
+    expect(ownNamespaces().filter((name) => !before.includes(name))).toEqual([]);
   }, 60_000);
 });

@@ -338,16 +338,18 @@ export class SessionManager {
     const marks: [string, number][] = [["begin", performance.now()]];
     const mark = (step: string) => marks.push([step, performance.now()]);
     const code = spec.code ? await this.codeOf(spec, spec.code, driver) : undefined;
+    // Resolved before the namespace is made: an image that cannot be pulled fails the session with nothing to undo.
+    let artifact: Artifact;
     let namespace: Namespace | undefined;
     try {
+      artifact = code ? code.artifact : await this.artifactOf(spec);
+      mark("artifact");
       namespace = driver === "netns" ? await createNamespace("s") : undefined;
       mark("namespace");
     } catch (error) {
       await code?.remove();
       throw error;
     }
-    const artifact = code ? code.artifact : await this.artifactOf(spec);
-    mark("artifact");
     const network = this.networkOf(spec);
     let attachment: SessionAttachment | undefined;
     const port = PROTOCOL_PORTS[spec.protocol];
