@@ -10,6 +10,7 @@ import {
   DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
   type EC2Client,
+  type IpPermission,
   RevokeSecurityGroupEgressCommand,
   RevokeSecurityGroupIngressCommand,
 } from "@aws-sdk/client-ec2";
@@ -328,5 +329,60 @@ describe("EC2 security groups through the AWS SDK", () => {
         status: 400,
       },
     );
+  });
+
+  it("holds 60 rules per direction for IPv4 and 60 for IPv6 (group references count on both), then RulesPerSecurityGroupLimitExceeded", async () => {
+    const group = async (GroupName: string) =>
+      (await ec2.send(new CreateSecurityGroupCommand({ GroupName, Description: "quota", VpcId: vpcId })))
+        .GroupId!;
+    const full = await group("quota-full");
+    const peer = await group("quota-peer");
+    const ingress = (IpPermissions: IpPermission[]) =>
+      ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: full, IpPermissions }));
+    const ipv4 = (from: number, count: number): IpPermission => ({
+      IpProtocol: "tcp",
+      FromPort: 443,
+      ToPort: 443,
+      IpRanges: Array.from({ length: count }, (_, i) => ({ CidrIp: `10.9.${from + i}.0/24` })),
+    });
+    const rules = async () =>
+      (
+        await ec2.send(
+          new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: "group-id", Values: [full] }] }),
+        )
+      ).SecurityGroupRules!.filter((r) => !r.IsEgress).length;
+    const limit = {
+      name: "RulesPerSecurityGroupLimitExceeded",
+      message: "The maximum number of rules per security group has been reached.",
+      status: 400,
+    };
+    // One call past the quota adds nothing.
+    expect(await errorOf(ingress([ipv4(0, 61)]))).toEqual(limit);
+    expect(await rules()).toBe(0);
+    await ingress([{ IpProtocol: "-1", UserIdGroupPairs: [{ GroupId: peer }] }]);
+    await ingress([ipv4(0, 59)]);
+    expect(await rules()).toBe(60);
+    expect(await errorOf(ingress([ipv4(59, 1)]))).toEqual(limit);
+    // IPv6 rules are counted apart: 59 more fit beside the group reference.
+    await ingress([
+      {
+        IpProtocol: "tcp",
+        FromPort: 443,
+        ToPort: 443,
+        Ipv6Ranges: Array.from({ length: 59 }, (_, i) => ({ CidrIpv6: `2001:db8:${i.toString(16)}::/48` })),
+      },
+    ]);
+    expect(
+      await errorOf(
+        ingress([{ IpProtocol: "tcp", FromPort: 22, ToPort: 22, Ipv6Ranges: [{ CidrIpv6: "::/0" }] }]),
+      ),
+    ).toEqual(limit);
+    // Egress has its own 60 (the default allow-all rule is one of them).
+    await ec2.send(new AuthorizeSecurityGroupEgressCommand({ GroupId: full, IpPermissions: [ipv4(0, 59)] }));
+    expect(
+      await errorOf(
+        ec2.send(new AuthorizeSecurityGroupEgressCommand({ GroupId: full, IpPermissions: [ipv4(100, 1)] })),
+      ),
+    ).toEqual(limit);
   });
 });

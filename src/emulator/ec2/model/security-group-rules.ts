@@ -117,6 +117,21 @@ export function rulesOf(
   return rules;
 }
 
+/**
+ * AWS's default quota, "Inbound or outbound rules per security group": 60,
+ * counted apart for IPv4 and IPv6 rules; a rule referencing a group (or a
+ * prefix list) counts on both sides. A prefix list counts once here: the
+ * weight AWS gives its own managed lists is not modelled.
+ */
+export const RULES_PER_GROUP_DIRECTION = 60;
+
+export function overRuleQuota(rules: readonly RuleKey[], isEgress: boolean): boolean {
+  const side = rules.filter((r) => r.IsEgress === isEgress);
+  const ipv4 = side.filter((r) => r.CidrIpv6 === undefined).length;
+  const ipv6 = side.filter((r) => r.CidrIpv4 === undefined).length;
+  return ipv4 > RULES_PER_GROUP_DIRECTION || ipv6 > RULES_PER_GROUP_DIRECTION;
+}
+
 export function newRule(call: Ec2Call, key: RuleKey & { Description?: string }, tags: Tag[]): StoredRule {
   return { SecurityGroupRuleId: newId(call.env, "sgr"), ...key, Tags: tags };
 }

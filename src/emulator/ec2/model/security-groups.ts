@@ -27,7 +27,15 @@ import {
 } from "./common.js";
 import { type Describable, describe } from "./describe.js";
 import type { StoredGroup, StoredRule, StoredVpc } from "./records.js";
-import { describeRule, newRule, permissionsOf, rulesOf, ruleView, sameRule } from "./security-group-rules.js";
+import {
+  describeRule,
+  newRule,
+  overRuleQuota,
+  permissionsOf,
+  rulesOf,
+  ruleView,
+  sameRule,
+} from "./security-group-rules.js";
 import { tagsFromSpecifications } from "./tags.js";
 
 const DEFAULT_NAME = "default";
@@ -295,6 +303,12 @@ function authorize(
       }
       added.push(newRule(call, key, tags));
     }
+  }
+  if (overRuleQuota([...group.Rules, ...added], isEgress)) {
+    throw new AwsError(
+      "RulesPerSecurityGroupLimitExceeded",
+      "The maximum number of rules per security group has been reached.",
+    );
   }
   put(call, { ...group, Rules: [...group.Rules, ...added] });
   return { Return: true, SecurityGroupRules: added.map((r) => ruleView(call, group.GroupId, r)) };
