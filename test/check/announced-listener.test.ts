@@ -1,12 +1,12 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCheck } from "../../src/check/run-check.js";
+import { scratchDir } from "../helpers/scratch.js";
 
 describe("an agent that announces a listener it never opens", () => {
   it("is NOT_LISTENING from its socket tables, the announcement quoted for what it says, never as proof", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "acd-announced-"));
+    const dir = scratchDir("acd-announced-");
     writeFileSync(join(dir, "Dockerfile"), 'FROM python:3.12-slim\nCMD ["python3", "app.py"]\n');
     // Announces first, then blocks on slow initialisation before it binds anything.
     writeFileSync(

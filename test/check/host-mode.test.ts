@@ -9,6 +9,7 @@ import { runCheck } from "../../src/check/run-check.js";
 import { netnsSupport } from "../../src/net/netns.js";
 import { runCli } from "../helpers/cli.js";
 import { leftoverAgentProcesses } from "../helpers/leftovers.js";
+import { scratchDir } from "../helpers/scratch.js";
 
 /**
  * Host mode runs the Dockerfile's command with this machine's packages. These
@@ -103,7 +104,7 @@ describe.skipIf(sampleDepsHere.length > 0)(
     });
 
     it("uses the project's .venv: with strands there, the same agent is judged, not stopped at the import", async () => {
-      const dir = mkdtempSync(join(tmpdir(), "acd-venv-"));
+      const dir = scratchDir("acd-venv-");
       cpSync(fixture("strands-image-deps"), dir, { recursive: true, dereference: true });
       execFileSync("python3", ["-m", "venv", "--without-pip", join(dir, ".venv")]);
       const site = execFileSync(join(dir, ".venv/bin/python3"), [

@@ -1,13 +1,13 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { executorFor, startInstance } from "../../src/executor/index.js";
+import { scratchDir } from "../helpers/scratch.js";
 
 describe("the host-command executor behind the executor interface", () => {
   it("starts the plan's command with the platform's variables and the CA's, streams its output, stops it", async () => {
     const lines: string[] = [];
-    const bundle = join(mkdtempSync(join(tmpdir(), "acd-exec-")), "ca.pem");
+    const bundle = join(scratchDir("acd-exec-"), "ca.pem");
     writeFileSync(bundle, "");
     const artifact = {
       kind: "host-command" as const,

@@ -1,12 +1,12 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { goHeaderReads, jsHeaderReads, scanHeaderReads } from "../../src/agent/header-usage.js";
+import { scratchDir } from "../helpers/scratch.js";
 
 describe("the request headers an agent reads", () => {
   it("names a caller's headers (X-…, Authorization), never HTTP's own or the platform's", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "acd-headers-"));
+    const dir = scratchDir("acd-headers-");
     writeFileSync(
       join(dir, "server.py"),
       [
@@ -31,7 +31,7 @@ describe("the request headers an agent reads", () => {
   });
 
   it("Python, read by its ast: FastAPI Header() parameters, Annotated, aliases, constants, Django META, `in`", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "acd-headers-"));
+    const dir = scratchDir("acd-headers-");
     writeFileSync(
       join(dir, "main.py"),
       [

@@ -1,5 +1,4 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ParsedException } from "../../src/agent/crash.js";
@@ -11,6 +10,7 @@ import {
   moduleGap,
   projectPackages,
 } from "../../src/check/host-deps.js";
+import { scratchDir } from "../helpers/scratch.js";
 
 const agents = resolve(import.meta.dirname, "../fixtures/agents");
 
@@ -23,7 +23,7 @@ const pyMissing = (name: string, file = "/app/agent.py"): ParsedException => ({
 });
 
 async function project(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "acd-host-deps-"));
+  const dir = scratchDir("acd-host-deps-");
   for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
   return dir;
 }
