@@ -7,10 +7,13 @@ import { ensureDefaultVpc } from "./model/default-vpc.js";
 import type { Ec2 } from "./model/ec2.js";
 import {
   attachInternetGateway,
+  createEgressOnlyInternetGateway,
   createInternetGateway,
   createNatGateway,
+  deleteEgressOnlyInternetGateway,
   deleteInternetGateway,
   deleteNatGateway,
+  describeEgressOnlyInternetGateways,
   describeInternetGateways,
   describeNatGateways,
   detachInternetGateway,
@@ -39,7 +42,13 @@ import {
   revokeEgress,
   revokeIngress,
 } from "./model/security-groups.js";
-import { createSubnet, describeSubnets } from "./model/subnets.js";
+import {
+  associateSubnetCidrBlock,
+  createSubnet,
+  describeSubnets,
+  disassociateSubnetCidrBlock,
+  modifySubnetAttribute,
+} from "./model/subnets.js";
 import { createTags, deleteTags } from "./model/tags.js";
 import {
   createVpcEndpoint,
@@ -47,7 +56,13 @@ import {
   describeVpcEndpoints,
   modifyVpcEndpoint,
 } from "./model/vpc-endpoints.js";
-import { createVpc, deleteSubnet, deleteVpc } from "./model/vpc-lifecycle.js";
+import {
+  associateVpcCidrBlock,
+  createVpc,
+  deleteSubnet,
+  deleteVpc,
+  disassociateVpcCidrBlock,
+} from "./model/vpc-lifecycle.js";
 import { describeVpcAttribute, describeVpcs, modifyVpcAttribute } from "./model/vpcs.js";
 
 /**
@@ -73,9 +88,14 @@ export function ec2Adapter(ec2: Ec2): Adapter {
     DeleteVpc: op(deleteVpc),
     ModifyVpcAttribute: op(modifyVpcAttribute),
     DescribeVpcAttribute: op(describeVpcAttribute),
+    AssociateVpcCidrBlock: op(associateVpcCidrBlock),
+    DisassociateVpcCidrBlock: op(disassociateVpcCidrBlock),
     CreateSubnet: op(createSubnet),
     DescribeSubnets: op(describeSubnets),
     DeleteSubnet: op(deleteSubnet),
+    ModifySubnetAttribute: op(modifySubnetAttribute),
+    AssociateSubnetCidrBlock: op(associateSubnetCidrBlock),
+    DisassociateSubnetCidrBlock: op(disassociateSubnetCidrBlock),
     CreateSecurityGroup: op(createSecurityGroup),
     DescribeSecurityGroups: op(describeSecurityGroups),
     DeleteSecurityGroup: op(deleteSecurityGroup),
@@ -96,6 +116,9 @@ export function ec2Adapter(ec2: Ec2): Adapter {
     DetachInternetGateway: op(detachInternetGateway),
     DeleteInternetGateway: op(deleteInternetGateway),
     DescribeInternetGateways: op(describeInternetGateways),
+    CreateEgressOnlyInternetGateway: op(createEgressOnlyInternetGateway),
+    DescribeEgressOnlyInternetGateways: op(describeEgressOnlyInternetGateways),
+    DeleteEgressOnlyInternetGateway: op(deleteEgressOnlyInternetGateway),
     CreateNatGateway: op(createNatGateway),
     DescribeNatGateways: op(describeNatGateways),
     DeleteNatGateway: op(deleteNatGateway),

@@ -13,6 +13,10 @@ import { describeVpcAttribute } from "./model/vpcs.js";
  * Reads the VPC from the in-process EC2 model through the same describe
  * calls its API answers with, so the packet-level network and the analytic
  * judge (src/net/reachability.ts) see one state. Undefined when the VPC is gone.
+ * IPv6 is in the snapshot as EC2 describes it (IPv6 local and ::/0 routes,
+ * Ipv6Ranges rules, IPv6-only subnets without a CidrBlock), but the session
+ * network enforces IPv4 only: sessions get no IPv6 address, so it ignores
+ * IPv6 routes and rules, and an IPv6-only subnet is no subnet to it.
  */
 export function snapshotVpc(ec2: Ec2, scope: Scope, vpcId: string): VpcSnapshot | undefined {
   const vpc = ec2.getVpc(scope, vpcId);

@@ -21,6 +21,7 @@ export const KIND = {
   securityGroup: "ec2.security-group",
   routeTable: "ec2.route-table",
   internetGateway: "ec2.internet-gateway",
+  egressOnlyInternetGateway: "ec2.egress-only-internet-gateway",
   natGateway: "ec2.nat-gateway",
   vpcEndpoint: "ec2.vpc-endpoint",
   networkInterface: "ec2.network-interface",
@@ -51,6 +52,8 @@ const NOT_FOUND: Record<Kind, (id: string) => AwsError> = {
     new AwsError("InvalidRouteTableID.NotFound", `The routeTable ID '${id}' does not exist`),
   [KIND.internetGateway]: (id) =>
     new AwsError("InvalidInternetGatewayID.NotFound", `The internetGateway ID '${id}' does not exist`),
+  [KIND.egressOnlyInternetGateway]: (id) =>
+    new AwsError("InvalidGatewayID.NotFound", `The eigw ID '${id}' does not exist`),
   [KIND.natGateway]: (id) => new AwsError("NatGatewayNotFound", `The Nat Gateway ${id} was not found`),
   [KIND.vpcEndpoint]: (id) =>
     new AwsError("InvalidVpcEndpointId.NotFound", `The Vpc Endpoint Id '${id}' does not exist`),

@@ -1,13 +1,17 @@
 import { createHash } from "node:crypto";
 import type {
   AttachInternetGatewayCommandInput,
+  CreateEgressOnlyInternetGatewayCommandInput,
   CreateInternetGatewayCommandInput,
   CreateNatGatewayCommandInput,
+  DeleteEgressOnlyInternetGatewayCommandInput,
   DeleteInternetGatewayCommandInput,
   DeleteNatGatewayCommandInput,
+  DescribeEgressOnlyInternetGatewaysCommandInput,
   DescribeInternetGatewaysCommandInput,
   DescribeNatGatewaysCommandInput,
   DetachInternetGatewayCommandInput,
+  EgressOnlyInternetGateway,
   InternetGateway,
   InternetGatewayAttachment,
   NatGateway,
@@ -27,7 +31,13 @@ import {
 } from "./common.js";
 import { type Describable, describe } from "./describe.js";
 import { placeInterface, releaseInterface } from "./network-interfaces.js";
-import type { StoredInternetGateway, StoredNatGateway, StoredSubnet, StoredVpc } from "./records.js";
+import type {
+  StoredEgressOnlyInternetGateway,
+  StoredInternetGateway,
+  StoredNatGateway,
+  StoredSubnet,
+  StoredVpc,
+} from "./records.js";
 import { tagsFromSpecifications } from "./tags.js";
 
 /** AWS keeps showing a deleted NAT gateway for about an hour. */
@@ -100,6 +110,66 @@ export function deleteInternetGateway(call: Ec2Call, input: DeleteInternetGatewa
   }
   call.store.delete(KIND.internetGateway, call.scope, igw.InternetGatewayId);
   return {};
+}
+
+// Egress-only internet gateways (IPv6 out, nothing in)
+
+function eigwView(eigw: StoredEgressOnlyInternetGateway): EgressOnlyInternetGateway {
+  return {
+    Attachments: [{ State: "attached", VpcId: eigw.VpcId }],
+    EgressOnlyInternetGatewayId: eigw.EgressOnlyInternetGatewayId,
+    Tags: eigw.Tags,
+  };
+}
+
+export function createEgressOnlyInternetGateway(
+  call: Ec2Call,
+  input: CreateEgressOnlyInternetGatewayCommandInput,
+) {
+  const vpc = must<StoredVpc>(call, KIND.vpc, input.VpcId!);
+  const eigw: StoredEgressOnlyInternetGateway = {
+    EgressOnlyInternetGatewayId: newId(call.env, "eigw"),
+    VpcId: vpc.VpcId,
+    Tags: tagsFromSpecifications(input.TagSpecifications, "egress-only-internet-gateway"),
+  };
+  call.store.put(KIND.egressOnlyInternetGateway, call.scope, eigw.EgressOnlyInternetGatewayId, eigw);
+  return {
+    EgressOnlyInternetGateway: eigwView(eigw),
+    ...(input.ClientToken ? { ClientToken: input.ClientToken } : {}),
+  };
+}
+
+/** Routes to it turn blackhole, as with an internet gateway that is gone. */
+export function deleteEgressOnlyInternetGateway(
+  call: Ec2Call,
+  input: DeleteEgressOnlyInternetGatewayCommandInput,
+) {
+  const eigw = must<StoredEgressOnlyInternetGateway>(
+    call,
+    KIND.egressOnlyInternetGateway,
+    input.EgressOnlyInternetGatewayId!,
+  );
+  call.store.delete(KIND.egressOnlyInternetGateway, call.scope, eigw.EgressOnlyInternetGatewayId);
+  return { ReturnCode: true };
+}
+
+/** EC2 documents only the tag filters for this Describe. */
+const EIGWS: Describable<StoredEgressOnlyInternetGateway, EgressOnlyInternetGateway> = {
+  operation: "DescribeEgressOnlyInternetGateways",
+  kind: KIND.egressOnlyInternetGateway,
+  idOf: (g) => g.EgressOnlyInternetGatewayId,
+  view: (_call, g) => eigwView(g),
+  filters: {},
+  tagsOf: (g) => g.Tags,
+};
+
+export function describeEgressOnlyInternetGateways(
+  call: Ec2Call,
+  input: DescribeEgressOnlyInternetGatewaysCommandInput,
+) {
+  return {
+    EgressOnlyInternetGateways: describe(call, EIGWS, input.EgressOnlyInternetGatewayIds, input.Filters),
+  };
 }
 
 const IGW_FILTERS: FilterTable<InternetGateway> = {

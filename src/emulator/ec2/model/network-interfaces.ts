@@ -69,6 +69,15 @@ export function interfaceView(call: Ec2Call, eni: StoredInterface): NetworkInter
 
 /** The requested address if it is free and the subnet's own, else the lowest free one. */
 function allocateAddress(call: Ec2Call, subnet: StoredSubnet, requested: string | undefined): string {
+  if (subnet.CidrBlock === undefined) {
+    // IPv6-only subnets: interfaces there hold IPv6 addresses, which the emulator does not model.
+    throw new AwsError(
+      "NotImplementedException",
+      `The emulator does not implement network interfaces in IPv6-only subnets (${subnet.SubnetId}) yet.`,
+      {},
+      501,
+    );
+  }
   const block = parseBlock(subnet.CidrBlock)!;
   const taken = new Set(addressesInUse(call, subnet.SubnetId).map((a) => parseAddress(a)!));
   if (requested !== undefined) {

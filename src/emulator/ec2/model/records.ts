@@ -20,12 +20,22 @@ export interface StoredVpc {
   IsDefault?: boolean;
   /** Network Address Usage metrics; off unless ModifyVpcAttribute turned them on (older records lack it). */
   EnableNetworkAddressUsageMetrics?: boolean;
+  /** Secondary IPv4 blocks (AssociateVpcCidrBlock), in association order; the primary is CidrBlock. */
+  SecondaryCidrs?: { AssociationId: string; CidrBlock: string }[];
+  /** IPv6 blocks: Amazon-provided /56s from the region's pool. */
+  Ipv6Cidrs?: StoredIpv6Association[];
+}
+
+export interface StoredIpv6Association {
+  AssociationId: string;
+  Ipv6CidrBlock: string;
+  NetworkBorderGroup: string;
+  Ipv6Pool: string;
 }
 
 export interface StoredSubnet {
   SubnetId: string;
   VpcId: string;
-  CidrBlock: string;
   AvailabilityZone: string;
   AvailabilityZoneId: string;
   OwnerId: string;
@@ -33,6 +43,15 @@ export interface StoredSubnet {
   /** A default VPC's subnets: the zone's default subnet, giving instances public addresses. */
   DefaultForAz?: boolean;
   MapPublicIpOnLaunch?: boolean;
+  /** Absent for an IPv6-only subnet (Ipv6Native). */
+  CidrBlock?: string;
+  Ipv6Cidrs?: { AssociationId: string; Ipv6CidrBlock: string }[];
+  Ipv6Native?: boolean;
+  AssignIpv6AddressOnCreation?: boolean;
+  EnableDns64?: boolean;
+  HostnameType?: "ip-name" | "resource-name";
+  EnableResourceNameDnsARecord?: boolean;
+  EnableResourceNameDnsAAAARecord?: boolean;
 }
 
 /** One rule as EC2 keeps it since rule ids exist: one protocol, one port range, one peer. */
@@ -65,7 +84,9 @@ export interface StoredGroup {
 
 export interface StoredRoute {
   DestinationCidrBlock?: string;
+  DestinationIpv6CidrBlock?: string;
   DestinationPrefixListId?: string;
+  EgressOnlyInternetGatewayId?: string;
   /** `local`, an internet gateway, or a gateway endpoint (vpce-) as EC2 shows it. */
   GatewayId?: string;
   NatGatewayId?: string;
@@ -95,6 +116,12 @@ export interface StoredInternetGateway {
   OwnerId: string;
   Tags: Tag[];
   AttachedVpcId?: string;
+}
+
+export interface StoredEgressOnlyInternetGateway {
+  EgressOnlyInternetGatewayId: string;
+  VpcId: string;
+  Tags: Tag[];
 }
 
 export interface StoredNatGateway {

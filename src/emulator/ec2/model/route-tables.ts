@@ -13,6 +13,7 @@ import type {
 import { AwsError } from "../../protocol/errors.js";
 import type { FilterTable } from "../filters.js";
 import { containsBlock, formatBlock, parseBlock } from "./cidr.js";
+import { containsBlock6, formatBlock6, parseBlock6 } from "./cidr6.js";
 import {
   dependencyViolation,
   type Ec2Call,
@@ -24,6 +25,7 @@ import {
 } from "./common.js";
 import { type Describable, describe } from "./describe.js";
 import type {
+  StoredEgressOnlyInternetGateway,
   StoredInternetGateway,
   StoredNatGateway,
   StoredRoute,
@@ -32,9 +34,17 @@ import type {
   StoredVpc,
 } from "./records.js";
 import { tagsFromSpecifications } from "./tags.js";
+import { vpcBlocks } from "./vpcs.js";
 
 function put(call: Ec2Call, table: StoredRouteTable): void {
   call.store.put(KIND.routeTable, call.scope, table.RouteTableId, table);
+}
+
+/** The local route of one VPC block: an IPv4 one, or an IPv6 one (it has a colon). */
+function localRoute(block: string): StoredRoute {
+  return block.includes(":")
+    ? { DestinationIpv6CidrBlock: block, GatewayId: "local", Origin: "CreateRouteTable" }
+    : { DestinationCidrBlock: block, GatewayId: "local", Origin: "CreateRouteTable" };
 }
 
 function newTable(call: Ec2Call, vpc: StoredVpc, tags: Tag[]): StoredRouteTable {
@@ -42,10 +52,35 @@ function newTable(call: Ec2Call, vpc: StoredVpc, tags: Tag[]): StoredRouteTable 
     RouteTableId: newId(call.env, "rtb"),
     VpcId: vpc.VpcId,
     OwnerId: call.scope.account,
-    Routes: [{ DestinationCidrBlock: vpc.CidrBlock, GatewayId: "local", Origin: "CreateRouteTable" }],
+    Routes: [...vpcBlocks(vpc), ...(vpc.Ipv6Cidrs ?? []).map((a) => a.Ipv6CidrBlock)].map(localRoute),
     Associations: [],
     Tags: tags,
   };
+}
+
+/** A block the VPC gained (AssociateVpcCidrBlock): every table of the VPC routes it locally, as EC2 adds. */
+export function addLocalRoutes(call: Ec2Call, vpcId: string, block: string): void {
+  for (const table of list<StoredRouteTable>(call, KIND.routeTable)) {
+    if (table.VpcId === vpcId) put(call, { ...table, Routes: [...table.Routes, localRoute(block)] });
+  }
+}
+
+/** A block the VPC lost: its local route goes from every table of the VPC. */
+export function dropLocalRoutes(call: Ec2Call, vpcId: string, block: string): void {
+  for (const table of list<StoredRouteTable>(call, KIND.routeTable)) {
+    if (table.VpcId !== vpcId) continue;
+    const Routes = table.Routes.filter(
+      (r) => r.GatewayId !== "local" || (r.DestinationCidrBlock ?? r.DestinationIpv6CidrBlock) !== block,
+    );
+    put(call, { ...table, Routes });
+  }
+}
+
+/** Where a route sends traffic to: its IPv4 block, IPv6 block or prefix list. */
+function destinationOf(
+  route: Pick<StoredRoute, "DestinationCidrBlock" | "DestinationIpv6CidrBlock" | "DestinationPrefixListId">,
+): string | undefined {
+  return route.DestinationCidrBlock ?? route.DestinationIpv6CidrBlock ?? route.DestinationPrefixListId;
 }
 
 /** The main route table CreateVpc makes: the local route, and the main association every subnet falls back on. */
@@ -73,6 +108,9 @@ function routeState(call: Ec2Call, table: StoredRouteTable, route: StoredRoute):
   }
   if (route.GatewayId?.startsWith("vpce-")) {
     return get(KIND.vpcEndpoint, route.GatewayId) ? "active" : "blackhole";
+  }
+  if (route.EgressOnlyInternetGatewayId) {
+    return get(KIND.egressOnlyInternetGateway, route.EgressOnlyInternetGatewayId) ? "active" : "blackhole";
   }
   return "active";
 }
@@ -126,6 +164,8 @@ const FILTERS: FilterTable<RouteTable> = {
   "association.route-table-id": (t) => t.Associations?.map((a) => a.RouteTableId),
   "association.main": (t) => t.Associations?.map((a) => a.Main),
   "route.destination-cidr-block": (t) => t.Routes?.map((r) => r.DestinationCidrBlock),
+  "route.destination-ipv6-cidr-block": (t) => t.Routes?.map((r) => r.DestinationIpv6CidrBlock),
+  "route.egress-only-internet-gateway-id": (t) => t.Routes?.map((r) => r.EgressOnlyInternetGatewayId),
   "route.destination-prefix-list-id": (t) => t.Routes?.map((r) => r.DestinationPrefixListId),
   "route.gateway-id": (t) => t.Routes?.map((r) => r.GatewayId),
   "route.nat-gateway-id": (t) => t.Routes?.map((r) => r.NatGatewayId),
@@ -157,7 +197,13 @@ export function deleteRouteTable(call: Ec2Call, input: DeleteRouteTableCommandIn
   return {};
 }
 
-const TARGETS = ["GatewayId", "NatGatewayId", "NetworkInterfaceId", "VpcEndpointId"] as const;
+const TARGETS = [
+  "GatewayId",
+  "EgressOnlyInternetGatewayId",
+  "NatGatewayId",
+  "NetworkInterfaceId",
+  "VpcEndpointId",
+] as const;
 
 function sameNetwork(table: StoredRouteTable, vpcId: string, what: string, id: string): void {
   if (vpcId !== table.VpcId) {
@@ -177,14 +223,23 @@ function routeTarget(
   if (given.length === 0) {
     throw new AwsError(
       "MissingParameter",
-      "The request must contain exactly one of gatewayId, natGatewayId, networkInterfaceId or vpcEndpointId",
+      "The request must contain exactly one of gatewayId, egressOnlyInternetGatewayId, natGatewayId, networkInterfaceId or vpcEndpointId",
     );
   }
   if (given.length > 1) {
     throw new AwsError(
       "InvalidParameterCombination",
-      `Only one of gatewayId, natGatewayId, networkInterfaceId or vpcEndpointId may be given (got ${given.join(", ")})`,
+      `Only one of gatewayId, egressOnlyInternetGatewayId, natGatewayId, networkInterfaceId or vpcEndpointId may be given (got ${given.join(", ")})`,
     );
+  }
+  if (input.EgressOnlyInternetGatewayId) {
+    const eigw = must<StoredEgressOnlyInternetGateway>(
+      call,
+      KIND.egressOnlyInternetGateway,
+      input.EgressOnlyInternetGatewayId,
+    );
+    sameNetwork(table, eigw.VpcId, "egress only internet gateway", eigw.EgressOnlyInternetGatewayId);
+    return { EgressOnlyInternetGatewayId: eigw.EgressOnlyInternetGatewayId };
   }
   if (input.NatGatewayId) {
     const nat = must<StoredNatGateway>(call, KIND.natGateway, input.NatGatewayId);
@@ -211,53 +266,88 @@ function routeTarget(
   throw invalidParameterValue(`The gateway ID '${gateway}' does not exist`);
 }
 
-export function createRoute(call: Ec2Call, input: CreateRouteCommandInput) {
-  const table = must<StoredRouteTable>(call, KIND.routeTable, input.RouteTableId!);
-  const given = input.DestinationCidrBlock;
-  const prefixList = input.DestinationPrefixListId;
-  if (given === undefined && prefixList === undefined) {
+/** A route's destination as given: canonical, and (for a block) checked against the VPC's own blocks. */
+function destinationFor(
+  call: Ec2Call,
+  table: StoredRouteTable,
+  input: CreateRouteCommandInput,
+): Pick<StoredRoute, "DestinationCidrBlock" | "DestinationIpv6CidrBlock" | "DestinationPrefixListId"> {
+  const given = (
+    ["DestinationCidrBlock", "DestinationIpv6CidrBlock", "DestinationPrefixListId"] as const
+  ).filter((name) => input[name] !== undefined);
+  if (given.length === 0) {
     throw new AwsError("MissingParameter", "The request must contain the parameter destinationCidrBlock");
   }
-  let cidr: string | undefined;
-  if (given !== undefined) {
-    const block = parseBlock(given);
+  if (given.length > 1) {
+    throw new AwsError(
+      "InvalidParameterCombination",
+      `Only one of destinationCidrBlock, destinationIpv6CidrBlock or destinationPrefixListId may be given (got ${given.join(", ")})`,
+    );
+  }
+  if (input.DestinationPrefixListId !== undefined)
+    return { DestinationPrefixListId: input.DestinationPrefixListId };
+  const vpc = must<StoredVpc>(call, KIND.vpc, table.VpcId);
+  const insideVpc = (cidr: string) => {
+    if (input.NetworkInterfaceId !== undefined) return;
+    throw invalidParameterValue(
+      `The destination CIDR block ${cidr} is equal to or more specific than one of this VPC's CIDR blocks. This route can target only an interface or an instance.`,
+    );
+  };
+  if (input.DestinationIpv6CidrBlock !== undefined) {
+    const block = parseBlock6(input.DestinationIpv6CidrBlock);
     if (!block) {
       throw invalidParameterValue(
-        `Value (${given}) for parameter destinationCidrBlock is invalid. This is not a valid CIDR block.`,
+        `Value (${input.DestinationIpv6CidrBlock}) for parameter destinationIpv6CidrBlock is invalid. This is not a valid IPv6 CIDR block.`,
       );
     }
-    cidr = formatBlock(block);
-    const vpc = must<StoredVpc>(call, KIND.vpc, table.VpcId);
-    if (containsBlock(parseBlock(vpc.CidrBlock)!, block) && input.NetworkInterfaceId === undefined) {
-      throw invalidParameterValue(
-        `The destination CIDR block ${cidr} is equal to or more specific than one of this VPC's CIDR blocks. This route can target only an interface or an instance.`,
-      );
-    }
+    const cidr = formatBlock6(block);
+    if ((vpc.Ipv6Cidrs ?? []).some((a) => containsBlock6(parseBlock6(a.Ipv6CidrBlock)!, block)))
+      insideVpc(cidr);
+    return { DestinationIpv6CidrBlock: cidr };
   }
-  const destination = cidr ?? prefixList!;
-  if (table.Routes.some((r) => (r.DestinationCidrBlock ?? r.DestinationPrefixListId) === destination)) {
-    throw new AwsError("RouteAlreadyExists", `The route identified by ${destination} already exists.`);
+  const block = parseBlock(input.DestinationCidrBlock!);
+  if (!block) {
+    throw invalidParameterValue(
+      `Value (${input.DestinationCidrBlock}) for parameter destinationCidrBlock is invalid. This is not a valid CIDR block.`,
+    );
   }
-  const route: StoredRoute = {
-    ...(cidr !== undefined ? { DestinationCidrBlock: cidr } : { DestinationPrefixListId: prefixList! }),
-    ...routeTarget(call, table, input),
-    Origin: "CreateRoute",
-  };
+  const cidr = formatBlock(block);
+  if (vpcBlocks(vpc).some((b) => containsBlock(parseBlock(b)!, block))) insideVpc(cidr);
+  if (input.EgressOnlyInternetGatewayId !== undefined) {
+    // An egress-only internet gateway carries IPv6 only.
+    throw invalidParameterValue(
+      `Route table ${table.RouteTableId}: an egress-only internet gateway can be the target of IPv6 destinations only (got ${cidr}).`,
+    );
+  }
+  return { DestinationCidrBlock: cidr };
+}
+
+export function createRoute(call: Ec2Call, input: CreateRouteCommandInput) {
+  const table = must<StoredRouteTable>(call, KIND.routeTable, input.RouteTableId!);
+  const destination = destinationFor(call, table, input);
+  const key = destinationOf(destination);
+  if (table.Routes.some((r) => destinationOf(r) === key)) {
+    throw new AwsError("RouteAlreadyExists", `The route identified by ${key} already exists.`);
+  }
+  const route: StoredRoute = { ...destination, ...routeTarget(call, table, input), Origin: "CreateRoute" };
   put(call, { ...table, Routes: [...table.Routes, route] });
   return { Return: true };
 }
 
 export function deleteRoute(call: Ec2Call, input: DeleteRouteCommandInput) {
   const table = must<StoredRouteTable>(call, KIND.routeTable, input.RouteTableId!);
-  const given = input.DestinationCidrBlock;
-  const block = given !== undefined ? parseBlock(given) : undefined;
-  const destination = (block ? formatBlock(block) : given) ?? input.DestinationPrefixListId;
+  const ipv4 = input.DestinationCidrBlock;
+  const ipv6 = input.DestinationIpv6CidrBlock;
+  const block = ipv4 !== undefined ? parseBlock(ipv4) : undefined;
+  const block6 = ipv6 !== undefined ? parseBlock6(ipv6) : undefined;
+  const destination =
+    (block ? formatBlock(block) : ipv4) ??
+    (block6 ? formatBlock6(block6) : ipv6) ??
+    input.DestinationPrefixListId;
   if (destination === undefined) {
     throw new AwsError("MissingParameter", "The request must contain the parameter destinationCidrBlock");
   }
-  const route = table.Routes.find(
-    (r) => (r.DestinationCidrBlock ?? r.DestinationPrefixListId) === destination,
-  );
+  const route = table.Routes.find((r) => destinationOf(r) === destination);
   if (!route) {
     throw new AwsError(
       "InvalidRoute.NotFound",

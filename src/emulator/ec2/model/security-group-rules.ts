@@ -1,6 +1,7 @@
 import type { IpPermission, SecurityGroupRule, Tag } from "@aws-sdk/client-ec2";
 import { AwsError } from "../../protocol/errors.js";
 import { formatBlock, parseBlock } from "./cidr.js";
+import { formatBlock6, parseBlock6 } from "./cidr6.js";
 import { arn, type Ec2Call, invalidParameterValue, newId } from "./common.js";
 import type { StoredRule } from "./records.js";
 
@@ -93,8 +94,9 @@ export function rulesOf(
       return { ...base, CidrIpv4: formatBlock(block), ...described(r.Description) };
     }),
     ...(permission.Ipv6Ranges ?? []).map((r) => {
-      if (!r.CidrIpv6?.includes(":")) throw invalidParameterValue(`CIDR block ${r.CidrIpv6} is malformed`);
-      return { ...base, CidrIpv6: r.CidrIpv6, ...described(r.Description) };
+      const block = r.CidrIpv6 ? parseBlock6(r.CidrIpv6) : undefined;
+      if (!block) throw invalidParameterValue(`CIDR block ${r.CidrIpv6} is malformed`);
+      return { ...base, CidrIpv6: formatBlock6(block), ...described(r.Description) };
     }),
     ...(permission.PrefixListIds ?? []).map((p) => ({
       ...base,

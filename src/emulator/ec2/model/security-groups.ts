@@ -93,6 +93,31 @@ function allTraffic(call: Ec2Call, isEgress: boolean, peer: Partial<StoredRule>)
   return newRule(call, { IsEgress: isEgress, IpProtocol: "-1", FromPort: -1, ToPort: -1, ...peer }, []);
 }
 
+/**
+ * The allow-all egress rules AWS gives a new group: to 0.0.0.0/0, and to
+ * ::/0 too when the VPC has an IPv6 block (moto's aws_verified
+ * test_create_two_security_groups_in_vpc_with_ipv6_enabled).
+ */
+function allEgress(call: Ec2Call, vpcId: string): StoredRule[] {
+  const vpc = call.store.get<StoredVpc>(KIND.vpc, call.scope, vpcId);
+  return [
+    allTraffic(call, true, { CidrIpv4: "0.0.0.0/0" }),
+    ...((vpc?.Ipv6Cidrs ?? []).length ? [allTraffic(call, true, { CidrIpv6: "::/0" })] : []),
+  ];
+}
+
+/**
+ * A VPC that gains an IPv6 block: its default group gains the ::/0
+ * egress rule ("added by default if you create a VPC with an IPv6 CIDR
+ * block or if you associate an IPv6 CIDR block with your existing VPC",
+ * VPC user guide); other groups keep their rules.
+ */
+export function allowDefaultGroupIpv6Egress(call: Ec2Call, vpcId: string): void {
+  const group = defaultGroupOf(call, vpcId);
+  if (!group || group.Rules.some((r) => r.IsEgress && r.IpProtocol === "-1" && r.CidrIpv6 === "::/0")) return;
+  put(call, { ...group, Rules: [...group.Rules, allTraffic(call, true, { CidrIpv6: "::/0" })] });
+}
+
 /** The `default` group every VPC is born with: all traffic in from its own members, all traffic out. */
 export function createDefaultGroup(call: Ec2Call, vpcId: string): StoredGroup {
   const GroupId = newId(call.env, "sg");
@@ -105,7 +130,7 @@ export function createDefaultGroup(call: Ec2Call, vpcId: string): StoredGroup {
     Tags: [],
     Rules: [
       allTraffic(call, false, { ReferencedGroupId: GroupId, ReferencedUserId: call.scope.account }),
-      allTraffic(call, true, { CidrIpv4: "0.0.0.0/0" }),
+      ...allEgress(call, vpcId),
     ],
   };
   put(call, group);
@@ -143,8 +168,8 @@ export function createSecurityGroup(call: Ec2Call, input: CreateSecurityGroupCom
     VpcId: vpc.VpcId,
     OwnerId: call.scope.account,
     Tags: tagsFromSpecifications(input.TagSpecifications, "security-group"),
-    // AWS gives every new group the allow-all egress rule.
-    Rules: [allTraffic(call, true, { CidrIpv4: "0.0.0.0/0" })],
+    // AWS gives every new group the allow-all egress rule(s).
+    Rules: allEgress(call, vpc.VpcId),
   };
   put(call, group);
   return {

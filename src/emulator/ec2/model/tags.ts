@@ -17,6 +17,7 @@ const KIND_BY_PREFIX: Record<string, Kind> = {
   sg: KIND.securityGroup,
   rtb: KIND.routeTable,
   igw: KIND.internetGateway,
+  eigw: KIND.egressOnlyInternetGateway,
   nat: KIND.natGateway,
   vpce: KIND.vpcEndpoint,
   eni: KIND.networkInterface,
