@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { ECRClient, GetAuthorizationTokenCommand } from "@aws-sdk/client-ecr";
 import { fromIni } from "@aws-sdk/credential-providers";
+import { parseRegistryHost } from "./ecr-uri.js";
 
 const run = promisify(execFile);
 
@@ -31,7 +32,6 @@ export interface AcquireOptions {
   endpointUrl?: string;
 }
 
-const ECR_HOST = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/;
 const TRANSPORTS = [
   "oci:",
   "oci-archive:",
@@ -81,9 +81,9 @@ const isLocalHost = (host: string) => /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:
 
 /** ECR's login: GetAuthorizationToken through the AWS SDK, for an ECR host or the emulator at --endpoint-url. */
 async function ecrCredentials(host: string, options: AcquireOptions): Promise<string | undefined> {
-  const ecr = ECR_HOST.exec(host);
+  const ecr = parseRegistryHost(host);
   if (!ecr && !(options.endpointUrl && isLocalHost(host))) return undefined;
-  const region = ecr?.[2] ?? options.region;
+  const region = ecr?.region ?? options.region;
   const client = new ECRClient({
     ...(region ? { region } : {}),
     ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
@@ -91,7 +91,7 @@ async function ecrCredentials(host: string, options: AcquireOptions): Promise<st
   });
   try {
     const answer = await client.send(
-      new GetAuthorizationTokenCommand(ecr ? { registryIds: [ecr[1] as string] } : {}),
+      new GetAuthorizationTokenCommand(ecr ? { registryIds: [ecr.account] } : {}),
     );
     const token = answer.authorizationData?.[0]?.authorizationToken;
     return token ? Buffer.from(token, "base64").toString("utf8") : undefined;

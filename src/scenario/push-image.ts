@@ -5,11 +5,9 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { CreateRepositoryCommand, ECRClient, GetAuthorizationTokenCommand } from "@aws-sdk/client-ecr";
 import { composeImage } from "../image/compose.js";
+import { parseEcrImageUri } from "../image/ecr-uri.js";
 
 const run = promisify(execFile);
-
-/** `<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>`. */
-const ECR_URI = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com\/([^:@]+):([^@]+)$/;
 
 export interface ScenarioImage {
   architecture: "arm64" | "amd64";
@@ -31,9 +29,10 @@ export async function pushScenarioImage(
   agentDir: string,
   image: ScenarioImage,
 ): Promise<void> {
-  const match = ECR_URI.exec(containerUri);
-  if (!match) throw new Error(`a scenario image needs an ECR containerUri with a tag (got ${containerUri})`);
-  const [, repositoryName, tag] = match;
+  const uri = parseEcrImageUri(containerUri);
+  if (!uri?.tag || uri.digest)
+    throw new Error(`a scenario image needs an ECR containerUri with a tag (got ${containerUri})`);
+  const { repositoryName, tag } = uri;
   const work = await mkdtemp(join(tmpdir(), "acd-scenario-image-"));
   const ecr = new ECRClient({ ...config, maxAttempts: 1 });
   try {

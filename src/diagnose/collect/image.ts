@@ -1,9 +1,6 @@
 import { BatchGetImageCommand, type ECRClient } from "@aws-sdk/client-ecr";
+import { parseEcrImageUri } from "../../image/ecr-uri.js";
 import { apiSource, type EvidenceGap, gapFrom, type Sourced } from "../evidence.js";
-
-/** `<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>` or `…@sha256:…`. */
-const ECR_URI =
-  /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([^:@]+)(?::([^@]+))?(?:@(sha256:[0-9a-f]{64}))?$/;
 
 export interface EcrImageRef {
   registryId: string;
@@ -15,15 +12,15 @@ export interface EcrImageRef {
 }
 
 export function parseEcrUri(uri: string): EcrImageRef | undefined {
-  const match = ECR_URI.exec(uri);
-  if (!match) return undefined;
-  const [, registryId, region, repositoryName, tag, digest] = match;
+  const parsed = parseEcrImageUri(uri);
+  if (!parsed) return undefined;
+  const { account, region, repositoryName, tag, digest } = parsed;
   return {
-    registryId: registryId!,
-    region: region!,
-    repositoryName: repositoryName!,
+    registryId: account,
+    region,
+    repositoryName,
     ...(digest ? { imageDigest: digest } : { imageTag: tag ?? "latest" }),
-    repositoryArn: `arn:aws:ecr:${region}:${registryId}:repository/${repositoryName}`,
+    repositoryArn: `arn:aws:ecr:${region}:${account}:repository/${repositoryName}`,
   };
 }
 

@@ -15,12 +15,12 @@ import type {
   TagResourceCommandInput,
   UntagResourceCommandInput,
 } from "@aws-sdk/client-ecr";
+import { parseRegistryHost, registryHost } from "../../image/ecr-uri.js";
 import type { Adapter } from "../adapter.js";
 import type { RequestContext } from "../context.js";
 import { isSha256Digest } from "../store/blob-store.js";
 import type { Scope } from "../store/store.js";
 import { imageNotFound, invalidParameter, layerNotFound, repositoryNotFound } from "./errors.js";
-import { parseRegistryHost, registryHost } from "./image-uri.js";
 import type { Ecr, EcrImage, RepositoryRecord } from "./model.js";
 import { DOWNLOAD_TOKEN_PARAMETER } from "./registry-auth.js";
 

@@ -7,7 +7,7 @@ import {
   type Platform,
   readImageSourceSync,
 } from "../../agent/image-platform.js";
-import { parseEcrImageUri } from "./image-uri.js";
+import { parseEcrImageUri } from "../../image/ecr-uri.js";
 import { buildxManifests, type StoredManifest } from "./manifests.js";
 
 /** One manifest a mapped directory stands for, with the tags pointing at it. */

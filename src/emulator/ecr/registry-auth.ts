@@ -1,7 +1,7 @@
+import { parseRegistryHost, registryHost } from "../../image/ecr-uri.js";
 import type { StreamingRequest } from "../path-route.js";
 import type { WireResponse } from "../protocol/codec.js";
 import type { Scope } from "../store/store.js";
-import { parseRegistryHost, registryHost } from "./image-uri.js";
 import type { Ecr, TokenClaims } from "./model.js";
 
 /** Every registry answer carries it, as ECR's do: clients check it to know they talk to a v2 registry. */

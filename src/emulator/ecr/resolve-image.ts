@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Platform } from "../../agent/image-platform.js";
 import { mappedDirectory } from "../../executor/image-map.js";
-import { parseEcrImageUri } from "./image-uri.js";
+import { parseEcrImageUri } from "../../image/ecr-uri.js";
 import { readManifest } from "./manifest-content.js";
 import type { Ecr, EcrImage } from "./model.js";
 
