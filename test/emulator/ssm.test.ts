@@ -156,6 +156,65 @@ describe("SSM Parameter Store through the AWS SDK", () => {
     );
   });
 
+  it("GetParametersByPath keeps what ParameterFilters Type, KeyId and Label keep, and refuses the keys AWS refuses there", async () => {
+    await ssm.send(new PutParameterCommand({ Name: "/pf/list", Value: "a,b", Type: "StringList" }));
+    await ssm.send(new PutParameterCommand({ Name: "/pf/plain", Value: "p", Type: "String" }));
+    await ssm.send(new PutParameterCommand({ Name: "/pf/secret", Value: "s", Type: "SecureString" }));
+    await ssm.send(
+      new PutParameterCommand({ Name: "/pf/own-key", Value: "k", Type: "SecureString", KeyId: "alias/mine" }),
+    );
+    const kept = async (ParameterFilters: { Key: string; Option?: string; Values?: string[] }[]) =>
+      (await ssm.send(new GetParametersByPathCommand({ Path: "/pf", ParameterFilters }))).Parameters?.map(
+        (p) => p.Name,
+      );
+    expect(await kept([{ Key: "Type", Values: ["StringList"] }])).toEqual(["/pf/list"]);
+    expect(await kept([{ Key: "Type", Option: "Equals", Values: ["String", "SecureString"] }])).toEqual([
+      "/pf/own-key",
+      "/pf/plain",
+      "/pf/secret",
+    ]);
+    // BeginsWith is a prefix of the type's name: String and StringList, not SecureString.
+    expect(await kept([{ Key: "Type", Option: "BeginsWith", Values: ["String"] }])).toEqual([
+      "/pf/list",
+      "/pf/plain",
+    ]);
+    // A SecureString put without a key is under the account's default key.
+    expect(await kept([{ Key: "KeyId", Values: ["alias/aws/ssm"] }])).toEqual(["/pf/secret"]);
+    expect(
+      await kept([
+        { Key: "Type", Values: ["SecureString"] },
+        { Key: "KeyId", Option: "BeginsWith", Values: ["alias/m"] },
+      ]),
+    ).toEqual(["/pf/own-key"]);
+    expect(await kept([{ Key: "Label", Values: ["prod"] }])).toEqual([]);
+    for (const key of ["Name", "Path", "Tier"]) {
+      const refused = await rejection(kept([{ Key: key, Values: ["x"] }]));
+      expect(refused.name).toBe("InvalidFilterKey");
+      expect(refused.message).toBe(
+        `The following filter key is not valid: ${key}. Valid filter keys include: [Type, KeyId].`,
+      );
+    }
+    expect((await rejection(kept([{ Key: "Label", Option: "BeginsWith", Values: ["p"] }]))).name).toBe(
+      "InvalidFilterOption",
+    );
+  });
+
+  it("refuses an empty value as AWS does, and lists the type enum in AWS's order", async () => {
+    const empty = await rejection(
+      ssm.send(new PutParameterCommand({ Name: "/e", Value: "", Type: "String" })),
+    );
+    expect(empty.name).toBe("ValidationException");
+    expect(empty.message).toBe(
+      "1 validation error detected: Value '' at 'value' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    );
+    const badType = await rejection(
+      ssm.send(new PutParameterCommand({ Name: "/e", Value: "v", Type: "str" as "String" })),
+    );
+    expect(badType.message).toBe(
+      "1 validation error detected: Value 'str' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [SecureString, StringList, String]",
+    );
+  });
+
   it("takes a top-level name with or without its leading slash as one parameter, found under the path /", async () => {
     await ssm.send(new PutParameterCommand({ Name: "bare-top", Value: "1", Type: "String" }));
     await ssm.send(new PutParameterCommand({ Name: "/slashed-top", Value: "2", Type: "String" }));

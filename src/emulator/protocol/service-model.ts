@@ -100,6 +100,12 @@ export interface ModelPatches {
    * constraint reworded by `constraintWording` ([pattern, replacement] pairs, in order).
    */
   validation?: { code: string; message: string; constraintWording?: [string, string][] };
+  /**
+   * Shape properties merged over the model's: a constraint the service
+   * enforces that its model does not state (SSM's PutParameter Value, min 1),
+   * or an enum's values in the order the service lists them when it refuses one.
+   */
+  shapes?: Record<string, Record<string, unknown>>;
   /** Enum shapes the service does not check against their values; its handler answers what a value means (S3's BucketLocationConstraint). */
   openEnums?: string[];
   /** How CloudTrail names this service's requestParameters and responseElements (the Query services: `roleName`, EC2's `{ items: [...] }`). */
@@ -152,6 +158,9 @@ export function loadServiceModel(name: string): ServiceModel {
     if (paginators?.pagination) model.pagination = paginators.pagination;
     const patches = readJson(new URL(`${name}.json`, PATCH_DIR)) as ModelPatches | undefined;
     if (patches) model.patches = patches;
+    for (const [shape, properties] of Object.entries(patches?.shapes ?? {})) {
+      Object.assign(shapeOf(model, shape), properties);
+    }
     cache.set(name, model);
   }
   return model;

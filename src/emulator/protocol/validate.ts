@@ -86,7 +86,9 @@ function check(
   depth: number,
 ): void {
   const secret = sensitive || shape.sensitive === true;
-  const fail = (constraint: string) => out.push({ path, at, value: secret ? "***" : value, constraint });
+  // An empty sensitive value hides nothing: AWS quotes it as '' (SSM's PutParameter Value).
+  const fail = (constraint: string) =>
+    out.push({ path, at, value: secret && value !== "" ? "***" : value, constraint });
   if ((shape as { document?: boolean }).document) return;
   if (depth > MAX_DEPTH) {
     fail(`Member must not nest deeper than ${MAX_DEPTH} levels`);

@@ -6,6 +6,7 @@ import type {
   GetParametersByPathCommandInput,
   GetParametersCommandInput,
   Parameter,
+  ParameterStringFilter,
   PutParameterCommandInput,
 } from "@aws-sdk/client-ssm";
 import { AwsError } from "../protocol/errors.js";
@@ -34,6 +35,41 @@ interface StoredParameter {
   tags: { Key: string; Value: string }[];
   /** Oldest first; the last is the parameter's current value. */
   versions: StoredVersion[];
+}
+
+/** The filter keys GetParametersByPath takes (the model's pattern also allows tag:, DataType, Name, Path, Tier: DescribeParameters' keys). */
+const PATH_FILTER_KEYS = ["Type", "KeyId", "Label"] as const;
+
+/** One GetParametersByPath filter as a test of a parameter's current version; refuses what the service refuses. */
+function pathFilter(filter: ParameterStringFilter): (version: StoredVersion) => boolean {
+  const key = filter.Key!;
+  if (!(PATH_FILTER_KEYS as readonly string[]).includes(key)) {
+    throw new AwsError(
+      "InvalidFilterKey",
+      `The following filter key is not valid: ${key}. Valid filter keys include: [Type, KeyId].`,
+    );
+  }
+  const option = filter.Option ?? "Equals";
+  const options = key === "Label" ? ["Equals"] : ["Equals", "BeginsWith"];
+  if (!options.includes(option)) {
+    throw new AwsError(
+      "InvalidFilterOption",
+      `The following filter option is not valid: ${option}. Valid options include: [${options.join(", ")}].`,
+    );
+  }
+  const values = filter.Values ?? [];
+  if (values.length === 0) {
+    throw new AwsError(
+      "InvalidFilterValue",
+      `The following filter values are missing : null for filter key ${key}.`,
+    );
+  }
+  const matches = (actual: string | undefined) =>
+    actual !== undefined &&
+    values.some((value) => (option === "BeginsWith" ? actual.startsWith(value) : actual === value));
+  if (key === "Type") return (version) => matches(version.type);
+  if (key === "KeyId") return (version) => matches(version.keyId);
+  return () => false;
 }
 
 /** What every Parameter Store operation works in. */
@@ -256,8 +292,13 @@ export class ParameterStore {
 
   /**
    * GetParametersByPath: the parameters one level under `Path` (every level
-   * with Recursive), in name order, pages of MaxResults (default 10).
-   * ParameterFilters are not served and are refused rather than ignored.
+   * with Recursive), in name order, pages of MaxResults (default 10), kept by
+   * ParameterFilters as the API reference says GetParametersByPath takes them:
+   * keys Type, KeyId and Label (tag:, DataType, Name, Path and Tier are
+   * refused), options Equals (the default) and BeginsWith (Label: Equals
+   * only), a filter keeping a parameter that matches any of its values, every
+   * filter applying. A SecureString's KeyId is its key or alias/aws/ssm; labels
+   * are never set here (no LabelParameterVersion), so a Label filter keeps none.
    */
   getParametersByPath(call: ParametersCall, input: GetParametersByPathCommandInput) {
     const path = input.Path!;
@@ -265,15 +306,14 @@ export class ParameterStore {
       throw validation(
         'The parameter doesn\'t meet the parameter name requirements. The parameter name must begin with a forward slash "/".',
       );
-    if (input.ParameterFilters?.length) {
-      throw new AwsError("InvalidFilterKey", "ParameterFilters are not implemented by this emulator.");
-    }
+    const filters = (input.ParameterFilters ?? []).map(pathFilter);
     const prefix = path.endsWith("/") ? path : `${path}/`;
     const under = this.store
       .list<StoredParameter>(KIND, call.scope)
       .map((p) => ({ p, path: pathOf(p.name) }))
       .filter(({ path }) => path.startsWith(prefix) && path.length > prefix.length)
       .filter(({ path }) => input.Recursive || !path.slice(prefix.length).includes("/"))
+      .filter(({ p }) => filters.every((keeps) => keeps(p.versions.at(-1)!)))
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
       .map(({ p }) => p);
     return {
