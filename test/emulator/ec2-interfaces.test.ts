@@ -315,4 +315,52 @@ describe("EC2 network interfaces through the AWS SDK", () => {
     const again = await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: small.SubnetId! }));
     expect(again.NetworkInterface!.PrivateIpAddress).toBe("10.2.9.7");
   });
+
+  it("holds secondary private addresses (by address and by count); each counts against the subnet", async () => {
+    const subnet = (
+      await ec2.send(
+        new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: "10.2.10.0/24", AvailabilityZoneId: "use1-az1" }),
+      )
+    ).Subnet!;
+    const { NetworkInterface } = await ec2.send(
+      new CreateNetworkInterfaceCommand({
+        SubnetId: subnet.SubnetId!,
+        PrivateIpAddresses: [
+          { PrivateIpAddress: "10.2.10.20" },
+          { PrivateIpAddress: "10.2.10.10", Primary: true },
+        ],
+        SecondaryPrivateIpAddressCount: 2,
+      }),
+    );
+    expect(NetworkInterface!.PrivateIpAddress).toBe("10.2.10.10");
+    expect(NetworkInterface!.PrivateIpAddresses?.map((a) => [a.PrivateIpAddress, a.Primary])).toEqual([
+      ["10.2.10.10", true],
+      ["10.2.10.20", false],
+      ["10.2.10.4", false],
+      ["10.2.10.5", false],
+    ]);
+    const after = await ec2.send(new DescribeSubnetsCommand({ SubnetIds: [subnet.SubnetId!] }));
+    expect(after.Subnets![0]!.AvailableIpAddressCount).toBe(256 - 5 - 4);
+    // A secondary address is taken like a primary one.
+    expect(
+      await errorOf(
+        ec2.send(
+          new CreateNetworkInterfaceCommand({ SubnetId: subnet.SubnetId!, PrivateIpAddress: "10.2.10.20" }),
+        ),
+      ),
+    ).toMatchObject({ name: "InvalidIPAddress.InUse" });
+    const found = await ec2.send(
+      new DescribeNetworkInterfacesCommand({
+        Filters: [{ Name: "addresses.private-ip-address", Values: ["10.2.10.5"] }],
+      }),
+    );
+    expect(found.NetworkInterfaces?.map((n) => n.NetworkInterfaceId)).toEqual([
+      NetworkInterface!.NetworkInterfaceId,
+    ]);
+    await ec2.send(
+      new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: NetworkInterface!.NetworkInterfaceId! }),
+    );
+    const freed = await ec2.send(new DescribeSubnetsCommand({ SubnetIds: [subnet.SubnetId!] }));
+    expect(freed.Subnets![0]!.AvailableIpAddressCount).toBe(251);
+  });
 });

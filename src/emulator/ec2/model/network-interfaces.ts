@@ -57,7 +57,14 @@ export function interfaceView(call: Ec2Call, eni: StoredInterface): NetworkInter
     OwnerId: eni.OwnerId,
     PrivateDnsName: dns,
     PrivateIpAddress: eni.PrivateIpAddress,
-    PrivateIpAddresses: [{ Primary: true, PrivateDnsName: dns, PrivateIpAddress: eni.PrivateIpAddress }],
+    PrivateIpAddresses: [
+      { Primary: true, PrivateDnsName: dns, PrivateIpAddress: eni.PrivateIpAddress },
+      ...(eni.SecondaryPrivateIpAddresses ?? []).map((address) => ({
+        Primary: false,
+        PrivateDnsName: privateDnsName(call, address),
+        PrivateIpAddress: address,
+      })),
+    ],
     RequesterManaged: eni.RequesterManaged,
     SourceDestCheck: true,
     Status: eni.Attachment ? "in-use" : "available",
@@ -67,8 +74,32 @@ export function interfaceView(call: Ec2Call, eni: StoredInterface): NetworkInter
   };
 }
 
+/** The interface's primary address, then its secondary ones (asked for, then counted), each taken in turn. */
+function allocateAddresses(
+  call: Ec2Call,
+  subnet: StoredSubnet,
+  spec: Pick<PlaceInterface, "privateIpAddress" | "secondaryAddresses" | "secondaryCount">,
+): { primary: string; secondary: string[] } {
+  const taken = new Set(addressesInUse(call, subnet.SubnetId).map((a) => parseAddress(a)!));
+  const take = (requested: string | undefined) => {
+    const address = allocateAddress(subnet, requested, taken);
+    taken.add(parseAddress(address)!);
+    return address;
+  };
+  const primary = take(spec.privateIpAddress);
+  const secondary = [
+    ...(spec.secondaryAddresses ?? []).map((a) => take(a)),
+    ...Array.from({ length: spec.secondaryCount ?? 0 }, () => take(undefined)),
+  ];
+  return { primary, secondary };
+}
+
 /** The requested address if it is free and the subnet's own, else the lowest free one. */
-function allocateAddress(call: Ec2Call, subnet: StoredSubnet, requested: string | undefined): string {
+function allocateAddress(
+  subnet: StoredSubnet,
+  requested: string | undefined,
+  taken: ReadonlySet<number>,
+): string {
   if (subnet.CidrBlock === undefined) {
     // IPv6-only subnets: interfaces there hold IPv6 addresses, which the emulator does not model.
     throw new AwsError(
@@ -79,7 +110,6 @@ function allocateAddress(call: Ec2Call, subnet: StoredSubnet, requested: string 
     );
   }
   const block = parseBlock(subnet.CidrBlock)!;
-  const taken = new Set(addressesInUse(call, subnet.SubnetId).map((a) => parseAddress(a)!));
   if (requested !== undefined) {
     const address = parseAddress(requested);
     if (address === undefined) {
@@ -137,6 +167,9 @@ export interface PlaceInterface {
   interfaceType?: string;
   requesterManaged?: boolean;
   privateIpAddress?: string;
+  /** Secondary private addresses asked for by address, then by count. */
+  secondaryAddresses?: readonly string[];
+  secondaryCount?: number;
   tags?: Tag[];
   /** Attach to a hidden instance owned by amazon-aws (service interfaces): `ela-attach-` id at this device index. */
   serviceAttachmentDeviceIndex?: number;
@@ -147,6 +180,7 @@ export interface PlaceInterface {
 export function placeInterface(call: Ec2Call, spec: PlaceInterface): StoredInterface {
   const subnet = must<StoredSubnet>(call, KIND.subnet, spec.subnetId);
   const GroupIds = spec.interfaceType === "nat_gateway" ? [] : groupsFor(call, subnet, spec.groupIds);
+  const addresses = allocateAddresses(call, subnet, spec);
   const mac = randomHex(call.env, 10).match(/../g)!.join(":");
   const eni: StoredInterface = {
     NetworkInterfaceId: newId(call.env, "eni"),
@@ -159,7 +193,8 @@ export function placeInterface(call: Ec2Call, spec: PlaceInterface): StoredInter
     InterfaceType: spec.interfaceType ?? "interface",
     MacAddress: `0e:${mac}`,
     OwnerId: call.scope.account,
-    PrivateIpAddress: allocateAddress(call, subnet, spec.privateIpAddress),
+    PrivateIpAddress: addresses.primary,
+    ...(addresses.secondary.length ? { SecondaryPrivateIpAddresses: addresses.secondary } : {}),
     RequesterManaged: spec.requesterManaged ?? false,
     Tags: spec.tags ?? [],
     ...(spec.serviceAttachmentDeviceIndex !== undefined
@@ -178,6 +213,31 @@ export function placeInterface(call: Ec2Call, spec: PlaceInterface): StoredInter
   };
   call.store.put(KIND.networkInterface, call.scope, eni.NetworkInterfaceId, eni);
   return eni;
+}
+
+/**
+ * The addresses a CreateNetworkInterface asks for: the primary is
+ * PrivateIpAddress, else the PrivateIpAddresses entry marked Primary, else
+ * the first entry; the other entries are secondary, and so many more as
+ * SecondaryPrivateIpAddressCount says.
+ */
+function requestedAddresses(
+  input: CreateNetworkInterfaceCommandInput,
+): Pick<PlaceInterface, "privateIpAddress" | "secondaryAddresses" | "secondaryCount"> {
+  const listed = (input.PrivateIpAddresses ?? []).flatMap((a) => (a.PrivateIpAddress ? [a] : []));
+  if (listed.filter((a) => a.Primary).length > 1) {
+    throw invalidParameterValue("Only one primary private IP address can be specified.");
+  }
+  const primary = input.PrivateIpAddress ?? (listed.find((a) => a.Primary) ?? listed[0])?.PrivateIpAddress;
+  const secondary = listed.map((a) => a.PrivateIpAddress!).filter((a) => a !== primary);
+  if (new Set(secondary).size !== secondary.length) {
+    throw new AwsError("InvalidIPAddress.InUse", "The specified address is already in use.");
+  }
+  return {
+    ...(primary !== undefined ? { privateIpAddress: primary } : {}),
+    ...(secondary.length ? { secondaryAddresses: secondary } : {}),
+    ...(input.SecondaryPrivateIpAddressCount ? { secondaryCount: input.SecondaryPrivateIpAddressCount } : {}),
+  };
 }
 
 /** The service AgentCore's VPC mode acts as: its CreateNetworkInterface calls make AgentCore's interfaces. */
@@ -204,7 +264,7 @@ export function createNetworkInterface(call: Ec2Call, input: CreateNetworkInterf
     groupIds: input.Groups,
     description: input.Description,
     interfaceType: input.InterfaceType,
-    privateIpAddress: input.PrivateIpAddress,
+    ...requestedAddresses(input),
     tags: tagsFromSpecifications(input.TagSpecifications, "network-interface"),
   });
   return {

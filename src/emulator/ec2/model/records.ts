@@ -163,6 +163,8 @@ export interface StoredInterface {
   MacAddress: string;
   OwnerId: string;
   PrivateIpAddress: string;
+  /** Secondary private IPv4 addresses (CreateNetworkInterface PrivateIpAddresses / SecondaryPrivateIpAddressCount). */
+  SecondaryPrivateIpAddresses?: string[];
   RequesterManaged: boolean;
   Tags: Tag[];
   Attachment?: StoredAttachment;

@@ -23,15 +23,15 @@ import {
   newId,
 } from "./common.js";
 import { type Describable, describe } from "./describe.js";
-import type { StoredSubnet, StoredVpc } from "./records.js";
+import type { StoredInterface, StoredSubnet, StoredVpc } from "./records.js";
 import { tagsFromSpecifications } from "./tags.js";
 import { vpcBlocks } from "./vpcs.js";
 
-/** The private addresses interfaces hold in a subnet (NAT gateways' and endpoints' interfaces included). */
+/** The private addresses interfaces hold in a subnet, secondary ones too (NAT gateways' and endpoints' interfaces included). */
 export function addressesInUse(call: Ec2Call, subnetId: string): string[] {
-  return list<{ SubnetId: string; PrivateIpAddress: string }>(call, KIND.networkInterface)
+  return list<StoredInterface>(call, KIND.networkInterface)
     .filter((eni) => eni.SubnetId === subnetId)
-    .map((eni) => eni.PrivateIpAddress);
+    .flatMap((eni) => [eni.PrivateIpAddress, ...(eni.SecondaryPrivateIpAddresses ?? [])]);
 }
 
 export function subnetView(call: Ec2Call, subnet: StoredSubnet): Subnet {
