@@ -176,6 +176,7 @@ interface OciResults {
   overheadP50Ms?: number;
   overheadP99Ms?: number;
   emulatorSteps?: string[];
+  namespacePool?: { size: number; readyBeforeEachStart: number };
 }
 
 /** Median ms per start-up step of the emulator's "started in N ms (step ms, ...)" lines. */
@@ -206,6 +207,14 @@ function ociSection(): string {
     `| overhead (bar < ${r.barMs} ms p50) | ${ms(r.overheadP50Ms ?? 0)} | ${ms(r.overheadP99Ms ?? 0)} |`,
     ...(r.emulatorSteps?.length
       ? ["", `The emulator's start-up steps, medians as it logs them: ${stepMedians(r.emulatorSteps)}.`]
+      : []),
+    ...(r.namespacePool
+      ? [
+          "",
+          r.namespacePool.readyBeforeEachStart > 0
+            ? `The pool was warm: ${r.namespacePool.readyBeforeEachStart} of its ${r.namespacePool.size} session namespaces made ahead before every timed start ("pool" above: one taken), refilled between pairs, outside both timed windows.`
+            : `The pool (size ${r.namespacePool.size}) was not warm before every timed start: sessions made their own namespaces.`,
+        ]
       : []),
   ].join("\n");
 }

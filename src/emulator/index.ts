@@ -40,6 +40,8 @@ export interface EmulatorOptions {
   caDir?: string;
   /** Default: netns where this runs as root on Linux, else process. */
   driver?: SessionDriver;
+  /** Session namespaces the netns driver keeps made ahead (default ACD_NETNS_POOL, else 2; 0: none). */
+  namespacePool?: number;
   /** How long a new session's instance may take to answer its health check. */
   startupTimeoutMs?: number;
   /**
@@ -76,6 +78,8 @@ export interface RunningEmulator {
   port: number;
   /** What a containerUri names in this emulator's ECR (pushed image files, a mapped directory, or why neither), for `platform` (default linux/arm64). */
   resolveImage(uri: string, platform?: Platform): ResolvedImage;
+  /** Fills the session namespace pool and resolves when it is full, with how many wait ready (benches: each timed start finds it warm). */
+  warmPool(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -161,6 +165,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     startupTimeoutMs: options.startupTimeoutMs ?? 30_000,
     ...(options.lifecycleSecondMs ? { lifecycleSecondMs: options.lifecycleSecondMs } : {}),
     ...(options.driver ? { driver: options.driver } : {}),
+    ...(options.namespacePool !== undefined ? { namespacePool: options.namespacePool } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
   services = buildServices({
@@ -208,6 +213,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       ? { consoleUrl: `http://${host.includes(":") ? `[${host}]` : host}:${address.port}/_emulator/console` }
       : {}),
     resolveImage: (uri, platform) => resolveImage(ecr, options.images ?? {}, uri, platform),
+    warmPool: () => sessions.warmPool(),
     stop: async () => {
       await sessions.stopAll();
       logDelivery.flush();

@@ -185,6 +185,76 @@ export async function createNamespace(purpose: string): Promise<Namespace> {
   return { name, hostInterface, hostAddress: host, address: instance, destroy };
 }
 
+/** How many session namespaces are kept made ahead (ACD_NETNS_POOL; 0 turns the pool off). */
+export const DEFAULT_NAMESPACE_POOL = (() => {
+  const size = Number(process.env.ACD_NETNS_POOL ?? 2);
+  return Number.isInteger(size) && size >= 0 ? size : 2;
+})();
+
+/**
+ * Namespaces made ahead of the sessions that take them, as AgentCore keeps
+ * capacity warm: a take hands over a fresh namespace made by
+ * createNamespace (never one a session used before) and the taker destroys
+ * it; an empty pool makes one on the spot. Each is an ordinary acd-
+ * namespace with this process's owner record, so a crashed run's pool is
+ * reaped like any other leftover and a live run's is never touched.
+ * `fill` makes namespaces until `size` are ready, one at a time, in the
+ * background of whoever calls it; `close` waits for a fill under way and
+ * removes what is left.
+ */
+export class NamespacePool {
+  private readonly ready: Namespace[] = [];
+  private filling: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly purpose: string,
+    readonly size: number,
+    private readonly log?: (line: string) => void,
+  ) {}
+
+  /** How many namespaces are made and waiting. */
+  get available(): number {
+    return this.ready.length;
+  }
+
+  /** A namespace made ahead if one is ready, else a new one; `pooled` says which. */
+  async take(): Promise<{ namespace: Namespace; pooled: boolean }> {
+    const namespace = this.ready.shift();
+    if (namespace) return { namespace, pooled: true };
+    return { namespace: await createNamespace(this.purpose), pooled: false };
+  }
+
+  /** Makes namespaces until `size` are ready; resolves when the pool is full, closed, or a namespace could not be made (logged). */
+  fill(): Promise<void> {
+    if (this.closed || this.ready.length >= this.size) return this.filling ?? Promise.resolve();
+    this.filling ??= (async () => {
+      try {
+        while (!this.closed && this.ready.length < this.size) {
+          const namespace = await createNamespace(this.purpose);
+          if (this.closed) {
+            await namespace.destroy();
+            break;
+          }
+          this.ready.push(namespace);
+        }
+      } catch (error) {
+        this.log?.(`namespace pool: not refilled (${(error as Error).message.split("\n")[0]})`);
+      } finally {
+        this.filling = undefined;
+      }
+    })();
+    return this.filling;
+  }
+
+  /** Removes the namespaces not taken, after a fill under way; later takes make their own. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.filling;
+    await Promise.all(this.ready.splice(0).map((namespace) => namespace.destroy()));
+  }
+}
+
 /**
  * Lists what this tool made and has not removed: namespaces, host-side
  * links, host nftables tables, and the per-namespace files under

@@ -12,7 +12,13 @@ import {
   mappedDirectories,
   startInstance,
 } from "../../executor/index.js";
-import { createNamespace, type Namespace, netnsSupport, reapOrphans } from "../../net/netns.js";
+import {
+  DEFAULT_NAMESPACE_POOL,
+  type Namespace,
+  NamespacePool,
+  netnsSupport,
+  reapOrphans,
+} from "../../net/netns.js";
 import { analyticReachability, type ReachVerdict, sessionReachability } from "../../net/vpc/decide.js";
 import {
   fabricSupport,
@@ -126,6 +132,8 @@ export interface SessionManagerOptions {
   /** How long one second of the lifecycle (idle timeout, maximum lifetime) lasts here, in ms; tests shorten it. Default 1000. */
   lifecycleSecondMs?: number;
   driver?: SessionDriver;
+  /** How many session namespaces the netns driver keeps made ahead (default ACD_NETNS_POOL, else 2; 0: none). */
+  namespacePool?: number;
   /**
    * What the platform gives a new instance besides the runtime's variables:
    * the execution role's credentials (AgentCore serves them from its
@@ -181,6 +189,13 @@ export interface SessionListing {
   lastActivityAt?: string;
 }
 
+/**
+ * The namespace pool refills once no session has been starting for this
+ * long, so its `ip` processes never share the CPU with a session's start or
+ * its first invocation's forwarding.
+ */
+const REFILL_QUIET_MS = 100;
+
 /** How many ended sessions the listing remembers, newest first. */
 const ENDED_KEPT = 50;
 /** How many dead MCP session ids are remembered (each answered 404). */
@@ -220,6 +235,9 @@ export class SessionManager {
   private readonly deadMcp = new Map<string, EndedMcpSession>();
   private driver: SessionDriver | undefined;
   private fabric: SessionFabric | undefined;
+  /** Session namespaces made ahead (netns driver); filled after the first session and refilled when starts are quiet. */
+  private pool: NamespacePool | undefined;
+  private refillTimer: NodeJS.Timeout | undefined;
 
   private readonly artifacts: ArtifactResolver;
 
@@ -230,7 +248,14 @@ export class SessionManager {
   async resolveDriver(): Promise<SessionDriver> {
     if (!this.driver) {
       this.driver = this.options.driver ?? ((await netnsSupport()).ok ? "netns" : "process");
-      if (this.driver === "netns") await reapOrphans();
+      if (this.driver === "netns") {
+        await reapOrphans();
+        this.pool = new NamespacePool(
+          "s",
+          this.options.namespacePool ?? DEFAULT_NAMESPACE_POOL,
+          this.options.log,
+        );
+      }
       await this.resolveFabric();
     }
     return this.driver;
@@ -344,8 +369,10 @@ export class SessionManager {
     try {
       artifact = code ? code.artifact : await this.artifactOf(spec);
       mark("artifact");
-      namespace = driver === "netns" ? await createNamespace("s") : undefined;
-      mark("namespace");
+      const taken = await this.pool?.take();
+      namespace = taken?.namespace;
+      // "pool": a namespace made ahead was taken; "namespace": one was made for this start.
+      mark(taken?.pooled ? "pool" : "namespace");
     } catch (error) {
       await code?.remove();
       throw error;
@@ -519,9 +546,31 @@ export class SessionManager {
           this.onHost.delete(id);
           this.starting.delete(id);
           this.startingSpecs.delete(id);
+          this.scheduleRefill();
         });
     }
     return pending;
+  }
+
+  /** Refills the namespace pool once no session has been starting for REFILL_QUIET_MS. */
+  private scheduleRefill(): void {
+    if (!this.pool || this.starting.size > 0) return;
+    clearTimeout(this.refillTimer);
+    this.refillTimer = setTimeout(() => void this.pool?.fill(), REFILL_QUIET_MS);
+    this.refillTimer.unref();
+  }
+
+  /**
+   * Fills the namespace pool now and resolves when it is full: how many
+   * namespaces wait ready (0 without the netns driver or with the pool off).
+   * Benches call it so that each timed start finds the pool warm.
+   */
+  async warmPool(): Promise<number> {
+    await this.resolveDriver();
+    if (!this.pool) return 0;
+    clearTimeout(this.refillTimer);
+    await this.pool.fill();
+    return this.pool.available;
   }
 
   private get secondMs(): number {
@@ -748,6 +797,9 @@ export class SessionManager {
 
   async stopAll(): Promise<void> {
     await this.stopSessions("emulator stopping");
+    clearTimeout(this.refillTimer);
+    // Closed, the pool hands out no namespace made ahead: a later start makes its own.
+    await this.pool?.close();
     await this.fabric?.stop();
     this.fabric = undefined;
   }
