@@ -1,5 +1,6 @@
 import { causesOf, type Symptom } from "../findings/causes.js";
-import { CATALOG, type Finding, type FindingId } from "../findings/index.js";
+import { CATALOG, describeSource, type Finding, type FindingId } from "../findings/index.js";
+import { confirmingObservations } from "./evidence.js";
 import type { Hypothesis } from "./hypotheses.js";
 
 /**
@@ -140,6 +141,8 @@ export interface ErrorCause {
   status: ErrorCauseStatus;
   /** Why: the finding's evidence, or the hypothesis's verdict, or that nothing was read. */
   because: string[];
+  /** Confirmed only: the observations the status rests on, each with where it was seen. */
+  restsOn?: string[];
 }
 
 export interface ErrorDiagnosis {
@@ -172,9 +175,11 @@ const STATUS_RANK: Record<ErrorCauseStatus, number> = {
 /**
  * The causes the message can have, ranked by the evidence a diagnosis
  * collected (none: every cause is possible, in the table's order). A cause
- * with a finding is confirmed by its evidence; a cause the hypotheses judged
- * keeps their verdict; any other cause of a runtime that was read is unknown:
- * the evidence neither shows nor rules it out.
+ * the hypotheses judged keeps their verdict; a cause with a finding is
+ * confirmed when the finding's evidence holds an observation that shows it
+ * (API state, a log line, the replay, the API's answer the user pasted), and
+ * only likely when it rests on reading the source; any other cause of a
+ * runtime that was read is unknown: the evidence neither shows nor rules it out.
  */
 export function diagnoseError(
   text: string,
@@ -221,15 +226,30 @@ function judge(
       title: hypothesis.title,
       status: hypothesis.verdict,
       because: [...hypothesis.for, ...hypothesis.against].map((e) => e.fact).slice(0, 3),
+      ...(hypothesis.verdict === "confirmed" && hypothesis.restsOn
+        ? { restsOn: hypothesis.restsOn.map((e) => `${e.fact} (${describeSource(e.source)})`) }
+        : {}),
     };
   }
   const finding = collected.findings.find((f) => f.id === id);
   if (finding) {
+    const seen = confirmingObservations(finding.evidence);
     return {
       cause: id,
       title: finding.title,
-      status: "confirmed",
-      because: finding.evidence.map((e) => e.fact),
+      ...(seen.length > 0
+        ? {
+            status: "confirmed" as const,
+            because: finding.evidence.map((e) => e.fact),
+            restsOn: seen.map((e) => `${e.fact} (${describeSource(e.source)})`),
+          }
+        : {
+            status: "likely" as const,
+            because: [
+              "no observation shows it: it rests on what was read, not on anything seen (its logs or a replay would show it)",
+              ...finding.evidence.map((e) => e.fact),
+            ],
+          }),
     };
   }
   return {

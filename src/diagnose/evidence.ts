@@ -1,6 +1,10 @@
 import type { Evidence, EvidenceSource } from "../findings/index.js";
 
-/** Evidence seen rather than read: an API's state, a log line, a probe, a socket, a replay observation. */
+/**
+ * Evidence seen rather than read: an API's state, a log line, a probe, a socket, a replay
+ * observation, or an error as the user received it (pasted with --error). A file read
+ * and the tool's own reasoning (`tool`) are readings, not observations.
+ */
 const OBSERVED_KINDS: ReadonlySet<EvidenceSource["kind"]> = new Set([
   "api",
   "log",
@@ -8,8 +12,17 @@ const OBSERVED_KINDS: ReadonlySet<EvidenceSource["kind"]> = new Set([
   "process",
   "socket",
   "replay",
+  "reported",
 ]);
 export const isObservation = (x: Evidence) => OBSERVED_KINDS.has(x.source.kind);
+
+/**
+ * The observations that confirm a finding by themselves: every observation of its evidence but
+ * those marked partial (one side of the claim, such as the runtime's allow-list beside a header
+ * only the source shows being read). None: the finding is at most likely.
+ */
+export const confirmingObservations = (evidence: readonly Evidence[]): Evidence[] =>
+  evidence.filter((x) => isObservation(x) && !x.partial);
 
 /** A collected value and the call (or file, or log line) it came from. */
 export interface Sourced<T> {

@@ -4,7 +4,7 @@ import { CATALOG, type Evidence, type Finding, type FindingId } from "../finding
 import type { DiagnoseEvidence } from "./analysis-input.js";
 import { vpcNetworkOf } from "./collect/network.js";
 import { type Derived, derive, type NetworkFailure, networkFailureKind, STAND_IN_SERVICE } from "./derive.js";
-import { isObservation } from "./evidence.js";
+import { confirmingObservations } from "./evidence.js";
 import { replayOverrules } from "./overrule.js";
 
 /**
@@ -363,7 +363,7 @@ export function rankHypotheses(
       (explains ? 2 : 0) -
       against.length * 2;
     // What was seen of the cause itself or of a consequence it explains (a loopback bind the SDK default explains).
-    const observed = [...matching, ...supporting].flatMap((f) => f.evidence).filter(isObservation);
+    const observed = confirmingObservations([...matching, ...supporting].flatMap((f) => f.evidence));
     const restsOn = [...observed, ...link];
     const entailed = observed.length > 0 && (!network || link.length > 0);
     const verdict: Verdict = impossible

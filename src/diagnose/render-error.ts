@@ -23,6 +23,7 @@ export function errorTextLines(e: ErrorDiagnosis, c: Colors): string[] {
   for (const cause of e.causes) {
     lines.push(`    ${cause.status.padEnd(10)} ${cause.cause}: ${cause.title}`);
     for (const why of cause.because.slice(0, 3)) lines.push(c.dim(`               ${why}`));
+    if (cause.restsOn?.[0]) lines.push(c.dim(`               rests on: ${cause.restsOn[0]}`));
   }
   lines.push("");
   return lines;

@@ -50,6 +50,10 @@ export const errorDiagnosisSchema = z
         title: z.string(),
         status: z.enum(["confirmed", "likely", "possible", "unknown", "ruled-out"]),
         because: z.array(z.string()),
+        restsOn: z
+          .array(z.string())
+          .optional()
+          .describe("Confirmed only: the observations the status rests on, each with where it was seen"),
       }),
     ),
   })

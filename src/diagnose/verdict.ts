@@ -21,8 +21,10 @@ export interface DiagnoseVerdict {
 /**
  * The one verdict of a diagnosis: every report, the comparison and the scenarios read it from here.
  * With `--error`, the message the user saw is the failure: when no hypothesis is established, a
- * cause of that message that a finding confirms (error-messages.ts) is the root cause, before any
- * finding that does not explain it (a config drift beside a dead Mcp-Session-Id).
+ * cause of that message that a finding confirms by an observation (error-messages.ts) is the root
+ * cause, before any finding that does not explain it (a config drift beside a dead
+ * Mcp-Session-Id); with none confirmed, one that a finding only reads from the source is the
+ * likely root cause.
  */
 export function verdictOf(
   hypotheses: readonly Hypothesis[],
@@ -40,12 +42,13 @@ export function verdictOf(
         }
       : { rootCause: top.cause, verdict: top.verdict, role: "cause", title: top.title };
   }
-  const explained = error?.causes.find((c) => c.status === "confirmed");
+  const explained =
+    error?.causes.find((c) => c.status === "confirmed") ?? error?.causes.find((c) => c.status === "likely");
   if (explained) {
     const finding = findings.find((f) => f.id === explained.cause);
     return {
       rootCause: explained.cause,
-      verdict: "confirmed",
+      verdict: explained.status as "confirmed" | "likely",
       role: "cause",
       title: finding?.title ?? explained.title,
     };

@@ -29,6 +29,11 @@ export const evidenceSourceSchema = z
       line: z.number().int().optional().describe("1-based among the log events read"),
     }),
     z.strictObject({ kind: z.literal("tool"), detail: z.string() }),
+    z
+      .strictObject({ kind: z.literal("reported"), detail: z.string() })
+      .describe(
+        "An error as the user received it, pasted (diagnose --error): the API's answer or their SDK's own check, in its words",
+      ),
     z.strictObject({ kind: z.literal("replay"), observation: z.string(), at: z.number().optional() }),
   ])
   .describe(
@@ -38,6 +43,12 @@ export const evidenceSourceSchema = z
 export const evidenceSchema = z.strictObject({
   fact: z.string().describe("What was observed, in plain words"),
   source: evidenceSourceSchema,
+  partial: z
+    .literal(true)
+    .optional()
+    .describe(
+      "An observation of one side of the finding's claim only: it does not confirm the finding by itself",
+    ),
 });
 
 export const findingSchema = z.strictObject({

@@ -12,12 +12,22 @@ export type EvidenceSource =
   /** `line`: 1-based among the events read. */
   | { kind: "log"; group: string; stream?: string; line?: number }
   | { kind: "tool"; detail: string }
+  /**
+   * An error as the user received it, pasted (`diagnose --error`): the API's answer or their
+   * SDK's own check of the request, in its words; observed by the caller, not by this tool.
+   */
+  | { kind: "reported"; detail: string }
   /** Seen while the agent ran in a twin of its deployed network (see src/replay/observations.ts). */
   | { kind: "replay"; observation: string; at?: number };
 
 export interface Evidence {
   fact: string;
   source: EvidenceSource;
+  /**
+   * An observation that shows only one side of the finding's claim (the runtime's configuration
+   * beside a header the source reads): it does not confirm the finding by itself.
+   */
+  partial?: true;
 }
 
 export interface Finding {
@@ -46,6 +56,8 @@ export function describeSource(source: EvidenceSource): string {
       return `${source.group}${source.stream ? ` / ${source.stream}` : ""}${source.line ? ` event ${source.line}` : ""}`;
     case "tool":
       return source.detail;
+    case "reported":
+      return `reported by you: ${source.detail}`;
     case "replay":
       return `replay: ${source.observation}`;
   }

@@ -3,6 +3,7 @@ import type { DiagnoseEvidence } from "../../src/diagnose/analysis-input.js";
 import type { RuntimeEvidence } from "../../src/diagnose/collect/runtime.js";
 import { diagnoseError, matchErrorShapes } from "../../src/diagnose/error-messages.js";
 import { applyRules } from "../../src/diagnose/rules/index.js";
+import { verdictOf } from "../../src/diagnose/verdict.js";
 
 const source = { kind: "api" as const, service: "bedrock-agentcore-control", operation: "GetAgentRuntime" };
 const ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/agent-AbCdE12345";
@@ -36,7 +37,7 @@ function evidence(
   };
 }
 const pasted = (text: string) => ({
-  reportedError: { value: text, source: { kind: "tool" as const, detail: "--error" } },
+  reportedError: { value: text, source: { kind: "reported" as const, detail: "--error" } },
 });
 const JWT = {
   authorizer: {
@@ -124,6 +125,38 @@ describe("diagnose --error: the message table", () => {
       "neither the runtime nor its endpoint DEFAULT has a resource-based policy",
     );
     expect(findings[0]!.fix).toContain("arn:aws:iam::111122223333:role/Admin");
+  });
+
+  it("confirms a cause only by an observation: the pasted answer is one, a reading of the source is not", () => {
+    const text = "Invalid length for parameter runtimeSessionId, value: 20, valid min length: 33";
+    // The API's answer as the caller received it, and nothing else: observed, so confirmed.
+    const findings = applyRules(evidence({}, pasted(text)));
+    expect(findings.map((f) => f.id)).toEqual(["SESSION_ID_TOO_SHORT"]);
+    expect(findings[0]!.evidence[0]!.source.kind).toBe("reported");
+    const seen = diagnoseError(text, { findings, hypotheses: [] }).causes[0]!;
+    expect(seen).toMatchObject({ cause: "SESSION_ID_TOO_SHORT", status: "confirmed" });
+    expect(seen.restsOn?.[0]).toContain("reported by you: --error");
+    // The same finding resting on a file read and an API fact marked partial (one side of the claim): likely.
+    const read = [
+      {
+        ...findings[0]!,
+        evidence: [
+          {
+            fact: "the client builds session ids of 20 characters",
+            source: { kind: "file" as const, path: "c.py" },
+          },
+          { fact: "the runtime is READY", source, partial: true as const },
+        ],
+      },
+    ];
+    const only = diagnoseError(text, { findings: read, hypotheses: [] }).causes[0]!;
+    expect(only).toMatchObject({ cause: "SESSION_ID_TOO_SHORT", status: "likely" });
+    expect(only.restsOn).toBeUndefined();
+    expect(only.because[0]).toContain("no observation shows it");
+    expect(verdictOf([], read, diagnoseError(text, { findings: read, hypotheses: [] }))).toMatchObject({
+      rootCause: "SESSION_ID_TOO_SHORT",
+      verdict: "likely",
+    });
   });
 
   it("stays silent without a message, and on a missing-token message diagnose's own SigV4 call could not give", () => {

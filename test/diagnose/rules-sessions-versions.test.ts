@@ -4,6 +4,7 @@ import type { RuntimeEvidence } from "../../src/diagnose/collect/runtime.js";
 import type { VersionConfig } from "../../src/diagnose/collect/versions.js";
 import { derive } from "../../src/diagnose/derive.js";
 import { diagnoseError } from "../../src/diagnose/error-messages.js";
+import { confirmingObservations } from "../../src/diagnose/evidence.js";
 import {
   clientReadTimeout,
   endpointPinned,
@@ -143,6 +144,8 @@ describe("the sessions and versions rules", () => {
     expect(dropped.map((f) => f.id)).toEqual(["HEADER_NOT_ALLOWLISTED"]);
     expect(dropped[0]!.evidence[0]!.source).toEqual({ kind: "file", path: "agent/app.py", line: 12 });
     expect(dropped[0]!.fix).toContain("requestHeaderAllowlist=X-Api-Key");
+    // The allow-list is seen, the header read only read: nothing here confirms it by itself.
+    expect(confirmingObservations(dropped[0]!.evidence)).toEqual([]);
     const listed = evidence({ configuration: config({ requestHeaderAllowlist: ["x-api-key"] }) }, reads);
     expect(ids(headerNotAllowlisted, listed)).toEqual([]);
     const refused = evidence(
@@ -205,7 +208,7 @@ describe("the sessions and versions rules", () => {
     const text = 'Error POSTing to endpoint (HTTP 404): {"message":"Session not found"}';
     const e = evidence(
       { protocol: "MCP", idleTimeoutSeconds: 300 },
-      { reportedError: { value: text, source: { kind: "tool", detail: "--error" } } },
+      { reportedError: { value: text, source: { kind: "reported", detail: "--error" } } },
     );
     // A drift that fires beside it (a warning too, listed first as in the report) explains no 404.
     const drift = {

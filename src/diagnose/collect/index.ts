@@ -122,7 +122,10 @@ export const COLLECTORS: readonly Collector[] = [
     collect: async ({ options }) => ({
       reportedError: {
         value: options.reportedError!,
-        source: { kind: "tool", detail: "the message passed with --error" },
+        source: {
+          kind: "reported",
+          detail: "the message passed with --error, as the caller's client printed it",
+        },
       },
     }),
   },

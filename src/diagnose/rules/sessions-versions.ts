@@ -190,9 +190,11 @@ export const headerNotAllowlisted: Rule = ({ runtime, headerReads }) => {
       source: { kind: "file", path: d.file, line: d.line },
     };
   });
+  // The runtime's side only: that the agent needs the header is read from its source, not seen.
   evidence.push({
     fact: `version ${runtime.value.version} allow-lists ${allowlist.length ? allowlist.join(", ") : "no header"}`,
     source: runtime.source,
+    partial: true,
   });
   return [
     makeFinding("HEADER_NOT_ALLOWLISTED", evidence, {
