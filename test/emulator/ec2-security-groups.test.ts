@@ -385,4 +385,26 @@ describe("EC2 security groups through the AWS SDK", () => {
       ),
     ).toEqual(limit);
   });
+
+  it("filters by the name of a group a rule references (ip-permission.group-name, egress.ip-permission.group-name)", async () => {
+    const make = async (GroupName: string) =>
+      (await ec2.send(new CreateSecurityGroupCommand({ GroupName, Description: "names", VpcId: vpcId })))
+        .GroupId!;
+    const source = await make("names-source");
+    const target = await make("names-target");
+    await ec2.send(
+      new AuthorizeSecurityGroupEgressCommand({
+        GroupId: target,
+        IpPermissions: [
+          { IpProtocol: "tcp", FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: source }] },
+        ],
+      }),
+    );
+    const byName = async (Name: string) =>
+      (
+        await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name, Values: ["names-source"] }] }))
+      ).SecurityGroups!.map((g) => g.GroupId);
+    expect(await byName("egress.ip-permission.group-name")).toEqual([target]);
+    expect(await byName("ip-permission.group-name")).toEqual([]);
+  });
 });

@@ -179,19 +179,25 @@ export function createSecurityGroup(call: Ec2Call, input: CreateSecurityGroupCom
   };
 }
 
-const FILTERS: FilterTable<SecurityGroup> = {
-  "group-id": (g) => g.GroupId,
-  "group-name": (g) => g.GroupName,
-  description: (g) => g.Description,
-  "vpc-id": (g) => g.VpcId,
-  "owner-id": (g) => g.OwnerId,
-  ...permissionFilters("ip-permission", (g) => g.IpPermissions ?? []),
-  ...permissionFilters("egress.ip-permission", (g) => g.IpPermissionsEgress ?? []),
-};
+/** The filters EC2 documents for DescribeSecurityGroups; a referenced group's name is looked up in the call's state. */
+function filtersOf(call: Ec2Call): FilterTable<SecurityGroup> {
+  const nameOf = (id: string | undefined) =>
+    id ? call.store.get<StoredGroup>(KIND.securityGroup, call.scope, id)?.GroupName : undefined;
+  return {
+    "group-id": (g) => g.GroupId,
+    "group-name": (g) => g.GroupName,
+    description: (g) => g.Description,
+    "vpc-id": (g) => g.VpcId,
+    "owner-id": (g) => g.OwnerId,
+    ...permissionFilters("ip-permission", (g) => g.IpPermissions ?? [], nameOf),
+    ...permissionFilters("egress.ip-permission", (g) => g.IpPermissionsEgress ?? [], nameOf),
+  };
+}
 
 function permissionFilters(
   prefix: string,
   of: (g: SecurityGroup) => IpPermission[],
+  nameOf: (groupId: string | undefined) => string | undefined,
 ): FilterTable<SecurityGroup> {
   return {
     [`${prefix}.protocol`]: (g) => of(g).map((p) => p.IpProtocol),
@@ -202,6 +208,8 @@ function permissionFilters(
     [`${prefix}.prefix-list-id`]: (g) =>
       of(g).flatMap((p) => (p.PrefixListIds ?? []).map((r) => r.PrefixListId)),
     [`${prefix}.group-id`]: (g) => of(g).flatMap((p) => (p.UserIdGroupPairs ?? []).map((r) => r.GroupId)),
+    [`${prefix}.group-name`]: (g) =>
+      of(g).flatMap((p) => (p.UserIdGroupPairs ?? []).map((r) => r.GroupName ?? nameOf(r.GroupId))),
     [`${prefix}.user-id`]: (g) => of(g).flatMap((p) => (p.UserIdGroupPairs ?? []).map((r) => r.UserId)),
   };
 }
@@ -211,7 +219,7 @@ const SECURITY_GROUPS: Describable<StoredGroup, SecurityGroup> = {
   kind: KIND.securityGroup,
   idOf: (g) => g.GroupId,
   view: groupView,
-  filters: FILTERS,
+  filters: {},
   tagsOf: (g) => g.Tags,
 };
 
@@ -219,7 +227,9 @@ export function describeSecurityGroups(call: Ec2Call, input: DescribeSecurityGro
   // Names are looked up in the default VPC; with ids too, the groups either names.
   const named = (input.GroupNames ?? []).map((name) => inDefaultVpc(call, name).GroupId);
   const ids = [...(input.GroupIds ?? []), ...named];
-  return { SecurityGroups: describe(call, SECURITY_GROUPS, ids, input.Filters) };
+  return {
+    SecurityGroups: describe(call, { ...SECURITY_GROUPS, filters: filtersOf(call) }, ids, input.Filters),
+  };
 }
 
 export function deleteSecurityGroup(call: Ec2Call, input: DeleteSecurityGroupCommandInput) {
