@@ -8,6 +8,15 @@ export const PROTOCOL_PORTS: Readonly<Record<Protocol, number>> = {
   AGUI: 8080,
 };
 
+/**
+ * How long a start-up may take before it counts as failed, and how long one
+ * /ping may take: AgentCore states neither exactly (see
+ * ../shared/reference/agentcore-facts.md), so check, the emulator and the
+ * replay share these defaults and let the user change the first.
+ */
+export const DEFAULT_STARTUP_TIMEOUT_MS = 30_000;
+export const PING_TIMEOUT_MS = 5_000;
+
 /** The path AgentCore forwards InvokeAgentRuntime to, per protocol. */
 export const PROTOCOL_INVOKE_PATHS: Readonly<Record<Protocol, string>> = {
   HTTP: "/invocations",

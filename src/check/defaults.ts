@@ -2,4 +2,4 @@
 export const CHECK_FORMATS = ["text", "json", "markdown", "sarif"] as const;
 export type CheckFormat = (typeof CHECK_FORMATS)[number];
 
-export const DEFAULT_STARTUP_TIMEOUT_MS = 30_000;
+export { DEFAULT_STARTUP_TIMEOUT_MS } from "../agent/types.js";

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { PROTOCOL_PORTS, type Protocol } from "../agent/types.js";
+import { PING_TIMEOUT_MS, PROTOCOL_PORTS, type Protocol } from "../agent/types.js";
 import { type Artifact, type Instance, startInstance } from "../executor/index.js";
 import { ensureEmulation, hostArchitecture } from "../executor/oci/binfmt.js";
 import { unpackedImage } from "../executor/oci/image-cache.js";
@@ -43,7 +43,6 @@ export interface ImageCheckOptions {
 }
 
 const DEFAULT_SLOW_PING_MS = 1_000;
-const DEFAULT_PING_TIMEOUT_MS = 5_000;
 
 async function installed(tool: string): Promise<boolean> {
   return run("sh", ["-c", `command -v ${tool}`]).then(
@@ -258,7 +257,7 @@ export async function runImageCheck(options: ImageCheckOptions): Promise<CheckRe
       command: argv,
       address: ns.address,
       limitMs: options.startupTimeoutMs,
-      pingTimeoutMs: options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS,
+      pingTimeoutMs: options.pingTimeoutMs ?? PING_TIMEOUT_MS,
       slowPingMs: options.slowPingMs ?? DEFAULT_SLOW_PING_MS,
       progress,
     });

@@ -7,7 +7,7 @@ import type { HttpExchange } from "../agent/http.js";
 import { reapStaleRoots } from "../agent/isolation.js";
 import { userOnThisMachine } from "../agent/launcher.js";
 import { resolveLaunchPlan } from "../agent/plan.js";
-import { type LaunchPlan, PROTOCOL_PORTS, type Protocol } from "../agent/types.js";
+import { type LaunchPlan, PING_TIMEOUT_MS, PROTOCOL_PORTS, type Protocol } from "../agent/types.js";
 import { unpackCodeZip } from "../codezip/index.js";
 import { startInstance } from "../executor/index.js";
 import { type Finding, makeFinding, mergeFindings, sortFindings } from "../findings/index.js";
@@ -62,13 +62,12 @@ import { DEFAULT_STARTUP_TIMEOUT_MS } from "./defaults.js";
 export { DEFAULT_STARTUP_TIMEOUT_MS };
 
 const DEFAULT_SLOW_PING_MS = 1_000;
-const DEFAULT_PING_TIMEOUT_MS = 5_000;
 
 /** Runs the agent in `dir` as AgentCore would, probes its contract, and reports findings. */
 export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   const progress = options.onProgress ?? (() => {});
   const limitMs = options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS;
-  const pingTimeoutMs = options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
+  const pingTimeoutMs = options.pingTimeoutMs ?? PING_TIMEOUT_MS;
 
   if (statSync(options.dir, { throwIfNoEntry: false })?.isFile()) return checkZipFile(options);
 

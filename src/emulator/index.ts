@@ -1,6 +1,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Platform } from "../agent/image-platform.js";
+import { DEFAULT_STARTUP_TIMEOUT_MS } from "../agent/types.js";
 import { sessionArtifacts } from "./bedrock-agentcore/artifacts.js";
 import type { CodeBaseChoice } from "./bedrock-agentcore/code-base.js";
 import { s3CodeFetcher } from "./bedrock-agentcore/code-runtime.js";
@@ -162,7 +163,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     artifacts: sessionArtifacts(ecr, options.images ?? {}),
     fetchCode: s3CodeFetcher(s3, iam),
     ...(options.codeRuntimeBase ? { codeRuntimeBase: options.codeRuntimeBase } : {}),
-    startupTimeoutMs: options.startupTimeoutMs ?? 30_000,
+    startupTimeoutMs: options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS,
     ...(options.lifecycleSecondMs ? { lifecycleSecondMs: options.lifecycleSecondMs } : {}),
     ...(options.driver ? { driver: options.driver } : {}),
     ...(options.namespacePool !== undefined ? { namespacePool: options.namespacePool } : {}),

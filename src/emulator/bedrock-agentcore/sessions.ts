@@ -3,7 +3,7 @@ import { Agent, type IncomingMessage, request } from "node:http";
 import type { Readable } from "node:stream";
 import { launchAgent, type OutputLine } from "../../agent/launcher.js";
 import { getPing, type HealthReading, readPing, waitForHealth } from "../../agent/probe.js";
-import { PROTOCOL_INVOKE_PATHS, PROTOCOL_PORTS, type Protocol } from "../../agent/types.js";
+import { PING_TIMEOUT_MS, PROTOCOL_INVOKE_PATHS, PROTOCOL_PORTS, type Protocol } from "../../agent/types.js";
 import {
   type Artifact,
   type ArtifactResolver,
@@ -423,7 +423,7 @@ export class SessionManager {
         ...(namespace ? { address: namespace.address } : {}),
         startupTimeoutMs: this.options.startupTimeoutMs,
         graceMs: 0,
-        pingTimeoutMs: 5_000,
+        pingTimeoutMs: PING_TIMEOUT_MS,
         // Readiness seen within a few ms of the listener opening, not at the next 100 ms tick.
         firstPollMs: 5,
         pollMs: 25,
