@@ -20,6 +20,7 @@ import {
   RestoreSecretCommand,
   SecretsManagerClient,
   TagResourceCommand,
+  UntagResourceCommand,
 } from "@aws-sdk/client-secrets-manager";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -295,6 +296,18 @@ describe("Secrets Manager through the AWS SDK", () => {
       new ListSecretsCommand({ Filters: [{ Key: "description", Values: ["page 5"] }] }),
     );
     expect(described.SecretList?.map((s) => s.Name)).toEqual(["page/5"]);
+    // A filter without values is refused, not taken as matching nothing.
+    const valueless = await sm
+      .send(new ListSecretsCommand({ Filters: [{ Key: "description" }] }))
+      .catch((error: Error) => error);
+    expect(valueless).toMatchObject({
+      name: "InvalidParameterException",
+      message: "Invalid filter values for key: description",
+    });
+    // Once tagged, a secret whose last tag goes lists Tags: []; one never tagged has no Tags.
+    await sm.send(new UntagResourceCommand({ SecretId: "page/3", TagKeys: ["team"] }));
+    expect((await sm.send(new DescribeSecretCommand({ SecretId: "page/3" }))).Tags).toEqual([]);
+    expect((await sm.send(new DescribeSecretCommand({ SecretId: "page/4" }))).Tags).toBeUndefined();
   });
 
   it("matches description and all by words as the user guide's search does: any order, prefixes, camelCase and digits split", async () => {

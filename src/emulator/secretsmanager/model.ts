@@ -40,6 +40,8 @@ interface StoredSecret {
   description?: string;
   kmsKeyId?: string;
   tags: { Key: string; Value: string }[];
+  /** Once a secret has had tags, AWS lists `Tags: []` after the last is removed (never-tagged: no Tags). */
+  tagged?: boolean;
   createdDate: string;
   lastChangedDate: string;
   /** Day precision (midnight UTC), as AWS records it. */
@@ -211,6 +213,7 @@ export class SecretsManager {
       ...(input.Description !== undefined ? { description: input.Description } : {}),
       ...(input.KmsKeyId !== undefined ? { kmsKeyId: input.KmsKeyId } : {}),
       tags: (input.Tags ?? []).map((tag) => ({ Key: tag.Key ?? "", Value: tag.Value ?? "" })),
+      ...(input.Tags?.length ? { tagged: true } : {}),
       createdDate: now,
       lastChangedDate: now,
       versions: [],
@@ -286,7 +289,7 @@ export class SecretsManager {
       LastChangedDate: secret.lastChangedDate,
       ...(secret.lastAccessedDate ? { LastAccessedDate: secret.lastAccessedDate } : {}),
       ...(secret.deletedDate ? { DeletedDate: secret.deletedDate } : {}),
-      ...(secret.tags.length > 0 ? { Tags: secret.tags } : {}),
+      ...(secret.tags.length > 0 || secret.tagged ? { Tags: secret.tags } : {}),
       ...(staged.length > 0
         ? { [versionsKey]: Object.fromEntries(staged.map((v) => [v.id, v.stages])) }
         : {}),
@@ -310,7 +313,9 @@ export class SecretsManager {
   listSecrets(call: SecretsCall, input: ListSecretsCommandInput) {
     const filters = (input.Filters ?? []).map((filter) => {
       if (!filter.Key) throw invalidParameter("Invalid filter key");
-      return { key: filter.Key, values: filter.Values ?? [] };
+      // A key with nothing to match is refused, as an empty Values list is by the model (min 1).
+      if (!filter.Values) throw invalidParameter(`Invalid filter values for key: ${filter.Key}`);
+      return { key: filter.Key, values: filter.Values };
     });
     const matches = (secret: StoredSecret) =>
       filters.every(({ key, values }) =>
@@ -386,7 +391,11 @@ export class SecretsManager {
     const secret = this.mustLive(call, input.SecretId!);
     const tags = new Map(secret.tags.map((tag) => [tag.Key, tag.Value]));
     for (const tag of input.Tags ?? []) tags.set(tag.Key ?? "", tag.Value ?? "");
-    this.save(call, { ...secret, tags: [...tags].map(([Key, Value]) => ({ Key, Value })) });
+    this.save(call, {
+      ...secret,
+      tags: [...tags].map(([Key, Value]) => ({ Key, Value })),
+      ...(tags.size > 0 ? { tagged: true } : {}),
+    });
     return {};
   }
 
