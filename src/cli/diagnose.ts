@@ -20,6 +20,7 @@ interface DiagnoseFlags {
   replay: boolean;
   env: string[];
   error?: string;
+  fromReport?: string;
 }
 
 /** --env NAME=VALUE, repeated: the values the replay gives the runtime's environment variables. */
@@ -66,11 +67,34 @@ export function registerDiagnose(program: Command): void {
       "--error <message>",
       "the error message you saw: match it to the causes it can have, ranked with the runtime's evidence when a runtime is named",
     )
+    .option(
+      "--from-report <file>",
+      "collect nothing: render a JSON report diagnose wrote (--format json) in another --format",
+    )
     .option("--format <format>", DIAGNOSE_FORMATS.join(" | "), "text")
     .option("--out <file>", "write the report to a file")
     .action(async (runtime: string | undefined, flags: DiagnoseFlags) => {
       if (!(DIAGNOSE_FORMATS as readonly string[]).includes(flags.format))
         throw new UsageError(`--format must be ${DIAGNOSE_FORMATS.join(", ")} (got ${flags.format}).`);
+      if (flags.fromReport !== undefined) {
+        if (runtime !== undefined || flags.error !== undefined)
+          throw new UsageError(
+            "--from-report renders a saved report: it takes no runtime and no --error (diagnose again for those).",
+          );
+        const [{ readSavedReport }, { diagnoseExitCode, RENDERERS }] = await Promise.all([
+          import("../diagnose/saved-report.js"),
+          import("../diagnose/render.js"),
+        ]);
+        const report = await readSavedReport(flags.fromReport);
+        const text = RENDERERS[flags.format as DiagnoseFormat](report, {
+          color: !flags.out && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+        });
+        if (flags.out) await writeFile(flags.out, text);
+        else process.stdout.write(text);
+        // The exit code of the diagnosis it renders, so a script gates on it as on the run itself.
+        process.exitCode = diagnoseExitCode(report);
+        return;
+      }
       if (!runtime) {
         if (flags.error === undefined)
           throw new UsageError(

@@ -303,6 +303,9 @@ export async function runScenario(
       allowInvoke: scenario.diagnose.invoke,
       invoke: scenario.diagnose.invoke,
       logSettleMs: 400,
+      // The emulator started above sets no LookupEvents limit (cloudTrailLookupsPerSecond unset), so
+      // pacing at CloudTrail's 2 per second would only wait: 2.5 s of every scenario's diagnosis.
+      cloudTrailPerSecond: Number.POSITIVE_INFINITY,
       ...sourceOf(scenario.diagnose.source, resolve(dir, target.agent), target.request),
       ...(target.projectConfig ? { configFile: resolve(dir, target.projectConfig) } : {}),
       ...(scenario.diagnose.error && failedMessage(invocations)

@@ -1,19 +1,14 @@
-import { mkdirSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { diagnoseError } from "../../src/diagnose/error-messages.js";
-import { RENDERERS, renderDiagnosis } from "../../src/diagnose/render.js";
+import { diagnoseExitCode, RENDERERS } from "../../src/diagnose/render.js";
 import { type DiagnoseReport, diagnoseReportSchema } from "../../src/diagnose/report-schema.js";
-import { loadScenario, runScenario } from "../../src/scenario/run.js";
-import { chromiumSkipReason, launchChromium } from "../helpers/chromium.js";
-import { namespaceSkipReason } from "../helpers/netns.js";
+import { readSavedReport } from "../../src/diagnose/saved-report.js";
+import { runCli } from "../helpers/cli.js";
 
-const ARTIFACTS = resolve(import.meta.dirname, "../../test-artifacts");
-const SCENARIOS = resolve(import.meta.dirname, "../../scenarios");
-const browserReason = chromiumSkipReason;
-const namespaceReason = await namespaceSkipReason();
-const seedReason = browserReason ?? namespaceReason;
-if (seedReason) console.warn(`skipping the seed incident's HTML report in Chromium: ${seedReason}`);
+// The seed incident's own HTML report in Chromium is in test/scenario/seed-incident.test.ts (one run of it).
 
 /** A small report as diagnose would build it: a VPC runtime whose STS path stops at a route table. */
 function blockedReport(): DiagnoseReport {
@@ -139,43 +134,42 @@ describe("the report's path pictures", () => {
     expect(RENDERERS.markdown(report)).toContain("PUBLIC mode: the runtime reaches AWS");
     expect(RENDERERS.html(report)).toContain("PUBLIC mode: the runtime reaches AWS");
   });
+});
 
-  it.skipIf(seedReason !== undefined)(
-    "the seed incident's HTML report, in headless Chromium, shows the STS path broken at the route table",
-    async () => {
-      const result = await runScenario(await loadScenario(resolve(SCENARIOS, "seed-incident")));
-      expect(result.rootCause).toBe("VPC_ENDPOINT_MISSING");
-      const html = renderDiagnosis(result.diagnosis, "html", false);
-      mkdirSync(ARTIFACTS, { recursive: true });
-      const file = resolve(ARTIFACTS, "seed-incident-report.html");
-      writeFileSync(file, html);
-      const browser = await launchChromium();
-      try {
-        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-        const requested: string[] = [];
-        page.on("request", (request) => requested.push(request.url()));
-        await page.goto(`file://${file}`);
-        await expect
-          .poll(() => page.getByTestId("verdict").getAttribute("data-root-cause"))
-          .toBe("VPC_ENDPOINT_MISSING");
-        const sts = page.locator('[data-testid="path"][data-service="sts"]');
-        expect(await sts.getAttribute("data-status")).toBe("blocked");
-        const broken = sts.locator('[data-testid="hop"][data-state="broken"]');
-        expect(await broken.count()).toBe(1);
-        expect(await broken.getAttribute("data-kind")).toBe("route-table");
-        expect(await broken.textContent()).toMatch(/^route table: rtb-/);
-        expect(await sts.getByTestId("rule").textContent()).toMatch(/rtb-\w+ of subnet-\w+/);
-        // The hops after the break are drawn as never reached.
-        const after = await sts
-          .locator('[data-testid="hop"]')
-          .evaluateAll((hops) => hops.map((h) => h.getAttribute("data-state")));
-        expect(after.slice(after.indexOf("broken") + 1).every((s) => s === "unreached")).toBe(true);
-        await page.screenshot({ path: resolve(ARTIFACTS, "seed-incident-report.png"), fullPage: true });
-        expect(requested).toEqual([`file://${file}`]);
-      } finally {
-        await browser.close();
-      }
-    },
-    120_000,
-  );
+describe("diagnose --from-report: a saved JSON report rendered again, nothing collected", () => {
+  const dir = mkdtempSync(join(tmpdir(), "acd-from-report-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("renders the same Markdown and HTML the run would have, and exits as the run did", async () => {
+    const report = blockedReport();
+    const saved = join(dir, "report.json");
+    writeFileSync(saved, RENDERERS.json(report));
+    for (const format of ["markdown", "html"] as const) {
+      const out = join(dir, `report.${format}`);
+      const cli = await runCli(["diagnose", "--from-report", saved, "--format", format, "--out", out]);
+      expect(cli.code, cli.stderr).toBe(diagnoseExitCode(report));
+      expect(readFileSync(out, "utf8")).toBe(RENDERERS[format](report));
+    }
+  });
+
+  it("refuses what is not a diagnose report of this schema, saying what it is", async () => {
+    const write = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    };
+    await expect(readSavedReport(write("not.json", "<html>"))).rejects.toThrow(/is not JSON/);
+    await expect(readSavedReport(write("check.json", JSON.stringify({ command: "check" })))).rejects.toThrow(
+      /not a diagnose report \(its command is "check"\)/,
+    );
+    await expect(
+      readSavedReport(write("v2.json", JSON.stringify({ ...blockedReport(), schemaVersion: 2 }))),
+    ).rejects.toThrow(/schema version 2; this version reads version 1/);
+    await expect(
+      readSavedReport(write("extra.json", JSON.stringify({ ...blockedReport(), extra: 1 }))),
+    ).rejects.toThrow(/does not match the diagnose report schema/);
+    await expect(readSavedReport(join(dir, "absent.json"))).rejects.toThrow(/cannot read .*ENOENT/);
+    const cli = await runCli(["diagnose", "agent-abc", "--from-report", join(dir, "v2.json")]);
+    expect(cli.code).toBe(2);
+    expect(cli.stderr).toMatch(/takes no runtime/);
+  });
 });

@@ -78,38 +78,44 @@ describe("the README's commands", () => {
     },
   );
 
-  it.skipIf(skipNetns !== undefined)("the seed incident as a Markdown incident report", async () => {
-    const [line] = shown((l) => l.includes("--format markdown --out incident.md"));
-    const dir = mkdtempSync(join(tmpdir(), "acd-readme-"));
-    try {
-      const out = join(dir, "incident.md");
-      const result = await run(line!.replace("incident.md", out));
-      expect(result.code, result.stderr).toBe(1);
-      const report = readFileSync(out, "utf8");
-      expect(report).toMatch(/\*\*Root cause \((?:likely|confirmed)\):\*\* `VPC_ENDPOINT_MISSING`/);
-      expect(report).toMatch(/## Hypotheses, ranked/);
-      expect(report).toMatch(/## Next steps/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it.skipIf(skipNetns !== undefined)(
+    "the seed incident as JSON, then rendered from it as a Markdown incident report and one self-contained HTML page",
+    { timeout: 180_000 },
+    async () => {
+      const [json] = shown((l) => l.includes("--format json --out incident.json"));
+      const [markdown] = shown((l) =>
+        l.includes("--from-report incident.json --format markdown --out incident.md"),
+      );
+      const [html] = shown((l) =>
+        l.includes("--from-report incident.json --format html --out incident.html"),
+      );
+      const dir = mkdtempSync(join(tmpdir(), "acd-readme-"));
+      const here = (line: string) => line.replaceAll(/incident\.(json|md|html)/g, (name) => join(dir, name));
+      try {
+        const diagnosed = await run(here(json!));
+        expect(diagnosed.code, diagnosed.stderr).toBe(1);
+        const saved = JSON.parse(readFileSync(join(dir, "incident.json"), "utf8"));
+        expect(saved.verdict.rootCause).toBe("VPC_ENDPOINT_MISSING");
 
-  it.skipIf(skipNetns !== undefined)("the seed incident as one self-contained HTML page", async () => {
-    const [line] = shown((l) => l.includes("--format html --out incident.html"));
-    const dir = mkdtempSync(join(tmpdir(), "acd-readme-"));
-    try {
-      const out = join(dir, "incident.html");
-      const result = await run(line!.replace("incident.html", out));
-      expect(result.code, result.stderr).toBe(1);
-      const page = readFileSync(out, "utf8");
-      expect(page).toMatch(/^<!doctype html>/);
-      expect(page).toMatch(/data-root-cause="VPC_ENDPOINT_MISSING"/);
-      expect(page).toMatch(/data-service="sts" data-status="blocked"/);
-      expect(page).not.toMatch(/<script/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+        const md = await run(here(markdown!));
+        expect(md.code, md.stderr).toBe(1);
+        const report = readFileSync(join(dir, "incident.md"), "utf8");
+        expect(report).toMatch(/\*\*Root cause \((?:likely|confirmed)\):\*\* `VPC_ENDPOINT_MISSING`/);
+        expect(report).toMatch(/## Hypotheses, ranked/);
+        expect(report).toMatch(/## Next steps/);
+
+        const page = await run(here(html!));
+        expect(page.code, page.stderr).toBe(1);
+        const written = readFileSync(join(dir, "incident.html"), "utf8");
+        expect(written).toMatch(/^<!doctype html>/);
+        expect(written).toMatch(/data-root-cause="VPC_ENDPOINT_MISSING"/);
+        expect(written).toMatch(/data-service="sts" data-status="blocked"/);
+        expect(written).not.toMatch(/<script/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it("check finds the Python SDK's loopback default in the example", async () => {
     const [line] = shown((l) => l.includes("-- check examples/python-sdk-default-host"));

@@ -86,32 +86,6 @@ describe("shipped scenarios", () => {
     },
   );
 
-  it.skipIf(skip !== undefined)(
-    "seed-incident: READY, the health-check error, the ENI by tag not by description, the SLR's CreateNetworkInterface, then the verdict naming STS",
-    async () => {
-      const result = await runScenario(await loadScenario(resolve(ROOT, "seed-incident")), { observe: true });
-      const seen = result.observations!.map((o) => `${o.call} → ${o.saw}`).join("\n");
-      expect(seen).toMatch(/GetAgentRuntime .* → status READY, network mode VPC/);
-      expect(seen).toMatch(
-        /InvokeAgentRuntime → RuntimeClientError: Runtime health check failed or timed out/,
-      );
-      expect(seen).toMatch(/description=\*AgentCore\* → 0 interfaces/);
-      expect(seen).toMatch(/tag:AmazonBedrockAgentCoreManaged=true → eni-\w+ in-use/);
-      expect(seen).toMatch(/by AWSServiceRoleForBedrockAgentCoreNetwork → Client\.DryRunOperation/);
-      expect(seen).toMatch(/by AWSServiceRoleForBedrockAgentCoreNetwork → created/);
-      expect(result.rootCause).toBe("VPC_ENDPOINT_MISSING");
-      const verdict = result.diagnosis.findings.find((f) => f.id === "VPC_ENDPOINT_MISSING")!;
-      expect(verdict.fix).toMatch(/sts/);
-      expect(result.missingFindings).toEqual([]);
-      const rows = Object.fromEntries(result.diagnosis.comparison!.rows.map((r) => [r.field, r]));
-      expect(rows["network mode"]).toMatchObject({ a: "VPC", b: "PUBLIC", differs: true });
-      expect(rows.invocation!.b).toMatch(/^OK/);
-      // PRODUCT.md's promise is a minute: this guards it under the suite's shared load (30.3 s was
-      // seen against a 30 s bound with a load of 6 on two cores); bench/replay.ts measures alone.
-      expect(result.elapsedMs).toBeLessThan(60_000);
-    },
-  );
-
   it.skipIf(imageSkip !== undefined)(
     "seed-incident-pushed-image: the image pushed with skopeo, fetched through ECR and replayed in the VPC's twin, gives the seed's verdict from what the image did",
     async () => {
