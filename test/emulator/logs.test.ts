@@ -93,6 +93,18 @@ describe("CloudWatch Logs through the AWS SDK", () => {
       .catch((error: unknown) => error);
     expect(invalid).toBeInstanceOf(InvalidParameterException);
     expect((invalid as Error).message).toMatch(/logGroupName/);
+    // A group's ARN with its ':*' suffix is not an identifier; AWS names the member, not the value.
+    const starred = await logs
+      .send(
+        new DescribeLogStreamsCommand({
+          logGroupIdentifier: `arn:aws:logs:us-east-1:123456789012:log-group:${GROUP}:*`,
+        }),
+      )
+      .catch((error: unknown) => error);
+    expect(starred).toBeInstanceOf(InvalidParameterException);
+    expect((starred as Error).message).toBe(
+      "1 validation error detected: Value at 'logGroupIdentifier' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w#+=/:,.@-]*",
+    );
     await logs.send(new DeleteLogGroupCommand({ logGroupName: GROUP }));
     const gone = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: GROUP }));
     expect(gone.logGroups).toEqual([]);

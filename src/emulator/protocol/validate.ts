@@ -13,6 +13,8 @@ export interface Violation {
   at: string;
   value: unknown;
   constraint: string;
+  /** AWS names the member without its value (`Value at 'logGroupIdentifier' ...`): a shape patched `valueInMessage: false`. */
+  unnamedValue?: boolean;
 }
 
 /** A value as text in an error message: strings as they are, anything else as JSON (never `[object Object]`). */
@@ -87,8 +89,15 @@ function check(
 ): void {
   const secret = sensitive || shape.sensitive === true;
   // An empty sensitive value hides nothing: AWS quotes it as '' (SSM's PutParameter Value).
+  const unnamedValue = (shape as { valueInMessage?: boolean }).valueInMessage === false;
   const fail = (constraint: string) =>
-    out.push({ path, at, value: secret && value !== "" ? "***" : value, constraint });
+    out.push({
+      path,
+      at,
+      value: secret && value !== "" ? "***" : value,
+      constraint,
+      ...(unnamedValue ? { unnamedValue } : {}),
+    });
   if ((shape as { document?: boolean }).document) return;
   if (depth > MAX_DEPTH) {
     fail(`Member must not nest deeper than ${MAX_DEPTH} levels`);
@@ -221,7 +230,7 @@ export function validateInput(model: ServiceModel, shapeName: string, input: unk
   const count = violations.length;
   const details = violations.map(
     (v) =>
-      `Value ${quote(v.value, v.value === "***")} at '${v.at}' failed to satisfy constraint: ${v.constraint}`,
+      `Value${v.unnamedValue ? "" : ` ${quote(v.value, v.value === "***")}`} at '${v.at}' failed to satisfy constraint: ${v.constraint}`,
   );
   throw new AwsError(
     "ValidationException",
