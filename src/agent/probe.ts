@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { connect } from "node:net";
 import { exchange, type HttpExchange } from "./http.js";
 import { isLoopback, procAvailable, type TcpSocket, treeSockets } from "./proc.js";
 import { PROTOCOL_INVOKE_PATHS, type Protocol } from "./types.js";
@@ -94,6 +95,42 @@ export interface WaitOptions {
   settleBlockedMs?: number;
   /** Poll first after this many ms, the wait doubling up to `pollMs`: a fast start is seen within a few ms, a slow one costs no more readings. */
   firstPollMs?: number;
+  /**
+   * With `address`: between polls, while nothing listens on the port, try a
+   * TCP connect to it every 2% of the time since launch (2 ms at least,
+   * `pollMs` at most); one accepted ends the wait for the next poll, which
+   * reads the sockets and asks the health check at once. A refused connect
+   * on the instance's own link costs far less than a poll.
+   */
+  connectProbe?: boolean;
+}
+
+/** Whether a TCP connection to host:port is accepted within `timeoutMs` (closed at once if so). */
+function accepts(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(Math.max(1, timeoutMs), () => done(false));
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+  });
+}
+
+/** Waits up to `ms`, connecting to host:port on the way; resolves early once a connection is accepted. */
+async function untilAccepted(host: string, port: number, ms: number, sinceLaunch: () => number) {
+  const until = performance.now() + ms;
+  for (;;) {
+    const left = until - performance.now();
+    if (left <= 0) return;
+    if (await accepts(host, port, left)) return;
+    const every = Math.min(ms, Math.max(2, sinceLaunch() / 50));
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.min(every, Math.max(0, until - performance.now()))),
+    );
+  }
 }
 
 function onPort(sockets: readonly TcpSocket[], port: number): TcpSocket[] {
@@ -229,7 +266,9 @@ export async function waitForHealth(
       if (!nothingYet || now >= options.startupTimeoutMs + options.graceMs) return finish("timeout");
       usedGrace = true;
     }
-    await new Promise((resolve) => setTimeout(resolve, waitMs));
+    if (options.connectProbe && options.address && !listenersOnPort?.length)
+      await untilAccepted(options.address, options.port, waitMs, sinceLaunch);
+    else await new Promise((resolve) => setTimeout(resolve, waitMs));
     waitMs = Math.min(waitMs * 2, pollMs);
   }
 }

@@ -424,9 +424,10 @@ export class SessionManager {
         startupTimeoutMs: this.options.startupTimeoutMs,
         graceMs: 0,
         pingTimeoutMs: PING_TIMEOUT_MS,
-        // Readiness seen within a few ms of the listener opening, not at the next 100 ms tick.
+        // Readiness seen within a few ms of the listener opening: a connect to the port between polls.
         firstPollMs: 5,
         pollMs: 25,
+        connectProbe: true,
       });
       mark("healthy");
       this.options.log?.(
