@@ -386,7 +386,7 @@ describe("EC2 security groups through the AWS SDK", () => {
     ).toEqual(limit);
   });
 
-  it("filters by the name of a group a rule references (ip-permission.group-name, egress.ip-permission.group-name)", async () => {
+  it("answers the ip-permission.group-name filters, matching no rule that references its group by id (as AWS finds none)", async () => {
     const make = async (GroupName: string) =>
       (await ec2.send(new CreateSecurityGroupCommand({ GroupName, Description: "names", VpcId: vpcId })))
         .GroupId!;
@@ -404,7 +404,13 @@ describe("EC2 security groups through the AWS SDK", () => {
       (
         await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name, Values: ["names-source"] }] }))
       ).SecurityGroups!.map((g) => g.GroupId);
-    expect(await byName("egress.ip-permission.group-name")).toEqual([target]);
+    expect(await byName("egress.ip-permission.group-name")).toEqual([]);
     expect(await byName("ip-permission.group-name")).toEqual([]);
+    const byId = await ec2.send(
+      new DescribeSecurityGroupsCommand({
+        Filters: [{ Name: "egress.ip-permission.group-id", Values: [source] }],
+      }),
+    );
+    expect(byId.SecurityGroups!.map((g) => g.GroupId)).toEqual([target]);
   });
 });
