@@ -25,7 +25,7 @@ import {
 } from "@aws-sdk/client-bedrock-agentcore-control";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { startEmulator } from "../src/emulator/index.js";
-import { fabricSupport } from "../src/net/vpc/fabric.js";
+import { fabricSupport } from "../src/emulator/vpc/fabric.js";
 
 const root = resolve(import.meta.dirname, "..");
 const IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/bench/ts-sdk-healthy:latest";

@@ -14,7 +14,7 @@ import { pathToFileURL } from "node:url";
 import { BedrockAgentCoreClient, InvokeAgentRuntimeCommand } from "@aws-sdk/client-bedrock-agentcore";
 import { diagnose } from "../src/diagnose/run.js";
 import { startEmulator } from "../src/emulator/index.js";
-import { fabricSupport } from "../src/net/vpc/fabric.js";
+import { fabricSupport } from "../src/emulator/vpc/fabric.js";
 import { buildScenario } from "../src/scenario/build.js";
 import { loadScenario } from "../src/scenario/run.js";
 

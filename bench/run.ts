@@ -40,8 +40,8 @@ import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from "@aws-sdk/cli
 import { type Diagnosis, diagnose } from "../src/diagnose/run.js";
 import type { SessionDriver } from "../src/emulator/bedrock-agentcore/sessions.js";
 import { type RunningEmulator, startEmulator } from "../src/emulator/index.js";
+import { fabricSupport } from "../src/emulator/vpc/fabric.js";
 import { netnsSupport } from "../src/net/netns.js";
-import { fabricSupport } from "../src/net/vpc/fabric.js";
 import { BENCH_PAYLOAD, coldStart } from "./cold-start.js";
 import { writeOciBench } from "./oci.js";
 import { writeReplayBench } from "./replay.js";

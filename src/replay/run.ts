@@ -7,16 +7,16 @@ import { PROTOCOL_PORTS, type Protocol } from "../agent/types.js";
 import { caBundlePath } from "../emulator/aws-public/ca.js";
 import type { ConsoleState } from "../emulator/console/state.js";
 import { defaultCacheDir, type RunningEmulator, startEmulator } from "../emulator/index.js";
-import { type Instance, startInstance } from "../executor/index.js";
-import { ensureEmulation } from "../executor/oci/binfmt.js";
-import { createNamespace, type Namespace } from "../net/netns.js";
 import {
   fabricSupport,
   type SessionAttachment,
   SessionFabric,
   type SessionNetwork,
   type StandInEvent,
-} from "../net/vpc/fabric.js";
+} from "../emulator/vpc/fabric.js";
+import { type Instance, startInstance } from "../executor/index.js";
+import { ensureEmulation } from "../executor/oci/binfmt.js";
+import { createNamespace, type Namespace } from "../net/netns.js";
 import { resolverOf } from "../net/vpc/policy.js";
 import { fixedVpcState } from "../net/vpc/snapshot.js";
 import { type CaptureReading, FlowCapture } from "./capture.js";

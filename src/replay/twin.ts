@@ -6,7 +6,7 @@ import type { VpcSnapshot } from "../net/vpc/snapshot.js";
 
 /**
  * The twin of a runtime's VPC: what `diagnose` collected, as the session
- * network (src/net/vpc/fabric.ts) rebuilds it packet by packet, and the ENI
+ * network (src/emulator/vpc/fabric.ts) rebuilds it packet by packet, and the ENI
  * the replayed agent gets. Built only from observations; where the twin
  * had to fill a part in, `assumptions` says which and how.
  */

@@ -6,7 +6,7 @@ import { parse } from "yaml";
 import { type Diagnosis, diagnose } from "../diagnose/run.js";
 import { verdictOf } from "../diagnose/verdict.js";
 import { startEmulator } from "../emulator/index.js";
-import { fabricSupport } from "../net/vpc/fabric.js";
+import { fabricSupport } from "../emulator/vpc/fabric.js";
 import { UsageError } from "../util/errors.js";
 import { diagnosedText, expectedText, type Judgement, judge } from "./accuracy.js";
 import { buildScenario, resolveReferences } from "./build.js";

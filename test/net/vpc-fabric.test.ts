@@ -31,13 +31,17 @@ import { createVpc } from "../../src/emulator/ec2/model/vpc-lifecycle.js";
 import { modifyVpcAttribute } from "../../src/emulator/ec2/model/vpcs.js";
 import { ec2VpcState } from "../../src/emulator/ec2/vpc-snapshot.js";
 import { SqliteStore } from "../../src/emulator/store/sqlite-store.js";
-import { createNamespace, leftovers, type Namespace } from "../../src/net/netns.js";
-import { analyticReachability, probeFromNamespace, sessionReachability } from "../../src/net/vpc/decide.js";
+import {
+  analyticReachability,
+  probeFromNamespace,
+  sessionReachability,
+} from "../../src/emulator/vpc/decide.js";
 import {
   type SessionFabric as Fabric,
   SessionFabric,
   type SessionNetwork,
-} from "../../src/net/vpc/fabric.js";
+} from "../../src/emulator/vpc/fabric.js";
+import { createNamespace, leftovers, type Namespace } from "../../src/net/netns.js";
 import { namespaceSkipReason } from "../helpers/netns.js";
 
 const skip = await namespaceSkipReason();

@@ -19,18 +19,18 @@ import {
   netnsSupport,
   reapOrphans,
 } from "../../net/netns.js";
-import { analyticReachability, type ReachVerdict, sessionReachability } from "../../net/vpc/decide.js";
+import { caBundlePath } from "../aws-public/ca.js";
+import type { Ec2 } from "../ec2/model/ec2.js";
+import { ec2VpcState } from "../ec2/vpc-snapshot.js";
+import { AwsError } from "../protocol/errors.js";
+import { analyticReachability, type ReachVerdict, sessionReachability } from "../vpc/decide.js";
 import {
   fabricSupport,
   type SessionAttachment,
   SessionFabric,
   type SessionNetwork,
   type Upstream,
-} from "../../net/vpc/fabric.js";
-import { caBundlePath } from "../aws-public/ca.js";
-import type { Ec2 } from "../ec2/model/ec2.js";
-import { ec2VpcState } from "../ec2/vpc-snapshot.js";
-import { AwsError } from "../protocol/errors.js";
+} from "../vpc/fabric.js";
 import type { CodeBaseChoice } from "./code-base.js";
 import {
   type CodeFetcher,

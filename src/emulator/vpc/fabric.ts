@@ -6,12 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { loadCertificateAuthority } from "../../emulator/aws-public/ca.js";
-import type { DnsQueryEvent } from "../../emulator/aws-public/dns-server.js";
-import type { TlsEvent } from "../../emulator/aws-public/endpoints-server.js";
-import { type ChildInput, childInput } from "../../util/child-stdin.js";
-import { addNamespace, deleteNamespace, ipBatch, NET_PREFIX, netnsSupport, sh } from "../netns.js";
-import { nth, parseCidr, toDotted } from "./ip.js";
+import { addNamespace, deleteNamespace, ipBatch, NET_PREFIX, netnsSupport, sh } from "../../net/netns.js";
+import { nth, parseCidr, toDotted } from "../../net/vpc/ip.js";
 import {
   type EniSpec,
   gatewayOf,
@@ -19,9 +15,13 @@ import {
   type RouterPort,
   routerRuleset,
   sessionRuleset,
-} from "./policy.js";
-import { LINK_BLOCK, PUBLIC_ADDRESSES, PUBLIC_RESOLVER } from "./public.js";
-import type { VpcScope as Scope, VpcSnapshot, VpcState } from "./snapshot.js";
+} from "../../net/vpc/policy.js";
+import { LINK_BLOCK, PUBLIC_ADDRESSES, PUBLIC_RESOLVER } from "../../net/vpc/public.js";
+import type { VpcScope as Scope, VpcSnapshot, VpcState } from "../../net/vpc/snapshot.js";
+import { type ChildInput, childInput } from "../../util/child-stdin.js";
+import { loadCertificateAuthority } from "../aws-public/ca.js";
+import type { DnsQueryEvent } from "../aws-public/dns-server.js";
+import type { TlsEvent } from "../aws-public/endpoints-server.js";
 
 /** A VPC that is gone: no rules admit anything. */
 function emptySnapshot(router: { scope: Scope; vpcId: string }): VpcSnapshot {

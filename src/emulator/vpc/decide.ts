@@ -1,8 +1,8 @@
-import { sh } from "../netns.js";
-import { reach } from "../reachability.js";
+import { sh } from "../../net/netns.js";
+import { reach } from "../../net/reachability.js";
+import { currentGroups } from "../../net/vpc/policy.js";
+import type { VpcState } from "../../net/vpc/snapshot.js";
 import type { SessionNetwork } from "./fabric.js";
-import { currentGroups } from "./policy.js";
-import type { VpcState } from "./snapshot.js";
 
 /**
  * Whether a session can open a connection to an AWS service's regional
