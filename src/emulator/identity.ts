@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { partitionOf } from "../util/arn.js";
 import type { UserIdentity } from "./cloudtrail/model.js";
 
 /** The IAM user every access key stands for in the emulator (signatures are not verified). */
@@ -9,11 +10,15 @@ function principalId(prefix: string, seed: string): string {
 }
 
 /** Who a request is from: the same identity in CloudTrail, GetCallerIdentity and IAM judgements. */
-export function callerIdentity(accessKeyId: string, account: string): UserIdentity & { type: "IAMUser" } {
+export function callerIdentity(
+  accessKeyId: string,
+  account: string,
+  region: string,
+): UserIdentity & { type: "IAMUser" } {
   return {
     type: "IAMUser",
     principalId: principalId("AIDA", `${account}/${EMULATOR_USER}`),
-    arn: `arn:aws:iam::${account}:user/${EMULATOR_USER}`,
+    arn: `arn:${partitionOf(region)}:iam::${account}:user/${EMULATOR_USER}`,
     accountId: account,
     accessKeyId,
     userName: EMULATOR_USER,

@@ -192,8 +192,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     store,
     env,
     trail,
-    identify: (accessKeyId, account) =>
-      sts.identify(accessKeyId, options.accessKeyAccounts?.[accessKeyId] ?? account),
+    identify: (accessKeyId, account, region) =>
+      sts.identify(accessKeyId, options.accessKeyAccounts?.[accessKeyId] ?? account, region),
     view: {
       console: options.console ?? false,
       state: () => consoleState({ store, runtimes, sessions, ec2, trail, logs }, env.clock()),

@@ -21,7 +21,7 @@ export interface ServerOptions {
   env: Environment;
   trail?: Trail;
   /** Who an access key stands for (STS's sessions); default: the emulator's one IAM user. */
-  identify?: (accessKeyId: string, account: string) => UserIdentity;
+  identify?: (accessKeyId: string, account: string, region: string) => UserIdentity;
   /** The emulator's state as the console reads it (GET /_emulator/state), and whether the console page is served. */
   view?: InternalApiContext["view"];
   log?: (line: string) => void;
@@ -210,7 +210,11 @@ export function createEmulatorServer(options: ServerOptions): Server {
         region: scope?.region ?? options.defaultRegion,
         requestId,
         accessKeyId,
-        caller: (options.identify ?? callerIdentity)(accessKeyId, options.account),
+        caller: (options.identify ?? callerIdentity)(
+          accessKeyId,
+          options.account,
+          scope?.region ?? options.defaultRegion,
+        ),
         now: options.env.clock(),
         inbound: inboundCredentials(headers.authorization, url.searchParams),
         ...(headers.host ? { host: headers.host } : {}),
@@ -290,7 +294,11 @@ export function createEmulatorServer(options: ServerOptions): Server {
       region: scope?.region ?? options.defaultRegion,
       requestId: options.env.uuid(),
       accessKeyId,
-      caller: (options.identify ?? callerIdentity)(accessKeyId, options.account),
+      caller: (options.identify ?? callerIdentity)(
+        accessKeyId,
+        options.account,
+        scope?.region ?? options.defaultRegion,
+      ),
       now: options.env.clock(),
       inbound: inboundCredentials(authorization, url.searchParams),
       ...(request.headers.host ? { host: request.headers.host } : {}),

@@ -514,8 +514,18 @@ describe("the Iam model in process", () => {
     try {
       const model = new Iam(store, systemEnvironment);
       const now = new Date("2026-01-02T03:04:05Z");
-      const first = model.ensureServiceLinkedRole(ACCOUNT, "network.bedrock-agentcore.amazonaws.com", now);
-      const second = model.ensureServiceLinkedRole(ACCOUNT, "network.bedrock-agentcore.amazonaws.com", now);
+      const first = model.ensureServiceLinkedRole(
+        ACCOUNT,
+        "us-east-1",
+        "network.bedrock-agentcore.amazonaws.com",
+        now,
+      );
+      const second = model.ensureServiceLinkedRole(
+        ACCOUNT,
+        "us-east-1",
+        "network.bedrock-agentcore.amazonaws.com",
+        now,
+      );
       expect(first.created).toBe(true);
       expect(second).toEqual({ role: first.role, created: false });
 
@@ -536,7 +546,7 @@ describe("the Iam model in process", () => {
       ).toBe(false);
 
       model.markRoleUsed(ACCOUNT, arn, "eu-west-1", now);
-      const call = model.call(ACCOUNT, now);
+      const call = model.call(ACCOUNT, "us-east-1", now);
       const role = iamAdapter(model).GetRole!(
         { RoleName: first.role.RoleName },
         {
@@ -544,7 +554,7 @@ describe("the Iam model in process", () => {
           region: "us-east-1",
           requestId: "r",
           accessKeyId: "k",
-          caller: callerIdentity("k", ACCOUNT),
+          caller: callerIdentity("k", ACCOUNT, "us-east-1"),
           now: call.now,
         },
       ) as { Role: { RoleLastUsed: unknown } };

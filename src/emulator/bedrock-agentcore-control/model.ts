@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { ARN_PARTITION, partitionOf } from "../../util/arn.js";
 import type { Environment, RequestContext } from "../context.js";
 import { AwsError, conflict, notFound } from "../protocol/errors.js";
 import type { Scope, Store } from "../store/store.js";
@@ -217,7 +218,7 @@ export class AgentRuntimes {
       status,
       ...(failureReason && status.endsWith("_FAILED") ? { failureReason } : {}),
       workloadIdentityDetails: {
-        workloadIdentityArn: `arn:aws:bedrock-agentcore:${ctx.region}:${ctx.account}:workload-identity-directory/default/workload-identity/${runtime.agentRuntimeId}`,
+        workloadIdentityArn: `arn:${partitionOf(ctx.region)}:bedrock-agentcore:${ctx.region}:${ctx.account}:workload-identity-directory/default/workload-identity/${runtime.agentRuntimeId}`,
       },
     };
   }
@@ -288,7 +289,7 @@ export class AgentRuntimes {
       const runtime: StoredRuntime = {
         agentRuntimeId: id,
         agentRuntimeName,
-        agentRuntimeArn: `arn:aws:bedrock-agentcore:${ctx.region}:${ctx.account}:runtime/${id}`,
+        agentRuntimeArn: `arn:${partitionOf(ctx.region)}:bedrock-agentcore:${ctx.region}:${ctx.account}:runtime/${id}`,
         latestVersion: 1,
         createdAt: now,
         lastUpdatedAt: now,
@@ -597,7 +598,9 @@ export class AgentRuntimes {
    * version its endpoint (qualifier, DEFAULT when absent) serves now.
    */
   resolveInvocationTarget(ctx: RequestContext, arnOrId: string, qualifier = DEFAULT_ENDPOINT): RuntimeView {
-    const match = /^arn:aws[^:]*:bedrock-agentcore:([^:]+):(\d{12}):runtime\/(.+)$/.exec(arnOrId);
+    const match = new RegExp(`^arn:${ARN_PARTITION}:bedrock-agentcore:([^:]+):(\\d{12}):runtime/(.+)$`).exec(
+      arnOrId,
+    );
     if (match && (match[1] !== ctx.region || match[2] !== ctx.account)) {
       throw notFound(`AgentRuntime not found: ${arnOrId}`);
     }

@@ -3,6 +3,7 @@ import type {
   GetResourcePolicyCommandInput,
   PutResourcePolicyCommandInput,
 } from "@aws-sdk/client-bedrock-agentcore-control";
+import { partitionOfArn } from "../../util/arn.js";
 import type { Adapter } from "../adapter.js";
 import type { UserIdentity } from "../cloudtrail/model.js";
 import type { RequestContext } from "../context.js";
@@ -121,7 +122,7 @@ function principalNames(caller: UserIdentity): string[] {
   if (caller.type === "AssumedRole") names.add(caller.sessionContext.sessionIssuer.arn);
   const account = accountOf(caller);
   if (account) {
-    names.add(`arn:aws:iam::${account}:root`);
+    names.add(`arn:${partitionOfArn(arn ?? "")}:iam::${account}:root`);
     names.add(account);
   }
   return [...names];

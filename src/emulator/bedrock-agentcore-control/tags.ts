@@ -1,3 +1,4 @@
+import { ARN_PARTITION } from "../../util/arn.js";
 import type { RequestContext } from "../context.js";
 import { AwsError, notFound } from "../protocol/errors.js";
 import type { Store } from "../store/store.js";
@@ -12,10 +13,9 @@ export type TagMap = Record<string, string>;
 export function taggedResource(
   arn: string,
 ): { region: string; account: string; runtimeId: string; endpointName?: string } | undefined {
-  const match =
-    /^arn:aws[a-z-]*:bedrock-agentcore:([a-z0-9-]+):(\d{12}):runtime\/([^/]+)(?:\/runtime-endpoint\/([^/]+))?$/.exec(
-      arn,
-    );
+  const match = new RegExp(
+    `^arn:${ARN_PARTITION}:bedrock-agentcore:([a-z0-9-]+):(\\d{12}):runtime/([^/]+)(?:/runtime-endpoint/([^/]+))?$`,
+  ).exec(arn);
   if (!match) return undefined;
   return {
     region: match[1]!,

@@ -9,6 +9,7 @@ import {
   zipRunCommand,
 } from "../../codezip/index.js";
 import type { Artifact } from "../../executor/index.js";
+import { partitionOf } from "../../util/arn.js";
 import type { Iam } from "../iam/model/iam.js";
 import { AwsError } from "../protocol/errors.js";
 import type { S3 } from "../s3/model.js";
@@ -48,7 +49,7 @@ export const codeLocation = (code: CodeSpec) =>
 export function s3CodeFetcher(s3: S3, iam: Iam): CodeFetcher {
   return (code, who) => {
     const action = code.versionId ? "s3:GetObjectVersion" : "s3:GetObject";
-    const resource = `arn:aws:s3:::${code.bucket}/${code.prefix}`;
+    const resource = `arn:${partitionOf(who.region)}:s3:::${code.bucket}/${code.prefix}`;
     if (!iam.isAllowed(who.account, who.roleArn, action, resource)) {
       throw new AwsError(
         "AccessDeniedException",

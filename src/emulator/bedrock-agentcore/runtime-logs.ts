@@ -1,4 +1,5 @@
 import type { OutputLine } from "../../agent/launcher.js";
+import { partitionOf } from "../../util/arn.js";
 import type { Scope, Store } from "../store/store.js";
 
 /** Where AgentCore writes a runtime endpoint's container output in CloudWatch Logs. */
@@ -85,7 +86,7 @@ export class RuntimeLogDelivery {
   /** Why the role could not deliver to this group and stream, or undefined when it could. */
   private refusal(source: OutputSource, group: string, stream: string): string | undefined {
     const { account, region } = source.scope;
-    const groupArn = `arn:aws:logs:${region}:${account}:log-group:${group}`;
+    const groupArn = `arn:${partitionOf(region)}:logs:${region}:${account}:log-group:${group}`;
     const streamArn = `${groupArn}:log-stream:${stream}`;
     const needed = [
       ["logs:CreateLogStream", streamArn],

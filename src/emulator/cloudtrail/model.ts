@@ -1,3 +1,4 @@
+import { ARN_PARTITION } from "../../util/arn.js";
 import type { Environment, RequestContext } from "../context.js";
 import { AwsError } from "../protocol/errors.js";
 import type { Scope, Store } from "../store/store.js";
@@ -94,7 +95,7 @@ export function isReadOnly(operation: string): boolean {
 
 /** The CloudFormation-style resource type of an ARN, as CloudTrail's Resources list names it. */
 export function resourceTypeOf(arn: string): string {
-  const match = /^arn:aws[^:]*:([^:]+):[^:]*:[^:]*:([^/:]+)/.exec(arn);
+  const match = new RegExp(`^arn:${ARN_PARTITION}:([^:]+):[^:]*:[^:]*:([^/:]+)`).exec(arn);
   if (!match) return "AWS::Unknown::Resource";
   const known: Record<string, string> = {
     "bedrock-agentcore:runtime": "AWS::BedrockAgentCore::Runtime",

@@ -1,3 +1,4 @@
+import { partitionOfArn } from "../../util/arn.js";
 import type { UserIdentity } from "./model.js";
 
 /**
@@ -16,7 +17,7 @@ export function assumedRoleIdentity(
   return {
     type: "AssumedRole",
     principalId: `${role.RoleId}:${sessionName}`,
-    arn: `arn:aws:sts::${account}:assumed-role/${role.RoleName}/${sessionName}`,
+    arn: `arn:${partitionOfArn(role.Arn)}:sts::${account}:assumed-role/${role.RoleName}/${sessionName}`,
     accountId: account,
     accessKeyId,
     sessionContext: {

@@ -16,6 +16,7 @@ import type {
   UntagResourceCommandInput,
 } from "@aws-sdk/client-ecr";
 import { parseRegistryHost, registryHost } from "../../image/ecr-uri.js";
+import { ARN_PARTITION, partitionOf } from "../../util/arn.js";
 import type { Adapter } from "../adapter.js";
 import type { RequestContext } from "../context.js";
 import { isSha256Digest } from "../store/blob-store.js";
@@ -24,8 +25,8 @@ import { imageNotFound, invalidParameter, layerNotFound, repositoryNotFound } fr
 import type { Ecr, EcrImage, RepositoryRecord } from "./model.js";
 import { DOWNLOAD_TOKEN_PARAMETER } from "./registry-auth.js";
 
-/** `arn:aws:ecr:<region>:<account>:repository/<name>`: TagResource's and ListTagsForResource's resourceArn. */
-const REPOSITORY_ARN = /^arn:aws[a-z-]*:ecr:([a-z0-9-]+):(\d{12}):repository\/(.+)$/;
+/** `arn:<partition>:ecr:<region>:<account>:repository/<name>`: TagResource's and ListTagsForResource's resourceArn. */
+const REPOSITORY_ARN = new RegExp(`^arn:${ARN_PARTITION}:ecr:([a-z0-9-]+):(\\d{12}):repository/(.+)$`);
 
 /** Where a URL the API hands back must point: the registry host through the stand-in, else the address the call came to. */
 function registryOrigin(ctx: RequestContext, account: string): string {
@@ -122,7 +123,7 @@ export function ecrAdapter(ecr: Ecr): Adapter {
   };
 
   const repositoryView = (scope: Scope, repository: RepositoryRecord) => ({
-    repositoryArn: `arn:aws:ecr:${scope.region}:${scope.account}:repository/${repository.repositoryName}`,
+    repositoryArn: `arn:${partitionOf(scope.region)}:ecr:${scope.region}:${scope.account}:repository/${repository.repositoryName}`,
     registryId: scope.account,
     repositoryName: repository.repositoryName,
     repositoryUri: `${registryHost(scope.account, scope.region)}/${repository.repositoryName}`,

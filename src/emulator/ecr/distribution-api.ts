@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import { partitionOf } from "../../util/arn.js";
 import { apiCallRecord } from "../cloudtrail/api-call.js";
 import type { Trail } from "../cloudtrail/model.js";
 import type { Environment } from "../context.js";
@@ -201,7 +202,7 @@ export function distributionApi(deps: DistributionApiDeps): PathRoute {
         eventSource: "ecr.amazonaws.com",
         account: scope.account,
         awsRegion: scope.region,
-        identity: callerIdentity(caller.claims.accessKeyId, caller.claims.account),
+        identity: callerIdentity(caller.claims.accessKeyId, caller.claims.account, caller.claims.region),
         sourceIPAddress: request.remoteAddress,
         userAgent: request.headers["user-agent"] ?? "",
         requestId: request.requestId,
@@ -212,7 +213,7 @@ export function distributionApi(deps: DistributionApiDeps): PathRoute {
         resources: [
           {
             type: "AWS::ECR::Repository",
-            ARN: `arn:aws:ecr:${scope.region}:${scope.account}:repository/${String(requestParameters.repositoryName)}`,
+            ARN: `arn:${partitionOf(scope.region)}:ecr:${scope.region}:${scope.account}:repository/${String(requestParameters.repositoryName)}`,
           },
         ],
       }),

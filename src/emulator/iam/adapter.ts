@@ -26,7 +26,7 @@ export function iamAdapter(iam: Iam): Adapter {
   const op =
     <I>(run: (call: IamCall, input: I) => Record<string, unknown>) =>
     (input: I, ctx: RequestContext) =>
-      run(iam.call(ctx.account, ctx.now), input);
+      run(iam.call(ctx.account, ctx.region, ctx.now), input);
   return {
     CreateRole: op(createRole),
     GetRole: op(getRole),

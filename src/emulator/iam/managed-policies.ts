@@ -1,3 +1,5 @@
+import { partitionOfArn } from "../../util/arn.js";
+
 /**
  * The AWS managed policies (`arn:aws:iam::aws:policy/...`) the emulator
  * knows: the ones an AgentCore deployment attaches or is given. Documents
@@ -441,13 +443,14 @@ export const AWS_MANAGED_POLICIES: readonly AwsManagedPolicy[] = [
   AGENTCORE_NETWORK_POLICY,
 ];
 
-export function awsManagedArn(policy: AwsManagedPolicy): string {
-  return `arn:aws:iam::aws:policy${policy.path}${policy.name}`;
+/** The policy's ARN in a partition: AWS managed policies are the same in each, under that partition's ARN. */
+export function awsManagedArn(policy: AwsManagedPolicy, partition: string): string {
+  return `arn:${partition}:iam::aws:policy${policy.path}${policy.name}`;
 }
 
-/** The managed policy an `arn:aws:iam::aws:policy/...` ARN names, if the emulator knows it. */
+/** The managed policy an `arn:<partition>:iam::aws:policy/...` ARN names, if the emulator knows it. */
 export function findAwsManagedPolicy(arn: string): AwsManagedPolicy | undefined {
-  return AWS_MANAGED_POLICIES.find((policy) => awsManagedArn(policy) === arn);
+  return AWS_MANAGED_POLICIES.find((policy) => awsManagedArn(policy, partitionOfArn(arn)) === arn);
 }
 
 /** The document as IAM stores it: pretty-printed JSON, as the Managed Policy Reference shows it. */

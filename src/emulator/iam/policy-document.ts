@@ -1,3 +1,4 @@
+import { ARN_PARTITION } from "../../util/arn.js";
 import { AwsError } from "../protocol/errors.js";
 
 /**
@@ -157,7 +158,8 @@ function parsePrincipal(value: unknown, options: ParseOptions): Principal {
         throw invalidPrincipal("SERVICE", id);
       if (type === "AWS" && id !== "*") {
         const wellFormed =
-          /^\d{12}$/.test(id) || /^arn:aws[a-z-]*:(iam|sts)::(\d{12}|aws):[A-Za-z-]+(\/.*)?$/.test(id);
+          /^\d{12}$/.test(id) ||
+          new RegExp(`^arn:${ARN_PARTITION}:(iam|sts)::(\\d{12}|aws):[A-Za-z-]+(/.*)?$`).test(id);
         if (!wellFormed || options.principalExists?.(id) === false) throw invalidPrincipal("AWS", id);
       }
     }

@@ -1,3 +1,4 @@
+import { ARN_PARTITION, partitionOf } from "../../util/arn.js";
 import { AwsError } from "../protocol/errors.js";
 import { decodePageToken as decodeToken, encodePageToken as encodeToken } from "../protocol/page-token.js";
 import type { Scope, Store } from "../store/store.js";
@@ -49,7 +50,7 @@ export const KIND = {
 };
 
 export function groupArn(call: LogsCall, group: string): string {
-  return `arn:aws:logs:${call.scope.region}:${call.scope.account}:log-group:${group}`;
+  return `arn:${partitionOf(call.scope.region)}:logs:${call.scope.region}:${call.scope.account}:log-group:${group}`;
 }
 
 export function invalidParameter(message: string): AwsError {
@@ -91,7 +92,9 @@ export function groupNameOf(
     throw invalidParameter("Exactly one of logGroupName or logGroupIdentifier must be specified.");
   }
   if (logGroupName !== undefined) return logGroupName;
-  const arn = /^arn:aws[\w-]*:logs:([^:]*):(\d{12}):log-group:([^:]+)(?::\*)?$/.exec(logGroupIdentifier!);
+  const arn = new RegExp(`^arn:${ARN_PARTITION}:logs:([^:]*):(\\d{12}):log-group:([^:]+)(?::\\*)?$`).exec(
+    logGroupIdentifier!,
+  );
   if (!arn) return logGroupIdentifier!;
   if (arn[1] !== call.scope.region || arn[2] !== call.scope.account) throw groupNotFound();
   return arn[3]!;

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
 import { crc32 } from "node:zlib";
+import { partitionOf } from "../../util/arn.js";
 import type { Environment } from "../context.js";
 import { AwsError } from "../protocol/errors.js";
 import { RESPONSE_STATUS } from "../protocol/rest-xml.js";
@@ -267,7 +268,7 @@ export class S3 {
     }
     const existing = this.bucket(input.Bucket);
     const location = region === "us-east-1" ? `/${input.Bucket}` : `http://${input.Bucket}.s3.amazonaws.com/`;
-    const arn = `arn:aws:s3:::${input.Bucket}`;
+    const arn = `arn:${partitionOf(region)}:s3:::${input.Bucket}`;
     if (existing) {
       if (existing.account !== call.account) throw bucketAlreadyExists(input.Bucket);
       // For legacy compatibility, us-east-1 answers 200 to re-creating a bucket you own.
@@ -286,7 +287,10 @@ export class S3 {
 
   headBucket(call: S3Call, input: { Bucket: string; ExpectedBucketOwner?: string }): Record<string, unknown> {
     const bucket = this.mustBucket(call, input.Bucket, input.ExpectedBucketOwner);
-    return { BucketRegion: bucket.region, BucketArn: `arn:aws:s3:::${bucket.name}` };
+    return {
+      BucketRegion: bucket.region,
+      BucketArn: `arn:${partitionOf(bucket.region)}:s3:::${bucket.name}`,
+    };
   }
 
   listBuckets(
@@ -307,7 +311,7 @@ export class S3 {
         Name: b.name,
         CreationDate: new Date(b.createdAt),
         BucketRegion: b.region,
-        BucketArn: `arn:aws:s3:::${b.name}`,
+        BucketArn: `arn:${partitionOf(b.region)}:s3:::${b.name}`,
       })),
       Owner: { ID: this.canonicalId(call.account) },
       ...(input.Prefix !== undefined ? { Prefix: input.Prefix } : {}),

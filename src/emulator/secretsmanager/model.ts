@@ -9,6 +9,7 @@ import type {
   TagResourceCommandInput,
   UntagResourceCommandInput,
 } from "@aws-sdk/client-secrets-manager";
+import { partitionOf } from "../../util/arn.js";
 import type { Environment } from "../context.js";
 import { AwsError } from "../protocol/errors.js";
 import type { Scope, Store } from "../store/store.js";
@@ -109,7 +110,7 @@ export class SecretsManager {
   }
 
   private find(call: SecretsCall, secretId: string): StoredSecret | undefined {
-    const prefix = `arn:aws:secretsmanager:${call.scope.region}:${call.scope.account}:secret:`;
+    const prefix = `arn:${partitionOf(call.scope.region)}:secretsmanager:${call.scope.region}:${call.scope.account}:secret:`;
     let secret: StoredSecret | undefined;
     if (secretId.startsWith("arn:")) {
       if (!secretId.startsWith(prefix)) return undefined;
@@ -209,7 +210,7 @@ export class SecretsManager {
     const now = call.now.toISOString();
     const secret: StoredSecret = {
       name,
-      arn: `arn:aws:secretsmanager:${call.scope.region}:${call.scope.account}:secret:${name}-${this.env.randomAlphanumeric(6)}`,
+      arn: `arn:${partitionOf(call.scope.region)}:secretsmanager:${call.scope.region}:${call.scope.account}:secret:${name}-${this.env.randomAlphanumeric(6)}`,
       ...(input.Description !== undefined ? { description: input.Description } : {}),
       ...(input.KmsKeyId !== undefined ? { kmsKeyId: input.KmsKeyId } : {}),
       tags: (input.Tags ?? []).map((tag) => ({ Key: tag.Key ?? "", Value: tag.Value ?? "" })),

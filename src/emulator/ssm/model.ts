@@ -9,6 +9,7 @@ import type {
   ParameterStringFilter,
   PutParameterCommandInput,
 } from "@aws-sdk/client-ssm";
+import { partitionOf } from "../../util/arn.js";
 import { AwsError } from "../protocol/errors.js";
 import { javaPattern } from "../protocol/java-regex.js";
 import type { Scope, Store } from "../store/store.js";
@@ -103,7 +104,7 @@ export class ParameterStore {
   constructor(private readonly store: Store) {}
 
   private arn(call: ParametersCall, name: string): string {
-    return `arn:aws:ssm:${call.scope.region}:${call.scope.account}:parameter/${name.replace(/^\//, "")}`;
+    return `arn:${partitionOf(call.scope.region)}:ssm:${call.scope.region}:${call.scope.account}:parameter/${name.replace(/^\//, "")}`;
   }
 
   private view(

@@ -5,6 +5,7 @@ import type {
   GetSessionTokenCommandInput,
 } from "@aws-sdk/client-sts";
 import { decodeJwt } from "jose";
+import { partitionOf, partitionOfArn } from "../../util/arn.js";
 import type { SessionAttributes, UserIdentity } from "../cloudtrail/model.js";
 import { assumedRoleIdentity } from "../cloudtrail/service-events.js";
 import type { Environment, RequestContext } from "../context.js";
@@ -61,9 +62,13 @@ function arnOf(identity: UserIdentity): string | undefined {
   return "arn" in identity ? identity.arn : undefined;
 }
 
-/** `role/path/Name` → the role's name and the session ARN STS gives it. */
-function assumedRoleArn(account: string, roleName: string, sessionName: string): string {
-  return `arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}`;
+/** The session ARN STS gives a role's session, in the role's partition. */
+function assumedRoleArn(
+  account: string,
+  role: { RoleName: string; Arn: string },
+  sessionName: string,
+): string {
+  return `arn:${partitionOfArn(role.Arn)}:sts::${account}:assumed-role/${role.RoleName}/${sessionName}`;
 }
 
 /** A JWT's claims, unverified: the emulator, as with SigV4, does not check signatures. */
@@ -99,9 +104,9 @@ export class Sts {
   ) {}
 
   /** Who the holder of `accessKeyId` is: the session STS issued it to, else the emulator's one IAM user. */
-  identify(accessKeyId: string, account: string): UserIdentity {
+  identify(accessKeyId: string, account: string, region: string): UserIdentity {
     const session = this.store.get<StoredSession>(SESSION, { account, region: GLOBAL_REGION }, accessKeyId);
-    const user = callerIdentity(accessKeyId, account);
+    const user = callerIdentity(accessKeyId, account, region);
     if (!session) return user;
     const attributes: SessionAttributes = { creationDate: session.issuedAt, mfaAuthenticated: "false" };
     if (!session.role) return { ...user, sessionContext: { attributes } };
@@ -126,7 +131,7 @@ export class Sts {
     if (arn) names.add(arn);
     if (caller.type === "AssumedRole") names.add(caller.sessionContext.sessionIssuer.arn);
     if (arn) {
-      names.add(`arn:aws:iam::${account}:root`);
+      names.add(`arn:${partitionOfArn(arn)}:iam::${account}:root`);
       names.add(account);
     }
     return [...names].map((id) => ({ type: "AWS", id }));
@@ -261,7 +266,7 @@ export class Sts {
       Credentials: credentials,
       AssumedRoleUser: {
         AssumedRoleId: `${role!.RoleId}:${sessionName}`,
-        Arn: assumedRoleArn(ctx.account, role!.RoleName, sessionName),
+        Arn: assumedRoleArn(ctx.account, role!, sessionName),
       },
       ...this.packedSize(input),
       ...(input.SourceIdentity !== undefined ? { SourceIdentity: input.SourceIdentity } : {}),
@@ -304,7 +309,7 @@ export class Sts {
       input.ProviderId ??
       (WELL_KNOWN_PROVIDERS.has(provider)
         ? provider
-        : `arn:aws:iam::${ctx.account}:oidc-provider/${provider}`);
+        : `arn:${partitionOf(ctx.region)}:iam::${ctx.account}:oidc-provider/${provider}`);
     const context: Record<string, string[]> = {
       "aws:FederatedProvider": [federated],
       "sts:RoleSessionName": [input.RoleSessionName!],
@@ -342,7 +347,7 @@ export class Sts {
       SubjectFromWebIdentityToken: subject,
       AssumedRoleUser: {
         AssumedRoleId: `${trust.role.RoleId}:${sessionName}`,
-        Arn: assumedRoleArn(ctx.account, trust.role.RoleName, sessionName),
+        Arn: assumedRoleArn(ctx.account, trust.role, sessionName),
       },
       ...this.packedSize(input),
       Provider: input.ProviderId ?? issuer,

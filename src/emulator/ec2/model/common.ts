@@ -1,3 +1,4 @@
+import { partitionOf } from "../../../util/arn.js";
 import type { UserIdentity } from "../../cloudtrail/model.js";
 import type { Environment } from "../../context.js";
 import { AwsError } from "../../protocol/errors.js";
@@ -39,7 +40,7 @@ export function randomHex(env: Environment, length: number): string {
 }
 
 export function arn(call: Ec2Call, resource: string): string {
-  return `arn:aws:ec2:${call.scope.region}:${call.scope.account}:${resource}`;
+  return `arn:${partitionOf(call.scope.region)}:ec2:${call.scope.region}:${call.scope.account}:${resource}`;
 }
 
 /** What `NotFound` says for each kind, in EC2's words. */

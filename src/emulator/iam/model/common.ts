@@ -1,14 +1,20 @@
 import { createHash } from "node:crypto";
 import type { Tag } from "@aws-sdk/client-iam";
+import { ARN_PARTITION } from "../../../util/arn.js";
 import type { Environment } from "../../context.js";
 import { AwsError } from "../../protocol/errors.js";
 import { GLOBAL_REGION, type Scope, type Store } from "../../store/store.js";
 
-/** What every IAM model function works in: the state, time and randomness, and the account (IAM is global). */
+/**
+ * What every IAM model function works in: the state, time and randomness,
+ * and the account (IAM is global), with the partition its ARNs are in (the
+ * one the request's region belongs to: `aws-cn` for cn-north-1).
+ */
 export interface IamCall {
   store: Store;
   env: Environment;
   account: string;
+  partition: string;
   now: Date;
 }
 
@@ -71,9 +77,9 @@ export function stableUniqueId(prefix: "AROA" | "ANPA", seed: string): string {
   return `${prefix}${createHash("sha256").update(seed).digest("hex").slice(0, 17).toUpperCase()}`;
 }
 
-/** `arn:aws:iam::<account>:role<path><name>` (the path begins and ends with `/`). */
-export function iamArn(account: string, type: "role" | "policy", path: string, name: string): string {
-  return `arn:aws:iam::${account}:${type}${path}${name}`;
+/** `arn:<partition>:iam::<account>:role<path><name>` (the path begins and ends with `/`). */
+export function iamArn(call: IamCall, type: "role" | "policy", path: string, name: string): string {
+  return `arn:${call.partition}:iam::${call.account}:${type}${path}${name}`;
 }
 
 /** IAM returns policy documents percent-encoded as stored (`*` left as is, as in its examples); the JavaScript SDK does not decode them, botocore does. */
@@ -127,9 +133,9 @@ export function putRole(call: IamCall, role: StoredRole): void {
   call.store.put(KIND.role, scopeOf(call), role.RoleName.toLowerCase(), role);
 }
 
-/** `arn:aws:iam::<account>:role/<path/>name` → the role, when it is this account's and exists. */
+/** `arn:<partition>:iam::<account>:role/<path/>name` → the role, when it is this account's and exists. */
 export function roleByArn(call: IamCall, arn: string): StoredRole | undefined {
-  const match = /^arn:aws:iam::(\d{12}):role\/(?:.*\/)?([\w+=,.@-]+)$/.exec(arn);
+  const match = new RegExp(`^arn:${ARN_PARTITION}:iam::(\\d{12}):role/(?:.*/)?([\\w+=,.@-]+)$`).exec(arn);
   if (!match || match[1] !== call.account) return undefined;
   const role = getRoleRecord(call, match[2]!);
   return role?.Arn === arn ? role : undefined;

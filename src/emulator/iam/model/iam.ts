@@ -1,5 +1,6 @@
+import { partitionOf, partitionOfArn } from "../../../util/arn.js";
 import type { Environment } from "../../context.js";
-import type { Store } from "../../store/store.js";
+import { GLOBAL_REGION, type Store } from "../../store/store.js";
 import { parsePolicyDocument } from "../policy-document.js";
 import { type Decision, type EvaluationRequest, evaluate } from "../policy-evaluation.js";
 import { type IamCall, putRole, roleByArn } from "./common.js";
@@ -17,8 +18,14 @@ export class Iam {
     readonly env: Environment,
   ) {}
 
-  call(account: string, now: Date = this.env.clock()): IamCall {
-    return { store: this.store, env: this.env, account, now };
+  /** An IAM call in the account, its new ARNs in the partition of `region` (the request's). */
+  call(account: string, region: string, now: Date = this.env.clock()): IamCall {
+    return { store: this.store, env: this.env, account, partition: partitionOf(region), now };
+  }
+
+  /** A call that looks up by ARN: the partition is the ARN's own. */
+  private callFor(account: string, arn: string, now?: Date): IamCall {
+    return { ...this.call(account, GLOBAL_REGION, now), partition: partitionOfArn(arn) };
   }
 
   /** A service's linked role in the account, if there is one yet. */
@@ -26,17 +33,18 @@ export class Iam {
     account: string,
     serviceName: string,
   ): { RoleName: string; RoleId: string; Arn: string; Path: string } | undefined {
-    const role = findServiceLinkedRole(this.call(account), serviceName);
+    const role = findServiceLinkedRole(this.call(account, GLOBAL_REGION), serviceName);
     return role && { RoleName: role.RoleName, RoleId: role.RoleId, Arn: role.Arn, Path: role.Path };
   }
 
   /** A service's linked role, made on first use as the service makes it (e.g. AgentCore's network role). */
   ensureServiceLinkedRole(
     account: string,
+    region: string,
     serviceName: string,
     now: Date,
   ): { role: { RoleName: string; RoleId: string; Arn: string; Path: string }; created: boolean } {
-    const { role, created } = ensureServiceLinkedRole(this.call(account, now), serviceName);
+    const { role, created } = ensureServiceLinkedRole(this.call(account, region, now), serviceName);
     return {
       role: { RoleName: role.RoleName, RoleId: role.RoleId, Arn: role.Arn, Path: role.Path },
       created,
@@ -49,7 +57,7 @@ export class Iam {
    * not match. A role that does not exist is allowed nothing.
    */
   isAllowed(account: string, roleArn: string, action: string, resourceArn: string): boolean {
-    const call = this.call(account);
+    const call = this.callFor(account, roleArn);
     const role = roleByArn(call, roleArn);
     return role !== undefined && evaluateRole(call, role, action, resourceArn).decision === "allowed";
   }
@@ -59,7 +67,7 @@ export class Iam {
     account: string,
     roleArn: string,
   ): { RoleName: string; RoleId: string; Arn: string; MaxSessionDuration: number } | undefined {
-    const role = roleByArn(this.call(account), roleArn);
+    const role = roleByArn(this.callFor(account, roleArn), roleArn);
     if (!role) return undefined;
     const { RoleName, RoleId, Arn, MaxSessionDuration } = role;
     return { RoleName, RoleId, Arn, MaxSessionDuration };
@@ -84,7 +92,7 @@ export class Iam {
         decision: Decision;
       }
     | undefined {
-    const role = roleByArn(this.call(account), roleArn);
+    const role = roleByArn(this.callFor(account, roleArn), roleArn);
     const summary = this.roleSummary(account, roleArn);
     if (!role || !summary) return undefined;
     const trust = [
@@ -107,7 +115,7 @@ export class Iam {
 
   /** Records a use of the role by a service (GetRole's RoleLastUsed). */
   markRoleUsed(account: string, roleArn: string, region: string, now: Date): void {
-    const call = this.call(account, now);
+    const call = this.callFor(account, roleArn, now);
     const role = roleByArn(call, roleArn);
     if (role) putRole(call, { ...role, RoleLastUsed: { LastUsedDate: now.toISOString(), Region: region } });
   }

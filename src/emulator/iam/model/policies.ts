@@ -5,6 +5,7 @@ import type {
   GetPolicyVersionCommandInput,
   ListPoliciesCommandInput,
 } from "@aws-sdk/client-iam";
+import { ARN_PARTITION } from "../../../util/arn.js";
 import { AwsError } from "../../protocol/errors.js";
 import {
   AWS_MANAGED_POLICIES,
@@ -51,7 +52,8 @@ function policyNotFound(arn: string): AwsError {
 
 /** Checks an ARN names a managed policy at all, as IAM does before it looks it up. */
 function checkPolicyArn(arn: string): void {
-  if (!/^arn:aws:iam::(\d{12}|aws):policy\/.+/.test(arn)) throw invalidInput(`ARN ${arn} is not valid.`);
+  if (!new RegExp(`^arn:${ARN_PARTITION}:iam::(\\d{12}|aws):policy/.+`).test(arn))
+    throw invalidInput(`ARN ${arn} is not valid.`);
 }
 
 function storedByArn(call: IamCall, arn: string): StoredPolicy | undefined {
@@ -95,7 +97,7 @@ function attachmentCount(call: IamCall, arn: string): number {
 }
 
 function awsPolicyOutput(call: IamCall, policy: AwsManagedPolicy) {
-  const arn = awsManagedArn(policy);
+  const arn = awsManagedArn(policy, call.partition);
   return {
     PolicyName: policy.name,
     PolicyId: stableUniqueId("ANPA", arn),
@@ -146,7 +148,7 @@ export function createPolicy(call: IamCall, input: CreatePolicyCommandInput) {
   const policy: StoredPolicy = {
     PolicyName: name,
     PolicyId: newUniqueId(call.env, "ANPA"),
-    Arn: iamArn(call.account, "policy", path, name),
+    Arn: iamArn(call, "policy", path, name),
     Path: path,
     ...(input.Description !== undefined ? { Description: input.Description } : {}),
     CreateDate: now,
@@ -221,7 +223,7 @@ export function listPolicies(call: IamCall, input: ListPoliciesCommandInput) {
 export function deletePolicy(call: IamCall, input: DeletePolicyCommandInput) {
   const arn = input.PolicyArn!;
   checkPolicyArn(arn);
-  if (findAwsManagedPolicy(arn) || arn.startsWith("arn:aws:iam::aws:")) {
+  if (findAwsManagedPolicy(arn) || arn.split(":")[4] === "aws") {
     throw new AwsError(
       "UnmodifiableEntityException",
       `Cannot delete a policy that is managed by AWS: ${arn}`,

@@ -46,7 +46,7 @@ const TAGS_PER_ROLE = 50;
 export function checkTrustPolicy(call: IamCall, document: string): void {
   parsePolicyDocument(document, "trust", {
     principalExists: (arn) =>
-      arn.startsWith(`arn:aws:iam::${call.account}:role/`) ? roleByArn(call, arn) !== undefined : undefined,
+      arn.startsWith(iamArn(call, "role", "/", "")) ? roleByArn(call, arn) !== undefined : undefined,
   });
   if (policySize(document) > TRUST_POLICY_SIZE) {
     throw limitExceeded(`Cannot exceed quota for ACLSizePerRole: ${TRUST_POLICY_SIZE}`);
@@ -89,7 +89,7 @@ export function createRole(call: IamCall, input: CreateRoleCommandInput) {
   const role: StoredRole = {
     RoleName: name,
     RoleId: newUniqueId(call.env, "AROA"),
-    Arn: iamArn(call.account, "role", path, name),
+    Arn: iamArn(call, "role", path, name),
     Path: path,
     CreateDate: call.now.toISOString(),
     AssumeRolePolicyDocument: input.AssumeRolePolicyDocument!,

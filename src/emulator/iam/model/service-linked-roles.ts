@@ -2,7 +2,7 @@ import type {
   CreateServiceLinkedRoleCommandInput,
   DeleteServiceLinkedRoleCommandInput,
 } from "@aws-sdk/client-iam";
-import { AGENTCORE_NETWORK_POLICY, awsManagedArn } from "../managed-policies.js";
+import { AGENTCORE_NETWORK_POLICY, type AwsManagedPolicy, awsManagedArn } from "../managed-policies.js";
 import {
   getRoleRecord,
   type IamCall,
@@ -20,14 +20,14 @@ import { roleOutput } from "./roles.js";
 /** What a service defines for its service-linked role: the name, and the managed policy AWS attaches. */
 interface LinkedRoleDefinition {
   roleName: string;
-  policyArn: string;
+  policy: AwsManagedPolicy;
 }
 
 /** The services whose service-linked roles the emulator can make, by service principal. */
 const LINKED_ROLES: Record<string, LinkedRoleDefinition> = {
   "network.bedrock-agentcore.amazonaws.com": {
     roleName: "AWSServiceRoleForBedrockAgentCoreNetwork",
-    policyArn: awsManagedArn(AGENTCORE_NETWORK_POLICY),
+    policy: AGENTCORE_NETWORK_POLICY,
   },
 };
 
@@ -50,7 +50,7 @@ function newLinkedRole(call: IamCall, service: string, description?: string): St
   const role: StoredRole = {
     RoleName: definition.roleName,
     RoleId: newUniqueId(call.env, "AROA"),
-    Arn: iamArn(call.account, "role", path, definition.roleName),
+    Arn: iamArn(call, "role", path, definition.roleName),
     Path: path,
     CreateDate: call.now.toISOString(),
     AssumeRolePolicyDocument: JSON.stringify(trust),
@@ -58,7 +58,7 @@ function newLinkedRole(call: IamCall, service: string, description?: string): St
     MaxSessionDuration: 3600,
     Tags: [],
     inlinePolicies: {},
-    attachedPolicyArns: [definition.policyArn],
+    attachedPolicyArns: [awsManagedArn(definition.policy, call.partition)],
     linkedService: service,
   };
   putRole(call, role);

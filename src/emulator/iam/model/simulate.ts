@@ -1,4 +1,5 @@
 import type { SimulatePrincipalPolicyCommandInput } from "@aws-sdk/client-iam";
+import { ARN_PARTITION } from "../../../util/arn.js";
 import { parsePolicyDocument } from "../policy-document.js";
 import { type EvaluationResult, evaluate, type PolicySource } from "../policy-evaluation.js";
 import { type IamCall, invalidInput, noSuchRole, roleByArn, type StoredRole } from "./common.js";
@@ -38,7 +39,7 @@ export function evaluateRole(
  */
 export function simulatePrincipalPolicy(call: IamCall, input: SimulatePrincipalPolicyCommandInput) {
   const source = input.PolicySourceArn!;
-  const roleName = /^arn:aws:iam::\d{12}:role\/(?:.*\/)?([^/]+)$/.exec(source)?.[1];
+  const roleName = new RegExp(`^arn:${ARN_PARTITION}:iam::\\d{12}:role/(?:.*/)?([^/]+)$`).exec(source)?.[1];
   if (!roleName) {
     throw invalidInput(`Invalid ARN ${source}: the emulator simulates policies of roles only.`);
   }
