@@ -51,8 +51,9 @@ describe("shipped scenarios", () => {
   });
 
   // Code-zip scenarios that start no session: diagnose judges the zip in S3 and the account alone.
+  // (codezip-x86-native now invokes, a session on the arm64 base: npm run scenarios runs it, and
+  // test/emulator/code-runtime-arm64.test.ts its session.)
   for (const name of [
-    "codezip-x86-native",
     "codezip-permissions",
     "codezip-too-large",
     "codezip-entries-refused",
