@@ -17,6 +17,7 @@ import {
   ListImagesCommand,
   ListTagsForResourceCommand,
   PutImageCommand,
+  PutImageTagMutabilityCommand,
   ReferencedImagesNotFoundException,
   RepositoryAlreadyExistsException,
   RepositoryNotEmptyException,
@@ -235,6 +236,72 @@ describe("PutImage and what ECR then reports", () => {
       ),
     );
     expect(moved).toBeInstanceOf(ImageTagAlreadyExistsException);
+  });
+
+  it("moves tags as the tag mutability setting and its WILDCARD exclusion filters allow; PutImageTagMutability replaces both", async () => {
+    await ecr.send(
+      new CreateRepositoryCommand({
+        repositoryName: "team/filters",
+        imageTagMutability: "IMMUTABLE_WITH_EXCLUSION",
+        imageTagMutabilityExclusionFilters: [{ filterType: "WILDCARD", filter: "dev-*" }],
+      }),
+    );
+    for (const blob of [amd64.config, ...amd64.layers, arm64.config, ...arm64.layers])
+      await pushBlob(emulator, auth, "team/filters", blob);
+    const put = (image: typeof amd64, imageTag: string) =>
+      failure(
+        ecr.send(
+          new PutImageCommand({
+            repositoryName: "team/filters",
+            imageManifest: image.manifest.bytes.toString(),
+            imageTag,
+          }),
+        ),
+      );
+    for (const tag of ["dev-1", "v1", "dev.x"]) expect(await put(amd64, tag)).toBeUndefined();
+    // dev-* matches dev-1 (mutable); v1 and dev.x ('.' is literal, not any character) stay immutable.
+    expect(await put(arm64, "dev-1")).toBeUndefined();
+    expect(await put(arm64, "v1")).toBeInstanceOf(ImageTagAlreadyExistsException);
+    expect(await put(arm64, "dev.x")).toBeInstanceOf(ImageTagAlreadyExistsException);
+    const described = await ecr.send(new DescribeRepositoriesCommand({ repositoryNames: ["team/filters"] }));
+    expect(described.repositories?.[0]).toMatchObject({
+      imageTagMutability: "IMMUTABLE_WITH_EXCLUSION",
+      imageTagMutabilityExclusionFilters: [{ filterType: "WILDCARD", filter: "dev-*" }],
+    });
+
+    const changed = await ecr.send(
+      new PutImageTagMutabilityCommand({
+        repositoryName: "team/filters",
+        imageTagMutability: "MUTABLE_WITH_EXCLUSION",
+        imageTagMutabilityExclusionFilters: [{ filterType: "WILDCARD", filter: "v*" }],
+      }),
+    );
+    expect(changed).toMatchObject({
+      registryId: ACCOUNT,
+      repositoryName: "team/filters",
+      imageTagMutability: "MUTABLE_WITH_EXCLUSION",
+      imageTagMutabilityExclusionFilters: [{ filterType: "WILDCARD", filter: "v*" }],
+    });
+    // Now the v* tags are the immutable ones.
+    expect(await put(arm64, "dev.x")).toBeUndefined();
+    expect(await put(arm64, "v1")).toBeInstanceOf(ImageTagAlreadyExistsException);
+
+    const missing = await failure(
+      ecr.send(new PutImageTagMutabilityCommand({ repositoryName: "nope", imageTagMutability: "MUTABLE" })),
+    );
+    expect(missing).toBeInstanceOf(RepositoryNotFoundException);
+    const invalid = await failure(
+      ecr.send(
+        new PutImageTagMutabilityCommand({
+          repositoryName: "team/filters",
+          imageTagMutability: "invalid" as "MUTABLE",
+        }),
+      ),
+    );
+    expect(invalid).toBeInstanceOf(InvalidParameterException);
+    expect(invalid?.message).toBe(
+      "Invalid parameter at 'imageTagMutability' failed to satisfy constraint: 'Member must satisfy enum value set: [IMMUTABLE, MUTABLE, MUTABLE_WITH_EXCLUSION, IMMUTABLE_WITH_EXCLUSION]'",
+    );
   });
 
   it("describes pushed images with their real digests, sizes, media types and pull times", async () => {

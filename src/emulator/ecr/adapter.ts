@@ -12,6 +12,7 @@ import type {
   ListImagesCommandInput,
   ListTagsForResourceCommandInput,
   PutImageCommandInput,
+  PutImageTagMutabilityCommandInput,
   TagResourceCommandInput,
   UntagResourceCommandInput,
 } from "@aws-sdk/client-ecr";
@@ -22,7 +23,7 @@ import type { RequestContext } from "../context.js";
 import { isSha256Digest } from "../store/blob-store.js";
 import type { Scope } from "../store/store.js";
 import { imageNotFound, invalidParameter, layerNotFound, repositoryNotFound } from "./errors.js";
-import type { Ecr, EcrImage, RepositoryRecord } from "./model.js";
+import type { Ecr, EcrImage, RepositoryRecord, TagMutabilityFilter } from "./model.js";
 import { DOWNLOAD_TOKEN_PARAMETER } from "./registry-auth.js";
 
 /** `arn:<partition>:ecr:<region>:<account>:repository/<name>`: TagResource's and ListTagsForResource's resourceArn. */
@@ -122,6 +123,9 @@ export function ecrAdapter(ecr: Ecr): Adapter {
     return { scope, name: match[3]! };
   };
 
+  const filtersOf = (filters: { filterType?: string; filter?: string }[]): TagMutabilityFilter[] =>
+    filters.map((f) => ({ filterType: f.filterType!, filter: f.filter! }));
+
   const repositoryView = (scope: Scope, repository: RepositoryRecord) => ({
     repositoryArn: `arn:${partitionOf(scope.region)}:ecr:${scope.region}:${scope.account}:repository/${repository.repositoryName}`,
     registryId: scope.account,
@@ -129,6 +133,9 @@ export function ecrAdapter(ecr: Ecr): Adapter {
     repositoryUri: `${registryHost(scope.account, scope.region)}/${repository.repositoryName}`,
     createdAt: new Date(repository.createdAt),
     imageTagMutability: repository.imageTagMutability,
+    ...(repository.imageTagMutabilityExclusionFilters
+      ? { imageTagMutabilityExclusionFilters: repository.imageTagMutabilityExclusionFilters }
+      : {}),
     imageScanningConfiguration: { scanOnPush: repository.scanOnPush },
     encryptionConfiguration: {
       encryptionType: repository.encryptionType,
@@ -153,16 +160,14 @@ export function ecrAdapter(ecr: Ecr): Adapter {
   return {
     CreateRepository: (input: CreateRepositoryCommandInput, ctx) => {
       const scope = ownScope(ctx, input.registryId);
-      if (input.imageTagMutabilityExclusionFilters) {
-        throw invalidParameter(
-          "Invalid parameter at 'imageTagMutabilityExclusionFilters' failed to satisfy constraint: 'the emulator does not implement tag mutability exclusion filters'",
-        );
-      }
       const repository = ecr.createRepository(
         scope,
         {
           repositoryName: input.repositoryName!,
           ...(input.imageTagMutability ? { imageTagMutability: input.imageTagMutability } : {}),
+          ...(input.imageTagMutabilityExclusionFilters
+            ? { imageTagMutabilityExclusionFilters: filtersOf(input.imageTagMutabilityExclusionFilters) }
+            : {}),
           ...(input.imageScanningConfiguration?.scanOnPush !== undefined
             ? { scanOnPush: input.imageScanningConfiguration.scanOnPush }
             : {}),
@@ -175,6 +180,26 @@ export function ecrAdapter(ecr: Ecr): Adapter {
         ctx.now,
       );
       return { repository: repositoryView(scope, repository) };
+    },
+
+    PutImageTagMutability: (input: PutImageTagMutabilityCommandInput, ctx) => {
+      const scope = ownScope(ctx, input.registryId);
+      const repository = ecr.setTagMutability(
+        scope,
+        input.repositoryName!,
+        input.imageTagMutability!,
+        input.imageTagMutabilityExclusionFilters
+          ? filtersOf(input.imageTagMutabilityExclusionFilters)
+          : undefined,
+      );
+      return {
+        registryId: scope.account,
+        repositoryName: repository.repositoryName,
+        imageTagMutability: repository.imageTagMutability,
+        ...(repository.imageTagMutabilityExclusionFilters
+          ? { imageTagMutabilityExclusionFilters: repository.imageTagMutabilityExclusionFilters }
+          : {}),
+      };
     },
 
     DescribeRepositories: (input: DescribeRepositoriesCommandInput, ctx) => {

@@ -44,10 +44,30 @@ export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 /** An image tag as ECR accepts it: up to 300 characters, Docker's alphabet. */
 const TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,299}$/;
 
+/** A tag mutability exclusion filter: WILDCARD, `*` standing for any run of characters (`dev-*`). */
+export interface TagMutabilityFilter {
+  filterType: string;
+  filter: string;
+}
+
+/** Whether a tag can be moved to another image under the repository's setting and exclusion filters. */
+export function tagIsImmutable(repository: RepositoryRecord, tag: string): boolean {
+  const setting = repository.imageTagMutability;
+  const excluded = (repository.imageTagMutabilityExclusionFilters ?? []).some((f) =>
+    new RegExp(`^${f.filter.replace(/[.]/g, "\\.").replaceAll("*", ".*")}$`).test(tag),
+  );
+  if (setting === "IMMUTABLE") return true;
+  if (setting === "IMMUTABLE_WITH_EXCLUSION") return !excluded;
+  if (setting === "MUTABLE_WITH_EXCLUSION") return excluded;
+  return false;
+}
+
 export interface RepositoryRecord {
   repositoryName: string;
   createdAt: string;
   imageTagMutability: string;
+  /** With MUTABLE_WITH_EXCLUSION the tags these match are immutable, with IMMUTABLE_WITH_EXCLUSION mutable. */
+  imageTagMutabilityExclusionFilters?: TagMutabilityFilter[];
   scanOnPush: boolean;
   encryptionType: string;
   kmsKey?: string;
@@ -219,6 +239,7 @@ export class Ecr {
     input: {
       repositoryName: string;
       imageTagMutability?: string;
+      imageTagMutabilityExclusionFilters?: TagMutabilityFilter[];
       scanOnPush?: boolean;
       encryptionType?: string;
       kmsKey?: string;
@@ -233,6 +254,9 @@ export class Ecr {
       repositoryName: input.repositoryName,
       createdAt: now.toISOString(),
       imageTagMutability: input.imageTagMutability ?? "MUTABLE",
+      ...(input.imageTagMutabilityExclusionFilters
+        ? { imageTagMutabilityExclusionFilters: input.imageTagMutabilityExclusionFilters }
+        : {}),
       scanOnPush: input.scanOnPush ?? false,
       encryptionType: input.encryptionType ?? "AES256",
       ...(input.kmsKey ? { kmsKey: input.kmsKey } : {}),
@@ -292,6 +316,27 @@ export class Ecr {
       ...record,
       tags: [...merged].map(([Key, Value]) => ({ Key, Value })),
     });
+  }
+
+  /** PutImageTagMutability: the new setting and its filters replace the old (a mapped repository gets a record). */
+  setTagMutability(
+    scope: Scope,
+    name: string,
+    mutability: string,
+    filters: TagMutabilityFilter[] | undefined,
+  ): RepositoryRecord {
+    const {
+      mapped: _,
+      imageTagMutabilityExclusionFilters: _old,
+      ...record
+    } = this.mustRepository(scope, name);
+    const updated: RepositoryRecord = {
+      ...record,
+      imageTagMutability: mutability,
+      ...(filters ? { imageTagMutabilityExclusionFilters: filters } : {}),
+    };
+    this.store.put(KIND.repository, scope, name, updated);
+    return updated;
   }
 
   untagRepository(scope: Scope, name: string, keys: string[]): void {
@@ -423,7 +468,7 @@ export class Ecr {
     if (taggedTo && taggedTo.digest === digest && !repush) {
       throw imageAlreadyExists(digest, input.tag!, name, scope.account);
     }
-    if (taggedTo && taggedTo.digest !== digest && repository.imageTagMutability.startsWith("IMMUTABLE")) {
+    if (taggedTo && taggedTo.digest !== digest && tagIsImmutable(repository, input.tag!)) {
       throw imageTagAlreadyExists(input.tag!, name);
     }
 
