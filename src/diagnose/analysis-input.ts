@@ -14,7 +14,6 @@ import type { NetworkEvidence } from "./collect/network.js";
 import type { ResourcePolicyEvidence } from "./collect/resource-policy.js";
 import type { RuntimeEvidence } from "./collect/runtime.js";
 import type { VersionConfig } from "./collect/versions.js";
-import type { Derived } from "./derive.js";
 import type { EvidenceGap, Sourced } from "./evidence.js";
 
 /**
@@ -61,6 +60,3 @@ export interface DiagnoseEvidence {
   deployedImage?: Sourced<DeployedImage>;
   gaps: EvidenceGap[];
 }
-
-/** A rule: a pure function of the evidence and what the derive step read off it once. */
-export type Rule = (evidence: DiagnoseEvidence, derived: Derived) => Finding[];

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import type { UserIdentity } from "./cloudtrail/model.js";
+import type { UserIdentity } from "./caller.js";
 
 /** Who is calling, where, and when: what every model operation needs besides its input. */
 export interface RequestContext {

@@ -1,4 +1,4 @@
-import type { Severity } from "./types.js";
+export type Severity = "error" | "warning" | "info";
 
 /**
  * The finding catalog: the tool's public, versioned interface. JSON reports,

@@ -1,6 +1,6 @@
-import type { FindingId } from "./catalog.js";
+import type { FindingId, Severity } from "./catalog.js";
 
-export type Severity = "error" | "warning" | "info";
+export type { Severity } from "./catalog.js";
 
 /** Where a fact came from, so a reader can check it without trusting us. */
 export type EvidenceSource =

@@ -1,5 +1,5 @@
 import type { DiagnoseVerdict } from "../diagnose/verdict.js";
-import type { ScenarioResult } from "./run.js";
+import type { Judgement, ScenarioResult } from "./result.js";
 import type { ScenarioExpect } from "./schema.js";
 
 /** What a scenario expects, in a line: `BIND_LOOPBACK`, `VPC_DNS_DISABLED or VPC_ENDPOINT_MISSING`, `healthy`. */
@@ -19,20 +19,6 @@ export interface JudgedDiagnosis {
   verdict: Pick<DiagnoseVerdict, "rootCause" | "verdict">;
   hypotheses: readonly { cause: string; verdict: string; role?: string }[];
   findings: readonly string[];
-}
-
-export interface Judgement {
-  /** The verdict is an acceptable root cause (or healthy, for a healthy control). */
-  top1: boolean;
-  /** An acceptable root cause is among the three best-ranked causes, not ruled out. */
-  top3: boolean;
-  /** Expected findings the report lacks. */
-  missingFindings: string[];
-  /** Findings the scenario says must not appear, and that the report has. */
-  unwantedFindings: string[];
-  /** Causes (not symptoms) the report calls confirmed that the scenario does not accept (measured, not judged). */
-  confirmedWrong: string[];
-  passed: boolean;
 }
 
 /**

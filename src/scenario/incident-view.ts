@@ -5,7 +5,13 @@ import {
 import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import { DescribeNetworkInterfacesCommand, EC2Client } from "@aws-sdk/client-ec2";
 import type { ClientConfig } from "./build.js";
-import type { InvocationOutcome } from "./run.js";
+
+/** One invocation the scenario made before diagnosing, as the caller saw it. */
+export interface InvocationOutcome {
+  runtime: string;
+  ok: boolean;
+  detail: string;
+}
 
 /** One thing the engineer saw during the incident, and the call that showed it. */
 export interface Observation {

@@ -3,15 +3,20 @@ import { readdir, readFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { BedrockAgentCoreClient, InvokeAgentRuntimeCommand } from "@aws-sdk/client-bedrock-agentcore";
 import { parse } from "yaml";
-import { type Diagnosis, diagnose } from "../diagnose/run.js";
+import { diagnose } from "../diagnose/run.js";
 import { verdictOf } from "../diagnose/verdict.js";
 import { startEmulator } from "../emulator/index.js";
 import { fabricSupport } from "../emulator/vpc/fabric.js";
 import { UsageError } from "../util/errors.js";
-import { diagnosedText, expectedText, type Judgement, judge } from "./accuracy.js";
+import { diagnosedText, expectedText, judge } from "./accuracy.js";
 import { buildScenario, resolveReferences } from "./build.js";
 import { codeLocationOf } from "./code-zip.js";
-import { type Observation, observeIncident } from "./incident-view.js";
+import { type InvocationOutcome, type Observation, observeIncident } from "./incident-view.js";
+import type { ScenarioResult } from "./result.js";
+
+export type { InvocationOutcome } from "./incident-view.js";
+export type { ScenarioResult } from "./result.js";
+
 import { type OidcIssuer, startOidcIssuer } from "./oidc-issuer.js";
 import { pushScenarioImage } from "./push-image.js";
 import { type Scenario, scenarioSchema } from "./schema.js";
@@ -126,29 +131,6 @@ export async function listScenarios(root: string): Promise<LoadedScenario[]> {
     .map((e) => join(root, e.name))
     .sort();
   return Promise.all(dirs.map(loadScenario));
-}
-
-export interface InvocationOutcome {
-  runtime: string;
-  ok: boolean;
-  detail: string;
-}
-
-export interface ScenarioResult extends Judgement {
-  name: string;
-  /** What the scenario expects, in a line (`A or B`, `healthy`). */
-  expected: string;
-  /** The report's root cause, or undefined when none (healthy or undetermined). */
-  rootCause: string | undefined;
-  /** The report's verdict in a line: the root cause, `healthy` or `(nothing certain)`. */
-  diagnosed: string;
-  invocations: InvocationOutcome[];
-  diagnosis: Diagnosis;
-  /** With `observe`: what an engineer saw of the diagnosed runtime before diagnosing. */
-  observations?: Observation[];
-  elapsedMs: number;
-  /** With `keep`: the emulator, still running, for the user to explore (its console's URL with `console`). */
-  kept?: { url: string; consoleUrl?: string; stop: () => Promise<void> };
 }
 
 /** The message a user would paste: the first failed invocation's `Code: message`. */

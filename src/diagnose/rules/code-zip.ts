@@ -1,7 +1,7 @@
 import { type Evidence, type Finding, makeFinding } from "../../findings/index.js";
 import { routeTableOf } from "../../net/reachability.js";
-import type { Rule } from "../analysis-input.js";
 import { pathEvidence } from "../network-paths.js";
+import type { Rule } from "./rule.js";
 
 /**
  * A code runtime's zip, as AgentCore runs it: the static zip findings of the

@@ -1,7 +1,7 @@
 import { dirname, relative } from "node:path";
 import { makeFinding } from "../../findings/index.js";
 import { projectConfigFindings } from "../../static-checks/config.js";
-import type { Rule } from "../analysis-input.js";
+import type { Rule } from "./rule.js";
 
 interface Difference {
   field: string;

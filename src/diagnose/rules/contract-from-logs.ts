@@ -1,9 +1,10 @@
 import { PROTOCOL_INVOKE_PATHS, PROTOCOL_PORTS, type Protocol } from "../../agent/types.js";
 import { addressesIn, isLoopbackHost } from "../../facts/addresses.js";
 import { type Finding, makeFinding } from "../../findings/index.js";
-import type { DiagnoseEvidence, Rule } from "../analysis-input.js";
+import type { DiagnoseEvidence } from "../analysis-input.js";
 import { isHealthCheckFailure } from "../collect/invoke.js";
 import type { ListenLine, LogsEvidence } from "../collect/logs.js";
+import type { Rule } from "./rule.js";
 
 /** AgentCore's wording when the container answered an invocation with an HTTP error. */
 const RUNTIME_HTTP_ERROR = /Received error \((\d{3})\) from runtime/;

@@ -1,7 +1,7 @@
 import { type Evidence, makeFinding } from "../../findings/index.js";
-import type { Rule } from "../analysis-input.js";
 import type { SimulatedAction } from "../collect/iam.js";
 import { parseEcrUri } from "../collect/image.js";
+import type { Rule } from "./rule.js";
 
 const LOG_ACTIONS = new Set(["logs:CreateLogStream", "logs:PutLogEvents"]);
 const PULL_ACTIONS = new Set([

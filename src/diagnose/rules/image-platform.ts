@@ -1,6 +1,6 @@
 import { makeFinding } from "../../findings/index.js";
 import { imageLimitFindings } from "../../image/limits.js";
-import type { Rule } from "../analysis-input.js";
+import type { Rule } from "./rule.js";
 
 /** AgentCore runs linux/arm64: an image without that platform cannot start. */
 export const imagePlatform: Rule = ({ image, deployedImage }) => {

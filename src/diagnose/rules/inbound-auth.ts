@@ -1,7 +1,8 @@
 import { type Evidence, makeFinding } from "../../findings/index.js";
-import type { DiagnoseEvidence, Rule } from "../analysis-input.js";
+import type { DiagnoseEvidence } from "../analysis-input.js";
 import { matchErrorShapes } from "../error-messages.js";
 import { arnScope } from "../evidence.js";
+import type { Rule } from "./rule.js";
 
 /**
  * Inbound auth and cross-account refusals, read from the messages AgentCore

@@ -1,5 +1,5 @@
 import type { Finding } from "../../findings/index.js";
-import type { DiagnoseEvidence, Rule } from "../analysis-input.js";
+import type { DiagnoseEvidence } from "../analysis-input.js";
 import { type Derived, derive } from "../derive.js";
 import { codeZipContents, codeZipS3Path } from "./code-zip.js";
 import { configDrift } from "./config-drift.js";
@@ -11,6 +11,7 @@ import { invocation } from "./invocation.js";
 import { egressPaths, startupBlockedOnNetwork, telemetryExport, vpcDns } from "./network-egress.js";
 import { eniCreateFailed, lingeringInterfaces, runtimeInterface, subnets } from "./network-placement.js";
 import { replayObservations } from "./replay.js";
+import type { Rule } from "./rule.js";
 import { runtimeLogs } from "./runtime-logs.js";
 import { runtimeNotReady } from "./runtime-not-ready.js";
 import { serviceLinkedRole } from "./service-linked-role.js";

@@ -1,6 +1,6 @@
 import { makeFinding } from "../../findings/index.js";
-import type { Rule } from "../analysis-input.js";
 import { isHealthCheckFailure } from "../collect/invoke.js";
+import type { Rule } from "./rule.js";
 
 /** The symptom, seen first-hand: --invoke's fresh session failed AgentCore's health check. */
 export const invocation: Rule = ({ invoke }) => {

@@ -3,10 +3,11 @@ import { type Evidence, type Finding, makeFinding } from "../../findings/index.j
 import { routeTableOf, serviceNameOf } from "../../net/reachability.js";
 import type { ReplayObservation } from "../../replay/observations.js";
 import { OTEL_EXPORT_VARIABLE } from "../../static-checks/telemetry.js";
-import type { DiagnoseEvidence, Rule } from "../analysis-input.js";
+import type { DiagnoseEvidence } from "../analysis-input.js";
 import type { NetworkEvidence } from "../collect/network.js";
 import { type Derived, STAND_IN_SERVICE } from "../derive.js";
 import { pathEvidence, type ServicePath, TELEMETRY_SERVICES, useEvidence } from "../network-paths.js";
+import type { Rule } from "./rule.js";
 
 /**
  * The ways out of the runtime's subnets to the AWS services it needs, judged

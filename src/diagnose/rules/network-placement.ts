@@ -1,7 +1,7 @@
 import { supportedAzIds } from "../../facts/agentcore-vpc-azs.js";
 import { type Evidence, type Finding, makeFinding } from "../../findings/index.js";
-import type { Rule } from "../analysis-input.js";
 import { MANAGED_TAG, otherManagedInterfaces, runtimeInterfaces } from "../collect/network.js";
+import type { Rule } from "./rule.js";
 
 /**
  * Where AgentCore places a VPC-mode runtime: its subnets (supported zone,

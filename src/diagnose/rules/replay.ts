@@ -5,9 +5,9 @@ import type { FixValues } from "../../findings/make.js";
 import { serviceNameOf } from "../../net/reachability.js";
 import { serviceOfHost } from "../../net/vpc/public.js";
 import type { ReplayObservation } from "../../replay/observations.js";
-import type { Rule } from "../analysis-input.js";
 import type { NetworkEvidence } from "../collect/network.js";
 import type { Derived } from "../derive.js";
+import type { Rule } from "./rule.js";
 
 /**
  * Causes seen in the replay (src/replay): what the agent did in the twin of

@@ -1,12 +1,12 @@
 import { PROTOCOL_PORTS } from "../../agent/types.js";
 import { makeFinding } from "../../findings/index.js";
-import type { Rule } from "../analysis-input.js";
 import {
   announcesLoopback,
   describeListen,
   exceptionAfterListening,
   protocolOf,
 } from "./contract-from-logs.js";
+import type { Rule } from "./rule.js";
 
 /**
  * What the container's own output says: nothing at all (NO_RUNTIME_LOGS),

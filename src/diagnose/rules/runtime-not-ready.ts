@@ -1,5 +1,5 @@
 import { makeFinding } from "../../findings/index.js";
-import type { Rule } from "../analysis-input.js";
+import type { Rule } from "./rule.js";
 
 const FAILED = new Set(["CREATE_FAILED", "UPDATE_FAILED"]);
 

@@ -1,6 +1,6 @@
 import { makeFinding } from "../../findings/index.js";
-import type { Rule } from "../analysis-input.js";
 import { SERVICE_LINKED_ROLE_NAME } from "../collect/iam.js";
+import type { Rule } from "./rule.js";
 
 /** AgentCore's wording when it refuses the subnets or groups, before any interface or role. */
 const SUBNET_CHECK =

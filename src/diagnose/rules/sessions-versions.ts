@@ -1,8 +1,9 @@
 import { headerRefusal } from "../../facts/agentcore-headers.js";
 import { type Evidence, makeFinding } from "../../findings/index.js";
-import type { DiagnoseEvidence, Rule } from "../analysis-input.js";
+import type { DiagnoseEvidence } from "../analysis-input.js";
 import type { VersionConfig } from "../collect/versions.js";
 import { matchErrorShapes } from "../error-messages.js";
+import type { Rule } from "./rule.js";
 
 /** AgentCore's MMDSv2 enforcement date (devguide runtime-troubleshooting). */
 export const MMDSV2_CUTOVER = new Date("2026-06-30T00:00:00Z");
