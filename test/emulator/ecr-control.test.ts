@@ -95,6 +95,21 @@ describe("ECR repositories", () => {
     );
   });
 
+  it("names the AWS managed key when KMS encryption is asked for without a key", async () => {
+    const { repository } = await ecr.send(
+      new CreateRepositoryCommand({
+        repositoryName: "team/kms",
+        encryptionConfiguration: { encryptionType: "KMS" },
+      }),
+    );
+    expect(repository?.encryptionConfiguration?.encryptionType).toBe("KMS");
+    expect(repository?.encryptionConfiguration?.kmsKey).toMatch(
+      /^arn:aws:kms:us-east-1:123456789012:key\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
+    const described = await ecr.send(new DescribeRepositoriesCommand({ repositoryNames: ["team/kms"] }));
+    expect(described.repositories?.[0]?.encryptionConfiguration).toEqual(repository?.encryptionConfiguration);
+  });
+
   it("keeps resource tags: TagResource, UntagResource, ListTagsForResource", async () => {
     const resourceArn = `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/team/app`;
     await ecr.send(

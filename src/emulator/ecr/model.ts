@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { partitionOf } from "../../util/arn.js";
 import type { Environment } from "../context.js";
 import { AwsError } from "../protocol/errors.js";
 import type { BlobStore } from "../store/blob-store.js";
@@ -60,6 +61,17 @@ export function tagIsImmutable(repository: RepositoryRecord, tag: string): boole
   if (setting === "IMMUTABLE_WITH_EXCLUSION") return !excluded;
   if (setting === "MUTABLE_WITH_EXCLUSION") return excluded;
   return false;
+}
+
+/**
+ * The account's AWS managed key for ECR (aws/ecr) in a region, which KMS
+ * encryption without a key uses and DescribeRepositories then names: a key
+ * ARN, its id stable per account and region.
+ */
+function awsManagedKey(scope: Scope): string {
+  const hex = createHash("sha256").update(`aws/ecr\0${scope.account}\0${scope.region}`).digest("hex");
+  const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return `arn:${partitionOf(scope.region)}:kms:${scope.region}:${scope.account}:key/${id}`;
 }
 
 export interface RepositoryRecord {
@@ -259,7 +271,11 @@ export class Ecr {
         : {}),
       scanOnPush: input.scanOnPush ?? false,
       encryptionType: input.encryptionType ?? "AES256",
-      ...(input.kmsKey ? { kmsKey: input.kmsKey } : {}),
+      ...(input.kmsKey
+        ? { kmsKey: input.kmsKey }
+        : input.encryptionType === "KMS"
+          ? { kmsKey: awsManagedKey(scope) }
+          : {}),
       ...(input.tags && input.tags.length > 0 ? { tags: input.tags } : {}),
     };
     if ((input.tags?.length ?? 0) > MAX_RESOURCE_TAGS) {
