@@ -8,11 +8,13 @@ import {
   DeletePolicyCommand,
   DeleteRoleCommand,
   DeleteRolePolicyCommand,
+  DeleteServiceLinkedRoleCommand,
   DetachRolePolicyCommand,
   GetPolicyCommand,
   GetPolicyVersionCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
+  GetServiceLinkedRoleDeletionStatusCommand,
   IAMClient,
   ListAttachedRolePoliciesCommand,
   ListPoliciesCommand,
@@ -379,6 +381,75 @@ describe("service-linked roles", () => {
       }),
     );
     expect(simulated.EvaluationResults?.map((r) => r.EvalDecision)).toEqual(["allowed", "allowed"]);
+  });
+});
+
+describe("service-linked roles of other services", () => {
+  it("names each service's role as AWS does, under /aws-service-role/<service>/", async () => {
+    for (const [service, name] of [
+      ["elasticbeanstalk.amazonaws.com", "AWSServiceRoleForElasticBeanstalk"],
+      [
+        "custom-resource.application-autoscaling.amazonaws.com",
+        "AWSServiceRoleForApplicationAutoScaling_CustomResource",
+      ],
+      ["ecs.amazonaws.com", "AWSServiceRoleForECS"],
+    ] as const) {
+      const { Role } = await iam.send(
+        new CreateServiceLinkedRoleCommand({ AWSServiceName: service, Description: "d" }),
+      );
+      expect(Role).toMatchObject({
+        RoleName: name,
+        Path: `/aws-service-role/${service}/`,
+        Arn: `arn:aws:iam::${ACCOUNT}:role/aws-service-role/${service}/${name}`,
+        Description: "d",
+      });
+      // No policy document the emulator lacks is attached.
+      expect(
+        (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name }))).AttachedPolicies,
+      ).toEqual([]);
+    }
+  });
+
+  it("takes a CustomSuffix where the service does (Auto Scaling), refuses it where not; deletion is a task that has succeeded", async () => {
+    const { Role } = await iam.send(
+      new CreateServiceLinkedRoleCommand({
+        AWSServiceName: "autoscaling.amazonaws.com",
+        CustomSuffix: "suf",
+      }),
+    );
+    expect(Role!.RoleName).toBe("AWSServiceRoleForAutoScaling_suf");
+    const trust = JSON.parse(decodeURIComponent(Role!.AssumeRolePolicyDocument!));
+    expect(trust.Statement).toEqual([
+      { Effect: "Allow", Principal: { Service: ["autoscaling.amazonaws.com"] }, Action: ["sts:AssumeRole"] },
+    ]);
+    const refused = await failure(
+      iam.send(new CreateServiceLinkedRoleCommand({ AWSServiceName: "es.amazonaws.com", CustomSuffix: "x" })),
+    );
+    expect([refused.name, refused.message]).toEqual([
+      "InvalidInputException",
+      "Custom suffix is not allowed for es.amazonaws.com",
+    ]);
+
+    const { DeletionTaskId } = await iam.send(
+      new DeleteServiceLinkedRoleCommand({ RoleName: Role!.RoleName! }),
+    );
+    expect(DeletionTaskId).toMatch(
+      /^task\/aws-service-role\/autoscaling\.amazonaws\.com\/AWSServiceRoleForAutoScaling_suf\/[0-9a-f-]{36}$/,
+    );
+    expect((await iam.send(new GetServiceLinkedRoleDeletionStatusCommand({ DeletionTaskId }))).Status).toBe(
+      "SUCCEEDED",
+    );
+    expect((await failure(iam.send(new GetRoleCommand({ RoleName: Role!.RoleName! })))).name).toBe(
+      "NoSuchEntityException",
+    );
+    const unknown = await failure(
+      iam.send(
+        new GetServiceLinkedRoleDeletionStatusCommand({
+          DeletionTaskId: DeletionTaskId!.replace(/[0-9a-f]{12}$/, "000000000000"),
+        }),
+      ),
+    );
+    expect(unknown.name).toBe("NoSuchEntityException");
   });
 });
 

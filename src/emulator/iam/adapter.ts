@@ -18,7 +18,11 @@ import {
   tagRole,
   updateAssumeRolePolicy,
 } from "./model/roles.js";
-import { createServiceLinkedRole, deleteServiceLinkedRole } from "./model/service-linked-roles.js";
+import {
+  createServiceLinkedRole,
+  deleteServiceLinkedRole,
+  getServiceLinkedRoleDeletionStatus,
+} from "./model/service-linked-roles.js";
 import { simulatePrincipalPolicy } from "./model/simulate.js";
 
 /** IAM's operations over its model; each model function takes the SDK's `…CommandInput`. */
@@ -48,6 +52,7 @@ export function iamAdapter(iam: Iam): Adapter {
     ListAttachedRolePolicies: op(listAttachedRolePolicies),
     CreateServiceLinkedRole: op(createServiceLinkedRole),
     DeleteServiceLinkedRole: op(deleteServiceLinkedRole),
+    GetServiceLinkedRoleDeletionStatus: op(getServiceLinkedRoleDeletionStatus),
     SimulatePrincipalPolicy: op(simulatePrincipalPolicy),
   };
 }

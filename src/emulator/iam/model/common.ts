@@ -22,6 +22,7 @@ export interface IamCall {
 export const KIND = {
   role: "iam.role",
   policy: "iam.policy",
+  deletionTask: "iam.deletion-task",
 } as const;
 
 /** A role as stored; its documents are kept as the caller sent them and URL-encoded on the way out. */
