@@ -209,6 +209,17 @@ describe("PutImage and what ECR then reports", () => {
     expect(notJson!.message).toBe(
       "Invalid parameter at 'ImageManifest' failed to satisfy constraint: 'Invalid JSON syntax'",
     );
+    // A manifest with no mediaType, and none in the request, is refused in the same words.
+    const { mediaType: _, ...untyped } = JSON.parse(arm64.manifest.bytes.toString()) as Record<
+      string,
+      unknown
+    >;
+    const noType = await failure(
+      ecr.send(new PutImageCommand({ repositoryName: "deploy", imageManifest: JSON.stringify(untyped) })),
+    );
+    expect(noType!.message).toBe(
+      "Invalid parameter at 'ImageManifest' failed to satisfy constraint: 'Invalid JSON syntax'",
+    );
     const early = await failure(
       ecr.send(
         new PutImageCommand({

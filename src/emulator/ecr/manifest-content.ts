@@ -99,11 +99,9 @@ export function readManifest(text: string, declared: string | undefined): Manife
     );
   }
   const mediaType = declaredType ?? own ?? (Array.isArray(body.manifests) ? MEDIA_TYPE.index : undefined);
-  if (!mediaType)
-    throw new InvalidManifest(
-      "image manifest mediatype not provided in manifest or parameter",
-      "imageManifestMediaType",
-    );
+  // No mediaType in the manifest nor the request (a Helm chart's or a bare OCI manifest): ECR
+  // answers this as it answers unparseable JSON (aws-cli 8620, boto3 3295, containers/image 584).
+  if (!mediaType) throw new InvalidManifest("Invalid JSON syntax");
   if (mediaType === DOCKER_MEDIA_TYPE.schema1 || mediaType === DOCKER_MEDIA_TYPE.schema1Signed) {
     throw new InvalidManifest(
       "Docker schema 1 manifests are not accepted by the emulator's registry; push with a client that writes schema 2 or OCI",
