@@ -1,4 +1,5 @@
 import {
+  AssociateRouteTableCommand,
   AttachInternetGatewayCommand,
   AuthorizeSecurityGroupIngressCommand,
   CreateInternetGatewayCommand,
@@ -6,11 +7,14 @@ import {
   CreateRouteTableCommand,
   CreateSecurityGroupCommand,
   CreateSubnetCommand,
+  CreateTagsCommand,
   CreateVpcCommand,
   DeleteRouteCommand,
   DescribeRouteTablesCommand,
   DescribeSecurityGroupRulesCommand,
+  DescribeTagsCommand,
   type EC2Client,
+  ReplaceRouteTableAssociationCommand,
 } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errorOf, startEc2 } from "../helpers/ec2.js";
@@ -130,5 +134,103 @@ describe("EC2 CIDR blocks in their canonical form", () => {
         message: `Value (${CidrBlock}) for parameter cidrBlock is invalid. This is not a valid CIDR block.`,
       });
     }
+  });
+});
+
+describe("EC2 DescribeTags and ReplaceRouteTableAssociation", () => {
+  it("lists every tag with its resource id and type, filtered by key, value, resource-id and resource-type", async () => {
+    const { Vpc } = await ec2.send(
+      new CreateVpcCommand({
+        CidrBlock: "10.90.0.0/16",
+        TagSpecifications: [{ ResourceType: "vpc", Tags: [{ Key: "team", Value: "agents" }] }],
+      }),
+    );
+    const { RouteTable } = await ec2.send(new CreateRouteTableCommand({ VpcId: Vpc!.VpcId! }));
+    await ec2.send(
+      new CreateTagsCommand({
+        Resources: [RouteTable!.RouteTableId!],
+        Tags: [
+          { Key: "team", Value: "net" },
+          { Key: "Name", Value: "private" },
+        ],
+      }),
+    );
+    const tags = async (Filters: { Name: string; Values: string[] }[]) =>
+      (await ec2.send(new DescribeTagsCommand({ Filters }))).Tags;
+    expect(await tags([{ Name: "resource-id", Values: [RouteTable!.RouteTableId!] }])).toEqual([
+      { Key: "team", ResourceId: RouteTable!.RouteTableId, ResourceType: "route-table", Value: "net" },
+      { Key: "Name", ResourceId: RouteTable!.RouteTableId, ResourceType: "route-table", Value: "private" },
+    ]);
+    expect((await tags([{ Name: "key", Values: ["team"] }]))?.map((t) => t.ResourceId)).toEqual([
+      Vpc!.VpcId,
+      RouteTable!.RouteTableId,
+    ]);
+    expect((await tags([{ Name: "resource-type", Values: ["vpc"] }]))?.map((t) => t.Value)).toEqual([
+      "agents",
+    ]);
+    expect(
+      await errorOf(ec2.send(new DescribeTagsCommand({ Filters: [{ Name: "owner", Values: ["x"] }] }))),
+    ).toMatchObject({ name: "InvalidParameterValue" });
+  });
+
+  it("moves a subnet's association, and the main one, to another table of the VPC under a new id", async () => {
+    const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: "10.91.0.0/16" }));
+    const vpcId = Vpc!.VpcId!;
+    const { Subnet } = await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: "10.91.1.0/24" }));
+    const first = (await ec2.send(new CreateRouteTableCommand({ VpcId: vpcId }))).RouteTable!.RouteTableId!;
+    const second = (await ec2.send(new CreateRouteTableCommand({ VpcId: vpcId }))).RouteTable!.RouteTableId!;
+    const { AssociationId } = await ec2.send(
+      new AssociateRouteTableCommand({ RouteTableId: first, SubnetId: Subnet!.SubnetId! }),
+    );
+    const replaced = await ec2.send(
+      new ReplaceRouteTableAssociationCommand({ AssociationId, RouteTableId: second }),
+    );
+    expect(replaced.NewAssociationId).toMatch(/^rtbassoc-/);
+    expect(replaced.NewAssociationId).not.toBe(AssociationId);
+    const associations = async (id: string) =>
+      (await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [id] }))).RouteTables![0]!
+        .Associations!;
+    expect(await associations(first)).toEqual([]);
+    expect(await associations(second)).toEqual([
+      expect.objectContaining({
+        RouteTableAssociationId: replaced.NewAssociationId,
+        SubnetId: Subnet!.SubnetId,
+        Main: false,
+      }),
+    ]);
+    const main = (
+      await ec2.send(
+        new DescribeRouteTablesCommand({
+          Filters: [
+            { Name: "vpc-id", Values: [vpcId] },
+            { Name: "association.main", Values: ["true"] },
+          ],
+        }),
+      )
+    ).RouteTables![0]!;
+    const mainAssociation = main.Associations!.find((a) => a.Main)!.RouteTableAssociationId!;
+    const newMain = await ec2.send(
+      new ReplaceRouteTableAssociationCommand({ AssociationId: mainAssociation, RouteTableId: first }),
+    );
+    expect(await associations(first)).toEqual([
+      expect.objectContaining({ RouteTableAssociationId: newMain.NewAssociationId, Main: true }),
+    ]);
+    expect(
+      await errorOf(
+        ec2.send(
+          new ReplaceRouteTableAssociationCommand({ AssociationId: "rtbassoc-0", RouteTableId: first }),
+        ),
+      ),
+    ).toMatchObject({ name: "InvalidAssociationID.NotFound" });
+    expect(
+      await errorOf(
+        ec2.send(
+          new ReplaceRouteTableAssociationCommand({
+            AssociationId: newMain.NewAssociationId!,
+            RouteTableId: "rtb-0",
+          }),
+        ),
+      ),
+    ).toMatchObject({ name: "InvalidRouteTableID.NotFound" });
   });
 });

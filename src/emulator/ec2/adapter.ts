@@ -31,6 +31,7 @@ import {
   deleteRouteTable,
   describeRouteTables,
   disassociateRouteTable,
+  replaceRouteTableAssociation,
 } from "./model/route-tables.js";
 import {
   authorizeEgress,
@@ -49,7 +50,7 @@ import {
   disassociateSubnetCidrBlock,
   modifySubnetAttribute,
 } from "./model/subnets.js";
-import { createTags, deleteTags } from "./model/tags.js";
+import { createTags, deleteTags, describeTags } from "./model/tags.js";
 import {
   createVpcEndpoint,
   deleteVpcEndpoints,
@@ -111,6 +112,7 @@ export function ec2Adapter(ec2: Ec2): Adapter {
     DeleteRoute: op(deleteRoute),
     AssociateRouteTable: op(associateRouteTable),
     DisassociateRouteTable: op(disassociateRouteTable),
+    ReplaceRouteTableAssociation: op(replaceRouteTableAssociation),
     CreateInternetGateway: op(createInternetGateway),
     AttachInternetGateway: op(attachInternetGateway),
     DetachInternetGateway: op(detachInternetGateway),
@@ -131,6 +133,7 @@ export function ec2Adapter(ec2: Ec2): Adapter {
     DeleteNetworkInterface: op(deleteNetworkInterface),
     CreateTags: op(createTags),
     DeleteTags: op(deleteTags),
+    DescribeTags: op(describeTags),
     DescribeAvailabilityZones: op(describeAvailabilityZones),
   };
 }

@@ -6,6 +6,7 @@ import type {
   DeleteRouteTableCommandInput,
   DescribeRouteTablesCommandInput,
   DisassociateRouteTableCommandInput,
+  ReplaceRouteTableAssociationCommandInput,
   Route,
   RouteTable,
   Tag,
@@ -441,6 +442,31 @@ export function disassociateRouteTable(call: Ec2Call, input: DisassociateRouteTa
   }
   put(call, { ...table, Associations: table.Associations.filter((a) => a.RouteTableAssociationId !== id) });
   return {};
+}
+
+/**
+ * ReplaceRouteTableAssociation: the association (a subnet's, a gateway's, or
+ * the VPC's main one) moves to another table of the same VPC under a new
+ * association id ("NewAssociationId"), even when the table is the same one.
+ */
+export function replaceRouteTableAssociation(call: Ec2Call, input: ReplaceRouteTableAssociationCommandInput) {
+  const id = input.AssociationId!;
+  const from = list<StoredRouteTable>(call, KIND.routeTable).find((t) =>
+    t.Associations.some((a) => a.RouteTableAssociationId === id),
+  );
+  if (!from) throw new AwsError("InvalidAssociationID.NotFound", `The association ID '${id}' does not exist`);
+  const to = must<StoredRouteTable>(call, KIND.routeTable, input.RouteTableId!);
+  if (to.VpcId !== from.VpcId) {
+    throw invalidParameterValue(
+      `Route table ${to.RouteTableId} and association ${id} belong to different networks`,
+    );
+  }
+  const old = from.Associations.find((a) => a.RouteTableAssociationId === id)!;
+  const moved = { ...old, RouteTableAssociationId: newId(call.env, "rtbassoc") };
+  put(call, { ...from, Associations: from.Associations.filter((a) => a !== old) });
+  const target = call.store.get<StoredRouteTable>(KIND.routeTable, call.scope, to.RouteTableId)!;
+  put(call, { ...target, Associations: [...target.Associations, moved] });
+  return { NewAssociationId: moved.RouteTableAssociationId, AssociationState: { State: "associated" } };
 }
 
 /** DeleteSubnet drops the subnet's explicit association, as EC2 does. */

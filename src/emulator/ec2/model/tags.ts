@@ -1,11 +1,15 @@
 import type {
   CreateTagsCommandInput,
   DeleteTagsCommandInput,
+  DescribeTagsCommandInput,
+  ResourceType,
   Tag,
+  TagDescription,
   TagSpecification,
 } from "@aws-sdk/client-ec2";
 import { AwsError } from "../../protocol/errors.js";
-import { type Ec2Call, invalidParameterValue, KIND, type Kind, must } from "./common.js";
+import { applyFilters, type FilterTable } from "../filters.js";
+import { type Ec2Call, invalidParameterValue, KIND, type Kind, list, must } from "./common.js";
 import type { StoredGroup } from "./records.js";
 
 const MAX_TAGS = 50;
@@ -112,4 +116,53 @@ export function deleteTags(call: Ec2Call, input: DeleteTagsCommandInput): Record
     );
   }
   return {};
+}
+
+/** Each kind's resource type as DescribeTags names it, and the member holding a record's id. */
+const TAGGED: ReadonlyArray<{ kind: Kind; type: ResourceType; id: string }> = [
+  { kind: KIND.vpc, type: "vpc", id: "VpcId" },
+  { kind: KIND.subnet, type: "subnet", id: "SubnetId" },
+  { kind: KIND.securityGroup, type: "security-group", id: "GroupId" },
+  { kind: KIND.routeTable, type: "route-table", id: "RouteTableId" },
+  { kind: KIND.internetGateway, type: "internet-gateway", id: "InternetGatewayId" },
+  {
+    kind: KIND.egressOnlyInternetGateway,
+    type: "egress-only-internet-gateway",
+    id: "EgressOnlyInternetGatewayId",
+  },
+  { kind: KIND.natGateway, type: "natgateway", id: "NatGatewayId" },
+  { kind: KIND.vpcEndpoint, type: "vpc-endpoint", id: "VpcEndpointId" },
+  { kind: KIND.networkInterface, type: "network-interface", id: "NetworkInterfaceId" },
+];
+
+const TAG_FILTERS: FilterTable<TagDescription> = {
+  key: (t) => t.Key,
+  value: (t) => t.Value,
+  "resource-id": (t) => t.ResourceId,
+  "resource-type": (t) => t.ResourceType,
+};
+
+/** DescribeTags: one entry per tag of every resource (security-group rules too), filtered as EC2 documents. */
+export function describeTags(call: Ec2Call, input: DescribeTagsCommandInput) {
+  const all: TagDescription[] = [];
+  const add = (ResourceId: string, ResourceType: ResourceType, tags: readonly Tag[]) => {
+    for (const tag of tags) all.push({ Key: tag.Key, ResourceId, ResourceType, Value: tag.Value });
+  };
+  for (const { kind, type, id } of TAGGED) {
+    for (const record of list<Record<string, unknown> & { Tags: Tag[] }>(call, kind)) {
+      add(String(record[id]), type, record.Tags);
+    }
+  }
+  for (const group of list<StoredGroup>(call, KIND.securityGroup)) {
+    for (const rule of group.Rules) add(rule.SecurityGroupRuleId, "security-group-rule", rule.Tags);
+  }
+  return {
+    Tags: applyFilters(
+      all,
+      input.Filters,
+      TAG_FILTERS,
+      (t) => [{ Key: t.Key, Value: t.Value }],
+      "DescribeTags",
+    ),
+  };
 }
