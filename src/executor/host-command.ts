@@ -13,6 +13,7 @@ export const hostCommandExecutor: Executor = {
     if (options.artifact.kind !== "host-command") {
       throw new Error(`the host-command executor cannot run a ${options.artifact.kind} artifact`);
     }
+    await options.after;
     // The host's files are the instance's: the bundle is trusted where it is.
     const env = { ...options.env, ...(options.caBundle ? trustVariables(options.caBundle) : {}) };
     return launchAgent({

@@ -58,6 +58,13 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** A PEM bundle (a host path) the instance's AWS SDKs, OpenSSL and Node must trust: the emulator's CA. */
   caBundle?: string;
+  /**
+   * The instance's own process starts only once this resolves (the session's
+   * network: its links, routes and resolv.conf); what comes before (an image's
+   * overlay and bundle) is prepared meanwhile. A rejection fails the start,
+   * with what was prepared undone.
+   */
+  after?: Promise<unknown>;
   /** Host mode only: pass the caller's AWS_* variables through, as `check` does; an emulated session does not. */
   inheritAwsEnv?: boolean;
   /** How many of the last output lines to keep. */

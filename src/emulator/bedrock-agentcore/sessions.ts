@@ -389,9 +389,12 @@ export class SessionManager {
       startedAt: new Date(),
       roleArn: spec.roleArn,
     };
-    try {
-      if (namespace && this.fabric && (network.mode === "PUBLIC" || network.eni)) {
-        attachment = await this.fabric.attachSession(namespace.name, network);
+    const fabric = namespace && (network.mode === "PUBLIC" || network.eni) ? this.fabric : undefined;
+    // The session's network is made while the executor prepares the instance (an image's overlay);
+    // the instance's own process starts only once it is there.
+    const networked = (async () => {
+      if (fabric && namespace) {
+        attachment = await fabric.attachSession(namespace.name, network);
       } else if (this.fabric && network.mode === "VPC") {
         this.options.log?.(
           `session ${spec.sessionId}: VPC mode, but EC2 has no AgentCore interface for its subnets and groups: no network`,
@@ -399,6 +402,9 @@ export class SessionManager {
       }
       if (spec.code && network.mode === "VPC") await this.codeReachable(spec, spec.code, network, attachment);
       mark("network");
+    })();
+    const settled = networked.catch(() => undefined);
+    try {
       const instanceEnv = {
         ...this.options.instanceEnvironment?.(spec),
         ...spec.environmentVariables,
@@ -410,12 +416,15 @@ export class SessionManager {
         ...(namespace ? { netns: namespace.name } : {}),
         inheritAwsEnv: false,
         env: instanceEnv,
+        after: networked,
         // Regional AWS host names, unchanged, served over TLS by the emulator's CA.
-        ...(attachment && this.options.network ? { caBundle: caBundlePath(this.options.network.caDir) } : {}),
+        ...(fabric && this.options.network ? { caBundle: caBundlePath(this.options.network.caDir) } : {}),
         ...(this.options.onOutput
           ? { onOutput: (line: OutputLine) => this.options.onOutput!(source, line) }
           : {}),
       });
+      // Each executor waits for it before the instance's process starts; one refused before then has not.
+      await networked;
       mark("instance");
       const health = await waitForHealth(agent, {
         protocol: spec.protocol,
@@ -469,6 +478,7 @@ export class SessionManager {
       });
       return session;
     } catch (error) {
+      await settled;
       await attachment?.detach();
       await namespace?.destroy();
       await code?.remove();

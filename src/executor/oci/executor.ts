@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { ExitInfo, OutputLine } from "../../agent/launcher.js";
@@ -150,6 +150,8 @@ export const ociImageExecutor: Executor = {
     }
     const { bundle, mounted } = await instanceBundle(image.rootfs);
     try {
+      // The config reads the namespace's /etc/netns files: written once the session's network is made.
+      await options.after;
       const container = new RuncContainer(containerName(), {
         bundle,
         mounted,
@@ -167,6 +169,7 @@ export const ociImageExecutor: Executor = {
       return container;
     } catch (error) {
       if (mounted) await unmountRoot(bundle);
+      rmSync(bundle, { recursive: true, force: true });
       throw error;
     }
   },
