@@ -131,15 +131,132 @@ function checkAction(action: string): void {
   if (!/^[A-Za-z0-9*?-]+$/.test(parts[0]!)) throw malformed(`Vendor ${parts[0]} is not valid`);
 }
 
+/**
+ * A resource as IAM checks it. Text with a colon that does not begin
+ * `arn:` is read as an ARN whose first field is `arn` (missing fields `*`),
+ * so its second field is judged as a partition: IAM's message names the
+ * ARN it read (`a:b:c` -> "arn:b:c:*:*:*"). A three-field ARN
+ * (`arn:aws:foo`) is taken as it is; four or five fields fail the legacy
+ * parser (checked earlier, legacyProblem). IAM ARNs hold no region and a
+ * path of one of IAM's resource types; S3 bucket and object ARNs no region.
+ */
 function checkResource(resource: string): void {
   if (resource === "*") return;
-  if (!resource.startsWith("arn:")) throw malformed(`Resource ${resource} must be in ARN format or "*".`);
+  if (!resource.startsWith("arn:")) {
+    const fields = resource.split(":");
+    if (fields.length < 2 || PARTITIONS.has(fields[1]!))
+      throw malformed(`Resource ${resource} must be in ARN format or "*".`);
+    const read = ["arn", ...fields.slice(1), "*", "*", "*", "*"]
+      .slice(0, Math.max(6, fields.length))
+      .join(":");
+    throw malformed(`Partition "${fields[1]}" is not valid for resource "${read}".`);
+  }
   const parts = resource.split(":");
   if (parts.length < 3 || parts[2] === "")
     throw malformed("Resource vendor must be fully qualified and cannot contain regexes.");
   if (!PARTITIONS.has(parts[1]!))
     throw malformed(`Partition "${parts[1]}" is not valid for resource "${resource}".`);
+  if (parts.length === 3) return;
   if (parts.length < 6) throw malformed("The policy failed legacy parsing");
+  const [, , service, region] = parts;
+  if (service === "iam") {
+    if (region !== "") throw malformed(`IAM resource ${resource} cannot contain region information.`);
+    const path = parts.slice(5).join(":");
+    if (path !== "*" && !IAM_RESOURCE_TYPES.some((type) => path.startsWith(type)))
+      throw malformed(`IAM resource path must either be "*" or start with ${IAM_RESOURCE_TYPES.join(", ")}.`);
+  }
+  // Buckets and objects have neither region nor account; access points and jobs have both.
+  if (service === "s3" && region !== "" && parts[4] === "")
+    throw malformed(`Resource ${resource} can not contain region information.`);
+}
+
+/** The resource types an IAM ARN's path may begin with, in the order IAM's message lists them. */
+const IAM_RESOURCE_TYPES = [
+  "user/",
+  "federated-user/",
+  "role/",
+  "group/",
+  "instance-profile/",
+  "mfa/",
+  "server-certificate/",
+  "policy/",
+  "sms-mfa/",
+  "saml-provider/",
+  "oidc-provider/",
+  "report/",
+  "access-report/",
+];
+
+const DATE_OPERATOR = /^(ForAnyValue:|ForAllValues:)?Date[A-Za-z]*$/;
+
+/** A date IAM's condition parser takes: an ISO 8601 date and/or time (leniently: one-digit fields, `t`) or epoch seconds in 64 bits. */
+function isPolicyDate(value: string | number | boolean): boolean {
+  const text = String(value);
+  if (/^-?\d+$/.test(text)) {
+    const n = BigInt(text);
+    return n >= -(2n ** 63n) && n < 2n ** 63n;
+  }
+  const match =
+    /^(?:(\d{1,4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?)?(?:[Tt](?:(\d{1,2})(?::(\d{1,2})(?::(\d{1,2})(?:\.\d{1,9})?)?)?)?)?(?:[Zz]|[+-](\d{2})(?::?(\d{2}))?)?$/.exec(
+      text,
+    );
+  if (!match || !/^\d/.test(text)) return false;
+  const [, , month, day, hour, minute, second, zoneHour, zoneMinute] = match.map((m) =>
+    m === undefined ? undefined : Number(m),
+  );
+  const within = (v: number | undefined, lo: number, hi: number) => v === undefined || (v >= lo && v <= hi);
+  return (
+    within(month, 1, 12) &&
+    within(day, 1, 31) &&
+    within(hour, 0, 23) &&
+    within(minute, 0, 59) &&
+    within(second, 0, 59) &&
+    within(zoneHour, 0, 23) &&
+    within(zoneMinute, 0, 59)
+  );
+}
+
+/**
+ * What IAM's legacy parser refuses, which it runs over the whole document
+ * before the checks that name a problem ("The policy failed legacy
+ * parsing"): an Effect that is Allow or Deny in another case, an ARN of four
+ * or five fields or with no service, a Date condition value that is no date.
+ * Values of the wrong type are left to the syntax checks.
+ */
+function legacyProblem(statements: readonly unknown[]): boolean {
+  return statements.some((raw) => {
+    if (!isRecord(raw)) return false;
+    const effect = raw.Effect;
+    if (
+      typeof effect === "string" &&
+      effect !== "Allow" &&
+      effect !== "Deny" &&
+      /^(allow|deny)$/i.test(effect)
+    )
+      return true;
+    for (const value of [raw.Resource, raw.NotResource]) {
+      const list = typeof value === "string" ? [value] : Array.isArray(value) ? value : [];
+      for (const resource of list) {
+        if (typeof resource !== "string" || !resource.startsWith("arn:")) continue;
+        const parts = resource.split(":");
+        if (!PARTITIONS.has(parts[1]!)) continue;
+        if (parts.length === 4 || parts.length === 5 || (parts.length >= 4 && parts[2] === "")) return true;
+      }
+    }
+    if (isRecord(raw.Condition)) {
+      for (const [operator, keys] of Object.entries(raw.Condition)) {
+        if (!DATE_OPERATOR.test(operator.replace(/IfExists$/, "")) || !isRecord(keys)) continue;
+        for (const value of Object.values(keys)) {
+          const list = Array.isArray(value) ? value : [value];
+          if (
+            list.some((v) => ["string", "number"].includes(typeof v) && !isPolicyDate(v as string | number))
+          )
+            return true;
+        }
+      }
+    }
+    return false;
+  });
 }
 
 function invalidPrincipal(type: string, id: string): AwsError {
@@ -210,6 +327,11 @@ function parseStatement(raw: unknown, kind: PolicyKind, options: ParseOptions): 
   const notActions = raw.NotAction !== undefined ? stringList(raw.NotAction) : undefined;
   const anyActions = actions ?? notActions ?? [];
   if (anyActions.length === 0) throw malformed("Policy statement must contain actions.");
+  // IAM judges the resources' form before the actions' (a resource that is no ARN is named first).
+  for (const value of [raw.Resource, raw.NotResource]) {
+    if (typeof value === "string") checkResource(value);
+    else if (Array.isArray(value) && value.every((r) => typeof r === "string")) value.forEach(checkResource);
+  }
   for (const action of anyActions) checkAction(action);
   if (actions) statement.action = actions;
   if (notActions) statement.notAction = notActions;
@@ -280,9 +402,13 @@ export function parsePolicyDocument(
   if (json.Id !== undefined && typeof json.Id !== "string") throw malformed(SYNTAX);
   const rawStatements = Array.isArray(json.Statement) ? json.Statement : [json.Statement];
   if (json.Statement === undefined || rawStatements.length === 0) throw malformed(SYNTAX);
-  const statements = rawStatements.map((raw) => parseStatement(raw, kind, options));
-  const sids = statements.map((s) => s.sid).filter((sid): sid is string => !!sid);
+  if (legacyProblem(rawStatements)) throw malformed("The policy failed legacy parsing");
+  // Sids are compared across the document before any statement is judged on its own.
+  const sids = rawStatements
+    .map((raw) => (isRecord(raw) && typeof raw.Sid === "string" ? raw.Sid : undefined))
+    .filter((sid): sid is string => !!sid);
   if (version === "2012-10-17" && new Set(sids).size !== sids.length)
     throw malformed("Statement IDs (SID) in a single policy must be unique.");
+  const statements = rawStatements.map((raw) => parseStatement(raw, kind, options));
   return { ...(typeof version === "string" ? { version } : {}), statements };
 }
