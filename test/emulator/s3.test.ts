@@ -27,6 +27,7 @@ import {
   NoSuchBucket,
   NoSuchKey,
   NoSuchUpload,
+  PutBucketAccelerateConfigurationCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
   paginateListObjectsV2,
@@ -298,6 +299,68 @@ describe("S3 through the AWS SDK", () => {
       s3.send(new GetObjectCommand({ Bucket: "versioned", Key: "code.zip", VersionId: "A".repeat(32) })),
     );
     expect(noVersion.name).toBe("NoSuchVersion");
+    expect(
+      (
+        await rejection(
+          s3.send(new GetObjectCommand({ Bucket: "versioned", Key: "code.zip", VersionId: "x" })),
+        )
+      ).name,
+    ).toBe("NoSuchVersion");
+  });
+
+  it("keeps a website redirect and SSE-KMS as put, names the AWS managed key when none is given, and refuses a body that breaks the schema as MalformedXML", async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: "headers-bucket" }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: "headers-bucket",
+        Key: "page",
+        Body: "x",
+        WebsiteRedirectLocation: "/elsewhere",
+        ServerSideEncryption: "aws:kms",
+        SSEKMSKeyId: "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-4333-a444-555555555555",
+        BucketKeyEnabled: true,
+      }),
+    );
+    const got = await s3.send(new GetObjectCommand({ Bucket: "headers-bucket", Key: "page" }));
+    expect(got).toMatchObject({
+      WebsiteRedirectLocation: "/elsewhere",
+      ServerSideEncryption: "aws:kms",
+      SSEKMSKeyId: "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-4333-a444-555555555555",
+      BucketKeyEnabled: true,
+    });
+    const managed = await s3.send(
+      new PutObjectCommand({
+        Bucket: "headers-bucket",
+        Key: "k",
+        Body: "y",
+        ServerSideEncryption: "aws:kms",
+      }),
+    );
+    expect(managed.SSEKMSKeyId).toMatch(/^arn:aws:kms:us-east-1:123456789012:key\/[0-9a-f-]{36}$/);
+    const plain = await s3.send(new HeadObjectCommand({ Bucket: "headers-bucket", Key: "k" }));
+    expect(plain.SSEKMSKeyId).toBe(managed.SSEKMSKeyId);
+    // A bucket that never had versioning holds only the null version: another id is invalid, not missing.
+    const malformed = await rejection(
+      s3.send(new HeadObjectCommand({ Bucket: "headers-bucket", Key: "k", VersionId: "noVersion" })),
+    );
+    expect(malformed.$metadata.httpStatusCode).toBe(400);
+    const none = await s3.send(new PutObjectCommand({ Bucket: "headers-bucket", Key: "n", Body: "z" }));
+    expect(none.ServerSideEncryption).toBe("AES256");
+    expect(none.SSEKMSKeyId).toBeUndefined();
+
+    const empty = await rejection(
+      s3.send(new DeleteObjectsCommand({ Bucket: "headers-bucket", Delete: { Objects: [] } })),
+    );
+    expect(empty.name).toBe("MalformedXML");
+    const status = await rejection(
+      s3.send(
+        new PutBucketAccelerateConfigurationCommand({
+          Bucket: "headers-bucket",
+          AccelerateConfiguration: { Status: "bad" as "Enabled" },
+        }),
+      ),
+    );
+    expect(status.name).toBe("MalformedXML");
   });
 
   it("assembles multipart uploads as lib-storage sends them; aborts and refuses what S3 refuses", async () => {

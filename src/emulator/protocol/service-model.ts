@@ -106,6 +106,12 @@ export interface ModelPatches {
    * or an enum's values in the order the service lists them when it refuses one.
    */
   shapes?: Record<string, Record<string, unknown>>;
+  /**
+   * The service's answer when the input's payload member (a REST service's
+   * XML body) breaks the model: S3 answers MalformedXML ("... did not validate
+   * against our published schema") where a header or query value gets InvalidArgument.
+   */
+  payloadViolation?: ErrorSpec & { status: number };
   /** Enum shapes the service does not check against their values; its handler answers what a value means (S3's BucketLocationConstraint). */
   openEnums?: string[];
   /** How CloudTrail names this service's requestParameters and responseElements (the Query services: `roleName`, EC2's `{ items: [...] }`). */

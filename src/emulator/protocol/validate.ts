@@ -215,6 +215,15 @@ export function findViolations(model: ServiceModel, shapeName: string, input: un
 export function validateInput(model: ServiceModel, shapeName: string, input: unknown): void {
   const violations = findViolations(model, shapeName, input);
   if (violations.length === 0) return;
+  const payload = (model.shapes[shapeName] as { payload?: string } | undefined)?.payload;
+  const malformed = model.patches?.payloadViolation;
+  if (
+    malformed &&
+    payload &&
+    violations.some((v) => v.path === payload || v.path.startsWith(`${payload}.`))
+  ) {
+    throw new AwsError(malformed.code, malformed.message, malformed.extra ?? {}, malformed.status);
+  }
   const own = model.patches?.validation;
   if (own) {
     const first = violations[0]!;

@@ -62,7 +62,10 @@ interface Representation {
   contentDisposition?: string;
   contentLanguage?: string;
   cacheControl?: string;
+  websiteRedirectLocation?: string;
   metadata?: Record<string, string>;
+  /** SSE-KMS as asked (`aws:kms`, `aws:kms:dsse`), with the key named or AWS's managed aws/s3 key; else SSE-S3 (AES256). */
+  sse?: { algorithm: string; kmsKeyId: string; bucketKey?: boolean };
 }
 
 interface Checksum {
@@ -156,7 +159,7 @@ function checkBucketName(name: string): void {
   }
 }
 
-function representation(input: Record<string, unknown>): Representation {
+function representation(input: Record<string, unknown>, call: S3Call): Representation {
   const text = (name: string) => (typeof input[name] === "string" ? (input[name] as string) : undefined);
   const metadata = input.Metadata as Record<string, string> | undefined;
   const out: Representation = {};
@@ -166,10 +169,36 @@ function representation(input: Record<string, unknown>): Representation {
     ["contentDisposition", text("ContentDisposition")],
     ["contentLanguage", text("ContentLanguage")],
     ["cacheControl", text("CacheControl")],
+    ["websiteRedirectLocation", text("WebsiteRedirectLocation")],
   ];
   for (const [name, value] of pairs) if (value !== undefined) (out as Record<string, string>)[name] = value;
   if (metadata && Object.keys(metadata).length > 0) out.metadata = metadata;
+  const algorithm = text("ServerSideEncryption");
+  if (algorithm?.startsWith("aws:kms")) {
+    out.sse = {
+      algorithm,
+      kmsKeyId: text("SSEKMSKeyId") ?? awsManagedS3Key(call),
+      ...(typeof input.BucketKeyEnabled === "boolean" ? { bucketKey: input.BucketKeyEnabled } : {}),
+    };
+  }
   return out;
+}
+
+/** The account's AWS managed key for S3 (aws/s3) in the caller's region, as a key ARN; its id stable. */
+function awsManagedS3Key(call: S3Call): string {
+  const hex = createHash("sha256").update(`aws/s3\0${call.account}\0${call.region}`).digest("hex");
+  const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return `arn:${partitionOf(call.region)}:kms:${call.region}:${call.account}:key/${id}`;
+}
+
+/** The encryption headers of an object: SSE-KMS as stored, else SSE-S3. */
+function encryptionOut(version: Representation): Record<string, unknown> {
+  if (!version.sse) return { ServerSideEncryption: "AES256" };
+  return {
+    ServerSideEncryption: version.sse.algorithm,
+    SSEKMSKeyId: version.sse.kmsKeyId,
+    ...(version.sse.bucketKey !== undefined ? { BucketKeyEnabled: version.sse.bucketKey } : {}),
+  };
 }
 
 /** `bytes=a-b`, `bytes=a-`, `bytes=-n` within `size`; undefined for a header S3 ignores (another unit, several ranges). */
@@ -414,7 +443,7 @@ export class S3 {
       size: stored.size,
       etag: createHash("md5").update(body).digest("hex"),
       lastModified: call.now.toISOString(),
-      ...representation(input),
+      ...representation(input, call),
       ...(checksum ? { checksum } : {}),
     };
     this.addVersion(bucket, input.Key, version);
@@ -422,7 +451,7 @@ export class S3 {
       ETag: quoted(version.etag),
       ...checksumOutput(checksum),
       ...(checksum ? { ChecksumType: "FULL_OBJECT" } : {}),
-      ServerSideEncryption: "AES256",
+      ...encryptionOut(version),
       ...this.versionOut(version),
     };
   }
@@ -433,7 +462,9 @@ export class S3 {
     if (versionId !== undefined) {
       const version = versions.find((v) => v.versionId === versionId);
       if (!version) {
-        if (versionId !== "null" && !/^[A-Za-z0-9._]{1,1024}$/.test(versionId))
+        // A bucket that has never had versioning holds only the null version: another id is
+        // refused as invalid (400); in one that has, an unknown id is NoSuchVersion (404).
+        if (versionId !== "null" && (!bucket.versioning || !/^[A-Za-z0-9._]{1,1024}$/.test(versionId)))
           throw invalidArgument("Invalid version id specified", "versionId", versionId);
         throw noSuchVersion(key, versionId);
       }
@@ -485,7 +516,10 @@ export class S3 {
       ...(version.cacheControl ? { CacheControl: version.cacheControl } : {}),
       ...(version.metadata ? { Metadata: version.metadata } : {}),
       ...(version.parts ? { PartsCount: version.parts } : {}),
-      ServerSideEncryption: "AES256",
+      ...(version.websiteRedirectLocation
+        ? { WebsiteRedirectLocation: version.websiteRedirectLocation }
+        : {}),
+      ...encryptionOut(version),
       ...this.versionOut(version),
       ...override("ContentType"),
       ...override("ContentDisposition"),
@@ -765,7 +799,7 @@ export class S3 {
             size: version.size,
             etag: version.etag,
             ...(version.checksum ? { checksum: version.checksum } : {}),
-            ...representation(input),
+            ...representation(input, call),
           }
         : kept),
       ...(version.parts ? { parts: version.parts } : {}),
@@ -776,7 +810,7 @@ export class S3 {
     return {
       CopyObjectResult: { ETag: quoted(copy.etag), LastModified: call.now, ...checksumOutput(copy.checksum) },
       ...(version.versionId !== "null" ? { CopySourceVersionId: version.versionId } : {}),
-      ServerSideEncryption: "AES256",
+      ...encryptionOut(copy),
       ...this.versionOut(copy),
     };
   }
@@ -941,7 +975,7 @@ export class S3 {
       bucket: bucket.name,
       key: input.Key,
       initiated: call.now.toISOString(),
-      ...representation(input),
+      ...representation(input, call),
       ...(algorithm ? { checksumAlgorithm: algorithm } : {}),
       parts: {},
     });
