@@ -19,6 +19,7 @@ import { ensureEmulation } from "../executor/oci/binfmt.js";
 import { createNamespace, type Namespace } from "../net/netns.js";
 import { resolverOf } from "../net/vpc/policy.js";
 import { fixedVpcState } from "../net/vpc/snapshot.js";
+import { partitionOf } from "../util/arn.js";
 import { type CaptureReading, FlowCapture } from "./capture.js";
 import { connectionFates, namesByAddress, silencedQueries } from "./fates.js";
 import type { ReplayObservation, ReplayResult } from "./observations.js";
@@ -91,7 +92,7 @@ async function twinCredentials(
           Statement: [
             {
               Effect: "Allow",
-              Principal: { AWS: `arn:aws:iam::${options.account}:root` },
+              Principal: { AWS: `arn:${partitionOf(options.region)}:iam::${options.account}:root` },
               Action: "sts:AssumeRole",
             },
           ],
@@ -100,7 +101,7 @@ async function twinCredentials(
     );
     const { Credentials } = await sts.send(
       new AssumeRoleCommand({
-        RoleArn: `arn:aws:iam::${options.account}:role/${roleName}`,
+        RoleArn: `arn:${partitionOf(options.region)}:iam::${options.account}:role/${roleName}`,
         RoleSessionName: "agentcore-doctor-replay",
       }),
     );

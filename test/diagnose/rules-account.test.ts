@@ -249,6 +249,10 @@ describe("account rules (IAM, logs, image, invocation)", () => {
       repositoryName: "team/agent",
       imageTag: "v2",
     });
+    // The repository ARN is in the region's partition.
+    expect(parseEcrUri("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/agent:1")?.repositoryArn).toBe(
+      "arn:aws-cn:ecr:cn-north-1:123456789012:repository/agent",
+    );
     expect(parseEcrUri("docker.io/library/python:3.12")).toBeUndefined();
     expect(trustsService(TRUSTED, "bedrock-agentcore.amazonaws.com")).toBe(true);
     expect(

@@ -4,6 +4,7 @@ import {
   NoSuchEntityException,
   SimulatePrincipalPolicyCommand,
 } from "@aws-sdk/client-iam";
+import { partitionOf } from "../../util/arn.js";
 import { apiSource, type EvidenceGap, gapFrom, type Sourced } from "../evidence.js";
 import { runtimeLogGroupName } from "./logs.js";
 
@@ -98,7 +99,7 @@ export interface IamScope {
 
 /** The checks AgentCore's use of the execution role depends on: pull, log, trace. */
 function permissionChecks(scope: IamScope): { actions: string[]; resource: string }[] {
-  const group = `arn:aws:logs:${scope.region}:${scope.account}:log-group:${runtimeLogGroupName(scope.runtimeId, scope.endpointName)}`;
+  const group = `arn:${partitionOf(scope.region)}:logs:${scope.region}:${scope.account}:log-group:${runtimeLogGroupName(scope.runtimeId, scope.endpointName)}`;
   const artifact = scope.codeObjectArn
     ? [{ actions: ["s3:GetObject"], resource: scope.codeObjectArn }]
     : [

@@ -1,5 +1,6 @@
 import { BatchGetImageCommand, type ECRClient } from "@aws-sdk/client-ecr";
 import { parseEcrImageUri } from "../../image/ecr-uri.js";
+import { partitionOf } from "../../util/arn.js";
 import { apiSource, type EvidenceGap, gapFrom, type Sourced } from "../evidence.js";
 
 export interface EcrImageRef {
@@ -20,7 +21,7 @@ export function parseEcrUri(uri: string): EcrImageRef | undefined {
     region,
     repositoryName,
     ...(digest ? { imageDigest: digest } : { imageTag: tag ?? "latest" }),
-    repositoryArn: `arn:aws:ecr:${region}:${account}:repository/${repositoryName}`,
+    repositoryArn: `arn:${partitionOf(region)}:ecr:${region}:${account}:repository/${repositoryName}`,
   };
 }
 

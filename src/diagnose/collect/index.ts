@@ -7,6 +7,7 @@ import { resolveLaunchPlan } from "../../agent/plan.js";
 import { findProjectConfig, type ProjectConfig, parseProjectConfigText } from "../../agent/project-config.js";
 import { runStaticChecks } from "../../static-checks/index.js";
 import { readTelemetryExport } from "../../static-checks/telemetry.js";
+import { partitionOf } from "../../util/arn.js";
 import type { DiagnoseEvidence } from "../analysis-input.js";
 import type { DiagnoseClients } from "../clients.js";
 import { arnScope, collectorFailure, type EvidenceGap, gapFrom, type Sourced } from "../evidence.js";
@@ -237,7 +238,9 @@ export const COLLECTORS: readonly Collector[] = [
           account,
           networkMode: r.networkMode,
           ...(ecr ? { repositoryArn: ecr.repositoryArn } : {}),
-          ...(r.code ? { codeObjectArn: `arn:aws:s3:::${r.code.bucket}/${r.code.prefix}` } : {}),
+          ...(r.code
+            ? { codeObjectArn: `arn:${partitionOf(region)}:s3:::${r.code.bucket}/${r.code.prefix}` }
+            : {}),
         },
         gaps,
       );

@@ -1,4 +1,5 @@
 import { type Evidence, makeFinding } from "../../findings/index.js";
+import { partitionOf } from "../../util/arn.js";
 import type { SimulatedAction } from "../collect/iam.js";
 import { parseEcrUri } from "../collect/image.js";
 import type { Rule } from "./rule.js";
@@ -60,7 +61,7 @@ export const executionRole: Rule = ({ runtime, iam }, { region, account }) => {
     findings.push(
       makeFinding("EXECUTION_ROLE_CANNOT_READ_CODE_ZIP", evidenceOf(cannotRead), {
         roleName,
-        objectArn: `arn:aws:s3:::${r.code.bucket}/${r.code.prefix}`,
+        objectArn: `arn:${partitionOf(region)}:s3:::${r.code.bucket}/${r.code.prefix}`,
       }),
     );
   }

@@ -166,8 +166,8 @@ export const crossAccountRefused: Rule = (e) => {
           Effect: "Allow",
           Principal: {
             AWS: principal.replace(
-              /^arn:aws:sts::(\d{12}):assumed-role\/([^/]+)\/.*$/,
-              "arn:aws:iam::$1:role/$2",
+              /^arn:(aws[^:]*):sts::(\d{12}):assumed-role\/([^/]+)\/.*$/,
+              "arn:$1:iam::$2:role/$3",
             ),
           },
           Action: action,
