@@ -348,6 +348,16 @@ describe("S3 through the AWS SDK", () => {
     expect(none.ServerSideEncryption).toBe("AES256");
     expect(none.SSEKMSKeyId).toBeUndefined();
 
+    const namespace = await rejection(
+      s3.send(new CreateBucketCommand({ Bucket: "no-suffix", BucketNamespace: "account-regional" })),
+    );
+    expect(namespace.name).toBe("InvalidNamespaceHeader");
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: "mine-123456789012-us-east-1-an",
+        BucketNamespace: "account-regional",
+      }),
+    );
     const empty = await rejection(
       s3.send(new DeleteObjectsCommand({ Bucket: "headers-bucket", Delete: { Objects: [] } })),
     );

@@ -275,11 +275,25 @@ export class S3 {
 
   createBucket(
     call: S3Call,
-    input: { Bucket: string; CreateBucketConfiguration?: { LocationConstraint?: string } },
+    input: {
+      Bucket: string;
+      CreateBucketConfiguration?: { LocationConstraint?: string };
+      BucketNamespace?: string;
+    },
   ): Record<string, unknown> {
     checkBucketName(input.Bucket);
     const constraint = input.CreateBucketConfiguration?.LocationConstraint;
     const region = constraint ?? "us-east-1";
+    // A bucket in the account regional namespace is named <prefix>-<account>-<region>-an
+    // (the model's BucketNamespace documentation); S3 refuses any other name with that header.
+    const suffix = `-${call.account}-${region}-an`;
+    if (input.BucketNamespace === "account-regional" && !input.Bucket.endsWith(suffix))
+      throw new AwsError(
+        "InvalidNamespaceHeader",
+        `The requested bucket name did not include the account-regional namespace suffix, but the provided x-amz-bucket-namespace header value is account-regional. Specify ${suffix} as the bucket name suffix to create a bucket in your account-regional namespace, or remove the header.`,
+        {},
+        400,
+      );
     // Not a region's name at all (or us-east-1, which is named by no constraint): not valid.
     const invalid = constraint !== undefined && !/^([a-z]{2}(-[a-z]+)+-\d+|EU)$/.test(constraint);
     if ((constraint === "us-east-1" && call.region === "us-east-1") || invalid)
