@@ -1,30 +1,14 @@
 import { mergeFindings, sortFindings } from "../findings/index.js";
-import { type NetworkOfOptions, type NetworkOfResult, replayInNetworkOf } from "../replay/network-of.js";
-import type { ReplayObservation } from "../replay/observations.js";
+import type { NetworkOfResult, ReplayObservation } from "../replay/observations.js";
 import { type CheckReport, reportVerdict } from "./report.js";
-import { type CheckOptions, runCheck } from "./run-check.js";
 
 /**
- * `check DIR --network-of <runtime>`: the usual check, then the agent run
- * in the twin of the deployed runtime's network (src/replay/network-of.ts:
- * diagnose's read-only collection, the replay runner, the replay rule).
- * What the replay saw joins the report as findings resting on it, and the
- * report's `replay` section says what ran where and what it saw.
+ * `check DIR --network-of <runtime>`: what the replay in the twin of the
+ * deployed runtime's network saw (made by diagnose's read-only collection,
+ * src/diagnose/network-of.ts; the CLI composes the two) joins the check report
+ * as findings resting on it, and the report's `replay` section says what ran
+ * where and what it saw.
  */
-export async function runCheckInNetworkOf(
-  options: CheckOptions,
-  networkOf: Omit<NetworkOfOptions, "source" | "env">,
-): Promise<CheckReport> {
-  const report = await runCheck(options);
-  options.onProgress?.("launch", `replaying the agent in the network of ${networkOf.runtime}`);
-  const result = await replayInNetworkOf({
-    ...networkOf,
-    source: options.dir,
-    ...(options.env ? { env: options.env } : {}),
-  });
-  return withReplay(report, result);
-}
-
 const count = (list: readonly ReplayObservation[], kind: ReplayObservation["kind"]) =>
   list.filter((o) => o.kind === kind).length;
 

@@ -216,13 +216,23 @@ export function registerCheck(program: Command): void {
  */
 async function checkDir(options: Parameters<typeof runCheck>[0], flags: CheckFlags) {
   if (flags.networkOf === undefined) return (await import("../check/run-check.js")).runCheck(options);
-  const { runCheckInNetworkOf } = await import("../check/network-of.js");
-  return runCheckInNetworkOf(options, {
+  // The check, then the agent replayed in the runtime's network by diagnose's read-only collection.
+  const [checks, { replayInNetworkOf }, { withReplay }] = await Promise.all([
+    import("../check/run-check.js"),
+    import("../diagnose/network-of.js"),
+    import("../check/network-of.js"),
+  ]);
+  const report = await checks.runCheck(options);
+  options.onProgress?.("launch", `replaying the agent in the network of ${flags.networkOf}`);
+  const replayed = await replayInNetworkOf({
     runtime: flags.networkOf,
+    source: options.dir,
+    ...(options.env ? { env: options.env } : {}),
     ...(flags.region ? { region: flags.region } : {}),
     ...(flags.profile ? { profile: flags.profile } : {}),
     ...(flags.endpointUrl ? { endpointUrl: flags.endpointUrl } : {}),
   });
+  return withReplay(report, replayed);
 }
 
 /** `check DIR --build`: the image a builder present here makes of DIR, run as `check --image` runs one. */

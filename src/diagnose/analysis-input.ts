@@ -1,8 +1,8 @@
-import type { AwsServiceUse } from "../agent/aws-service-usage.js";
-import type { HeaderRead } from "../agent/header-usage.js";
 import type { ProjectConfig } from "../agent/project-config.js";
 import type { Evidence, Finding } from "../findings/index.js";
 import type { ReplayResult } from "../replay/observations.js";
+import type { AwsServiceUse } from "../static-checks/aws-service-usage.js";
+import type { HeaderRead } from "../static-checks/header-usage.js";
 import type { TimelineEvent } from "./collect/cloudtrail.js";
 import type { CodeZipEvidence } from "./collect/code-zip.js";
 import type { IamEvidence } from "./collect/iam.js";

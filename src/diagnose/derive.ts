@@ -1,7 +1,7 @@
-import type { AwsServiceUse } from "../agent/aws-service-usage.js";
 import type { Symptom } from "../findings/causes.js";
 import type { Evidence } from "../findings/index.js";
 import { reach } from "../net/reachability.js";
+import type { AwsServiceUse } from "../static-checks/aws-service-usage.js";
 import type { DiagnoseEvidence } from "./analysis-input.js";
 import { isHealthCheckFailure } from "./collect/invoke.js";
 import { type NetworkEvidence, vpcNetworkOf } from "./collect/network.js";

@@ -1,6 +1,6 @@
-import type { AwsServiceUse } from "../agent/aws-service-usage.js";
 import type { Evidence, EvidenceSource } from "../findings/index.js";
 import type { Origin, Reachability, ReachabilityFact } from "../net/reachability.js";
+import type { AwsServiceUse } from "../static-checks/aws-service-usage.js";
 import { type NetworkEvidence, runtimeInterfaces } from "./collect/network.js";
 
 /**

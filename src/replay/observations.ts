@@ -1,3 +1,5 @@
+import type { Finding } from "../findings/index.js";
+
 /**
  * What a replay saw while the agent ran in a twin of its deployed network:
  * the contract between the replay (which records) and `diagnose`/`check`
@@ -69,3 +71,18 @@ export type ReplayResult =
       observations: ReplayObservation[];
     }
   | { ran: false; reason: string };
+
+/**
+ * An agent replayed in the network of a deployed runtime (`check DIR --network-of`):
+ * made by diagnose's read-only collection (src/diagnose/network-of.ts), merged
+ * into a check report by check, composed by the CLI so neither command imports the other.
+ */
+export interface NetworkOfResult {
+  runtimeArn: string;
+  networkMode: string;
+  replay: ReplayResult;
+  /** Findings resting on the replay's observations. */
+  findings: Finding[];
+  /** What could not be read or replayed, and why. */
+  gaps: { errorCode: string; message: string }[];
+}

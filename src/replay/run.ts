@@ -17,13 +17,12 @@ import {
 import { type Instance, startInstance } from "../executor/index.js";
 import { ensureEmulation } from "../executor/oci/binfmt.js";
 import { createNamespace, type Namespace } from "../net/netns.js";
-import { resolverOf } from "../net/vpc/policy.js";
-import { fixedVpcState } from "../net/vpc/snapshot.js";
+import { type EniSpec, resolverOf } from "../net/vpc/policy.js";
+import { fixedVpcState, type VpcSnapshot } from "../net/vpc/snapshot.js";
 import { partitionOf } from "../util/arn.js";
 import { type CaptureReading, FlowCapture } from "./capture.js";
 import { connectionFates, namesByAddress, silencedQueries } from "./fates.js";
 import type { ReplayObservation, ReplayResult } from "./observations.js";
-import type { Twin } from "./twin.js";
 
 /**
  * The replay: the agent run in a twin of its deployed network, watched.
@@ -35,6 +34,14 @@ import type { Twin } from "./twin.js";
  * health wait and invocations `check` uses. What it saw is recorded as
  * observations (src/replay/observations.ts), nothing inferred.
  */
+/** The deployed runtime's network rebuilt for the replay (built by diagnose from what EC2 showed, src/diagnose/twin.ts). */
+export interface Twin {
+  snapshot: VpcSnapshot;
+  eni: EniSpec;
+  /** Parts the collection did not show and the twin filled in, worded for the report. */
+  assumptions: string[];
+}
+
 export interface ReplayOptions {
   /** The agent's source directory (its Dockerfile's command, this machine's packages). */
   source?: string;

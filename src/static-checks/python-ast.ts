@@ -28,7 +28,7 @@ export interface PythonReading {
   /** Another server is started (uvicorn.run, web.run_app, serve_forever, serve_a2a). */
   otherServer: boolean;
   /**
-   * The incoming request headers the module reads by name (src/agent/header-usage.ts):
+   * The incoming request headers the module reads by name (src/static-checks/header-usage.ts):
    * `<x>.headers` / `request_headers` read with `.get("…")`, `["…"]` or `"…" in`, Django's
    * `META["HTTP_…"]`, FastAPI `Header()` parameters (alias, or the name with `_` as `-`);
    * a module-level string constant stands for its value.

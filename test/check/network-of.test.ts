@@ -1,7 +1,9 @@
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCheckInNetworkOf } from "../../src/check/network-of.js";
+import { withReplay } from "../../src/check/network-of.js";
 import { checkReportSchema } from "../../src/check/report.js";
+import { runCheck } from "../../src/check/run-check.js";
+import { replayInNetworkOf } from "../../src/diagnose/network-of.js";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import { createNamespace, type Namespace } from "../../src/net/netns.js";
 import { buildScenario } from "../../src/scenario/build.js";
@@ -36,15 +38,24 @@ describe.skipIf(skip !== undefined)("check DIR --network-of <runtime>, against t
     await emulator?.stop();
   });
 
-  const check = (runtime: string) =>
-    runCheckInNetworkOf(
-      {
-        dir: resolve(SEED, "agent"),
-        startupTimeoutMs: 2_000,
-        netns: { name: local.name, address: local.address },
-      },
-      { runtime, endpointUrl: emulator.url, region: "us-east-1", credentials, startupTimeoutMs: 4_000 },
-    );
+  // As the CLI composes `check DIR --network-of`: the check, then diagnose's replay, merged.
+  const check = async (runtime: string) => {
+    const dir = resolve(SEED, "agent");
+    const report = await runCheck({
+      dir,
+      startupTimeoutMs: 2_000,
+      netns: { name: local.name, address: local.address },
+    });
+    const replayed = await replayInNetworkOf({
+      runtime,
+      source: dir,
+      endpointUrl: emulator.url,
+      region: "us-east-1",
+      credentials,
+      startupTimeoutMs: 4_000,
+    });
+    return withReplay(report, replayed);
+  };
 
   it("a VPC runtime without an STS endpoint or NAT: the replay in its twin sees the STS connection dropped", async () => {
     const report = await check(runtimeIds.vpc_agent!);

@@ -7,7 +7,6 @@ import type {
   VpcEndpoint,
 } from "@aws-sdk/client-ec2";
 import { describe, expect, it } from "vitest";
-import type { AwsServiceUse } from "../../src/agent/aws-service-usage.js";
 import { parseProjectConfigText } from "../../src/agent/project-config.js";
 import type { DiagnoseEvidence } from "../../src/diagnose/analysis-input.js";
 import type { TimelineEvent } from "../../src/diagnose/collect/cloudtrail.js";
@@ -21,6 +20,7 @@ import { nextSteps, supportCaseText } from "../../src/diagnose/next-steps.js";
 import { applyRules } from "../../src/diagnose/rules/index.js";
 import { verdictOf } from "../../src/diagnose/verdict.js";
 import { type Finding, makeFinding } from "../../src/findings/index.js";
+import type { AwsServiceUse } from "../../src/static-checks/aws-service-usage.js";
 
 const VPC = "vpc-0a1b2c3d4e5f60718";
 const SUBNET = "subnet-0aaa1111bbbb22223";

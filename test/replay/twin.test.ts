@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { NetworkEvidence } from "../../src/diagnose/collect/network.js";
 import { apiSource } from "../../src/diagnose/evidence.js";
+import { buildTwin } from "../../src/diagnose/twin.js";
 import { contains } from "../../src/net/vpc/ip.js";
 import { routerRuleset, sessionRuleset } from "../../src/net/vpc/policy.js";
 import { fixedVpcState } from "../../src/net/vpc/snapshot.js";
-import { buildTwin } from "../../src/replay/twin.js";
 
 const src = apiSource("ec2", "Describe", {});
 const s = <T>(value: T) => ({ value, source: src });

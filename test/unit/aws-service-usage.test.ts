@@ -2,13 +2,13 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseDockerfileText } from "../../src/agent/dockerfile.js";
 import {
   endpointPrefixOf,
   endpointsInEnv,
   scanAwsServiceUsage,
   servicesUsed,
-} from "../../src/agent/aws-service-usage.js";
-import { parseDockerfileText } from "../../src/agent/dockerfile.js";
+} from "../../src/static-checks/aws-service-usage.js";
 
 const fixture = resolve(import.meta.dirname, "../fixtures/agents/py-boto3-startup-calls");
 

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { goHeaderReads, jsHeaderReads, scanHeaderReads } from "../../src/agent/header-usage.js";
+import { goHeaderReads, jsHeaderReads, scanHeaderReads } from "../../src/static-checks/header-usage.js";
 import { scratchDir } from "../helpers/scratch.js";
 
 describe("the request headers an agent reads", () => {

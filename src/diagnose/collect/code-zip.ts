@@ -2,7 +2,6 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { type AwsServiceUse, scanAwsServiceUsage } from "../../agent/aws-service-usage.js";
 import {
   analyzeCodeZip,
   type CodeZip,
@@ -13,6 +12,7 @@ import {
 } from "../../codezip/index.js";
 import { indexZip } from "../../codezip/zip-index.js";
 import type { Finding } from "../../findings/index.js";
+import { type AwsServiceUse, scanAwsServiceUsage } from "../../static-checks/aws-service-usage.js";
 import { apiSource, type EvidenceGap, gapFrom, type Sourced } from "../evidence.js";
 import type { CodeArtifact } from "./runtime.js";
 

@@ -1,10 +1,10 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { type AwsServiceUse, scanAwsServiceUsage } from "../../agent/aws-service-usage.js";
-import { scanHeaderReads } from "../../agent/header-usage.js";
 import { resolveLaunchPlan } from "../../agent/plan.js";
 import { findProjectConfig, type ProjectConfig, parseProjectConfigText } from "../../agent/project-config.js";
+import { type AwsServiceUse, scanAwsServiceUsage } from "../../static-checks/aws-service-usage.js";
+import { scanHeaderReads } from "../../static-checks/header-usage.js";
 import { runStaticChecks } from "../../static-checks/index.js";
 import { readTelemetryExport } from "../../static-checks/telemetry.js";
 import { partitionOf } from "../../util/arn.js";

@@ -1,7 +1,7 @@
 import type { ReplayResult } from "../../replay/observations.js";
 import { replayAgent } from "../../replay/run.js";
-import { buildTwin, type Twin } from "../../replay/twin.js";
 import type { EvidenceGap, Sourced } from "../evidence.js";
+import { buildTwin, type Twin } from "../twin.js";
 import type { NetworkEvidence } from "./network.js";
 import type { RuntimeEvidence } from "./runtime.js";
 

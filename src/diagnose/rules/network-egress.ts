@@ -1,7 +1,7 @@
-import type { AwsServiceUse } from "../../agent/aws-service-usage.js";
 import { type Evidence, type Finding, makeFinding } from "../../findings/index.js";
 import { routeTableOf, serviceNameOf } from "../../net/reachability.js";
 import type { ReplayObservation } from "../../replay/observations.js";
+import type { AwsServiceUse } from "../../static-checks/aws-service-usage.js";
 import { OTEL_EXPORT_VARIABLE } from "../../static-checks/telemetry.js";
 import type { DiagnoseEvidence } from "../analysis-input.js";
 import type { NetworkEvidence } from "../collect/network.js";

@@ -1,8 +1,8 @@
 import type { NetworkInterface } from "@aws-sdk/client-ec2";
-import { type NetworkEvidence, runtimeInterfaces, vpcNetworkOf } from "../diagnose/collect/network.js";
 import { contains, nth, parseCidr } from "../net/vpc/ip.js";
 import type { EniSpec } from "../net/vpc/policy.js";
-import type { VpcSnapshot } from "../net/vpc/snapshot.js";
+import type { Twin } from "../replay/run.js";
+import { type NetworkEvidence, runtimeInterfaces, vpcNetworkOf } from "./collect/network.js";
 
 /**
  * The twin of a runtime's VPC: what `diagnose` collected, as the session
@@ -10,12 +10,8 @@ import type { VpcSnapshot } from "../net/vpc/snapshot.js";
  * the replayed agent gets. Built only from observations; where the twin
  * had to fill a part in, `assumptions` says which and how.
  */
-export interface Twin {
-  snapshot: VpcSnapshot;
-  eni: EniSpec;
-  /** Parts the collection did not show and the twin filled in, worded for the report. */
-  assumptions: string[];
-}
+
+export type { Twin };
 
 export type TwinResult = { ok: true; twin: Twin } | { ok: false; reason: string };
 

@@ -1,12 +1,14 @@
-import type { DiagnoseEvidence } from "../diagnose/analysis-input.js";
-import { type ClientOptions, createClients } from "../diagnose/clients.js";
-import { COLLECTORS, collectContext, runCollectors } from "../diagnose/collect/index.js";
-import { collectRuntime, resolveRuntimeId } from "../diagnose/collect/runtime.js";
-import { derive } from "../diagnose/derive.js";
-import type { EvidenceGap } from "../diagnose/evidence.js";
-import { replayObservations } from "../diagnose/rules/replay.js";
-import { type Finding, sortFindings } from "../findings/index.js";
-import type { ReplayResult } from "./observations.js";
+import { sortFindings } from "../findings/index.js";
+import type { NetworkOfResult, ReplayResult } from "../replay/observations.js";
+import type { DiagnoseEvidence } from "./analysis-input.js";
+import { type ClientOptions, createClients } from "./clients.js";
+import { COLLECTORS, collectContext, runCollectors } from "./collect/index.js";
+import { collectRuntime, resolveRuntimeId } from "./collect/runtime.js";
+import { derive } from "./derive.js";
+import type { EvidenceGap } from "./evidence.js";
+import { replayObservations } from "./rules/replay.js";
+
+export type { NetworkOfResult };
 
 /**
  * The agent run in the network of a deployed runtime (`check DIR
@@ -25,16 +27,6 @@ export interface NetworkOfOptions extends Omit<ClientOptions, "allowInvoke" | "o
   env?: Record<string, string>;
   startupTimeoutMs?: number;
   onProgress?: (step: string) => void;
-}
-
-export interface NetworkOfResult {
-  runtimeArn: string;
-  networkMode: string;
-  replay: ReplayResult;
-  /** Findings resting on the replay's observations. */
-  findings: Finding[];
-  /** What could not be read or replayed, and why. */
-  gaps: EvidenceGap[];
 }
 
 /** The collectors the replay needs: the network it rebuilds, and the replay itself. */

@@ -1,11 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { relative, sep } from "node:path";
+import { listSources } from "../agent/plan.js";
+import type { ImageSpec } from "../agent/types.js";
 import { awsEndpointHostsIn } from "../facts/addresses.js";
-import { startupLines } from "../static-checks/js-startup.js";
-import { type PythonReading, readPython } from "../static-checks/python-ast.js";
-import { blankPythonNonCode } from "../static-checks/python-host.js";
-import { listSources } from "./plan.js";
-import type { ImageSpec } from "./types.js";
+import { startupLines } from "./js-startup.js";
+import { type PythonReading, readPython } from "./python-ast.js";
+import { blankPythonNonCode } from "./python-host.js";
 
 /**
  * Which AWS services an agent calls, read statically from its source: the

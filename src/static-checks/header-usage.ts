@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { relative } from "node:path";
-import { isNode, type Node, parseProgram } from "../static-checks/js-startup.js";
-import { readPython } from "../static-checks/python-ast.js";
-import { goStringConstants, goTokens } from "./go-tokens.js";
-import { listSources } from "./plan.js";
+import { goStringConstants, goTokens } from "../agent/go-tokens.js";
+import { listSources } from "../agent/plan.js";
+import { isNode, type Node, parseProgram } from "./js-startup.js";
+import { readPython } from "./python-ast.js";
 
 /**
  * The request headers an agent's source reads by name, read from its structure:
