@@ -306,8 +306,10 @@ export function rankHypotheses(
 ): Hypothesis[] {
   const { symptom } = derived;
   // A start-up call on a blocked path ties the network to the health check, shown or not by --invoke.
+  // Unless the replay, in the twin of the same VPC, saw the agent start healthy.
   const startupBlocked =
-    findings.some((f) => f.id === "STARTUP_BLOCKED_ON_NETWORK") || derived.startupBlocked;
+    findings.some((f) => f.id === "STARTUP_BLOCKED_ON_NETWORK") ||
+    (derived.startupBlocked && replayOverrules("STARTUP_BLOCKED_ON_NETWORK", evidence) === undefined);
   const crashCause = crashExplainedBy(evidence, derived, findings);
   const artifact = evidence.runtime.value.code ? "code" : "container";
   const relevant = causesOf(symptom).filter(([, cause]) => !cause.artifact || cause.artifact === artifact);

@@ -14,6 +14,11 @@ import { isObservation } from "./evidence.js";
  * A finding that rests on an observation of its own (the deployed runtime's
  * logs, the replay) is never overruled here: observation against observation
  * is left for the ranking to weigh.
+ *
+ * Likewise a start-up said to hang on the network because the source calls a
+ * service at start-up and the VPC's model has no path to it: when the agent,
+ * replayed in the twin of that very VPC, answered /ping as healthy, its
+ * start-up did not hang there, whatever the reading and the model predicted.
  */
 
 /** The causes a static reading claims about where the agent listens. */
@@ -51,6 +56,25 @@ function seenListening(e: DiagnoseEvidence): Evidence | undefined {
     : undefined;
 }
 
+/** A healthy /ping seen in the replay, in the twin of the runtime's own VPC. */
+function seenHealthyInTwin(e: DiagnoseEvidence): Evidence | undefined {
+  const replay = e.replay;
+  if (!replay?.ran || replay.network !== "twin") return undefined;
+  const ping = replay.observations.find(
+    (o): o is Obs<"ping"> =>
+      o.kind === "ping" && o.status === 200 && /"status"\s*:\s*"Healthy/.test(o.body ?? ""),
+  );
+  return ping
+    ? {
+        fact: `in the replay in the twin of the runtime's VPC the agent started and answered /ping as healthy (${ping.body?.slice(0, 60)}): its start-up did not hang on the network, as the source's start-up calls and the VPC's paths predicted`,
+        source: { kind: "replay", observation: "ping", at: ping.at },
+      }
+    : undefined;
+}
+
+/** The replay's own finding rests on what it saw; a prediction from the source and the VPC's model does not. */
+const restsOnReplay = (f: Finding) => f.evidence.some((x) => x.source.kind === "replay");
+
 /** The static reading of `id` in the source's findings, when nothing observed stands behind it. */
 function staticReading(id: FindingId, e: DiagnoseEvidence): Finding | undefined {
   const reading = (e.sourceFindings ?? []).find((f) => f.id === id);
@@ -63,6 +87,7 @@ function staticReading(id: FindingId, e: DiagnoseEvidence): Finding | undefined 
  * holds no such reading.
  */
 export function replayOverrules(id: FindingId, e: DiagnoseEvidence): Evidence | undefined {
+  if (id === "STARTUP_BLOCKED_ON_NETWORK") return seenHealthyInTwin(e);
   if (!LISTENING_CLAIMS.has(id)) return undefined;
   const reading = staticReading(id, e);
   if (!reading) return undefined;
@@ -77,5 +102,9 @@ export function replayOverrules(id: FindingId, e: DiagnoseEvidence): Evidence | 
 
 /** The findings without the static readings an observation of the replay overrules. */
 export function withoutOverruled(findings: readonly Finding[], e: DiagnoseEvidence): Finding[] {
-  return findings.filter((f) => f.evidence.some(isObservation) || replayOverrules(f.id, e) === undefined);
+  return findings.filter((f) =>
+    f.id === "STARTUP_BLOCKED_ON_NETWORK"
+      ? restsOnReplay(f) || seenHealthyInTwin(e) === undefined
+      : f.evidence.some(isObservation) || replayOverrules(f.id, e) === undefined,
+  );
 }

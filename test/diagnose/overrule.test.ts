@@ -100,3 +100,55 @@ describe("a replay observation outranks the static reading", () => {
     expect(withoutOverruled([logged], e)).toEqual([logged]);
   });
 });
+
+describe("a start-up seen healthy in the VPC's twin outranks the prediction that it hangs there", () => {
+  // Made as the network rule makes it: the symptom (an API state), the start-up call read from the
+  // source, and the path the VPC's model finds blocked. Nothing in it saw the start-up hang.
+  const predicted = makeFinding(
+    "STARTUP_BLOCKED_ON_NETWORK",
+    [
+      {
+        fact: "InvokeAgentRuntime on a new session failed: RuntimeClientError: health check timed out",
+        source: { kind: "api", service: "bedrock-agentcore", operation: "InvokeAgentRuntime" },
+      },
+      {
+        fact: "boto3.client('sts') is called at import",
+        source: { kind: "file", path: "agent.py", line: 4 },
+      },
+      {
+        fact: "no route from subnet-1 to sts.us-east-1.amazonaws.com",
+        source: { kind: "api", service: "ec2", operation: "DescribeRouteTables" },
+      },
+    ],
+    { destinations: "sts.us-east-1.amazonaws.com:443" },
+  );
+  const inVpc = (observations: Obs[], network: "twin" | "public" = "twin"): DiagnoseEvidence => {
+    const e = evidence(observations, []);
+    e.runtime.value.networkMode = "VPC";
+    if (e.replay?.ran) e.replay.network = network;
+    return e;
+  };
+  const healthy: Obs = { kind: "ping", status: 200, body: '{"status":"Healthy"}', at: 7 };
+
+  it("is dropped, and the cause is ruled out by the /ping the twin saw", () => {
+    const e = inVpc([healthy]);
+    expect(withoutOverruled([predicted], e)).toEqual([]);
+    const seen = replayOverrules("STARTUP_BLOCKED_ON_NETWORK", e);
+    expect(seen).toMatchObject({ source: { kind: "replay", observation: "ping", at: 7 } });
+    expect(seen!.fact).toMatch(/did not hang on the network/);
+  });
+
+  it("stands without a replay, with an unhealthy one, in a replay outside the twin, or when the replay saw it", () => {
+    expect(withoutOverruled([predicted], evidence(undefined, []))).toEqual([predicted]);
+    const unhealthy: Obs = { kind: "ping", status: 503, body: "", at: 7 };
+    expect(withoutOverruled([predicted], inVpc([unhealthy]))).toEqual([predicted]);
+    expect(withoutOverruled([predicted], inVpc([healthy], "public"))).toEqual([predicted]);
+    const seenDropped = makeFinding("STARTUP_BLOCKED_ON_NETWORK", [
+      {
+        fact: "the agent's connection to sts.us-east-1.amazonaws.com:443 was dropped in the twin's network",
+        source: { kind: "replay", observation: "connection", at: 2 },
+      },
+    ]);
+    expect(withoutOverruled([seenDropped], inVpc([healthy]))).toEqual([seenDropped]);
+  });
+});
