@@ -302,7 +302,9 @@ export class SessionFabric {
     this.inet = undefined;
     this.inetReady = undefined;
     if (!inet) return;
-    if (inet.process && inet.process.exitCode === null) {
+    // A stand-in killed by a signal (Ctrl-C reaches the whole process group) has a null exitCode
+    // and has already emitted "exit": waiting for it would never end, and the emulator never stops.
+    if (inet.process && inet.process.exitCode === null && inet.process.signalCode === null) {
       const exited = new Promise((resolve) => inet.process.once("exit", resolve));
       inet.input?.end();
       const kill = setTimeout(() => inet.process.kill("SIGKILL"), 2000);
