@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { hostPython } from "../util/host-python.js";
 import type { ImportGuard, PythonImport } from "./python-imports.js";
 
 /**
@@ -127,10 +128,10 @@ const GUARDS = new Set<ImportGuard>([
  * Undefined when there is no python3 on the host or it failed; the reason
  * goes in `why`.
  */
-export function readPythonWithAst(
-  files: ReadonlyMap<string, string>,
-  interpreter = process.env.ACD_PYTHON ?? "python3",
-): PythonAstReading | { why: string } {
+export function readPythonWithAst(files: ReadonlyMap<string, string>): PythonAstReading | { why: string } {
+  const python = hostPython();
+  if ("why" in python) return python;
+  const interpreter = python.path;
   const run = spawnSync(interpreter, ["-I", "-c", SCRIPT], {
     input: JSON.stringify(Object.fromEntries(files)),
     encoding: "utf8",

@@ -1,4 +1,7 @@
 import { execFile } from "node:child_process";
+import { stat } from "node:fs/promises";
+import { resolve as absolute } from "node:path";
+import { hostPython } from "../util/host-python.js";
 
 /**
  * Python read with Python's own parser: a small script, run as
@@ -518,13 +521,48 @@ for path in sys.argv[1:]:
     print(json.dumps(out))
 `;
 
+/** A file's readings are kept while its size and modification time stay: the checks ask for the same files several times per run. */
+const cache = new Map<string, { signature: string; reading: Promise<PythonReading | undefined> }>();
+
+const signatureOf = async (file: string) =>
+  stat(file).then(
+    (s) => `${s.size}:${s.mtimeMs}`,
+    () => undefined,
+  );
+
 /** Reads Python files with `ast`; a file absent from the map could not be read so (python3 missing, a syntax error). */
-export function readPython(files: readonly string[]): Promise<Map<string, PythonReading>> {
+export async function readPython(files: readonly string[]): Promise<Map<string, PythonReading>> {
+  const unique = [...new Set(files)];
+  const signatures = await Promise.all(unique.map(signatureOf));
+  const missing: { file: string; signature: string }[] = [];
+  unique.forEach((file, i) => {
+    const signature = signatures[i];
+    if (signature === undefined) return;
+    if (cache.get(absolute(file))?.signature !== signature) missing.push({ file, signature });
+  });
+  if (missing.length > 0) {
+    // One interpreter for every file not read yet; each file's entry waits on it.
+    const batch = readWithPython(missing.map((m) => m.file));
+    for (const { file, signature } of missing)
+      cache.set(absolute(file), { signature, reading: batch.then((readings) => readings.get(file)) });
+  }
   const readings = new Map<string, PythonReading>();
-  if (files.length === 0) return Promise.resolve(readings);
+  await Promise.all(
+    unique.map(async (file) => {
+      const reading = await cache.get(absolute(file))?.reading;
+      if (reading) readings.set(file, reading);
+    }),
+  );
+  return readings;
+}
+
+function readWithPython(files: readonly string[]): Promise<Map<string, PythonReading>> {
+  const readings = new Map<string, PythonReading>();
+  const python = hostPython();
+  if ("why" in python) return Promise.resolve(readings);
   return new Promise((resolve) => {
     execFile(
-      "python3",
+      python.path,
       ["-I", "-c", PYTHON_READER, ...files],
       { timeout: 20_000, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout) => {
