@@ -1,8 +1,10 @@
 /**
  * Cold session start of a real image (issue 11's bar: overhead under 50 ms
- * p50), never in `npm test`. One small image (the cached base-amd64 test
- * image with a Python standard-library agent added) is pushed with skopeo to
- * the emulator's ECR and deployed by CreateAgentRuntime; one session is run
+ * p50), never in `npm test`. One small image (the cached base-arm64 test
+ * image with a Python standard-library agent added; AgentCore runs only
+ * linux/arm64, so on an x86_64 host both paths below run it under qemu-user)
+ * is pushed with skopeo to the emulator's ECR and deployed by
+ * CreateAgentRuntime; one session is run
  * first so that the image is unpacked, then, interleaved:
  * - through the emulator: InvokeAgentRuntime on a new session id to the
  *   answer's first byte (namespace, session network, overlay, runc run,
@@ -177,7 +179,7 @@ export async function measureOci(): Promise<OciBenchResults> {
   const ecr = new ECRClient(config);
   const namespace = await createNamespace("b");
   try {
-    const layout = deriveImage(layouts, "base-amd64", "agent", work, {
+    const layout = deriveImage(layouts, "base-arm64", "agent", work, {
       files: { "app/agent.py": AGENT },
       cmd: ["python3", "/app/agent.py"],
       workdir: "/app",

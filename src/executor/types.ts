@@ -32,7 +32,17 @@ export type OciImage =
  */
 export type Artifact =
   | { kind: "host-command"; plan: LaunchPlan }
-  | { kind: "oci-image"; image: OciImage; run?: OciRunOverride };
+  | {
+      kind: "oci-image";
+      image: OciImage;
+      run?: OciRunOverride;
+      /**
+       * The architecture of the machine the instance starts as if on (AgentCore's hosts: arm64).
+       * An entry program built for another one fails as that machine's kernel refuses it
+       * ('exec format error'), though this host could run it; unset, this host's own rules apply.
+       */
+      machine?: string;
+    };
 
 /**
  * What a platform runs on an image instead of its own Entrypoint and Cmd: a

@@ -373,7 +373,12 @@ async function startImage(
   const release = emulation.needed && emulation.ok ? () => emulation.release() : undefined;
   try {
     const instance = await startInstance({
-      artifact: { kind: "oci-image", image: { source: "layout", dir: image.layout, tag: image.tag } },
+      // As AgentCore's arm64 hosts start it: another architecture's entry fails ('exec format error').
+      artifact: {
+        kind: "oci-image",
+        image: { source: "layout", dir: image.layout, tag: image.tag },
+        machine: "arm64",
+      },
       netns,
       env,
       caBundle,

@@ -6,6 +6,7 @@ import { parseEcrUri } from "../../src/diagnose/collect/image.js";
 import { parseListenLine, readLines } from "../../src/diagnose/collect/logs.js";
 import type { RuntimeEvidence } from "../../src/diagnose/collect/runtime.js";
 import { applyRules } from "../../src/diagnose/rules/index.js";
+import { mergeFindings } from "../../src/findings/index.js";
 
 const api = (service: string, operation: string) => ({ kind: "api" as const, service, operation });
 
@@ -222,6 +223,33 @@ describe("account rules (IAM, logs, image, invocation)", () => {
     expect(ids(evidence({ image: image(["linux/amd64"]) }))).toEqual(["IMAGE_NOT_ARM64"]);
     expect(ids(evidence({ image: image(["linux/amd64", "linux/arm64"]) }))).toEqual([]);
     expect(ids(evidence({ image: image([]) }))).toEqual([]);
+  });
+
+  it("IMAGE_NOT_ARM64 seen: the container's own 'exec format error' (the kernel's ENOEXEC) joins the manifest's evidence", () => {
+    const source = api("logs", "GetLogEvents");
+    const logs = (messages: string[]) => {
+      const lines = messages.map((m, i) => logLine(m, i + 1));
+      return {
+        value: { groups: ["g"], group: "g", streams: [{ name: "s" }], lines, ...readLines(lines) },
+        source,
+      };
+    };
+    const refused = applyRules(evidence({ logs: logs(["exec /usr/local/bin/python: exec format error"]) }));
+    expect(refused.map((f) => f.id)).toEqual(["IMAGE_NOT_ARM64"]);
+    expect(refused[0]!.evidence[0]!.source.kind).toBe("log");
+    expect(refused[0]!.evidence[0]!.fact).toContain("exec /usr/local/bin/python: exec format error");
+    // Beside the manifest's listing: one finding, both observations, as diagnose merges them.
+    const both = mergeFindings(
+      applyRules(
+        evidence({
+          image: { value: { uri: "u", platforms: ["linux/amd64"] }, source: api("ecr", "BatchGetImage") },
+          logs: logs(["standard_init_linux.go:228: exec user process caused: exec format error"]),
+        }),
+      ),
+    ).filter((f) => f.id === "IMAGE_NOT_ARM64");
+    expect(both).toHaveLength(1);
+    expect(both[0]!.evidence.map((e) => e.source.kind)).toEqual(["api", "log"]);
+    expect(ids(evidence({ logs: logs(["listening on 0.0.0.0:8080"]) }))).toEqual([]);
   });
 
   it("HEALTH_CHECK_FAILING from --invoke's RuntimeClientError", () => {

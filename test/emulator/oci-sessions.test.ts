@@ -126,7 +126,8 @@ describe.skipIf(!base)("sessions run images pushed to the emulator's ECR", () =>
   });
 
   it("pushes with skopeo copy, CreateAgentRuntime, InvokeAgentRuntime: the answer comes from inside the image", async () => {
-    const layout = deriveImage(base!, "base-amd64", "agent", work, {
+    // linux/arm64, as AgentCore runs it: under qemu-user on an x86-64 host.
+    const layout = deriveImage(base!, "base-arm64", "agent", work, {
       files: {
         "app/agent.py": AGENT,
         "app/IMAGE": "pushed with skopeo\n",
@@ -193,6 +194,50 @@ describe.skipIf(!base)("sessions run images pushed to the emulator's ECR", () =>
     if (body.sts !== null) expect(body.sts).toMatch(/^answered/);
     else console.log("oci-sessions.test: no session network here (no CA handed to the instance)");
   }, 180_000);
+
+  it("an amd64 image fails as on AgentCore's arm64 hosts: 'exec format error', the health check fails", async () => {
+    const layout = deriveImage(base!, "base-amd64", "agent-amd64", work, {
+      files: { "app/agent.py": AGENT, "app/IMAGE": "amd64\n" },
+      cmd: ["python3", "agent.py"],
+      workdir: "/app",
+    });
+    await createRepository(emulator, "agents/amd");
+    const { password } = await registryLogin(emulator);
+    const push = await run("skopeo", [
+      "copy",
+      "--dest-tls-verify=false",
+      "--dest-creds",
+      `AWS:${password}`,
+      `oci:${layout}:agent-amd64`,
+      `docker://127.0.0.1:${emulator.port}/agents/amd:v1`,
+    ]);
+    expect(push.code, push.stderr).toBe(0);
+    const created = await control.send(
+      new CreateAgentRuntimeCommand({
+        agentRuntimeName: "oci_image_amd64",
+        agentRuntimeArtifact: { containerConfiguration: { containerUri: `${REGISTRY}/agents/amd:v1` } },
+        roleArn: "arn:aws:iam::123456789012:role/AgentRuntimeRole",
+        networkConfiguration: { networkMode: "PUBLIC" },
+      }),
+    );
+    const from = emulatorLog.length;
+    const failed = await data
+      .send(
+        new InvokeAgentRuntimeCommand({
+          agentRuntimeArn: created.agentRuntimeArn!,
+          runtimeSessionId: `oci-amd64-${"x".repeat(40)}`,
+          payload: new TextEncoder().encode("{}"),
+        }),
+      )
+      .catch((error: Error) => error);
+    expect(failed).toBeInstanceOf(Error);
+    expect((failed as Error).name).toBe("RuntimeClientError");
+    expect((failed as Error).message).toMatch(/health check/i);
+    // This x86-64 host could have run it; the emulator starts it as an arm64 host does.
+    const said = emulatorLog.slice(from).join("\n");
+    expect(said, said).toMatch(/last on stderr: exec \/usr\/bin\/python3[.\d]*: exec format error/);
+    expect(said, said).toMatch(/built for amd64; it runs as on a linux\/arm64 host/);
+  }, 120_000);
 
   it("a pushed tag that does not exist fails the invocation with the pull's reason", async () => {
     const created = await control.send(

@@ -5,7 +5,7 @@ import { codeZipContents, codeZipS3Path } from "./code-zip.js";
 import { configDrift } from "./config-drift.js";
 import { contractFromLogs } from "./contract-from-logs.js";
 import { executionRole } from "./execution-role.js";
-import { deployedImageLimits, imagePlatform } from "./image-platform.js";
+import { deployedImageLimits, imagePlatform, imageRefusedByKernel } from "./image-platform.js";
 import { inboundAuthRules } from "./inbound-auth.js";
 import { invocation } from "./invocation.js";
 import { egressPaths, startupBlockedOnNetwork, telemetryExport, vpcDns } from "./network-egress.js";
@@ -34,6 +34,7 @@ export const RULES: readonly Rule[] = [
   runtimeLogs,
   contractFromLogs,
   imagePlatform,
+  imageRefusedByKernel,
   deployedImageLimits,
   codeZipContents,
   codeZipS3Path,

@@ -4,10 +4,15 @@ import { ociSupport } from "../../executor/oci/executor.js";
 import type { Ecr } from "../ecr/model.js";
 import { AGENTCORE_PLATFORM, type PushedImage, resolveImage } from "../ecr/resolve-image.js";
 
-/** A pushed image as the OCI executor takes it: the chosen manifest and its blob files in the registry's store. */
+/**
+ * A pushed image as the OCI executor takes it: the chosen manifest and its blob files in the
+ * registry's store, started as on AgentCore's linux/arm64 hosts (another architecture's
+ * program fails there with 'exec format error', though this host could run it).
+ */
 export function pushedArtifact(image: PushedImage): Artifact {
   return {
     kind: "oci-image",
+    machine: AGENTCORE_PLATFORM.architecture,
     image: {
       source: "blobs",
       ref: image.uri,

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { CodeZipTarget } from "../../codezip/index.js";
 import type { OciImage, OciRunOverride } from "../../executor/index.js";
-import { type Emulation, ensureEmulation } from "../../executor/oci/binfmt.js";
+import { ensureEmulation } from "../../executor/oci/binfmt.js";
 import { layoutManifest } from "../../executor/oci/image-cache.js";
 
 const run = promisify(execFile);
@@ -115,29 +115,6 @@ function onPath(tool: string): boolean {
   }
 }
 
-// One binfmt_misc hold per process, released when its last code session is gone.
-let held: { emulation: Promise<Emulation>; users: number } | undefined;
-
-async function holdEmulation(): Promise<Emulation> {
-  held ??= { emulation: ensureEmulation("arm64"), users: 0 };
-  const emulation = await held.emulation;
-  if (emulation.needed && !emulation.ok) {
-    held = undefined;
-    return emulation;
-  }
-  held.users += 1;
-  return emulation;
-}
-
-async function releaseEmulation(): Promise<void> {
-  if (!held) return;
-  held.users -= 1;
-  if (held.users > 0) return;
-  const emulation = await held.emulation;
-  held = undefined;
-  if (emulation.needed && emulation.ok) await emulation.release();
-}
-
 function manifestProblem(dir: string, tag: string): string | undefined {
   try {
     layoutManifest(dir, tag);
@@ -167,8 +144,12 @@ export async function codeBase(options: CodeBaseOptions = {}): Promise<CodeBase 
   for (const tool of [process.env.ACD_OCI_RUNTIME ?? "runc", "umoci"])
     if (!onPath(tool)) return host(`${tool} is not installed (scripts/ensure-system-deps.sh installs it)`);
   // The emulator first (a missing qemu rule is said at once), then the base (built when missing: minutes).
-  const emulation = await holdEmulation();
+  // Held for as long as this base serves sessions (binfmt.ts counts the process's holds).
+  const emulation = await ensureEmulation("arm64");
   if (emulation.needed && !emulation.ok) return host(`linux/arm64 cannot run here: ${emulation.reason}`);
+  const releaseEmulation = async () => {
+    if (emulation.needed) await emulation.release();
+  };
   const named = process.env.ACD_CODE_RUNTIME_IMAGE;
   const at = named?.lastIndexOf(":") ?? -1;
   const layout = named && at > 0 ? { dir: named.slice(0, at) } : await baseLayout(options.log);

@@ -447,7 +447,16 @@ export class SessionManager {
       );
       // The health check arrives on the instance's interface: a loopback-only listener fails it.
       if (health.outcome !== "healthy" || health.reachableFromInterface === false || !health.address) {
-        this.options.log?.(`session ${spec.sessionId}: health check failed (${health.outcome})`);
+        // What the instance said last, and how it was started: the first things a user asks of a failed start.
+        const said = agent
+          .output()
+          .filter((line) => line.stream === "stderr")
+          .slice(-3)
+          .map((line) => line.text);
+        this.options.log?.(
+          `session ${spec.sessionId}: health check failed (${health.outcome}${said.length > 0 ? `; last on stderr: ${said.join(" | ")}` : ""})`,
+        );
+        for (const note of agent.notes) this.options.log?.(`session ${spec.sessionId}: ${note}`);
         await agent.stop();
         throw new AwsError("RuntimeClientError", HEALTH_CHECK_FAILED_MESSAGE);
       }

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { promisify } from "node:util";
 
@@ -25,6 +25,17 @@ export function hostArchitecture(arch: string = process.arch): string {
   return ({ x64: "amd64", ia32: "386", ppc64: "ppc64le" } as Record<string, string>)[arch] ?? arch;
 }
 
+/** The qemu-user rule for `architecture` when binfmt_misc has it registered and enabled, else undefined. */
+export function enabledBinfmtRule(architecture: string): string | undefined {
+  const name = QEMU_NAME[architecture];
+  if (!name) return undefined;
+  try {
+    return readFileSync(`${BINFMT}/${name}`, "utf8").startsWith("enabled") ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export type Emulation =
   | { needed: false }
   | {
@@ -40,6 +51,64 @@ export type Emulation =
   | { needed: true; ok: false; architecture: string; reason: string };
 
 /**
+ * How long a rule is kept after its last user in this process lets it go: sessions
+ * started one after another would otherwise each pay the registration's flock and shell.
+ */
+const LINGER_MS = 30_000;
+
+type Hold = { emulation: Promise<Emulation>; users: number; linger?: NodeJS.Timeout };
+// One hold per architecture and process, shared by every user in it: the last release lets the rule go.
+const holds = new Map<string, Hold>();
+
+/**
+ * Makes programs of `architecture` runnable here (see register below) for as
+ * long as the caller holds it: each successful call must be released once, and
+ * the process's last release unregisters a rule this process registered.
+ */
+export async function ensureEmulation(architecture: string): Promise<Emulation> {
+  if (architecture === hostArchitecture()) return { needed: false };
+  let hold = holds.get(architecture);
+  if (!hold) {
+    hold = { emulation: register(architecture), users: 0 };
+    holds.set(architecture, hold);
+  }
+  const emulation = await hold.emulation;
+  if (!emulation.needed || !emulation.ok) {
+    if (holds.get(architecture) === hold) holds.delete(architecture);
+    return emulation;
+  }
+  hold.users += 1;
+  clearTimeout(hold.linger);
+  let released = false;
+  return {
+    ...emulation,
+    release: async () => {
+      if (released) return;
+      released = true;
+      hold.users -= 1;
+      if (hold.users > 0) return;
+      hold.linger = setTimeout(() => void letGo(architecture, hold, emulation), LINGER_MS);
+      hold.linger.unref();
+    },
+  };
+}
+
+async function letGo(architecture: string, hold: Hold, emulation: Emulation): Promise<void> {
+  if (hold.users > 0 || holds.get(architecture) !== hold) return;
+  holds.delete(architecture);
+  if (emulation.needed && emulation.ok) await emulation.release();
+}
+
+// A process that ends while a rule lingers still unregisters one it registered.
+process.once("exit", () => {
+  for (const [architecture, hold] of holds) {
+    if (hold.users > 0 || !hold.linger) continue;
+    const name = QEMU_NAME[architecture];
+    if (name) releaseNow(name);
+  }
+});
+
+/**
  * Makes programs of `architecture` runnable on this host through qemu-user's
  * binfmt_misc rule (flag F: the interpreter is opened at registration, so it
  * works inside a container's root filesystem): mounts binfmt_misc where it is
@@ -47,7 +116,7 @@ export type Emulation =
  * registered, and counts holders so the last process that needed a rule it
  * registered unregisters it. A rule that was already there is left alone.
  */
-export async function ensureEmulation(architecture: string): Promise<Emulation> {
+async function register(architecture: string): Promise<Emulation> {
   if (architecture === hostArchitecture()) return { needed: false };
   const name = QEMU_NAME[architecture];
   const fail = (reason: string): Emulation => ({ needed: true, ok: false, architecture, reason });
@@ -99,8 +168,9 @@ true`;
   }
 }
 
-async function releaseEmulation(name: string): Promise<void> {
-  const script = `
+/** Drops this process's hold on `name`; the last live holder unregisters a rule this tool registered. */
+function releaseScript(name: string): string {
+  return `
 cd ${HOLDERS} 2>/dev/null || exit 0
 rm -f ${name}.${process.pid}
 for h in ${name}.*; do
@@ -114,5 +184,16 @@ if [ -e ${name}.ours ]; then
   rm -f ${name}.ours
 fi
 true`;
-  await run("flock", [`${HOLDERS}.lock`, "sh", "-c", script]).catch(() => undefined);
+}
+
+async function releaseEmulation(name: string): Promise<void> {
+  await run("flock", [`${HOLDERS}.lock`, "sh", "-c", releaseScript(name)]).catch(() => undefined);
+}
+
+function releaseNow(name: string): void {
+  try {
+    execFileSync("flock", [`${HOLDERS}.lock`, "sh", "-c", releaseScript(name)], { stdio: "ignore" });
+  } catch {
+    // The next registration finds the stale holder and reuses the rule.
+  }
 }

@@ -3,7 +3,9 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { ExitInfo, OutputLine } from "../../agent/launcher.js";
+import { entryBinary } from "../../image/entry-binary.js";
 import type { Executor, Instance, StartOptions } from "../types.js";
+import { enabledBinfmtRule, ensureEmulation, hostArchitecture } from "./binfmt.js";
 import { type UnpackedImage, unpackedImage } from "./image-cache.js";
 import { containerName, instanceBundle, RuncContainer, reapOrphans, unmountRoot } from "./runc.js";
 import { buildRuntimeConfig, imageArgs } from "./runtime-config.js";
@@ -13,36 +15,10 @@ const run = promisify(execFile);
 /** The OCI runtime: runc unless ACD_OCI_RUNTIME names another (crun refuses a hybrid cgroup layout). */
 export const OCI_RUNTIME = process.env.ACD_OCI_RUNTIME ?? "runc";
 
-/** This host's architecture in OCI's words. */
-export function hostArchitecture(): string {
-  return process.arch === "x64" ? "amd64" : process.arch === "ia32" ? "386" : process.arch;
-}
-
-/** binfmt_misc handlers for OCI architectures, as Debian's qemu-user-static names them. */
-const QEMU_HANDLERS: Readonly<Record<string, string>> = {
-  arm64: "qemu-aarch64",
-  amd64: "qemu-x86_64",
-  arm: "qemu-arm",
-  ppc64le: "qemu-ppc64le",
-  s390x: "qemu-s390x",
-  riscv64: "qemu-riscv64",
-};
-
-function binfmtHandler(architecture: string): string | undefined {
-  const handler = QEMU_HANDLERS[architecture];
-  if (!handler) return undefined;
-  const path = `/proc/sys/fs/binfmt_misc/${handler}`;
-  try {
-    return readFileSync(path, "utf8").startsWith("enabled") ? handler : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * An instance that never ran: the OCI runtime refused its config (a USER
- * the image does not list). It has exited, with the runtime's reason on
- * stderr, as `runc run` reports it.
+ * the image does not list), or the machine's kernel its entry program. It
+ * has exited, with the reason on stderr as the runtime prints it.
  */
 class RefusedInstance implements Instance {
   readonly startedAt = Date.now();
@@ -54,7 +30,7 @@ class RefusedInstance implements Instance {
 
   constructor(
     readonly command: readonly string[],
-    reason: string,
+    stderr: string,
     notes: readonly string[],
     onOutput?: (line: OutputLine) => void,
   ) {
@@ -64,7 +40,7 @@ class RefusedInstance implements Instance {
     this.lines = [
       {
         stream: "stderr",
-        text: `runc run failed: unable to start container process: ${reason}`,
+        text: stderr,
         at: this.startedAt,
       },
     ];
@@ -89,7 +65,7 @@ function platformNotes(image: UnpackedImage): {
   const notes = [`image ${image.ref} (${image.digest}), linux/${image.architecture}, run by ${OCI_RUNTIME}`];
   const host = hostArchitecture();
   if (image.architecture === host) return { notes };
-  const handler = binfmtHandler(image.architecture);
+  const handler = enabledBinfmtRule(image.architecture);
   if (!handler) {
     notes.push(
       `the image is for ${image.os}/${image.architecture} and this host is ${host} with no binfmt_misc handler for it: its programs cannot execute here`,
@@ -98,6 +74,36 @@ function platformNotes(image: UnpackedImage): {
   }
   notes.push(`${image.os}/${image.architecture} emulated with qemu-user (binfmt_misc ${handler})`);
   return { notes, emulated: { architecture: image.architecture, by: `qemu-user (${handler})` } };
+}
+
+/**
+ * The program the kernel is asked to execute and the architecture it is
+ * built for: the ELF the entry command reaches (a script's interpreter
+ * included), else the image config's architecture.
+ */
+function entryOf(image: UnpackedImage): { program: string; architecture: string } {
+  const argv = imageArgs(image.config);
+  const path =
+    (image.config.Env ?? []).find((e) => e.startsWith("PATH="))?.slice(5) ??
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  const entry = argv.length > 0 ? entryBinary(image.rootfs, argv, path) : undefined;
+  return { program: entry?.path ?? argv[0] ?? "", architecture: entry?.architecture ?? image.architecture };
+}
+
+/**
+ * On `machine`, a program built for another architecture is refused by the
+ * kernel (ENOEXEC): runc's init prints `exec <program>: exec format error`
+ * and the container exits, though this host could have run it.
+ */
+function refusedOn(
+  machine: string | undefined,
+  entry: { program: string; architecture: string },
+): { stderr: string; note: string } | undefined {
+  if (!machine || entry.architecture === machine || entry.architecture === "unknown") return undefined;
+  return {
+    stderr: `exec ${entry.program}: exec format error`,
+    note: `not started: its entry program ${entry.program} is built for ${entry.architecture}; it runs as on a linux/${machine} host, whose kernel refuses it, though this ${hostArchitecture()} host could run it`,
+  };
 }
 
 /**
@@ -133,11 +139,12 @@ export const ociImageExecutor: Executor = {
           },
         }
       : unpacked;
-    const { notes, emulated } = platformNotes(image);
+    // The platform is said again once the emulation is held below (holding may register the binfmt rule).
+    const said: string[] = [];
     for (const bind of artifact.run?.binds ?? [])
-      notes.push(`${bind.source} bound at ${bind.destination}${bind.writable ? "" : " (read-only)"}`);
+      said.push(`${bind.source} bound at ${bind.destination}${bind.writable ? "" : " (read-only)"}`);
     if (existsSync(join(image.rootfs, ".dockerenv")))
-      notes.push("the image itself contains /.dockerenv: AgentCore's instance sees it too");
+      said.push("the image itself contains /.dockerenv: AgentCore's instance sees it too");
     const env = { ...artifact.run?.env, ...options.env };
     const root = image.rootfs;
     const readOr = (path: string) =>
@@ -146,8 +153,34 @@ export const ociImageExecutor: Executor = {
       // Checked before a bundle is made: the runtime would refuse this config.
       buildRuntimeConfig({ image: image.config, passwd: readOr("etc/passwd"), group: readOr("etc/group") });
     } catch (error) {
-      return new RefusedInstance(imageArgs(image.config), (error as Error).message, notes, options.onOutput);
+      return new RefusedInstance(
+        imageArgs(image.config),
+        `runc run failed: unable to start container process: ${(error as Error).message}`,
+        [...platformNotes(image).notes, ...said],
+        options.onOutput,
+      );
     }
+    const entry = entryOf(image);
+    const refused = refusedOn(artifact.machine, entry);
+    if (refused) {
+      const notes = [...platformNotes(image).notes, ...said, refused.note];
+      return new RefusedInstance(imageArgs(image.config), refused.stderr, notes, options.onOutput);
+    }
+    // Another architecture's programs run here through qemu-user, held while the instance runs.
+    const emulation =
+      entry.architecture === "unknown"
+        ? { needed: false as const }
+        : await ensureEmulation(entry.architecture);
+    if (emulation.needed && !emulation.ok)
+      throw new Error(
+        `this ${hostArchitecture()} host cannot run the image's linux/${entry.architecture} programs: ${emulation.reason}`,
+      );
+    const release = async () => {
+      if (emulation.needed && emulation.ok) await emulation.release();
+    };
+    const platform = platformNotes(image);
+    const notes = [...platform.notes, ...said];
+    const emulated = platform.emulated;
     const { bundle, mounted } = await instanceBundle(image.rootfs);
     try {
       // The config reads the namespace's /etc/netns files: written once the session's network is made.
@@ -166,8 +199,10 @@ export const ociImageExecutor: Executor = {
       });
       container.notes.unshift(...notes);
       if (emulated) container.emulated = emulated;
+      void container.exited.then(release, release);
       return container;
     } catch (error) {
+      await release();
       if (mounted) await unmountRoot(bundle);
       rmSync(bundle, { recursive: true, force: true });
       throw error;
