@@ -27,6 +27,13 @@ for tool in mmdebstrap umoci; do
   command -v "$tool" >/dev/null 2>&1 || { echo "build-test-images: $tool is missing (scripts/ensure-system-deps.sh installs it)" >&2; exit 3; }
 done
 mkdir -p "$root"
+# Test files run two at a time: one builds, the others wait for its layout.
+exec 9>"$root/.lock"
+if command -v flock >/dev/null 2>&1; then flock 9; fi
+if [ -f "$layout/.complete" ]; then
+  echo "$layout"
+  exit 0
+fi
 work=$(mktemp -d "$root/build-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 umoci init --layout "$work/layout"
