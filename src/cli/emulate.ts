@@ -26,6 +26,11 @@ const COVERAGE = [
   "not served: any other service or operation gets UnknownOperationException naming what was asked",
 ];
 
+/** A second Ctrl-C sooner than this is the same one relayed by a parent (npm, tsx), not a person insisting. */
+const RELAYED_SIGNAL_MS = 1000;
+/** Stopping never takes longer: a stop that hangs ends the process, as a second Ctrl-C would. */
+const STOP_DEADLINE_MS = 20_000;
+
 export function registerEmulate(program: Command): void {
   const emulate = program.command("emulate");
   registerEmulateLogs(emulate);
@@ -106,9 +111,32 @@ export function registerEmulate(program: Command): void {
           "",
         ].join("\n"),
       );
+      let first: number | undefined;
       await new Promise<void>((resolve) => {
-        for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve());
+        for (const signal of ["SIGINT", "SIGTERM"] as const) {
+          // Kept while stopping: under npm or tsx a Ctrl-C arrives again, relayed by each parent,
+          // and a process with no handler left would end in the middle of removing what it made.
+          process.on(signal, () => {
+            if (first === undefined) {
+              first = Date.now();
+              return resolve();
+            }
+            if (Date.now() - first < RELAYED_SIGNAL_MS) return;
+            process.stderr.write(
+              "agentcore-doctor emulator: stopped at once; what it made is reaped at the next start\n",
+            );
+            process.exit(130);
+          });
+        }
       });
+      // Stopping ends starts under way, sessions, the namespace pool and the session network, then the server.
+      const deadline = setTimeout(() => {
+        process.stderr.write(
+          `agentcore-doctor emulator: not stopped after ${STOP_DEADLINE_MS / 1000} s; exiting, what it made is reaped at the next start\n`,
+        );
+        process.exit(1);
+      }, STOP_DEADLINE_MS);
+      deadline.unref();
       await emulator.stop();
     });
 }

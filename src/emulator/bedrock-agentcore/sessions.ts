@@ -232,6 +232,10 @@ export class SessionManager {
   /** Starting code sessions that run on this machine's interpreter, and why not on linux/arm64. */
   private readonly onHost = new Map<string, string>();
   private readonly stopping = new Map<string, Promise<void>>();
+  /** Instances launched and not yet judged healthy: what stopAll ends so that no start outlives the emulator. */
+  private readonly launching = new Set<Instance>();
+  /** Set by stopAll: starts under way end, and no new one begins. */
+  private closing = false;
   private readonly deadMcp = new Map<string, EndedMcpSession>();
   private driver: SessionDriver | undefined;
   private fabric: SessionFabric | undefined;
@@ -423,22 +427,34 @@ export class SessionManager {
           ? { onOutput: (line: OutputLine) => this.options.onOutput!(source, line) }
           : {}),
       });
-      // Each executor waits for it before the instance's process starts; one refused before then has not.
-      await networked;
-      mark("instance");
-      const health = await waitForHealth(agent, {
-        protocol: spec.protocol,
-        port,
-        ...(namespace ? { address: namespace.address } : {}),
-        startupTimeoutMs: this.options.startupTimeoutMs,
-        graceMs: 0,
-        pingTimeoutMs: PING_TIMEOUT_MS,
-        // Readiness seen within a few ms of the listener opening: a connect to the port between polls.
-        firstPollMs: 5,
-        pollMs: 25,
-        connectProbe: true,
-      });
+      // Stopping the emulator ends this instance too: its health wait then sees it exit.
+      this.launching.add(agent);
+      if (this.closing) void agent.stop();
+      let health: Awaited<ReturnType<typeof waitForHealth>>;
+      try {
+        // Each executor waits for it before the instance's process starts; one refused before then has not.
+        await networked;
+        mark("instance");
+        health = await waitForHealth(agent, {
+          protocol: spec.protocol,
+          port,
+          ...(namespace ? { address: namespace.address } : {}),
+          startupTimeoutMs: this.options.startupTimeoutMs,
+          graceMs: 0,
+          pingTimeoutMs: PING_TIMEOUT_MS,
+          // Readiness seen within a few ms of the listener opening: a connect to the port between polls.
+          firstPollMs: 5,
+          pollMs: 25,
+          connectProbe: true,
+        });
+      } finally {
+        this.launching.delete(agent);
+      }
       mark("healthy");
+      if (this.closing) {
+        await agent.stop();
+        throw new AwsError("RuntimeClientError", "The emulator is stopping.");
+      }
       this.options.log?.(
         `session ${spec.sessionId}: started in ${(performance.now() - marks[0]![1]).toFixed(1)} ms (${marks
           .slice(1)
@@ -546,6 +562,7 @@ export class SessionManager {
     if (existing && !existing.agent.exit) return existing;
     let pending = this.starting.get(id);
     if (!pending) {
+      if (this.closing) throw new AwsError("RuntimeClientError", "The emulator is stopping.");
       pending = this.start(spec).then((session) => {
         this.sessions.set(id, session);
         return session;
@@ -816,6 +833,10 @@ export class SessionManager {
   }
 
   async stopAll(): Promise<void> {
+    // A start under way would otherwise finish after the network and the pool are gone, and outlive the emulator.
+    this.closing = true;
+    await Promise.all([...this.launching].map((agent) => agent.stop().catch(() => undefined)));
+    await Promise.allSettled([...this.starting.values()]);
     await this.stopSessions("emulator stopping");
     clearTimeout(this.refillTimer);
     // Closed, the pool hands out no namespace made ahead: a later start makes its own.
