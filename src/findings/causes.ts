@@ -93,8 +93,9 @@ export const CAUSES: Partial<Record<FindingId, CauseEntry>> = {
     role: "cause",
     kind: "code",
     explains: { "health-check": 2 },
-    // A code zip that lacks a module, carries another platform's native code or unreadable files crashes for that reason.
-    explainedBy: ["CODE_ZIP_DEPS_MISSING", "CODE_ZIP_NATIVE_ARCH", "CODE_ZIP_PERMISSIONS"],
+    // A code zip that lacks a module, carries another platform's native code or unreadable files crashes for that reason;
+    // so does an image whose program the arm64 host refuses to execute.
+    explainedBy: ["CODE_ZIP_DEPS_MISSING", "CODE_ZIP_NATIVE_ARCH", "CODE_ZIP_PERMISSIONS", "IMAGE_NOT_ARM64"],
     judgedFrom: "logs",
     checked: "the runtime's logs",
     toConfirm: "read the runtime's log group for a traceback, or run `agentcore-doctor check`",

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { BedrockAgentCoreClient, InvokeAgentRuntimeCommand } from "@aws-sdk/client-bedrock-agentcore";
@@ -9,6 +8,7 @@ import {
 import { describe, expect, it, onTestFinished } from "vitest";
 import { leftovers, netnsSupport } from "../../src/net/netns.js";
 import { repoRoot } from "../helpers/cli.js";
+import { startEmulatorProcess } from "../helpers/emulator-process.js";
 import { leftoverAgentProcesses } from "../helpers/leftovers.js";
 
 const REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
@@ -29,34 +29,23 @@ describe.skipIf(!netns.ok)("Ctrl-C to agentcore-doctor emulate", () => {
   it("while a session is starting: stops within seconds, and removes the instance and its namespaces", async () => {
     // py-not-listening never opens its port: the session stays starting until its 30 s startup timeout.
     const image = `${REGISTRY}/not-listening:1`;
-    const child = spawn(
-      process.execPath,
+    // Its own process group, as a terminal's: the SIGINT below reaches every process in it.
+    const {
+      child,
+      url,
+      stderr: output,
+    } = await startEmulatorProcess(
+      undefined,
       [
-        "--import",
-        "tsx",
-        resolve(repoRoot, "src/cli/main.ts"),
-        "emulate",
-        "--port",
-        "0",
         "--ready-after",
         "0",
         "--image",
         `${image}=${resolve(repoRoot, "test/fixtures/agents/py-not-listening")}`,
       ],
-      // Its own process group, as a terminal's: the SIGINT below reaches every process in it.
-      { cwd: repoRoot, detached: true, stdio: ["ignore", "pipe", "pipe"] },
+      { detached: true },
     );
     onTestFinished(() => {
       if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, "SIGKILL");
-    });
-    let stderr = "";
-    const url = await new Promise<string>((resolveUrl, reject) => {
-      child.stderr!.on("data", (chunk: Buffer) => {
-        stderr += chunk;
-        const match = /emulator on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
-        if (match) resolveUrl(match[1]!);
-      });
-      child.once("exit", () => reject(new Error(`emulate exited early: ${stderr}`)));
     });
     const config = {
       endpoint: url,
@@ -94,7 +83,7 @@ describe.skipIf(!netns.ok)("Ctrl-C to agentcore-doctor emulate", () => {
     const instances = async () =>
       (await leftoverAgentProcesses()).filter((p) => !p.startsWith(`${child.pid}:`));
     while ((await instances()).length === 0) {
-      if (Date.now() > until) throw new Error(`the session's instance never started: ${stderr}`);
+      if (Date.now() > until) throw new Error(`the session's instance never started: ${output()}`);
       await new Promise((r) => setTimeout(r, 100));
     }
     const made = await namespacesOf(child.pid!);
@@ -105,8 +94,8 @@ describe.skipIf(!netns.ok)("Ctrl-C to agentcore-doctor emulate", () => {
     process.kill(-child.pid!, "SIGINT");
     const code = await exited;
     const took = Date.now() - sent;
-    expect(code, stderr).toBe(0);
-    expect(took, stderr).toBeLessThan(10_000);
+    expect(code, output()).toBe(0);
+    expect(took, output()).toBeLessThan(10_000);
     expect(await invoked).toBe("failed");
     expect(await leftoverAgentProcesses()).toEqual([]);
     expect(await namespacesOf(child.pid!)).toEqual([]);

@@ -125,6 +125,21 @@ describe.skipIf(!base)("sessions run images pushed to the emulator's ECR", () =>
     rmSync(work, { recursive: true, force: true });
   });
 
+  /** `skopeo copy` of the layout's tag into a new repository of the emulator's ECR, as a pipeline pushes. */
+  async function pushWithSkopeo(layout: string, tag: string, target: string): Promise<void> {
+    await createRepository(emulator, target.split(":")[0]!);
+    const { password } = await registryLogin(emulator);
+    const push = await run("skopeo", [
+      "copy",
+      "--dest-tls-verify=false",
+      "--dest-creds",
+      `AWS:${password}`,
+      `oci:${layout}:${tag}`,
+      `docker://127.0.0.1:${emulator.port}/${target}`,
+    ]);
+    expect(push.code, push.stderr).toBe(0);
+  }
+
   it("pushes with skopeo copy, CreateAgentRuntime, InvokeAgentRuntime: the answer comes from inside the image", async () => {
     // linux/arm64, as AgentCore runs it: under qemu-user on an x86-64 host.
     const layout = deriveImage(base!, "base-arm64", "agent", work, {
@@ -138,17 +153,7 @@ describe.skipIf(!base)("sessions run images pushed to the emulator's ECR", () =>
       user: "bedrock_agentcore",
       workdir: "/app",
     });
-    await createRepository(emulator, "agents/oci");
-    const { password } = await registryLogin(emulator);
-    const push = await run("skopeo", [
-      "copy",
-      "--dest-tls-verify=false",
-      "--dest-creds",
-      `AWS:${password}`,
-      `oci:${layout}:agent`,
-      `docker://127.0.0.1:${emulator.port}/agents/oci:v1`,
-    ]);
-    expect(push.code, push.stderr).toBe(0);
+    await pushWithSkopeo(layout, "agent", "agents/oci:v1");
     // No --image map: only the registry has it.
     expect(emulator.resolveImage(`${REGISTRY}/agents/oci:v1`).kind).toBe("pushed");
 
@@ -201,17 +206,7 @@ describe.skipIf(!base)("sessions run images pushed to the emulator's ECR", () =>
       cmd: ["python3", "agent.py"],
       workdir: "/app",
     });
-    await createRepository(emulator, "agents/amd");
-    const { password } = await registryLogin(emulator);
-    const push = await run("skopeo", [
-      "copy",
-      "--dest-tls-verify=false",
-      "--dest-creds",
-      `AWS:${password}`,
-      `oci:${layout}:agent-amd64`,
-      `docker://127.0.0.1:${emulator.port}/agents/amd:v1`,
-    ]);
-    expect(push.code, push.stderr).toBe(0);
+    await pushWithSkopeo(layout, "agent-amd64", "agents/amd:v1");
     const created = await control.send(
       new CreateAgentRuntimeCommand({
         agentRuntimeName: "oci_image_amd64",

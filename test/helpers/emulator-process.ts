@@ -2,11 +2,15 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { repoRoot } from "./cli.js";
 
-/** `agentcore-doctor emulate --port 0 --state-dir DIR [args]` as its own process, so a test can kill it with SIGKILL. */
+/**
+ * `agentcore-doctor emulate --port 0 [--state-dir DIR] [args]` as its own process, so a test can kill it
+ * with SIGKILL; `detached` gives it its own process group, as a terminal's, for signals sent to the group.
+ */
 export async function startEmulatorProcess(
-  stateDir: string,
+  stateDir: string | undefined,
   args: readonly string[] = [],
-): Promise<{ child: ChildProcess; url: string; port: number }> {
+  options: { detached?: boolean } = {},
+): Promise<{ child: ChildProcess; url: string; port: number; stderr: () => string }> {
   const child = spawn(
     process.execPath,
     [
@@ -16,11 +20,10 @@ export async function startEmulatorProcess(
       "emulate",
       "--port",
       "0",
-      "--state-dir",
-      stateDir,
+      ...(stateDir ? ["--state-dir", stateDir] : []),
       ...args,
     ],
-    { cwd: repoRoot },
+    { cwd: repoRoot, ...(options.detached ? { detached: true, stdio: ["ignore", "pipe", "pipe"] } : {}) },
   );
   let stderr = "";
   const url = await new Promise<string>((resolveUrl, reject) => {
@@ -31,7 +34,7 @@ export async function startEmulatorProcess(
     });
     child.once("exit", () => reject(new Error(`emulate exited early: ${stderr}`)));
   });
-  return { child, url, port: Number(new URL(url).port) };
+  return { child, url, port: Number(new URL(url).port), stderr: () => stderr };
 }
 
 /** Sends `signal` and waits for the process to be gone. */
