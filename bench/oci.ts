@@ -10,8 +10,9 @@
  *   answer's first byte (namespace, session network, overlay, runc run,
  *   health check, forwarding), the session stopped after (not timed); the
  *   emulator's namespace pool is filled before each pair (warmPool), so the
- *   session takes a namespace made ahead, as AgentCore keeps capacity warm,
- *   and its refill runs outside both timed windows;
+ *   session takes a namespace made ahead and already wired for PUBLIC mode,
+ *   as AgentCore keeps capacity warm, and its refill runs outside both timed
+ *   windows;
  * - directly: the same unpacked image, the same config.json, an overlay
  *   mounted and `runc run` spawned in a network namespace made beforehand,
  *   then POST /invocations from this host every 5 ms until it answers.

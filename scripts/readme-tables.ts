@@ -213,7 +213,7 @@ function ociSection(): string {
       ? [
           "",
           r.namespacePool.readyBeforeEachStart > 0
-            ? `The pool was warm: ${r.namespacePool.readyBeforeEachStart} of its ${r.namespacePool.size} session namespaces made ahead before every timed start ("pool" above: one taken), refilled between pairs, outside both timed windows.`
+            ? `The pool was warm: ${r.namespacePool.readyBeforeEachStart} of its ${r.namespacePool.size} session namespaces made ahead before every timed start ("pool" above: one taken), each already wired for PUBLIC mode (its link to the internet and resolv.conf: "network" above), refilled between pairs, outside both timed windows; the direct side's namespace is also made beforehand.`
             : `The pool (size ${r.namespacePool.size}) was not warm before every timed start: sessions made their own namespaces.`,
         ]
       : []),

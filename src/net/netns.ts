@@ -199,8 +199,9 @@ export const DEFAULT_NAMESPACE_POOL = (() => {
  * namespace with this process's owner record, so a crashed run's pool is
  * reaped like any other leftover and a live run's is never touched.
  * `fill` makes namespaces until `size` are ready, one at a time, in the
- * background of whoever calls it; `close` waits for a fill under way and
- * removes what is left.
+ * background of whoever calls it, each handed to `prepare` (the owner's
+ * wiring made ahead, such as a session's link to the internet) before it is
+ * ready; `close` waits for a fill under way and removes what is left.
  */
 export class NamespacePool {
   private readonly ready: Namespace[] = [];
@@ -211,6 +212,7 @@ export class NamespacePool {
     private readonly purpose: string,
     readonly size: number,
     private readonly log?: (line: string) => void,
+    private readonly prepare?: (namespace: Namespace) => Promise<void>,
   ) {}
 
   /** How many namespaces are made and waiting. */
@@ -232,6 +234,13 @@ export class NamespacePool {
       try {
         while (!this.closed && this.ready.length < this.size) {
           const namespace = await createNamespace(this.purpose);
+          if (!this.closed) {
+            // Unprepared, a namespace would reach a session without what the owner counts on.
+            await this.prepare?.(namespace).catch(async (error: unknown) => {
+              await namespace.destroy();
+              throw error;
+            });
+          }
           if (this.closed) {
             await namespace.destroy();
             break;

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -64,6 +65,7 @@ describe.skipIf(skip !== undefined)("sessions on the session network", () => {
   let sessions: SessionManager;
   let subnets: string[];
   let groups: string[];
+  let isolated: string;
 
   beforeAll(async () => {
     const { mkdirSync } = await import("node:fs");
@@ -103,6 +105,19 @@ describe.skipIf(skip !== undefined)("sessions on the session network", () => {
     groups = [sg];
     ec2.createManagedNetworkInterface(scope, {
       subnetId: priv,
+      groupIds: groups,
+      requesterArn: "arn:aws:iam::123456789012:role/x",
+    });
+    // A subnet whose route table has only the VPC's local route: no way out.
+    isolated = createSubnet(call(), {
+      VpcId: vpcId,
+      CidrBlock: "10.30.2.0/24",
+      AvailabilityZone: "us-east-1c",
+    }).Subnet.SubnetId!;
+    const isolatedRtb = createRouteTable(call(), { VpcId: vpcId }).RouteTable!.RouteTableId!;
+    associateRouteTable(call(), { RouteTableId: isolatedRtb, SubnetId: isolated });
+    ec2.createManagedNetworkInterface(scope, {
+      subnetId: isolated,
       groupIds: groups,
       requesterArn: "arn:aws:iam::123456789012:role/x",
     });
@@ -161,6 +176,31 @@ describe.skipIf(skip !== undefined)("sessions on the session network", () => {
     expect(verdict.detail).toContain("198.18.0.10");
     await sessions.stop("rt-1", pub.sessionId);
     await sessions.stop("rt-1", vpc.sessionId);
+  });
+
+  it("a namespace made ahead comes wired for PUBLIC mode; a VPC session that takes one has that link removed", async () => {
+    expect(await sessions.warmPool()).toBeGreaterThan(0);
+    const pub = spec("public-session-0000000000000000000002");
+    expect(await invoke(pub)).toEqual({ sts: "ok 200" });
+    // It took a namespace made ahead ("pool"), not one made for it ("namespace").
+    expect(lines.find((l) => l.startsWith(`session ${pub.sessionId}: started in`))).toMatch(
+      /\(artifact [\d.]+, pool /,
+    );
+    expect(lines.join("\n")).not.toMatch(/not wired ahead/);
+    expect(await sessions.warmPool()).toBeGreaterThan(0);
+    const closed = spec("vpc-session-00000000000000000000000002", {
+      networkMode: "VPC",
+      networkModeConfig: { subnets: [isolated], securityGroups: groups },
+    });
+    // Had the PUBLIC link made ahead stayed, STS would answer.
+    expect((await invoke(closed)).sts).not.toBe("ok 200");
+    const namespace = sessions.list().find((s) => s.sessionId === closed.sessionId)?.namespace;
+    expect(namespace).toBeDefined();
+    const links = execFileSync("ip", ["-n", namespace!, "-o", "link", "show"], { encoding: "utf8" });
+    // The host's link and the ENI's, nothing more.
+    expect(links.match(/^\d+: acd-/gm)).toHaveLength(2);
+    await sessions.stop("rt-1", pub.sessionId);
+    await sessions.stop("rt-1", closed.sessionId);
   });
 
   it("says at start-up when the network is not enforced, and judges reachability analytically", async () => {

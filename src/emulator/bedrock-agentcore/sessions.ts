@@ -258,6 +258,8 @@ export class SessionManager {
           "s",
           this.options.namespacePool ?? DEFAULT_NAMESPACE_POOL,
           this.options.log,
+          // Most sessions are PUBLIC: their link to the internet is made with the namespace, off their clock.
+          async (namespace) => this.fabric?.prewirePublic(namespace.name),
         );
       }
       await this.resolveFabric();
@@ -400,6 +402,7 @@ export class SessionManager {
       if (fabric && namespace) {
         attachment = await fabric.attachSession(namespace.name, network);
       } else if (this.fabric && network.mode === "VPC") {
+        if (namespace) await this.fabric.unwire(namespace.name);
         this.options.log?.(
           `session ${spec.sessionId}: VPC mode, but EC2 has no AgentCore interface for its subnets and groups: no network`,
         );

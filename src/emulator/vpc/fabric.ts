@@ -149,6 +149,12 @@ interface RouterState {
   free: () => void;
 }
 
+/** A PUBLIC-mode link into the internet namespace; `unlink` removes it once. */
+interface PublicLink {
+  ifname: string;
+  unlink(): Promise<void>;
+}
+
 interface VpcSession {
   namespace: string;
   eni: EniSpec;
@@ -173,6 +179,8 @@ export class SessionFabric {
   private inetReady: Promise<void> | undefined;
   private readonly routers = new Map<string, RouterState>();
   private readonly attachments = new Set<SessionAttachment>();
+  /** PUBLIC links made ahead for namespaces not yet taken by a session, by namespace. */
+  private readonly prewired = new Map<string, Promise<PublicLink | undefined>>();
   private nextLink = 1;
   private readonly freeLinks: number[] = [];
   private nextMark = 1;
@@ -327,20 +335,71 @@ export class SessionFabric {
     this.timer.unref();
   }
 
+  /**
+   * Wires a namespace made ahead (the session pool's) for PUBLIC mode, off
+   * every session's clock: its link to the internet and its resolv.conf, as
+   * AgentCore keeps warm capacity ready. A session that takes it in PUBLIC
+   * mode finds its network there; any other has the link removed before its
+   * own is made. A failure leaves the namespace unwired (the session then
+   * wires it), and is logged.
+   */
+  async prewirePublic(namespace: string): Promise<void> {
+    if (this.stopped || this.prewired.has(namespace)) return;
+    const wiring = this.ensureInet()
+      .then(() => this.linkPublic(namespace))
+      .catch((error: unknown) => {
+        this.options.log?.(
+          `session network: a namespace made ahead was not wired ahead (${(error as Error).message.split("\n")[0]})`,
+        );
+        return undefined;
+      });
+    this.prewired.set(namespace, wiring);
+    await wiring;
+  }
+
+  /** The link wired ahead for a namespace, if any, no longer held for it. */
+  private async takePrewired(namespace: string): Promise<PublicLink | undefined> {
+    const wiring = this.prewired.get(namespace);
+    if (!wiring) return undefined;
+    this.prewired.delete(namespace);
+    return wiring;
+  }
+
+  /** Removes a namespace's link wired ahead: its session has no network of the fabric's (VPC mode without an ENI). */
+  async unwire(namespace: string): Promise<void> {
+    await (await this.takePrewired(namespace))?.unlink();
+  }
+
   /** Gives a session namespace its network: the ENI in VPC mode, a link to the internet in PUBLIC mode. */
   async attachSession(namespace: string, network: SessionNetwork): Promise<SessionAttachment> {
     if (this.stopped) throw new Error("the session network is stopped");
     await this.ensureInet();
-    const attachment =
-      network.mode === "VPC"
-        ? await this.attachVpc(namespace, network)
-        : await this.attachPublic(namespace, network);
+    const prewired = await this.takePrewired(namespace);
+    let attachment: SessionAttachment;
+    if (network.mode === "VPC") {
+      // A VPC session reaches only what its VPC allows: never through a link made ahead for PUBLIC mode.
+      await prewired?.unlink();
+      attachment = await this.attachVpc(namespace, network);
+    } else {
+      const link = prewired ?? (await this.linkPublic(namespace));
+      attachment = {
+        namespace,
+        network,
+        ifname: link.ifname,
+        resolver: PUBLIC_RESOLVER,
+        detach: async () => {
+          this.attachments.delete(attachment);
+          await link.unlink();
+        },
+      };
+    }
     this.attachments.add(attachment);
     this.startTimer();
     return attachment;
   }
 
-  private async attachPublic(namespace: string, network: SessionNetwork): Promise<SessionAttachment> {
+  /** A veth from the namespace into the internet one, its /30 and default route, and the public resolver. */
+  private async linkPublic(namespace: string): Promise<PublicLink> {
     const inet = this.inet!;
     const id = hex();
     const ifname = `${NET_PREFIX}e${id}`;
@@ -355,19 +414,17 @@ export class SessionFabric {
       ipBatch([`addr add ${inside}/30 dev ${peer}`, `link set ${peer} up`], inet.name),
       writeResolvConf(namespace, PUBLIC_RESOLVER),
     ]);
-    const attachment: SessionAttachment = {
-      namespace,
-      network,
+    let linked = true;
+    return {
       ifname,
-      resolver: PUBLIC_RESOLVER,
-      detach: async () => {
-        if (!this.attachments.delete(attachment)) return;
+      unlink: async () => {
+        if (!linked) return;
+        linked = false;
         await sh("ip", ["-n", inet.name, "link", "del", peer]).catch(() => {});
         free();
         await removeResolvConf(namespace);
       },
     };
-    return attachment;
   }
 
   private async router(scope: Scope, vpcId: string, cidr: string): Promise<RouterState> {
@@ -642,6 +699,7 @@ export class SessionFabric {
     this.timer = undefined;
     await this.syncing?.catch(() => {});
     for (const attachment of [...this.attachments]) await attachment.detach();
+    for (const namespace of [...this.prewired.keys()]) await this.unwire(namespace);
     for (const router of [...this.routers.values()]) {
       this.routers.delete(router.key);
       await deleteNamespace(router.name);
