@@ -175,6 +175,8 @@ interface OciResults {
   direct?: Stats;
   overheadP50Ms?: number;
   overheadP99Ms?: number;
+  pairedOverheadP50Ms?: number;
+  samples?: { viaEmulatorMs: number[]; directMs: number[] };
   emulatorSteps?: string[];
   namespacePool?: { size: number; readyBeforeEachStart: number };
 }
@@ -193,6 +195,12 @@ function stepMedians(lines: readonly string[]): string {
     .join(", ");
 }
 
+function deviation(values: readonly number[]): number {
+  if (values.length < 2) return 0;
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  return Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1));
+}
+
 function ociSection(): string {
   const r = JSON.parse(readFileSync(resolve(root, "bench/results/oci.json"), "utf8")) as OciResults;
   if (r.skipped || !r.viaEmulator || !r.direct)
@@ -206,6 +214,12 @@ function ociSection(): string {
     `| runc run directly, same unpacked image | ${ms(r.direct.p50)} | ${ms(r.direct.p99)} |`,
     // A difference of two p99s is no p99 of the overhead: below zero it only says direct's tail was longer.
     `| overhead (bar < ${r.barMs} ms p50) | ${ms(r.overheadP50Ms ?? 0)} | ${(r.overheadP99Ms ?? 0) < 0 ? "none (direct's tail was longer)" : ms(r.overheadP99Ms ?? 0)} |`,
+    ...(r.pairedOverheadP50Ms !== undefined
+      ? [
+          "",
+          `Starts vary (direct's standard deviation ${ms(deviation(r.samples?.directMs ?? []))}), so one run's overhead moves by tens of ms: the median of the ${r.viaEmulator.n} pairs' own differences (emulator minus direct) was ${ms(r.pairedOverheadP50Ms)}.`,
+        ]
+      : []),
     ...(r.emulatorSteps?.length
       ? ["", `The emulator's start-up steps, medians as it logs them: ${stepMedians(r.emulatorSteps)}.`]
       : []),

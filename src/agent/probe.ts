@@ -97,10 +97,10 @@ export interface WaitOptions {
   firstPollMs?: number;
   /**
    * With `address`: between polls, while nothing listens on the port, try a
-   * TCP connect to it every 2% of the time since launch (2 ms at least,
-   * `pollMs` at most); one accepted ends the wait for the next poll, which
-   * reads the sockets and asks the health check at once. A refused connect
-   * on the instance's own link costs far less than a poll.
+   * TCP connect to it every CONNECT_PROBE_MS; one accepted ends the wait for
+   * the next poll, which asks the health check while it reads the sockets.
+   * A refused connect on the instance's own link costs microseconds, far
+   * less than a poll, so readiness is seen within a few ms of the listener.
    */
   connectProbe?: boolean;
 }
@@ -119,16 +119,18 @@ function accepts(host: string, port: number, timeoutMs: number): Promise<boolean
   });
 }
 
-/** Waits up to `ms`, connecting to host:port on the way; resolves early once a connection is accepted. */
-async function untilAccepted(host: string, port: number, ms: number, sinceLaunch: () => number) {
+/** How often a connect probe knocks while nothing listens: a refused connect is a few syscalls. */
+const CONNECT_PROBE_MS = 5;
+
+/** Waits up to `ms`, connecting to host:port on the way; true as soon as a connection is accepted. */
+async function untilAccepted(host: string, port: number, ms: number): Promise<boolean> {
   const until = performance.now() + ms;
   for (;;) {
     const left = until - performance.now();
-    if (left <= 0) return;
-    if (await accepts(host, port, left)) return;
-    const every = Math.min(ms, Math.max(2, sinceLaunch() / 50));
+    if (left <= 0) return false;
+    if (await accepts(host, port, left)) return true;
     await new Promise((resolve) =>
-      setTimeout(resolve, Math.min(every, Math.max(0, until - performance.now()))),
+      setTimeout(resolve, Math.min(CONNECT_PROBE_MS, Math.max(0, until - performance.now()))),
     );
   }
 }
@@ -209,9 +211,17 @@ export async function waitForHealth(
     };
   };
 
+  let accepted = false;
   for (;;) {
     if (agent.exit) return finish("exited");
     const now = sinceLaunch();
+    // A connect was just accepted on the instance's interface: the health check is asked while the sockets are read.
+    const early =
+      accepted && options.address
+        ? checkHealth(options.protocol, options.address, options.port, options.pingTimeoutMs, now)
+        : undefined;
+    early?.catch(() => undefined);
+    accepted = false;
     const pids = await agent.tree();
     /** The connections in SYN_SENT this poll (a client that gave up has closed its socket). */
     const synSentNow: StuckConnection[] = [];
@@ -250,7 +260,10 @@ export async function waitForHealth(
     // Without a socket table, try the port blind.
     if (listenersOnPort === undefined || listenersOnPort.length > 0) {
       const address = options.address ?? hostAddress(listenersOnPort ?? []);
-      const reading = await checkHealth(options.protocol, address, options.port, options.pingTimeoutMs, now);
+      const reading =
+        early && address === options.address
+          ? await early
+          : await checkHealth(options.protocol, address, options.port, options.pingTimeoutMs, now);
       readings.push(reading);
       if (reading.healthy) return finish("healthy", { healthyAfterMs: sinceLaunch(), address });
       const answered = readings.filter((r) => r.exchange.status !== undefined);
@@ -267,7 +280,7 @@ export async function waitForHealth(
       usedGrace = true;
     }
     if (options.connectProbe && options.address && !listenersOnPort?.length)
-      await untilAccepted(options.address, options.port, waitMs, sinceLaunch);
+      accepted = await untilAccepted(options.address, options.port, waitMs);
     else await new Promise((resolve) => setTimeout(resolve, waitMs));
     waitMs = Math.min(waitMs * 2, pollMs);
   }
