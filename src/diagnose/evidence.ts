@@ -77,7 +77,8 @@ export function describeGap(
 ): string {
   if (g.errorCode === COLLECTOR_FAILED)
     return `inconclusive: collector ${g.collector} (${g.operation}) failed: ${g.message}; the evidence it reads is missing from this report. What to do: ${g.whatToDo ?? "report the message as a bug"}`;
-  return `could not read ${g.service}:${g.operation}: ${g.errorCode}${g.action ? ` (grant ${g.action})` : ""}`;
+  const next = g.action ? ` (grant ${g.action})` : g.whatToDo ? `: ${g.whatToDo}` : "";
+  return `could not read ${g.service}:${g.operation}: ${g.errorCode}${next}`;
 }
 
 export function apiSource(

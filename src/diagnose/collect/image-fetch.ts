@@ -71,7 +71,12 @@ export async function fetchDeployedImage(
       operation: "BatchGetImage, GetDownloadUrlForLayer",
       errorCode: e.name ?? "Error",
       message: `the deployed image could not be fetched${denied ? ` (grant ${ECR_PULL_ACTIONS.join(" and ")} on ${ref.repositoryArn})` : ""}: ${e.message ?? String(error)}`,
-      ...(denied ? { action: ECR_PULL_ACTIONS.join(", ") } : {}),
+      ...(denied
+        ? { action: ECR_PULL_ACTIONS.join(", ") }
+        : {
+            // Not a permission: what ECR said is the whole story (a layer it does not hold, an image gone).
+            whatToDo: `the deployed image was not fetched (${e.message ?? String(error)}); the replay uses --source when given`,
+          }),
     });
     return undefined;
   }
