@@ -181,6 +181,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     ecr,
     s3,
     sts,
+    dispatch,
     ...(options.mmdsv2Cutover ? { dataPlane: { mmdsv2Cutover: options.mmdsv2Cutover } } : {}),
     ...(options.log ? { log: options.log } : {}),
   });

@@ -8,7 +8,7 @@ import { ResourcePolicies, resourcePolicyAdapter } from "./bedrock-agentcore-con
 import { cloudTrailAdapter } from "./cloudtrail/adapter.js";
 import type { Trail } from "./cloudtrail/model.js";
 import type { Environment } from "./context.js";
-import type { ServiceBinding } from "./dispatch.js";
+import type { Dispatch, ServiceBinding } from "./dispatch.js";
 import { ec2Adapter } from "./ec2/adapter.js";
 import type { Ec2 } from "./ec2/model/ec2.js";
 import { ecrAdapter } from "./ecr/adapter.js";
@@ -55,6 +55,8 @@ export interface ServiceDeps {
   log?: (line: string) => void;
   /** Shared with the server (who an access key stands for) and the sessions (the execution role's credentials). */
   sts: Sts;
+  /** The one way into the services, for the calls one service makes of another on the caller's behalf. */
+  dispatch: Dispatch;
   /** The data plane's dates (the MMDSv2 cutover). */
   dataPlane?: DataPlaneOptions;
 }
@@ -63,6 +65,9 @@ export interface ServiceDeps {
  * Every emulated service, one entry each: signing name, codec over its model,
  * adapter over its backend. A new service is one folder and one entry here.
  */
+/** Who Parameter Store's calls to Secrets Manager come from in CloudTrail. */
+const SSM_SERVICE = "ssm.amazonaws.com";
+
 export function buildServices(deps: ServiceDeps): ServiceBinding[] {
   const { trail, runtimes, sessions } = deps;
   const policies = new ResourcePolicies(deps.store, runtimes);
@@ -155,7 +160,15 @@ export function buildServices(deps: ServiceDeps): ServiceBinding[] {
     {
       signingName: "ssm",
       codec: new AwsJsonCodec(loadServiceModel("ssm")),
-      adapter: ssmAdapter(new ParameterStore(deps.store)),
+      adapter: ssmAdapter(new ParameterStore(deps.store), (operation, input, ctx) =>
+        deps.dispatch.call(
+          "secretsmanager",
+          operation,
+          input,
+          { ...ctx, caller: { ...ctx.caller, invokedBy: SSM_SERVICE } },
+          { sourceIPAddress: SSM_SERVICE, userAgent: SSM_SERVICE },
+        ),
+      ),
       eventSource: "ssm.amazonaws.com",
       state: { kinds: ["ssm."] },
     },

@@ -5,6 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import {
+  CreateSecretCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
+import {
   DeleteParameterCommand,
   GetParameterCommand,
   GetParametersByPathCommand,
@@ -280,6 +285,65 @@ describe("SSM Parameter Store through the AWS SDK", () => {
       ssm.send(new PutParameterCommand({ Name: "/t", Value: "v", Type: "str" as "String" })),
     );
     expect(badType.message).toMatch(/^1 validation error detected: Value 'str' at 'type' failed/);
+  });
+
+  it("reads Secrets Manager secrets by reference, as the caller, recorded as Secrets Manager calls made by SSM", async () => {
+    const secrets = new SecretsManagerClient(sdkConfig(emulator));
+    const trail = new CloudTrailClient(sdkConfig(emulator));
+    try {
+      const first = await secrets.send(new CreateSecretCommand({ Name: "agent/db", SecretString: "one" }));
+      await secrets.send(new PutSecretValueCommand({ SecretId: "agent/db", SecretString: "two" }));
+      const name = "/aws/reference/secretsmanager/agent/db";
+      const { Parameter } = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+      expect(Parameter).toMatchObject({
+        Name: name,
+        Type: "SecureString",
+        Value: "two",
+        Version: 0,
+        ARN: first.ARN,
+      });
+      expect(JSON.parse(Parameter!.SourceResult!)).toMatchObject({ ARN: first.ARN, Name: "agent/db" });
+      const byId = await ssm.send(
+        new GetParameterCommand({ Name: `${name}:${first.VersionId}`, WithDecryption: true }),
+      );
+      expect(byId.Parameter?.Value).toBe("one");
+      const byStage = await ssm.send(
+        new GetParameterCommand({ Name: `${name}:AWSPREVIOUS`, WithDecryption: true }),
+      );
+      expect(byStage.Parameter?.Value).toBe("one");
+
+      const undecrypted = await rejection(ssm.send(new GetParameterCommand({ Name: name })));
+      expect(undecrypted.name).toBe("ValidationException");
+      expect(undecrypted.message).toBe(
+        "WithDecryption flag must be True for retrieving a Secret Manager secret.",
+      );
+      const missing = await rejection(
+        ssm.send(
+          new GetParameterCommand({ Name: "/aws/reference/secretsmanager/nope", WithDecryption: true }),
+        ),
+      );
+      expect(missing).toBeInstanceOf(ParameterNotFound);
+      const mixed = await ssm.send(
+        new GetParametersCommand({
+          Names: [name, "/aws/reference/secretsmanager/nope"],
+          WithDecryption: true,
+        }),
+      );
+      expect(mixed.Parameters?.map((p) => p.Value)).toEqual(["two"]);
+      expect(mixed.InvalidParameters).toEqual(["/aws/reference/secretsmanager/nope"]);
+
+      const events = await trail.send(
+        new LookupEventsCommand({
+          LookupAttributes: [{ AttributeKey: "EventName", AttributeValue: "GetSecretValue" }],
+        }),
+      );
+      const made = (events.Events ?? []).map((e) => JSON.parse(e.CloudTrailEvent!));
+      expect(made.length).toBeGreaterThan(0);
+      expect(made.every((e) => e.userIdentity?.invokedBy === "ssm.amazonaws.com")).toBe(true);
+    } finally {
+      secrets.destroy();
+      trail.destroy();
+    }
   });
 
   it("records calls in CloudTrail without a SecureString's value, and is cleared by the reset endpoint", async () => {
