@@ -557,6 +557,103 @@ describe("SimulatePrincipalPolicy", () => {
   });
 });
 
+describe("permissions boundaries", () => {
+  it("a role's boundary is kept, shown as AWS shows it, limits what its policies grant, and keeps its policy from deletion", async () => {
+    const boundary = await iam.send(
+      new CreatePolicyCommand({
+        PolicyName: "OnlyLogs",
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: "logs:*", Resource: "*" }],
+        }),
+      }),
+    );
+    const boundaryArn = boundary.Policy!.Arn!;
+    // GetPolicy lists tags even when there are none; CreatePolicy and ListPolicies do not.
+    expect(boundary.Policy).not.toHaveProperty("Tags");
+    expect((await iam.send(new GetPolicyCommand({ PolicyArn: boundaryArn }))).Policy?.Tags).toEqual([]);
+
+    const missing = `arn:aws:iam::${ACCOUNT}:policy/Nope`;
+    await expect(
+      iam.send(
+        new CreateRoleCommand({
+          RoleName: "Unbounded",
+          AssumeRolePolicyDocument: AGENTCORE_TRUST,
+          PermissionsBoundary: missing,
+        }),
+      ),
+    ).rejects.toMatchObject({
+      name: "NoSuchEntityException",
+      message: `Scope ARN: ${missing} does not exist or is not attachable.`,
+    });
+
+    const created = await iam.send(
+      new CreateRoleCommand({
+        RoleName: "Bounded",
+        Path: "/bounded/",
+        AssumeRolePolicyDocument: AGENTCORE_TRUST,
+        PermissionsBoundary: boundaryArn,
+      }),
+    );
+    const shown = {
+      PermissionsBoundaryType: "PermissionsBoundaryPolicy",
+      PermissionsBoundaryArn: boundaryArn,
+    };
+    expect(created.Role?.PermissionsBoundary).toEqual(shown);
+    expect((await iam.send(new GetRoleCommand({ RoleName: "Bounded" }))).Role?.PermissionsBoundary).toEqual(
+      shown,
+    );
+    const listed = await iam.send(new ListRolesCommand({ PathPrefix: "/bounded/" }));
+    expect(listed.Roles?.[0]).not.toHaveProperty("PermissionsBoundary");
+    expect(
+      (await iam.send(new GetPolicyCommand({ PolicyArn: boundaryArn }))).Policy
+        ?.PermissionsBoundaryUsageCount,
+    ).toBe(1);
+
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: "Bounded",
+        PolicyName: "everything",
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: ["logs:*", "s3:*"], Resource: "*" }],
+        }),
+      }),
+    );
+    const result = await iam.send(
+      new SimulatePrincipalPolicyCommand({
+        PolicySourceArn: created.Role!.Arn!,
+        ActionNames: ["logs:PutLogEvents", "s3:GetObject"],
+      }),
+    );
+    expect(
+      result.EvaluationResults?.map((r) => [
+        r.EvalActionName,
+        r.EvalDecision,
+        r.PermissionsBoundaryDecisionDetail?.AllowedByPermissionsBoundary,
+      ]),
+    ).toEqual([
+      ["logs:PutLogEvents", "allowed", true],
+      ["s3:GetObject", "implicitDeny", false],
+    ]);
+    await expect(iam.send(new DeletePolicyCommand({ PolicyArn: boundaryArn }))).rejects.toMatchObject({
+      name: "DeleteConflictException",
+    });
+  });
+
+  it("takes a vendor with a dot in an action, as IAM does", async () => {
+    await iam.send(
+      new CreatePolicyCommand({
+        PolicyName: "DottedVendor",
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: { Effect: "Allow", Action: "s3.s:ListBucket", Resource: "arn:aws:s3:::example_bucket" },
+        }),
+      }),
+    );
+  });
+});
+
 describe("CloudTrail", () => {
   it("records IAM calls in us-east-1 whatever region the caller signed for", async () => {
     const elsewhere = new IAMClient({ ...sdkConfig(emulator), region: "eu-west-1" });

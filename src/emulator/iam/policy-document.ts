@@ -128,7 +128,7 @@ function checkAction(action: string): void {
   if (parts.length < 2 || parts[0] === "")
     throw malformed("Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.");
   if (parts.length > 2) throw malformed("Actions/Condition can contain only one colon.");
-  if (!/^[A-Za-z0-9*?-]+$/.test(parts[0]!)) throw malformed(`Vendor ${parts[0]} is not valid`);
+  if (!/^[A-Za-z0-9.*?-]+$/.test(parts[0]!)) throw malformed(`Vendor ${parts[0]} is not valid`);
 }
 
 /**

@@ -211,3 +211,38 @@ export function evaluate(policies: readonly PolicySource[], request: EvaluationR
   if (allows.length > 0) return { decision: "allowed", matchedStatements: allows, missingContextValues };
   return { decision: "implicitDeny", matchedStatements: [], missingContextValues };
 }
+
+/** An evaluation under a permissions boundary: whether the boundary allowed the request, when there is one. */
+export interface BoundedEvaluationResult extends EvaluationResult {
+  allowedByPermissionsBoundary?: boolean;
+}
+
+/**
+ * IAM's rule for a principal with a permissions boundary: a request is
+ * allowed only when its identity policies allow it and the boundary does
+ * too; an explicit Deny in either wins. Without a boundary, `evaluate`.
+ */
+export function evaluateBounded(
+  identity: readonly PolicySource[],
+  boundary: PolicySource | undefined,
+  request: EvaluationRequest,
+): BoundedEvaluationResult {
+  const own = evaluate(identity, request);
+  if (!boundary) return own;
+  const bounded = evaluate([boundary], request);
+  const missingContextValues = [...new Set([...own.missingContextValues, ...bounded.missingContextValues])];
+  const allowedByPermissionsBoundary = bounded.decision === "allowed";
+  if (own.decision === "explicitDeny") return { ...own, missingContextValues, allowedByPermissionsBoundary };
+  if (bounded.decision === "explicitDeny") {
+    return { ...bounded, missingContextValues, allowedByPermissionsBoundary };
+  }
+  if (own.decision === "allowed" && !allowedByPermissionsBoundary) {
+    return {
+      decision: "implicitDeny",
+      matchedStatements: [],
+      missingContextValues,
+      allowedByPermissionsBoundary,
+    };
+  }
+  return { ...own, missingContextValues, allowedByPermissionsBoundary };
+}

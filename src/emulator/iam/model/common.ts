@@ -40,6 +40,8 @@ export interface StoredRole {
   /** Inline policy name → document, in the order they were first put. */
   inlinePolicies: Record<string, string>;
   attachedPolicyArns: string[];
+  /** The managed policy that bounds what the role's own policies can grant (CreateRole's PermissionsBoundary). */
+  permissionsBoundaryArn?: string;
   /** Set on a service-linked role: the service that owns it, which alone may change it. */
   linkedService?: string;
 }

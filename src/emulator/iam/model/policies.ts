@@ -96,7 +96,16 @@ function attachmentCount(call: IamCall, arn: string): number {
     .filter((r) => r.attachedPolicyArns.includes(arn)).length;
 }
 
-function awsPolicyOutput(call: IamCall, policy: AwsManagedPolicy) {
+/** How many of the account's roles the policy bounds. */
+function boundaryUsageCount(call: IamCall, arn: string): number {
+  return call.store.list<StoredRole>(KIND.role, scopeOf(call)).filter((r) => r.permissionsBoundaryArn === arn)
+    .length;
+}
+
+/** What a policy shows per operation, as on AWS: GetPolicy always lists its tags (an empty list too), CreatePolicy only tags given, ListPolicies neither tags nor description. */
+type PolicyView = "create" | "get" | "list";
+
+function awsPolicyOutput(call: IamCall, policy: AwsManagedPolicy, view: PolicyView) {
   const arn = awsManagedArn(policy, call.partition);
   return {
     PolicyName: policy.name,
@@ -105,15 +114,16 @@ function awsPolicyOutput(call: IamCall, policy: AwsManagedPolicy) {
     Path: policy.path,
     DefaultVersionId: policy.versionId,
     AttachmentCount: attachmentCount(call, arn),
-    PermissionsBoundaryUsageCount: 0,
+    PermissionsBoundaryUsageCount: boundaryUsageCount(call, arn),
     IsAttachable: policy.attachable,
-    Description: policy.description,
+    ...(view === "list" ? {} : { Description: policy.description }),
     CreateDate: policy.createDate,
     UpdateDate: policy.updateDate,
+    ...(view === "get" ? { Tags: [] } : {}),
   };
 }
 
-function ownPolicyOutput(call: IamCall, policy: StoredPolicy) {
+function ownPolicyOutput(call: IamCall, policy: StoredPolicy, view: PolicyView) {
   return {
     PolicyName: policy.PolicyName,
     PolicyId: policy.PolicyId,
@@ -121,12 +131,13 @@ function ownPolicyOutput(call: IamCall, policy: StoredPolicy) {
     Path: policy.Path,
     DefaultVersionId: policy.DefaultVersionId,
     AttachmentCount: attachmentCount(call, policy.Arn),
-    PermissionsBoundaryUsageCount: 0,
+    PermissionsBoundaryUsageCount: boundaryUsageCount(call, policy.Arn),
     IsAttachable: true,
-    ...(policy.Description !== undefined ? { Description: policy.Description } : {}),
+    // CreatePolicy does not echo the description it was given.
+    ...(view === "get" && policy.Description !== undefined ? { Description: policy.Description } : {}),
     CreateDate: policy.CreateDate,
     UpdateDate: policy.UpdateDate,
-    ...(policy.Tags.length > 0 ? { Tags: policy.Tags } : {}),
+    ...(view === "get" || (view === "create" && policy.Tags.length > 0) ? { Tags: policy.Tags } : {}),
   };
 }
 
@@ -158,18 +169,17 @@ export function createPolicy(call: IamCall, input: CreatePolicyCommandInput) {
     versions: [{ VersionId: "v1", Document: document, CreateDate: now }],
   };
   call.store.put(KIND.policy, scopeOf(call), name.toLowerCase(), policy);
-  const { Description: _omitted, ...output } = ownPolicyOutput(call, policy);
-  return { Policy: output };
+  return { Policy: ownPolicyOutput(call, policy, "create") };
 }
 
 export function getPolicy(call: IamCall, input: GetPolicyCommandInput) {
   const arn = input.PolicyArn!;
   checkPolicyArn(arn);
   const aws = findAwsManagedPolicy(arn);
-  if (aws) return { Policy: awsPolicyOutput(call, aws) };
+  if (aws) return { Policy: awsPolicyOutput(call, aws, "get") };
   const own = storedByArn(call, arn);
   if (!own) throw noSuchEntity(`Policy ${arn} was not found.`);
-  return { Policy: ownPolicyOutput(call, own) };
+  return { Policy: ownPolicyOutput(call, own, "get") };
 }
 
 export function getPolicyVersion(call: IamCall, input: GetPolicyVersionCommandInput) {
@@ -206,18 +216,18 @@ export function getPolicyVersion(call: IamCall, input: GetPolicyVersionCommandIn
 export function listPolicies(call: IamCall, input: ListPoliciesCommandInput) {
   const scope = input.Scope ?? "All";
   const prefix = input.PathPrefix ?? "/";
-  // ListPolicies leaves out descriptions and tags; GetPolicy gives them.
-  const brief = ({ Description: _d, Tags: _t, ...rest }: Record<string, unknown>) => rest;
   const all = [
-    ...(scope === "Local" ? [] : AWS_MANAGED_POLICIES.map((p) => awsPolicyOutput(call, p))),
+    ...(scope === "Local" ? [] : AWS_MANAGED_POLICIES.map((p) => awsPolicyOutput(call, p, "list"))),
     ...(scope === "AWS"
       ? []
-      : call.store.list<StoredPolicy>(KIND.policy, scopeOf(call)).map((p) => ownPolicyOutput(call, p))),
+      : call.store
+          .list<StoredPolicy>(KIND.policy, scopeOf(call))
+          .map((p) => ownPolicyOutput(call, p, "list"))),
   ]
     .filter((p) => p.Path.startsWith(prefix))
     .filter((p) => !input.OnlyAttached || p.AttachmentCount > 0)
     .sort(byName((p) => p.PolicyName));
-  return { Policies: all.map(brief) };
+  return { Policies: all };
 }
 
 export function deletePolicy(call: IamCall, input: DeletePolicyCommandInput) {
@@ -231,7 +241,8 @@ export function deletePolicy(call: IamCall, input: DeletePolicyCommandInput) {
   }
   const own = storedByArn(call, arn);
   if (!own) throw noSuchEntity(`Policy ${arn} was not found.`);
-  if (attachmentCount(call, arn) > 0) throw deleteConflict("Cannot delete a policy attached to entities.");
+  if (attachmentCount(call, arn) > 0 || boundaryUsageCount(call, arn) > 0)
+    throw deleteConflict("Cannot delete a policy attached to entities.");
   call.store.delete(KIND.policy, scopeOf(call), own.PolicyName.toLowerCase());
   return {};
 }

@@ -55,7 +55,7 @@ export function checkTrustPolicy(call: IamCall, document: string): void {
 
 /**
  * A role as the API returns it; what each operation shows differs as on AWS:
- * CreateRole no usage, ListRoles neither usage nor tags, GetRole everything.
+ * CreateRole no usage, ListRoles neither usage, tags nor boundary, GetRole everything.
  */
 export function roleOutput(role: StoredRole, view: "create" | "get" | "list") {
   return {
@@ -67,9 +67,29 @@ export function roleOutput(role: StoredRole, view: "create" | "get" | "list") {
     AssumeRolePolicyDocument: encodeDocument(role.AssumeRolePolicyDocument),
     ...(role.Description !== undefined ? { Description: role.Description } : {}),
     ...(view === "create" ? {} : { MaxSessionDuration: role.MaxSessionDuration }),
+    ...(view !== "list" && role.permissionsBoundaryArn
+      ? {
+          PermissionsBoundary: {
+            PermissionsBoundaryType: "PermissionsBoundaryPolicy",
+            PermissionsBoundaryArn: role.permissionsBoundaryArn,
+          },
+        }
+      : {}),
     ...(view !== "list" && role.Tags.length > 0 ? { Tags: role.Tags } : {}),
     ...(view === "get" ? { RoleLastUsed: role.RoleLastUsed ?? {} } : {}),
   };
+}
+
+/** A permissions boundary must be a managed policy that exists (this account's or AWS's), as IAM requires. */
+function checkBoundary(call: IamCall, arn: string): void {
+  try {
+    resolvePolicy(call, arn);
+  } catch (error) {
+    if (error instanceof AwsError && error.code === "NoSuchEntityException") {
+      throw noSuchEntity(`Scope ARN: ${arn} does not exist or is not attachable.`);
+    }
+    throw error;
+  }
 }
 
 /** The role a change names, when it is the customer's to change. */
@@ -86,6 +106,7 @@ export function createRole(call: IamCall, input: CreateRoleCommandInput) {
     throw new AwsError("EntityAlreadyExistsException", `Role with name ${name} already exists.`);
   }
   checkTrustPolicy(call, input.AssumeRolePolicyDocument!);
+  if (input.PermissionsBoundary !== undefined) checkBoundary(call, input.PermissionsBoundary);
   const role: StoredRole = {
     RoleName: name,
     RoleId: newUniqueId(call.env, "AROA"),
@@ -98,6 +119,7 @@ export function createRole(call: IamCall, input: CreateRoleCommandInput) {
     Tags: mergeTags([], input.Tags ?? [], TAGS_PER_ROLE, "TagsPerRole"),
     inlinePolicies: {},
     attachedPolicyArns: [],
+    ...(input.PermissionsBoundary !== undefined ? { permissionsBoundaryArn: input.PermissionsBoundary } : {}),
   };
   putRole(call, role);
   return { Role: roleOutput(role, "create") };

@@ -1,7 +1,7 @@
 import type { SimulatePrincipalPolicyCommandInput } from "@aws-sdk/client-iam";
 import { ARN_PARTITION } from "../../../util/arn.js";
 import { parsePolicyDocument } from "../policy-document.js";
-import { type EvaluationResult, evaluate, type PolicySource } from "../policy-evaluation.js";
+import { type BoundedEvaluationResult, evaluateBounded, type PolicySource } from "../policy-evaluation.js";
 import { type IamCall, invalidInput, noSuchRole, roleByArn, type StoredRole } from "./common.js";
 import { resolvePolicy } from "./policies.js";
 
@@ -20,15 +20,26 @@ export function rolePolicies(call: IamCall, role: StoredRole): PolicySource[] {
   return [...inline, ...managed];
 }
 
-/** Evaluates one request against a role's identity policies (no resource policies, boundaries or SCPs). */
+/** A role's permissions boundary as a policy to evaluate, when it has one. */
+function roleBoundary(call: IamCall, role: StoredRole): PolicySource | undefined {
+  if (!role.permissionsBoundaryArn) return undefined;
+  const policy = resolvePolicy(call, role.permissionsBoundaryArn);
+  return { id: policy.name, type: policy.type, document: parsePolicyDocument(policy.document, "identity") };
+}
+
+/** Evaluates one request against a role's identity policies under its permissions boundary (no resource policies or SCPs). */
 export function evaluateRole(
   call: IamCall,
   role: StoredRole,
   action: string,
   resource: string,
   context?: Record<string, readonly string[]>,
-): EvaluationResult {
-  return evaluate(rolePolicies(call, role), { action, resource, ...(context ? { context } : {}) });
+): BoundedEvaluationResult {
+  return evaluateBounded(rolePolicies(call, role), roleBoundary(call, role), {
+    action,
+    resource,
+    ...(context ? { context } : {}),
+  });
 }
 
 /**
@@ -60,9 +71,10 @@ export function simulatePrincipalPolicy(call: IamCall, input: SimulatePrincipalP
     resources.map((resource) => ({ action, resource })),
   );
   const policies = [...rolePolicies(call, role), ...given];
+  const boundary = roleBoundary(call, role);
   return {
     EvaluationResults: requests.map(({ action, resource }) => {
-      const result = evaluate(policies, { action, resource, context });
+      const result = evaluateBounded(policies, boundary, { action, resource, context });
       return {
         EvalActionName: action,
         EvalResourceName: resource,
@@ -72,6 +84,13 @@ export function simulatePrincipalPolicy(call: IamCall, input: SimulatePrincipalP
           SourcePolicyType: s.sourcePolicyType,
         })),
         MissingContextValues: result.missingContextValues,
+        ...(result.allowedByPermissionsBoundary !== undefined
+          ? {
+              PermissionsBoundaryDecisionDetail: {
+                AllowedByPermissionsBoundary: result.allowedByPermissionsBoundary,
+              },
+            }
+          : {}),
       };
     }),
   };
