@@ -14,10 +14,11 @@ import {
   CreateTagsCommand,
   CreateVpcCommand,
   DeleteTagsCommand,
+  DescribeAvailabilityZonesCommand,
   DescribeRouteTablesCommand,
   DescribeSecurityGroupRulesCommand,
   DescribeVpcAttributeCommand,
-  type EC2Client,
+  EC2Client,
   ModifyVpcAttributeCommand,
 } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -146,6 +147,33 @@ describe("CreateSecurityGroup with an empty description", () => {
       message: "The request must contain the parameter groupDescription",
       status: 400,
     });
+  });
+});
+
+describe("CreateTags and DeleteTags without a resource", () => {
+  it("are MissingParameter naming resourceIdSet, as EC2 answers", async () => {
+    for (const send of [
+      () => ec2.send(new CreateTagsCommand({ Resources: [], Tags: [{ Key: "k", Value: "v" }] })),
+      () => ec2.send(new DeleteTagsCommand({ Resources: [] })),
+    ]) {
+      expect(await errorOf(send())).toMatchObject({
+        name: "MissingParameter",
+        message: "The request must contain the parameter resourceIdSet",
+        status: 400,
+      });
+    }
+  });
+});
+
+describe("zone ids of GovCloud regions", () => {
+  it("shorten the partition's word as AWS does (us-gov-east-1a is usge1-az1)", async () => {
+    const gov = new EC2Client({ ...sdkConfig(emulator), region: "us-gov-east-1" });
+    try {
+      const { AvailabilityZones } = await gov.send(new DescribeAvailabilityZonesCommand({}));
+      expect(AvailabilityZones?.map((z) => z.ZoneId)).toEqual(["usge1-az1", "usge1-az2", "usge1-az3"]);
+    } finally {
+      gov.destroy();
+    }
   });
 });
 

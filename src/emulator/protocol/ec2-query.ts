@@ -74,7 +74,8 @@ export class Ec2QueryCodec extends QueryCodecBase {
     const first = violations[0]!;
     const parameter = this.wirePath(shapeName, first.path);
     if (first.constraint === "Member must not be null") {
-      return new AwsError("MissingParameter", `The request must contain the parameter ${parameter}`);
+      const named = this.model.patches?.missingParameterNames?.[`${shapeName}.${first.path}`];
+      return new AwsError("MissingParameter", `The request must contain the parameter ${named ?? parameter}`);
     }
     const range = /value (greater|less) than or equal to (-?\d+)/.exec(first.constraint);
     if (range) {

@@ -91,6 +91,12 @@ export interface ErrorSpec {
 export interface ModelPatches {
   /** Codes the shared layers throw, as this service answers them instead: `[code, status, message?]` (S3's file uses the same). */
   errorCodes?: Record<string, [string, number, string?]>;
+  /**
+   * The name a missing required member goes by in the service's MissingParameter
+   * message where it is not the wire name, by `<input shape>.<member>`
+   * (EC2's CreateTags says `resourceIdSet`, not `ResourceId`).
+   */
+  missingParameterNames?: Record<string, string>;
   /** HTTP statuses of this service's codes when its model has no error shapes to say so (EC2's). */
   errorStatus?: Record<string, number>;
   /**

@@ -57,10 +57,16 @@ const DIRECTION: Record<string, string> = {
   southwest: "sw",
 };
 
-/** The short code AWS uses in zone ids: us-east-1 → use1, ap-southeast-2 → apse2. */
+/** A partition's word inside a region name, as zone ids shorten it (us-gov-west-1 → usgw1). */
+const QUALIFIER: Record<string, string> = { gov: "g", iso: "i", isob: "ib", isoe: "ie", isof: "if" };
+
+/** The short code AWS uses in zone ids: us-east-1 → use1, ap-southeast-2 → apse2, us-gov-east-1 → usge1. */
 function shortCode(region: string): string {
-  const [area = region, direction = "", number = ""] = region.split("-");
-  return `${area}${DIRECTION[direction] ?? direction.slice(0, 1)}${number}`;
+  const parts = region.split("-");
+  const [area = region] = parts;
+  const qualifier = parts.length > 3 ? (QUALIFIER[parts[1]!] ?? parts[1]!.slice(0, 1)) : "";
+  const [direction = "", number = ""] = parts.slice(-2);
+  return `${area}${qualifier}${DIRECTION[direction] ?? direction.slice(0, 1)}${number}`;
 }
 
 /** Zone name → zone id for a region, in name order. */
