@@ -191,6 +191,10 @@ describe("Secrets Manager through the AWS SDK", () => {
       ),
     );
     expect(both).toBeInstanceOf(InvalidParameterException);
+    // A valueless put is refused for what it is before the secret is looked up.
+    const valueless = await rejection(sm.send(new PutSecretValueCommand({ SecretId: "never-made" })));
+    expect(valueless).toBeInstanceOf(InvalidParameterException);
+    expect(valueless.message).toBe("You must provide either SecretString or SecretBinary.");
     const badName = await rejection(sm.send(new CreateSecretCommand({ Name: "has space" })));
     expect(badName).toBeInstanceOf(InvalidParameterException);
 

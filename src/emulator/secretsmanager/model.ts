@@ -229,9 +229,10 @@ export class SecretsManager {
   }
 
   putSecretValue(call: SecretsCall, input: PutSecretValueCommandInput) {
-    const secret = this.mustLive(call, input.SecretId!);
+    // The request is checked before the secret is looked up: a valueless call is refused as such.
     const value = secretValue(input);
     if (!value) throw invalidParameter("You must provide either SecretString or SecretBinary.");
+    const secret = this.mustLive(call, input.SecretId!);
     const id = this.versionToken(input.ClientRequestToken);
     const existing = secret.versions.find((version) => version.id === id);
     if (existing) {
