@@ -449,6 +449,62 @@ describe("S3 through the AWS SDK", () => {
     expect(gone).toBeInstanceOf(NoSuchUpload);
   });
 
+  it("keeps each object's storage class: shown when not STANDARD, listed, refused when unknown; archived objects are not read", async () => {
+    const Bucket = "classes";
+    await s3.send(new CreateBucketCommand({ Bucket }));
+    await s3.send(new PutObjectCommand({ Bucket, Key: "ia", Body: "ia", StorageClass: "STANDARD_IA" }));
+    await s3.send(new PutObjectCommand({ Bucket, Key: "std", Body: "std" }));
+    await s3.send(new PutObjectCommand({ Bucket, Key: "cold", Body: "cold", StorageClass: "GLACIER" }));
+    expect((await s3.send(new HeadObjectCommand({ Bucket, Key: "ia" }))).StorageClass).toBe("STANDARD_IA");
+    expect((await s3.send(new HeadObjectCommand({ Bucket, Key: "std" }))).StorageClass).toBeUndefined();
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket }));
+    expect(listed.Contents?.map((o) => [o.Key, o.StorageClass])).toEqual([
+      ["cold", "GLACIER"],
+      ["ia", "STANDARD_IA"],
+      ["std", "STANDARD"],
+    ]);
+
+    const unknown = await rejection(
+      s3.send(new PutObjectCommand({ Bucket, Key: "x", Body: "x", StorageClass: "WARM" as "STANDARD" })),
+    );
+    expect(unknown.name).toBe("InvalidStorageClass");
+    expect(unknown.$metadata.httpStatusCode).toBe(400);
+
+    const archived = await rejection(s3.send(new GetObjectCommand({ Bucket, Key: "cold" })));
+    expect(archived.name).toBe("InvalidObjectState");
+    expect(archived.$metadata.httpStatusCode).toBe(403);
+    const copiedArchive = await rejection(
+      s3.send(new CopyObjectCommand({ Bucket, Key: "thawed", CopySource: `${Bucket}/cold` })),
+    );
+    expect(copiedArchive.name).toBe("InvalidObjectState");
+
+    // A copy onto itself that changes the class is legal; a copy is STANDARD unless asked otherwise.
+    await s3.send(
+      new CopyObjectCommand({ Bucket, Key: "std", CopySource: `${Bucket}/std`, StorageClass: "ONEZONE_IA" }),
+    );
+    expect((await s3.send(new HeadObjectCommand({ Bucket, Key: "std" }))).StorageClass).toBe("ONEZONE_IA");
+    await s3.send(new CopyObjectCommand({ Bucket, Key: "ia-copy", CopySource: `${Bucket}/ia` }));
+    expect((await s3.send(new HeadObjectCommand({ Bucket, Key: "ia-copy" }))).StorageClass).toBeUndefined();
+
+    const upload = await s3.send(
+      new CreateMultipartUploadCommand({ Bucket, Key: "mp", StorageClass: "INTELLIGENT_TIERING" }),
+    );
+    const part = await s3.send(
+      new UploadPartCommand({ Bucket, Key: "mp", UploadId: upload.UploadId, PartNumber: 1, Body: "one" }),
+    );
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket,
+        Key: "mp",
+        UploadId: upload.UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+      }),
+    );
+    expect((await s3.send(new HeadObjectCommand({ Bucket, Key: "mp" }))).StorageClass).toBe(
+      "INTELLIGENT_TIERING",
+    );
+  });
+
   it("records bucket calls in CloudTrail and leaves object calls to data events", async () => {
     const trail = new CloudTrailClient(sdkConfig(emulator));
     try {

@@ -5,6 +5,7 @@ import { partitionOf } from "../../util/arn.js";
 import type { Environment } from "../context.js";
 import { AwsError } from "../protocol/errors.js";
 import { RESPONSE_STATUS } from "../protocol/rest-xml.js";
+import { loadServiceModel } from "../protocol/service-model.js";
 import type { BlobStore } from "../store/blob-store.js";
 import { GLOBAL_REGION, type Scope, type Store } from "../store/store.js";
 import {
@@ -66,6 +67,41 @@ interface Representation {
   metadata?: Record<string, string>;
   /** SSE-KMS as asked (`aws:kms`, `aws:kms:dsse`), with the key named or AWS's managed aws/s3 key; else SSE-S3 (AES256). */
   sse?: { algorithm: string; kmsKeyId: string; bucketKey?: boolean };
+  /** x-amz-storage-class when not STANDARD (S3 shows the header only then). */
+  storageClass?: string;
+}
+
+/** The storage classes S3 takes, from its model's StorageClass enum. */
+const STORAGE_CLASSES: readonly string[] = (() => {
+  const shape = loadServiceModel("s3").shapes.StorageClass;
+  return shape && "enum" in shape ? (shape.enum ?? []) : [];
+})();
+/** Archived classes: their objects are read only after a RestoreObject, which the emulator does not serve. */
+const ARCHIVED = new Set(["GLACIER", "DEEP_ARCHIVE"]);
+
+/** The storage class a write asks for; an unknown one is refused as S3 refuses it. */
+function storageClassOf(input: Record<string, unknown>): string | undefined {
+  const asked = input.StorageClass;
+  if (typeof asked !== "string" || asked === "STANDARD") return undefined;
+  if (!STORAGE_CLASSES.includes(asked))
+    throw new AwsError(
+      "InvalidStorageClass",
+      "The storage class you specified is not valid",
+      { StorageClassRequested: asked },
+      400,
+    );
+  return asked;
+}
+
+/** An archived object's bytes cannot be read (GetObject, a copy's source) until restored. */
+function readableBytes(version: { storageClass?: string }, what: string): void {
+  if (version.storageClass && ARCHIVED.has(version.storageClass))
+    throw new AwsError(
+      "InvalidObjectState",
+      `The ${what} is not valid for the object's storage class`,
+      { StorageClass: version.storageClass },
+      403,
+    );
 }
 
 interface Checksum {
@@ -173,6 +209,8 @@ function representation(input: Record<string, unknown>, call: S3Call): Represent
   ];
   for (const [name, value] of pairs) if (value !== undefined) (out as Record<string, string>)[name] = value;
   if (metadata && Object.keys(metadata).length > 0) out.metadata = metadata;
+  const storageClass = storageClassOf(input);
+  if (storageClass) out.storageClass = storageClass;
   const algorithm = text("ServerSideEncryption");
   if (algorithm?.startsWith("aws:kms")) {
     out.sse = {
@@ -450,6 +488,8 @@ export class S3 {
       if (!current || current.deleteMarker) throw noSuchKey(input.Key);
       if (unquoted(input.IfMatch) !== current.etag) throw preconditionFailed("If-Match");
     }
+    // Refused before a byte is stored (an unknown storage class).
+    const described = representation(input, call);
     const stored = this.blobs.putSync([body]);
     const version: VersionRecord = {
       versionId: this.newVersionId(bucket),
@@ -457,7 +497,7 @@ export class S3 {
       size: stored.size,
       etag: createHash("md5").update(body).digest("hex"),
       lastModified: call.now.toISOString(),
-      ...representation(input, call),
+      ...described,
       ...(checksum ? { checksum } : {}),
     };
     this.addVersion(bucket, input.Key, version);
@@ -530,6 +570,7 @@ export class S3 {
       ...(version.cacheControl ? { CacheControl: version.cacheControl } : {}),
       ...(version.metadata ? { Metadata: version.metadata } : {}),
       ...(version.parts ? { PartsCount: version.parts } : {}),
+      ...(version.storageClass ? { StorageClass: version.storageClass } : {}),
       ...(version.websiteRedirectLocation
         ? { WebsiteRedirectLocation: version.websiteRedirectLocation }
         : {}),
@@ -584,6 +625,7 @@ export class S3 {
   ): Record<string, unknown> {
     const bucket = this.mustBucket(call, input.Bucket, input.ExpectedBucketOwner as string | undefined);
     const version = this.readable(bucket, input.Key, input.VersionId as string | undefined);
+    readableBytes(version, "operation");
     this.conditions(version, input);
     const range =
       typeof input.Range === "string" && version.size > 0 ? parseRange(input.Range, version.size) : undefined;
@@ -760,7 +802,7 @@ export class S3 {
           ETag: quoted(version.etag),
           ...(version.checksum ? { ChecksumAlgorithm: [version.checksum.algorithm] } : {}),
           Size: version.size,
-          StorageClass: "STANDARD",
+          StorageClass: version.storageClass ?? "STANDARD",
           ...(input.FetchOwner ? { Owner: { ID: this.canonicalId(bucket.account) } } : {}),
         });
         last = { a: object.key };
@@ -797,15 +839,34 @@ export class S3 {
   ): Record<string, unknown> {
     const bucket = this.mustBucket(call, input.Bucket, input.ExpectedBucketOwner as string | undefined);
     const { from, sourceKey, sourceVersionId, version } = this.copySource(call, input);
+    readableBytes(version, "operation");
     const replace = input.MetadataDirective === "REPLACE";
-    if (from.name === bucket.name && sourceKey === input.Key && !replace && sourceVersionId === undefined)
+    // A copy onto itself must change something: metadata, storage class, redirect or encryption.
+    const changes =
+      replace ||
+      (typeof input.StorageClass === "string" &&
+        input.StorageClass !== (version.storageClass ?? "STANDARD")) ||
+      typeof input.WebsiteRedirectLocation === "string" ||
+      typeof input.ServerSideEncryption === "string";
+    if (from.name === bucket.name && sourceKey === input.Key && !changes && sourceVersionId === undefined)
       throw new AwsError(
         "InvalidRequest",
         "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
         {},
         400,
       );
-    const { versionId: _v, deleteMarker: _d, lastModified: _l, parts: _p, ...kept } = version;
+    const {
+      versionId: _v,
+      deleteMarker: _d,
+      lastModified: _l,
+      parts: _p,
+      storageClass: _s,
+      ...kept
+    } = version;
+    // A copy is of the class asked for, STANDARD by default, whatever the source's; so is its redirect.
+    const storageClass = storageClassOf(input);
+    const redirect =
+      typeof input.WebsiteRedirectLocation === "string" ? input.WebsiteRedirectLocation : undefined;
     const copy: VersionRecord = {
       ...(replace
         ? {
@@ -817,6 +878,8 @@ export class S3 {
           }
         : kept),
       ...(version.parts ? { parts: version.parts } : {}),
+      ...(storageClass ? { storageClass } : {}),
+      ...(redirect ? { websiteRedirectLocation: redirect } : {}),
       versionId: this.newVersionId(bucket),
       lastModified: call.now.toISOString(),
     };
@@ -938,7 +1001,7 @@ export class S3 {
             ...entry,
             ETag: quoted(version.etag),
             Size: version.size,
-            StorageClass: "STANDARD",
+            StorageClass: version.storageClass ?? "STANDARD",
             ...(version.checksum ? { ChecksumAlgorithm: [version.checksum.algorithm] } : {}),
           });
         count++;
@@ -1142,6 +1205,8 @@ export class S3 {
       ...(upload.contentLanguage ? { contentLanguage: upload.contentLanguage } : {}),
       ...(upload.cacheControl ? { cacheControl: upload.cacheControl } : {}),
       ...(upload.metadata ? { metadata: upload.metadata } : {}),
+      ...(upload.websiteRedirectLocation ? { websiteRedirectLocation: upload.websiteRedirectLocation } : {}),
+      ...(upload.storageClass ? { storageClass: upload.storageClass } : {}),
     };
     this.store.delete(KIND.upload, S3_SCOPE, upload.uploadId);
     this.addVersion(bucket, input.Key, version);
@@ -1202,7 +1267,7 @@ export class S3 {
       }),
       Initiator: owner,
       Owner: owner,
-      StorageClass: "STANDARD",
+      StorageClass: upload.storageClass ?? "STANDARD",
     };
   }
 }
