@@ -2,7 +2,6 @@ import { execFileSync } from "node:child_process";
 import {
   existsSync,
   mkdtempSync,
-  readdirSync,
   readFileSync,
   readlinkSync,
   rmSync,
@@ -186,19 +185,20 @@ describe.skipIf(!base)("the OCI executor behind the executor interface", () => {
         (s) => s.state === "LISTEN" && s.localPort === 8080 && s.localAddress === "0.0.0.0",
       ),
     ).toBe(true);
-    const overlays = () =>
-      readFileSync("/proc/self/mountinfo", "utf8")
-        .split("\n")
-        .filter((l) => l.includes(` - overlay overlay rw,lowerdir=${OCI_IMAGE_CACHE}/`));
-    const before = overlays();
-    const name = readdirSync(OCI_IMAGE_CACHE).find((n) => before.some((l) => l.includes(n)));
-    expect(name).toBeDefined();
-    // Only this image's overlays: another test file running beside this one mounts its own.
-    const ofThisImage = () => overlays().filter((l) => l.includes(`${OCI_IMAGE_CACHE}/${name}/`));
-    const mountedBefore = ofThisImage().length;
+    // This instance's overlay, from its own root mount: other test files running beside this
+    // one mount overlays of their own, of the same cached image too.
+    const root = readFileSync(`/proc/${pids[0]}/mountinfo`, "utf8")
+      .split("\n")
+      .find((l) => l.split(" ")[4] === "/" && l.includes(" - overlay overlay "));
+    const upper = /upperdir=([^,\s]+)/.exec(root ?? "")?.[1];
+    const name = new RegExp(`lowerdir=${OCI_IMAGE_CACHE}/([^/]+)/`).exec(root ?? "")?.[1];
+    expect(upper, root).toBeDefined();
+    expect(name, root).toBeDefined();
+    const mounted = () => readFileSync("/proc/self/mountinfo", "utf8").includes(`upperdir=${upper},`);
+    expect(mounted()).toBe(true);
     await instance.stop(1000);
     // Its overlay is gone and the instance's write never reached the cached image.
-    expect(ofThisImage().length).toBe(mountedBefore - 1);
+    expect(mounted()).toBe(false);
     expect(existsSync(join(OCI_IMAGE_CACHE, name!, "rootfs/app/written-by-instance"))).toBe(false);
     expect(existsSync(join(OCI_IMAGE_CACHE, name!, "rootfs/app/agent.py"))).toBe(true);
     expect(execFileSync("runc", ["list", "-q"], { encoding: "utf8" })).not.toMatch(

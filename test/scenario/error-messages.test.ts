@@ -17,6 +17,14 @@ const pasting = all.filter(
   (s) => s.scenario.diagnose.errorText !== undefined || s.scenario.diagnose.error === true,
 );
 const skip = await namespaceSkipReason();
+/** What a failed run saw, for the assertion's message: a flake under load must say why. */
+const why = (r: Awaited<ReturnType<typeof runScenario>>) =>
+  [
+    `diagnosed ${r.diagnosed}`,
+    `findings ${r.diagnosis.findings.map((f) => f.id).join(", ") || "none"}`,
+    `unwanted ${r.unwantedFindings.join(", ") || "none"}, missing ${r.missingFindings.join(", ") || "none"}`,
+    `invocations ${JSON.stringify(r.invocations).slice(0, 1500)}`,
+  ].join("\n");
 if (skip) console.log(`diagnose --error on the scenarios skips the runs: ${skip}`);
 
 describe("diagnose --error on the scenarios that paste a message", () => {
@@ -41,16 +49,16 @@ describe("diagnose --error on the scenarios that paste a message", () => {
         const error = result.diagnosis.error;
         if (s.scenario.expect.healthy) {
           // A healthy control: nothing failed, so no message was pasted, or none of its causes holds.
-          expect(error?.causes.filter((c) => c.status === "confirmed") ?? []).toEqual([]);
-          expect(result.passed).toBe(true);
+          expect(error?.causes.filter((c) => c.status === "confirmed") ?? [], why(result)).toEqual([]);
+          expect(result.passed, why(result)).toBe(true);
           return;
         }
         expect(error, "diagnose was given the message").toBeDefined();
         expect(error!.matched.map((m) => m.id)).not.toEqual([]);
         const truth = s.scenario.expect.rootCauses ?? [s.scenario.expect.rootCause];
         expect(truth).toContain(error!.causes[0]!.cause);
-        expect(error!.causes[0]!.status).toBe("confirmed");
-        expect(result.passed).toBe(true);
+        expect(error!.causes[0]!.status, why(result)).toBe("confirmed");
+        expect(result.passed, why(result)).toBe(true);
       },
       120_000,
     );
