@@ -34,6 +34,7 @@ import {
   S3Client,
   type S3ServiceException,
   UploadPartCommand,
+  UploadPartCopyCommand,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
@@ -188,6 +189,13 @@ describe("S3 through the AWS SDK", () => {
     expect(beyond.$metadata.httpStatusCode).toBe(416);
     const head = await s3.send(new HeadObjectCommand({ Bucket: "code-bucket", Key: "dir/a b.txt" }));
     expect(head).toMatchObject({ ContentLength: 16, ETag: put.ETag, AcceptRanges: "bytes" });
+    // Not modified: 304, with the object's ETag and Last-Modified as HTTP asks of a 304.
+    const unchanged = (await rejection(
+      s3.send(new GetObjectCommand({ Bucket: "code-bucket", Key: "dir/a b.txt", IfNoneMatch: put.ETag })),
+    )) as Error & { $metadata: { httpStatusCode?: number }; $response?: { headers: Record<string, string> } };
+    expect(unchanged.$metadata.httpStatusCode).toBe(304);
+    expect(unchanged.$response?.headers.etag).toBe(put.ETag);
+    expect(unchanged.$response?.headers["last-modified"]).toBe(head.LastModified!.toUTCString());
     expect(head.LastModified).toBeInstanceOf(Date);
     const missing = await rejection(s3.send(new GetObjectCommand({ Bucket: "code-bucket", Key: "nope" })));
     expect(missing).toBeInstanceOf(NoSuchKey);
@@ -432,6 +440,31 @@ describe("S3 through the AWS SDK", () => {
       ),
     );
     expect(wrongTag.name).toBe("InvalidPart");
+    // A copy range not of the form bytes=first-last is refused for its form; one past the source for its size.
+    await s3.send(
+      new PutObjectCommand({ Bucket: "code-bucket", Key: "range-source", Body: "0123456789abcdef" }),
+    );
+    const copyPart = (CopySourceRange: string) =>
+      rejection(
+        s3.send(
+          new UploadPartCopyCommand({
+            Bucket: "code-bucket",
+            Key: "small",
+            UploadId: small.UploadId,
+            PartNumber: 3,
+            CopySource: "code-bucket/range-source",
+            CopySourceRange,
+          }),
+        ),
+      );
+    const unformed = await copyPart("0-3");
+    expect(unformed.name).toBe("InvalidArgument");
+    expect(unformed.message).toMatch(
+      /^The x-amz-copy-source-range value must be of the form bytes=first-last/,
+    );
+    expect((await copyPart("bytes=0-99")).message).toBe(
+      "Range specified is not valid for source object of size: 16",
+    );
     await s3.send(
       new AbortMultipartUploadCommand({ Bucket: "code-bucket", Key: "small", UploadId: small.UploadId }),
     );

@@ -562,9 +562,20 @@ export class RestXmlCodec implements ProtocolCodec {
       '<?xml version="1.0" encoding="UTF-8"?>\n' +
       `<Error><Code>${xmlText(code)}</Code><Message>${xmlText(error.message)}</Message>${facts}` +
       `<RequestId>${xmlText(requestId)}</RequestId><HostId>${xmlText(hostId)}</HostId></Error>`;
+    // Headers an error carries besides its body (a 304 has the object's ETag and Last-Modified, as HTTP asks).
+    const own = error.extra.headers;
+    const extraHeaders =
+      own && typeof own === "object"
+        ? Object.fromEntries(Object.entries(own).filter(([, v]) => typeof v === "string"))
+        : {};
     return {
       status,
-      headers: { "content-type": "application/xml", "x-amz-request-id": requestId, "x-amz-id-2": hostId },
+      headers: {
+        ...extraHeaders,
+        "content-type": "application/xml",
+        "x-amz-request-id": requestId,
+        "x-amz-id-2": hostId,
+      },
       body: Buffer.from(body),
     };
   }

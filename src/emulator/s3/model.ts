@@ -549,7 +549,18 @@ export class S3 {
       throw preconditionFailed("If-Match");
     if (input.IfUnmodifiedSince instanceof Date && modified > input.IfUnmodifiedSince.getTime() + 999)
       throw preconditionFailed("If-Unmodified-Since");
-    const notModified = () => new AwsError("NotModified", "Not Modified", {}, 304);
+    const notModified = () =>
+      new AwsError(
+        "NotModified",
+        "Not Modified",
+        {
+          headers: {
+            etag: quoted(version.etag),
+            "last-modified": new Date(version.lastModified).toUTCString(),
+          },
+        },
+        304,
+      );
     if (typeof input.IfNoneMatch === "string") {
       if (unquoted(input.IfNoneMatch) === version.etag || input.IfNoneMatch === "*") throw notModified();
     } else if (input.IfModifiedSince instanceof Date && modified <= input.IfModifiedSince.getTime() + 999)
@@ -1121,7 +1132,14 @@ export class S3 {
     let end = version.size - 1;
     if (input.CopySourceRange !== undefined) {
       const m = /^bytes=(\d+)-(\d+)$/.exec(input.CopySourceRange.trim());
-      if (!m || Number(m[2]) < Number(m[1]) || Number(m[2]) >= version.size)
+      // A value not of the form is refused for its form (S3 answers `0-1024` so), one past the object for its size.
+      if (!m)
+        throw invalidArgument(
+          "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy",
+          "x-amz-copy-source-range",
+          input.CopySourceRange,
+        );
+      if (Number(m[2]) < Number(m[1]) || Number(m[2]) >= version.size)
         throw invalidArgument(
           `Range specified is not valid for source object of size: ${version.size}`,
           "x-amz-copy-source-range",
