@@ -506,10 +506,12 @@ describe("S3 through the AWS SDK", () => {
     const archived = await rejection(s3.send(new GetObjectCommand({ Bucket, Key: "cold" })));
     expect(archived.name).toBe("InvalidObjectState");
     expect(archived.$metadata.httpStatusCode).toBe(403);
+    expect(archived.message).toBe("The operation is not valid for the object's storage class");
     const copiedArchive = await rejection(
       s3.send(new CopyObjectCommand({ Bucket, Key: "thawed", CopySource: `${Bucket}/cold` })),
     );
     expect(copiedArchive.name).toBe("InvalidObjectState");
+    expect(copiedArchive.message).toBe("Operation is not valid for the source object's storage class");
 
     // A copy onto itself that changes the class is legal; a copy is STANDARD unless asked otherwise.
     await s3.send(

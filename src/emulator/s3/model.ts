@@ -93,12 +93,18 @@ function storageClassOf(input: Record<string, unknown>): string | undefined {
   return asked;
 }
 
-/** An archived object's bytes cannot be read (GetObject, a copy's source) until restored. */
-function readableBytes(version: { storageClass?: string }, what: string): void {
+/**
+ * An archived object's bytes are not read (GetObject) nor copied (CopyObject): InvalidObjectState, 403,
+ * in S3's words for each (aws-cli#4039 quotes GetObject's, s3cmd#193 CopyObject's; the model's
+ * ObjectNotInActiveTierError is not what S3 was seen to answer).
+ */
+function readableBytes(version: { storageClass?: string }, as: "object" | "copy source"): void {
   if (version.storageClass && ARCHIVED.has(version.storageClass))
     throw new AwsError(
       "InvalidObjectState",
-      `The ${what} is not valid for the object's storage class`,
+      as === "object"
+        ? "The operation is not valid for the object's storage class"
+        : "Operation is not valid for the source object's storage class",
       { StorageClass: version.storageClass },
       403,
     );
@@ -636,7 +642,7 @@ export class S3 {
   ): Record<string, unknown> {
     const bucket = this.mustBucket(call, input.Bucket, input.ExpectedBucketOwner as string | undefined);
     const version = this.readable(bucket, input.Key, input.VersionId as string | undefined);
-    readableBytes(version, "operation");
+    readableBytes(version, "object");
     this.conditions(version, input);
     const range =
       typeof input.Range === "string" && version.size > 0 ? parseRange(input.Range, version.size) : undefined;
@@ -850,7 +856,7 @@ export class S3 {
   ): Record<string, unknown> {
     const bucket = this.mustBucket(call, input.Bucket, input.ExpectedBucketOwner as string | undefined);
     const { from, sourceKey, sourceVersionId, version } = this.copySource(call, input);
-    readableBytes(version, "operation");
+    readableBytes(version, "copy source");
     const replace = input.MetadataDirective === "REPLACE";
     // A copy onto itself must change something: metadata, storage class, redirect or encryption.
     const changes =
