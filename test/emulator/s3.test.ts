@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent } from "node:https";
 import type { LookupFunction } from "node:net";
@@ -189,6 +189,16 @@ describe("S3 through the AWS SDK", () => {
     expect(beyond.$metadata.httpStatusCode).toBe(416);
     const head = await s3.send(new HeadObjectCommand({ Bucket: "code-bucket", Key: "dir/a b.txt" }));
     expect(head).toMatchObject({ ContentLength: 16, ETag: put.ETag, AcceptRanges: "bytes" });
+    // A copy asked for a checksum algorithm carries that checksum of its bytes.
+    const copied = await s3.send(
+      new CopyObjectCommand({
+        Bucket: "code-bucket",
+        Key: "dir/copy.txt",
+        CopySource: "code-bucket/dir/a%20b.txt",
+        ChecksumAlgorithm: "SHA256",
+      }),
+    );
+    expect(copied.CopyObjectResult?.ChecksumSHA256).toBe(createHash("sha256").update(body).digest("base64"));
     // Not modified: 304, with the object's ETag and Last-Modified as HTTP asks of a 304.
     const unchanged = (await rejection(
       s3.send(new GetObjectCommand({ Bucket: "code-bucket", Key: "dir/a b.txt", IfNoneMatch: put.ETag })),

@@ -900,6 +900,14 @@ export class S3 {
       versionId: this.newVersionId(bucket),
       lastModified: call.now.toISOString(),
     };
+    // A copy asked for a checksum algorithm carries that checksum, computed over its bytes.
+    const algorithm = typeof input.ChecksumAlgorithm === "string" ? input.ChecksumAlgorithm : undefined;
+    const compute = algorithm && Object.hasOwn(COMPUTED, algorithm) ? COMPUTED[algorithm] : undefined;
+    if (algorithm && compute && copy.checksum?.algorithm !== algorithm) {
+      const bytes =
+        copy.digest && copy.size > 0 ? this.blobs.readRangeSync(copy.digest, 0, copy.size - 1) : Buffer.alloc(0);
+      copy.checksum = { algorithm, value: compute(bytes) };
+    }
     this.addVersion(bucket, input.Key, copy);
     return {
       CopyObjectResult: { ETag: quoted(copy.etag), LastModified: call.now, ...checksumOutput(copy.checksum) },
