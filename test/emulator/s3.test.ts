@@ -404,6 +404,43 @@ describe("S3 through the AWS SDK", () => {
     expect(Buffer.from(await got.Body!.transformToByteArray()).equals(data)).toBe(true);
     expect(got.PartsCount ?? 3).toBe(3);
 
+    // An upload made with a checksum algorithm: each part has that checksum (computed when the SDK sent
+    // its default CRC32), and the object the composite one, the algorithm over the parts' with their count.
+    const summed = await s3.send(
+      new CreateMultipartUploadCommand({ Bucket: "code-bucket", Key: "summed", ChecksumAlgorithm: "SHA256" }),
+    );
+    const pieces = [data.subarray(0, 5 * 1024 * 1024), data.subarray(5 * 1024 * 1024, 5 * 1024 * 1024 + 10)];
+    const sha256 = (b: Buffer) => createHash("sha256").update(b).digest();
+    const sent = [];
+    for (const [i, piece] of pieces.entries()) {
+      const part = await s3.send(
+        new UploadPartCommand({
+          Bucket: "code-bucket",
+          Key: "summed",
+          UploadId: summed.UploadId,
+          PartNumber: i + 1,
+          Body: piece,
+        }),
+      );
+      expect(part.ChecksumSHA256).toBe(sha256(piece).toString("base64"));
+      sent.push({ PartNumber: i + 1, ETag: part.ETag });
+    }
+    const composite = `${sha256(Buffer.concat(pieces.map(sha256))).toString("base64")}-2`;
+    const completed = await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: "code-bucket",
+        Key: "summed",
+        UploadId: summed.UploadId,
+        MultipartUpload: { Parts: sent },
+      }),
+    );
+    expect(completed.ChecksumSHA256).toBe(composite);
+    const summedGot = await s3.send(
+      new GetObjectCommand({ Bucket: "code-bucket", Key: "summed", ChecksumMode: "ENABLED" }),
+    );
+    expect(summedGot).toMatchObject({ ChecksumSHA256: composite, ChecksumType: "COMPOSITE" });
+    await summedGot.Body!.transformToByteArray();
+
     const small = await s3.send(new CreateMultipartUploadCommand({ Bucket: "code-bucket", Key: "small" }));
     const p1 = await s3.send(
       new UploadPartCommand({

@@ -184,6 +184,34 @@ function verifiedChecksum(input: Record<string, unknown>, data: Buffer): Checksu
   return undefined;
 }
 
+/**
+ * A part of an upload created with a checksum algorithm carries that algorithm's checksum, computed
+ * here when the client sent another (botocore sends CRC32 by default) or none.
+ */
+function ofUploadsAlgorithm(
+  upload: { checksumAlgorithm?: string },
+  sent: Checksum | undefined,
+  body: Buffer,
+): Checksum | undefined {
+  const algorithm = upload.checksumAlgorithm;
+  if (!algorithm || sent?.algorithm === algorithm || !Object.hasOwn(COMPUTED, algorithm)) return sent;
+  return { algorithm, value: COMPUTED[algorithm]!(body) };
+}
+
+/**
+ * The checksum of a completed upload made with a checksum algorithm: that algorithm over the parts'
+ * own checksums, with the part count after a dash (S3's COMPOSITE type); none when a part lacks one.
+ */
+function compositeChecksum(algorithm: string | undefined, parts: { checksum?: Checksum }[]): Checksum | undefined {
+  if (!algorithm || !Object.hasOwn(COMPUTED, algorithm)) return undefined;
+  if (!parts.every((p) => p.checksum?.algorithm === algorithm)) return undefined;
+  const joined = Buffer.concat(parts.map((p) => Buffer.from(p.checksum!.value, "base64")));
+  return { algorithm, value: `${COMPUTED[algorithm]!(joined)}-${parts.length}` };
+}
+
+/** Base64 has no dash: a checksum with one is a composite (a completed upload's). */
+const checksumType = (checksum: Checksum) => (checksum.value.includes("-") ? "COMPOSITE" : "FULL_OBJECT");
+
 function checksumOutput(checksum: Checksum | undefined): Record<string, string> {
   return checksum ? { [`Checksum${checksum.algorithm}`]: checksum.value } : {};
 }
@@ -657,7 +685,7 @@ export class S3 {
       // A ranged read carries no whole-object checksum (the SDKs would check the part against it).
       ...(input.ChecksumMode === "ENABLED" && !range ? checksumOutput(version.checksum) : {}),
       ...(version.checksum && !range && input.ChecksumMode === "ENABLED"
-        ? { ChecksumType: "FULL_OBJECT" }
+        ? { ChecksumType: checksumType(version.checksum) }
         : {}),
       Body: body,
     };
@@ -1103,7 +1131,7 @@ export class S3 {
         String(input.PartNumber),
       );
     const body = Buffer.from((input.Body as Uint8Array | undefined) ?? Buffer.alloc(0));
-    const checksum = verifiedChecksum(input, body);
+    const checksum = ofUploadsAlgorithm(upload, verifiedChecksum(input, body), body);
     const stored = this.blobs.putSync([body]);
     const part: PartRecord = {
       digest: stored.digest,
@@ -1224,6 +1252,7 @@ export class S3 {
     const etag = `${createHash("md5")
       .update(Buffer.concat(parts.map((p) => Buffer.from(p.etag, "hex"))))
       .digest("hex")}-${parts.length}`;
+    const checksum = compositeChecksum(upload.checksumAlgorithm, parts);
     const version: VersionRecord = {
       versionId: this.newVersionId(bucket),
       digest: stored.digest,
@@ -1231,6 +1260,7 @@ export class S3 {
       etag,
       lastModified: call.now.toISOString(),
       parts: parts.length,
+      ...(checksum ? { checksum } : {}),
       ...(upload.contentType ? { contentType: upload.contentType } : {}),
       ...(upload.contentEncoding ? { contentEncoding: upload.contentEncoding } : {}),
       ...(upload.contentDisposition ? { contentDisposition: upload.contentDisposition } : {}),
@@ -1249,6 +1279,8 @@ export class S3 {
       Bucket: bucket.name,
       Key: input.Key,
       ETag: quoted(etag),
+      ...checksumOutput(checksum),
+      ...(checksum ? { ChecksumType: checksumType(checksum) } : {}),
       ServerSideEncryption: "AES256",
       ...this.versionOut(version),
     };
