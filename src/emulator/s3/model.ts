@@ -202,7 +202,10 @@ function ofUploadsAlgorithm(
  * The checksum of a completed upload made with a checksum algorithm: that algorithm over the parts'
  * own checksums, with the part count after a dash (S3's COMPOSITE type); none when a part lacks one.
  */
-function compositeChecksum(algorithm: string | undefined, parts: { checksum?: Checksum }[]): Checksum | undefined {
+function compositeChecksum(
+  algorithm: string | undefined,
+  parts: { checksum?: Checksum }[],
+): Checksum | undefined {
   if (!algorithm || !Object.hasOwn(COMPUTED, algorithm)) return undefined;
   if (!parts.every((p) => p.checksum?.algorithm === algorithm)) return undefined;
   const joined = Buffer.concat(parts.map((p) => Buffer.from(p.checksum!.value, "base64")));
@@ -933,7 +936,9 @@ export class S3 {
     const compute = algorithm && Object.hasOwn(COMPUTED, algorithm) ? COMPUTED[algorithm] : undefined;
     if (algorithm && compute && copy.checksum?.algorithm !== algorithm) {
       const bytes =
-        copy.digest && copy.size > 0 ? this.blobs.readRangeSync(copy.digest, 0, copy.size - 1) : Buffer.alloc(0);
+        copy.digest && copy.size > 0
+          ? this.blobs.readRangeSync(copy.digest, 0, copy.size - 1)
+          : Buffer.alloc(0);
       copy.checksum = { algorithm, value: compute(bytes) };
     }
     this.addVersion(bucket, input.Key, copy);
