@@ -16,9 +16,11 @@ import {
   DeleteBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
+  DeleteObjectTaggingCommand,
   GetBucketLocationCommand,
   GetBucketVersioningCommand,
   GetObjectCommand,
+  GetObjectTaggingCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListBucketsCommand,
@@ -30,6 +32,7 @@ import {
   PutBucketAccelerateConfigurationCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   paginateListObjectsV2,
   S3Client,
   type S3ServiceException,
@@ -527,6 +530,72 @@ describe("S3 through the AWS SDK", () => {
       ),
     );
     expect(gone).toBeInstanceOf(NoSuchUpload);
+  });
+
+  it("keeps an object's tags: x-amz-tagging on a write, the tagging calls, a copy's TaggingDirective, and S3's refusals", async () => {
+    const Bucket = "tagged";
+    await s3.send(new CreateBucketCommand({ Bucket }));
+    await s3.send(new PutObjectCommand({ Bucket, Key: "t", Body: "t", Tagging: "team=a&env=dev%20box" }));
+    expect((await s3.send(new HeadObjectCommand({ Bucket, Key: "t" }))).TagCount).toBe(2);
+    const tagSet = async (Key: string) =>
+      (await s3.send(new GetObjectTaggingCommand({ Bucket, Key }))).TagSet?.map((t) => [t.Key, t.Value]);
+    expect(await tagSet("t")).toEqual([
+      ["team", "a"],
+      ["env", "dev box"],
+    ]);
+    await s3.send(new CopyObjectCommand({ Bucket, Key: "kept", CopySource: `${Bucket}/t` }));
+    expect(await tagSet("kept")).toEqual([
+      ["team", "a"],
+      ["env", "dev box"],
+    ]);
+    await s3.send(
+      new CopyObjectCommand({
+        Bucket,
+        Key: "replaced",
+        CopySource: `${Bucket}/t`,
+        TaggingDirective: "REPLACE",
+        Tagging: "team=b",
+      }),
+    );
+    expect(await tagSet("replaced")).toEqual([["team", "b"]]);
+    const reserved = await rejection(
+      s3.send(new PutObjectCommand({ Bucket, Key: "r", Body: "r", Tagging: "aws:owner=me" })),
+    );
+    expect([reserved.name, reserved.message]).toEqual([
+      "InvalidTag",
+      "Your TagKey cannot be prefixed with aws:",
+    ]);
+    await s3.send(
+      new PutObjectTaggingCommand({ Bucket, Key: "t", Tagging: { TagSet: [{ Key: "only", Value: "1" }] } }),
+    );
+    expect(await tagSet("t")).toEqual([["only", "1"]]);
+    const twice = await rejection(
+      s3.send(
+        new PutObjectTaggingCommand({
+          Bucket,
+          Key: "t",
+          Tagging: {
+            TagSet: [
+              { Key: "k", Value: "1" },
+              { Key: "k", Value: "2" },
+            ],
+          },
+        }),
+      ),
+    );
+    expect(twice.name).toBe("InvalidTag");
+    const many = Array.from({ length: 11 }, (_, i) => ({ Key: `k${i}`, Value: "v" }));
+    const tooMany = await rejection(
+      s3.send(new PutObjectTaggingCommand({ Bucket, Key: "t", Tagging: { TagSet: many } })),
+    );
+    expect([tooMany.name, tooMany.message]).toEqual(["BadRequest", "Object tags cannot be greater than 10"]);
+    expect(await tagSet("t")).toEqual([["only", "1"]]);
+    const deleted = await s3.send(new DeleteObjectTaggingCommand({ Bucket, Key: "t" }));
+    expect(deleted.$metadata.httpStatusCode).toBe(204);
+    expect(await tagSet("t")).toEqual([]);
+    expect((await s3.send(new GetObjectCommand({ Bucket, Key: "t" }))).TagCount).toBeUndefined();
+    const missing = await rejection(s3.send(new GetObjectTaggingCommand({ Bucket, Key: "none" })));
+    expect(missing.name).toBe("NoSuchKey");
   });
 
   it("keeps each object's storage class: shown when not STANDARD, listed, refused when unknown; archived objects are not read", async () => {

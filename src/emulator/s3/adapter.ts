@@ -35,6 +35,9 @@ export function s3Adapter(s3: S3): Adapter {
     CompleteMultipartUpload: op(s3.completeMultipartUpload),
     AbortMultipartUpload: op(s3.abortMultipartUpload),
     ListParts: op(s3.listParts),
+    GetObjectTagging: op(s3.getObjectTagging),
+    PutObjectTagging: op(s3.putObjectTagging),
+    DeleteObjectTagging: op(s3.deleteObjectTagging),
   };
 }
 
@@ -55,4 +58,7 @@ export const DATA_EVENTS: ReadonlySet<string> = new Set([
   "AbortMultipartUpload",
   "ListParts",
   "CopyObject",
+  "GetObjectTagging",
+  "PutObjectTagging",
+  "DeleteObjectTagging",
 ]);

@@ -148,3 +148,13 @@ export function preconditionFailed(condition: string): AwsError {
 export function accessDenied(message = "Access Denied"): AwsError {
   return new AwsError("AccessDenied", message, {}, 403);
 }
+
+/** A tag S3 refuses (an `aws:` key, a repeated key, a key or value too long). */
+export function invalidTag(message: string, key?: string): AwsError {
+  return new AwsError("InvalidTag", message, key !== undefined ? { TagKey: key } : {}, 400);
+}
+
+/** More tags than an object holds. */
+export function tooManyObjectTags(): AwsError {
+  return new AwsError("BadRequest", "Object tags cannot be greater than 10", {}, 400);
+}

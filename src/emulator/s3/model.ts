@@ -22,12 +22,14 @@ import {
   invalidPart,
   invalidPartOrder,
   invalidRange,
+  invalidTag,
   malformedXml,
   noSuchBucket,
   noSuchKey,
   noSuchUpload,
   noSuchVersion,
   preconditionFailed,
+  tooManyObjectTags,
 } from "./errors.js";
 
 /**
@@ -69,6 +71,8 @@ interface Representation {
   sse?: { algorithm: string; kmsKeyId: string; bucketKey?: boolean };
   /** x-amz-storage-class when not STANDARD (S3 shows the header only then). */
   storageClass?: string;
+  /** The object's tags (x-amz-tagging on a write, PutObjectTagging), in the order given. */
+  tags?: [string, string][];
 }
 
 /** The storage classes S3 takes, from its model's StorageClass enum. */
@@ -232,6 +236,36 @@ function checkBucketName(name: string): void {
   }
 }
 
+/** At most this many tags on an object, of these lengths (S3's object tagging limits). */
+const MAX_OBJECT_TAGS = 10;
+const MAX_TAG_KEY = 128;
+const MAX_TAG_VALUE = 256;
+
+/** An object's tag set as S3 checks it: no `aws:` key, no key twice, S3's lengths and count. */
+function checkedTags(tags: [string, string][]): [string, string][] {
+  if (tags.length > MAX_OBJECT_TAGS) throw tooManyObjectTags();
+  const seen = new Set<string>();
+  for (const [key, value] of tags) {
+    if (key.toLowerCase().startsWith("aws:"))
+      throw invalidTag("Your TagKey cannot be prefixed with aws:", key);
+    if (seen.has(key)) throw invalidTag("Cannot provide multiple Tags with the same key", key);
+    seen.add(key);
+    if (key.length === 0 || [...key].length > MAX_TAG_KEY)
+      throw invalidTag("The TagKey you have provided is invalid", key);
+    if ([...value].length > MAX_TAG_VALUE) throw invalidTag("The TagValue you have provided is invalid", key);
+  }
+  return tags;
+}
+
+/** The tags of an `x-amz-tagging` header: URL query form, `k1=v1&k2=v2`. */
+function tagsOfHeader(value: unknown): [string, string][] | undefined {
+  if (typeof value !== "string") return undefined;
+  return checkedTags([...new URLSearchParams(value)]);
+}
+
+const tagCountOut = (version: Representation) =>
+  version.tags && version.tags.length > 0 ? { TagCount: version.tags.length } : {};
+
 function representation(input: Record<string, unknown>, call: S3Call): Representation {
   const text = (name: string) => (typeof input[name] === "string" ? (input[name] as string) : undefined);
   const metadata = input.Metadata as Record<string, string> | undefined;
@@ -248,6 +282,8 @@ function representation(input: Record<string, unknown>, call: S3Call): Represent
   if (metadata && Object.keys(metadata).length > 0) out.metadata = metadata;
   const storageClass = storageClassOf(input);
   if (storageClass) out.storageClass = storageClass;
+  const tags = tagsOfHeader(input.Tagging);
+  if (tags && tags.length > 0) out.tags = tags;
   const algorithm = text("ServerSideEncryption");
   if (algorithm?.startsWith("aws:kms")) {
     out.sse = {
@@ -525,7 +561,7 @@ export class S3 {
       if (!current || current.deleteMarker) throw noSuchKey(input.Key);
       if (unquoted(input.IfMatch) !== current.etag) throw preconditionFailed("If-Match");
     }
-    // Refused before a byte is stored (an unknown storage class).
+    // Refused before a byte is stored (an unknown storage class, a tag S3 refuses).
     const described = representation(input, call);
     const stored = this.blobs.putSync([body]);
     const version: VersionRecord = {
@@ -618,6 +654,7 @@ export class S3 {
       ...(version.cacheControl ? { CacheControl: version.cacheControl } : {}),
       ...(version.metadata ? { Metadata: version.metadata } : {}),
       ...(version.parts ? { PartsCount: version.parts } : {}),
+      ...tagCountOut(version),
       ...(version.storageClass ? { StorageClass: version.storageClass } : {}),
       ...(version.websiteRedirectLocation
         ? { WebsiteRedirectLocation: version.websiteRedirectLocation }
@@ -931,6 +968,11 @@ export class S3 {
       versionId: this.newVersionId(bucket),
       lastModified: call.now.toISOString(),
     };
+    // Tags follow TaggingDirective, whatever MetadataDirective says: the source's unless REPLACE.
+    const tags =
+      input.TaggingDirective === "REPLACE" ? (tagsOfHeader(input.Tagging) ?? []) : (version.tags ?? []);
+    if (tags.length > 0) copy.tags = tags;
+    else delete copy.tags;
     // A copy asked for a checksum algorithm carries that checksum, computed over its bytes.
     const algorithm = typeof input.ChecksumAlgorithm === "string" ? input.ChecksumAlgorithm : undefined;
     const compute = algorithm && Object.hasOwn(COMPUTED, algorithm) ? COMPUTED[algorithm] : undefined;
@@ -1274,6 +1316,7 @@ export class S3 {
       ...(upload.metadata ? { metadata: upload.metadata } : {}),
       ...(upload.websiteRedirectLocation ? { websiteRedirectLocation: upload.websiteRedirectLocation } : {}),
       ...(upload.storageClass ? { storageClass: upload.storageClass } : {}),
+      ...(upload.tags ? { tags: upload.tags } : {}),
     };
     this.store.delete(KIND.upload, S3_SCOPE, upload.uploadId);
     this.addVersion(bucket, input.Key, version);
@@ -1300,6 +1343,62 @@ export class S3 {
     this.store.delete(KIND.upload, S3_SCOPE, upload.uploadId);
     this.afterCommit();
     return {};
+  }
+
+  /** GetObjectTagging: the tag set of the object's latest version, or of the one named. */
+  getObjectTagging(
+    call: S3Call,
+    input: { Bucket: string; Key: string; VersionId?: string; ExpectedBucketOwner?: string },
+  ): Record<string, unknown> {
+    const bucket = this.mustBucket(call, input.Bucket, input.ExpectedBucketOwner);
+    const version = this.readable(bucket, input.Key, input.VersionId);
+    return {
+      ...this.versionOut(version),
+      TagSet: (version.tags ?? []).map(([Key, Value]) => ({ Key, Value })),
+    };
+  }
+
+  /** PutObjectTagging: replaces the version's tag set (S3 keeps no history of tags). */
+  putObjectTagging(
+    call: S3Call,
+    input: {
+      Bucket: string;
+      Key: string;
+      VersionId?: string;
+      ExpectedBucketOwner?: string;
+      Tagging?: { TagSet?: { Key?: string; Value?: string }[] };
+    },
+  ): Record<string, unknown> {
+    const bucket = this.mustBucket(call, input.Bucket, input.ExpectedBucketOwner);
+    const tagSet = input.Tagging?.TagSet;
+    if (!tagSet) throw malformedXml();
+    const tags = checkedTags(tagSet.map((t) => [t.Key ?? "", t.Value ?? ""] as [string, string]));
+    const version = this.readable(bucket, input.Key, input.VersionId);
+    this.retag(bucket, input.Key, version, tags);
+    return this.versionOut(version);
+  }
+
+  /** DeleteObjectTagging: the version keeps no tags. */
+  deleteObjectTagging(
+    call: S3Call,
+    input: { Bucket: string; Key: string; VersionId?: string; ExpectedBucketOwner?: string },
+  ): Record<string, unknown> {
+    const bucket = this.mustBucket(call, input.Bucket, input.ExpectedBucketOwner);
+    const version = this.readable(bucket, input.Key, input.VersionId);
+    this.retag(bucket, input.Key, version, []);
+    return this.versionOut(version);
+  }
+
+  /** One version's tags replaced where it stands among the object's versions. */
+  private retag(bucket: BucketRecord, key: string, version: VersionRecord, tags: [string, string][]): void {
+    const record = this.objectRecord(bucket.name, key);
+    if (!record) throw noSuchKey(key);
+    const { tags: _old, ...rest } = version;
+    const retagged: VersionRecord = tags.length > 0 ? { ...rest, tags } : rest;
+    this.store.put<ObjectRecord>(KIND.object, S3_SCOPE, objectId(bucket.name, key), {
+      ...record,
+      versions: record.versions.map((v) => (v.versionId === version.versionId ? retagged : v)),
+    });
   }
 
   listParts(
