@@ -26,6 +26,7 @@ import {
   ListBucketsCommand,
   ListObjectsV2Command,
   ListObjectVersionsCommand,
+  ListPartsCommand,
   NoSuchBucket,
   NoSuchKey,
   NoSuchUpload,
@@ -490,6 +491,18 @@ describe("S3 through the AWS SDK", () => {
       ),
     );
     expect(wrongTag.name).toBe("InvalidPart");
+    const listParts = (MaxParts: number) =>
+      rejection(
+        s3.send(
+          new ListPartsCommand({ Bucket: "code-bucket", Key: "small", UploadId: small.UploadId, MaxParts }),
+        ),
+      );
+    expect((await listParts(-42)).message).toBe(
+      "Argument max-parts must be an integer between 0 and 2147483647",
+    );
+    expect((await listParts(2 ** 31 + 41)).message).toBe(
+      "Provided max-parts not an integer or within integer range",
+    );
     // A copy range not of the form bytes=first-last is refused for its form; one past the source for its size.
     await s3.send(
       new PutObjectCommand({ Bucket: "code-bucket", Key: "range-source", Body: "0123456789abcdef" }),

@@ -236,6 +236,21 @@ function checkBucketName(name: string): void {
   }
 }
 
+/** ListParts' max-parts and part-number-marker: whole numbers of Java's int range, refused in S3's words. */
+function listPartsArgument(name: string, value: number | string | undefined, otherwise: number): number {
+  if (value === undefined) return otherwise;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n > 2 ** 31 - 1)
+    throw invalidArgument(`Provided ${name} not an integer or within integer range`, name, String(value));
+  if (n < 0)
+    throw invalidArgument(
+      `Argument ${name} must be an integer between 0 and 2147483647`,
+      name,
+      String(value),
+    );
+  return n;
+}
+
 /** At most this many tags on an object, of these lengths (S3's object tagging limits). */
 const MAX_OBJECT_TAGS = 10;
 const MAX_TAG_KEY = 128;
@@ -1407,8 +1422,8 @@ export class S3 {
   ): Record<string, unknown> {
     const bucket = this.mustBucket(call, input.Bucket);
     const upload = this.mustUpload(bucket, input.Key, input.UploadId);
-    const marker = Number(input.PartNumberMarker ?? 0);
-    const max = Math.min(input.MaxParts ?? 1000, 1000);
+    const marker = listPartsArgument("part-number-marker", input.PartNumberMarker, 0);
+    const max = Math.min(listPartsArgument("max-parts", input.MaxParts, 1000), 1000);
     const numbers = Object.keys(upload.parts)
       .map(Number)
       .filter((n) => n > marker)
