@@ -369,6 +369,35 @@ describe("S3 through the AWS SDK", () => {
     const none = await s3.send(new PutObjectCommand({ Bucket: "headers-bucket", Key: "n", Body: "z" }));
     expect(none.ServerSideEncryption).toBe("AES256");
     expect(none.SSEKMSKeyId).toBeUndefined();
+    // An upload asked for SSE-KMS: its parts answer so, and the object it completes keeps it.
+    const key = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-4333-a444-555555555555";
+    const kms = { ServerSideEncryption: "aws:kms", SSEKMSKeyId: key } as const;
+    const started = await s3.send(
+      new CreateMultipartUploadCommand({ Bucket: "headers-bucket", Key: "mp-kms", ...kms }),
+    );
+    expect(started).toMatchObject(kms);
+    const only = await s3.send(
+      new UploadPartCommand({
+        Bucket: "headers-bucket",
+        Key: "mp-kms",
+        UploadId: started.UploadId,
+        PartNumber: 1,
+        Body: "one part",
+      }),
+    );
+    expect(only).toMatchObject(kms);
+    const done = await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: "headers-bucket",
+        Key: "mp-kms",
+        UploadId: started.UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: only.ETag }] },
+      }),
+    );
+    expect(done).toMatchObject(kms);
+    expect(await s3.send(new HeadObjectCommand({ Bucket: "headers-bucket", Key: "mp-kms" }))).toMatchObject(
+      kms,
+    );
 
     const namespace = await rejection(
       s3.send(new CreateBucketCommand({ Bucket: "no-suffix", BucketNamespace: "account-regional" })),

@@ -1162,12 +1162,13 @@ export class S3 {
     const bucket = this.mustBucket(call, input.Bucket, input.ExpectedBucketOwner as string | undefined);
     const uploadId = this.env.randomAlphanumeric(64);
     const algorithm = typeof input.ChecksumAlgorithm === "string" ? input.ChecksumAlgorithm : undefined;
+    const described = representation(input, call);
     this.store.put<UploadRecord>(KIND.upload, S3_SCOPE, uploadId, {
       uploadId,
       bucket: bucket.name,
       key: input.Key,
       initiated: call.now.toISOString(),
-      ...representation(input, call),
+      ...described,
       ...(algorithm ? { checksumAlgorithm: algorithm } : {}),
       parts: {},
     });
@@ -1175,7 +1176,7 @@ export class S3 {
       Bucket: bucket.name,
       Key: input.Key,
       UploadId: uploadId,
-      ServerSideEncryption: "AES256",
+      ...encryptionOut(described),
       ...(algorithm ? { ChecksumAlgorithm: algorithm } : {}),
     };
   }
@@ -1208,7 +1209,8 @@ export class S3 {
       parts: { ...upload.parts, [String(input.PartNumber)]: part },
     });
     if (replaced) this.afterCommit();
-    return { ETag: quoted(part.etag), ...checksumOutput(checksum), ServerSideEncryption: "AES256" };
+    // Each part answers with the upload's encryption (SSE-KMS as asked at its creation).
+    return { ETag: quoted(part.etag), ...checksumOutput(checksum), ...encryptionOut(upload) };
   }
 
   /** UploadPartCopy: a part made of another object's bytes, whole or `x-amz-copy-source-range: bytes=a-b`. */
@@ -1270,7 +1272,7 @@ export class S3 {
     return {
       CopyPartResult: { ETag: quoted(part.etag), LastModified: call.now },
       ...(version.versionId !== "null" ? { CopySourceVersionId: version.versionId } : {}),
-      ServerSideEncryption: "AES256",
+      ...encryptionOut(upload),
     };
   }
 
@@ -1332,6 +1334,7 @@ export class S3 {
       ...(upload.websiteRedirectLocation ? { websiteRedirectLocation: upload.websiteRedirectLocation } : {}),
       ...(upload.storageClass ? { storageClass: upload.storageClass } : {}),
       ...(upload.tags ? { tags: upload.tags } : {}),
+      ...(upload.sse ? { sse: upload.sse } : {}),
     };
     this.store.delete(KIND.upload, S3_SCOPE, upload.uploadId);
     this.addVersion(bucket, input.Key, version);
@@ -1344,7 +1347,7 @@ export class S3 {
       ETag: quoted(etag),
       ...checksumOutput(checksum),
       ...(checksum ? { ChecksumType: checksumType(checksum) } : {}),
-      ServerSideEncryption: "AES256",
+      ...encryptionOut(version),
       ...this.versionOut(version),
     };
   }
