@@ -574,6 +574,73 @@ describe("S3 through the AWS SDK", () => {
     expect(gone).toBeInstanceOf(NoSuchUpload);
   });
 
+  it("locks versions in an Object Lock bucket: retention and legal hold as written, shown, and kept from deletion", async () => {
+    const Bucket = "locked";
+    await s3.send(new CreateBucketCommand({ Bucket, ObjectLockEnabledForBucket: true }));
+    expect((await s3.send(new GetBucketVersioningCommand({ Bucket }))).Status).toBe("Enabled");
+    const suspend = await rejection(
+      s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: "Suspended" } })),
+    );
+    expect(suspend.name).toBe("InvalidBucketState");
+    const until = new Date(Math.ceil(Date.now() / 1000) * 1000 + 3_600_000);
+    const kept = await s3.send(
+      new PutObjectCommand({
+        Bucket,
+        Key: "k",
+        Body: "k",
+        ObjectLockMode: "GOVERNANCE",
+        ObjectLockRetainUntilDate: until,
+      }),
+    );
+    expect(kept.VersionId).toBeDefined();
+    expect(await s3.send(new HeadObjectCommand({ Bucket, Key: "k" }))).toMatchObject({
+      ObjectLockMode: "GOVERNANCE",
+      ObjectLockRetainUntilDate: until,
+    });
+    const held = await s3.send(
+      new PutObjectCommand({ Bucket, Key: "h", Body: "h", ObjectLockLegalHoldStatus: "ON" }),
+    );
+    const deleteVersion = (Key: string, VersionId: string, BypassGovernanceRetention?: boolean) =>
+      s3.send(new DeleteObjectCommand({ Bucket, Key, VersionId, BypassGovernanceRetention }));
+    const refused = await rejection(deleteVersion("k", kept.VersionId!));
+    expect([refused.name, refused.message]).toEqual([
+      "AccessDenied",
+      "Access Denied because object protected by object lock.",
+    ]);
+    expect((await rejection(deleteVersion("h", held.VersionId!))).name).toBe("AccessDenied");
+    // A delete without a version only adds a marker; GOVERNANCE gives way to a bypass.
+    expect((await s3.send(new DeleteObjectCommand({ Bucket, Key: "k" }))).DeleteMarker).toBe(true);
+    await deleteVersion("k", kept.VersionId!, true);
+    // A copy is locked as its own request asks, not as its source.
+    const copied = await s3.send(new CopyObjectCommand({ Bucket, Key: "c", CopySource: `${Bucket}/h` }));
+    expect(
+      (await s3.send(new HeadObjectCommand({ Bucket, Key: "c" }))).ObjectLockLegalHoldStatus,
+    ).toBeUndefined();
+    await deleteVersion("c", copied.VersionId!);
+    // Outside an Object Lock bucket, or half a retention: refused, nothing written.
+    await s3.send(new CreateBucketCommand({ Bucket: "unlocked" }));
+    const outside = await rejection(
+      s3.send(
+        new PutObjectCommand({
+          Bucket: "unlocked",
+          Key: "x",
+          Body: "x",
+          ObjectLockMode: "COMPLIANCE",
+          ObjectLockRetainUntilDate: until,
+        }),
+      ),
+    );
+    expect([outside.name, outside.message]).toEqual([
+      "InvalidRequest",
+      "Bucket is missing Object Lock Configuration",
+    ]);
+    expect((await s3.send(new ListObjectsV2Command({ Bucket: "unlocked" }))).KeyCount).toBe(0);
+    const half = await rejection(
+      s3.send(new PutObjectCommand({ Bucket, Key: "x", Body: "x", ObjectLockMode: "COMPLIANCE" })),
+    );
+    expect(half.name).toBe("InvalidArgument");
+  });
+
   it("keeps an object's tags: x-amz-tagging on a write, the tagging calls, a copy's TaggingDirective, and S3's refusals", async () => {
     const Bucket = "tagged";
     await s3.send(new CreateBucketCommand({ Bucket }));

@@ -56,6 +56,8 @@ interface BucketRecord {
   region: string;
   createdAt: string;
   versioning?: "Enabled" | "Suspended";
+  /** Made with ObjectLockEnabledForBucket: versioned for good, its versions may be locked. */
+  objectLock?: true;
 }
 
 /** Headers an object keeps and answers with. */
@@ -73,6 +75,8 @@ interface Representation {
   storageClass?: string;
   /** The object's tags (x-amz-tagging on a write, PutObjectTagging), in the order given. */
   tags?: [string, string][];
+  /** Object Lock as written: a retention (mode and date) and a legal hold; only in an Object Lock bucket. */
+  lock?: { mode?: string; retainUntil?: string; legalHold?: "ON" | "OFF" };
 }
 
 /** The storage classes S3 takes, from its model's StorageClass enum. */
@@ -234,6 +238,45 @@ function checkBucketName(name: string): void {
   ) {
     throw invalidBucketName(name);
   }
+}
+
+/**
+ * The Object Lock a write asks for (ObjectLockMode with ObjectLockRetainUntilDate, a legal hold):
+ * refused outside an Object Lock bucket, or as half a retention, before anything is written.
+ */
+function lockOf(bucket: BucketRecord, input: Record<string, unknown>, now: Date): Representation["lock"] {
+  const mode = typeof input.ObjectLockMode === "string" ? input.ObjectLockMode : undefined;
+  const until = input.ObjectLockRetainUntilDate instanceof Date ? input.ObjectLockRetainUntilDate : undefined;
+  const hold = input.ObjectLockLegalHoldStatus;
+  if (mode === undefined && until === undefined && hold === undefined) return undefined;
+  if (!bucket.objectLock)
+    throw new AwsError("InvalidRequest", "Bucket is missing Object Lock Configuration", {}, 400);
+  if ((mode === undefined) !== (until === undefined))
+    throw invalidArgument(
+      "x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be supplied",
+      mode === undefined ? "x-amz-object-lock-mode" : "x-amz-object-lock-retain-until-date",
+    );
+  if (until && until.getTime() <= now.getTime())
+    throw invalidArgument(
+      "The retain until date must be in the future!",
+      "x-amz-object-lock-retain-until-date",
+    );
+  return {
+    ...(mode ? { mode, retainUntil: until!.toISOString() } : {}),
+    ...(hold === "ON" || hold === "OFF" ? { legalHold: hold } : {}),
+  };
+}
+
+/** The Object Lock headers of a version, as HeadObject and GetObject show them. */
+function lockOut(version: Representation): Record<string, unknown> {
+  const lock = version.lock;
+  if (!lock) return {};
+  return {
+    ...(lock.mode
+      ? { ObjectLockMode: lock.mode, ObjectLockRetainUntilDate: new Date(lock.retainUntil!) }
+      : {}),
+    ...(lock.legalHold ? { ObjectLockLegalHoldStatus: lock.legalHold } : {}),
+  };
 }
 
 /** ListParts' max-parts and part-number-marker: whole numbers of Java's int range, refused in S3's words. */
@@ -405,6 +448,7 @@ export class S3 {
       Bucket: string;
       CreateBucketConfiguration?: { LocationConstraint?: string };
       BucketNamespace?: string;
+      ObjectLockEnabledForBucket?: boolean;
     },
   ): Record<string, unknown> {
     checkBucketName(input.Bucket);
@@ -450,6 +494,10 @@ export class S3 {
       account: call.account,
       region,
       createdAt: call.now.toISOString(),
+      // Object Lock turns versioning on, for good (S3 refuses to suspend it).
+      ...(input.ObjectLockEnabledForBucket === true
+        ? { objectLock: true, versioning: "Enabled" as const }
+        : {}),
     });
     return { Location: location, BucketArn: arn };
   }
@@ -519,6 +567,13 @@ export class S3 {
     const bucket = this.mustBucket(call, input.Bucket);
     const status = input.VersioningConfiguration.Status;
     if (status !== "Enabled" && status !== "Suspended") throw malformedXml();
+    if (bucket.objectLock && status === "Suspended")
+      throw new AwsError(
+        "InvalidBucketState",
+        "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.",
+        {},
+        409,
+      );
     this.store.put<BucketRecord>(KIND.bucket, S3_SCOPE, bucket.name, { ...bucket, versioning: status });
     return {};
   }
@@ -576,8 +631,9 @@ export class S3 {
       if (!current || current.deleteMarker) throw noSuchKey(input.Key);
       if (unquoted(input.IfMatch) !== current.etag) throw preconditionFailed("If-Match");
     }
-    // Refused before a byte is stored (an unknown storage class, a tag S3 refuses).
-    const described = representation(input, call);
+    // Refused before a byte is stored (an unknown storage class, a tag S3 refuses, a lock S3 refuses).
+    const lock = lockOf(bucket, input, call.now);
+    const described = { ...representation(input, call), ...(lock ? { lock } : {}) };
     const stored = this.blobs.putSync([body]);
     const version: VersionRecord = {
       versionId: this.newVersionId(bucket),
@@ -670,6 +726,7 @@ export class S3 {
       ...(version.metadata ? { Metadata: version.metadata } : {}),
       ...(version.parts ? { PartsCount: version.parts } : {}),
       ...tagCountOut(version),
+      ...lockOut(version),
       ...(version.storageClass ? { StorageClass: version.storageClass } : {}),
       ...(version.websiteRedirectLocation
         ? { WebsiteRedirectLocation: version.websiteRedirectLocation }
@@ -751,6 +808,7 @@ export class S3 {
     key: string,
     versionId: string | undefined,
     now: Date,
+    bypassGovernance = false,
   ): { DeleteMarker?: boolean; VersionId?: string } {
     const record = this.objectRecord(bucket.name, key);
     if (versionId !== undefined) {
@@ -760,6 +818,16 @@ export class S3 {
           throw invalidArgument("Invalid version id specified", "versionId", versionId);
         return { VersionId: versionId };
       }
+      // A locked version stays: a legal hold, a COMPLIANCE retention, a GOVERNANCE one not bypassed.
+      // (A delete without a version id only adds a marker, which no lock forbids.)
+      const lock = version.lock;
+      const retained =
+        lock?.retainUntil !== undefined && new Date(lock.retainUntil).getTime() > now.getTime();
+      if (
+        lock?.legalHold === "ON" ||
+        (retained && (lock?.mode === "COMPLIANCE" || (lock?.mode === "GOVERNANCE" && !bypassGovernance)))
+      )
+        throw accessDenied("Access Denied because object protected by object lock.");
       const versions = record.versions.filter((v) => v !== version);
       if (versions.length === 0) this.store.delete(KIND.object, S3_SCOPE, objectId(bucket.name, key));
       else this.store.put(KIND.object, S3_SCOPE, objectId(bucket.name, key), { ...record, versions });
@@ -787,10 +855,22 @@ export class S3 {
 
   deleteObject(
     call: S3Call,
-    input: { Bucket: string; Key: string; VersionId?: string; ExpectedBucketOwner?: string },
+    input: {
+      Bucket: string;
+      Key: string;
+      VersionId?: string;
+      ExpectedBucketOwner?: string;
+      BypassGovernanceRetention?: boolean;
+    },
   ): Record<string, unknown> {
     const bucket = this.mustBucket(call, input.Bucket, input.ExpectedBucketOwner);
-    return this.deleteOne(bucket, input.Key, input.VersionId, call.now);
+    return this.deleteOne(
+      bucket,
+      input.Key,
+      input.VersionId,
+      call.now,
+      input.BypassGovernanceRetention === true,
+    );
   }
 
   deleteObjects(
@@ -799,6 +879,7 @@ export class S3 {
       Bucket: string;
       Delete: { Objects?: { Key: string; VersionId?: string }[]; Quiet?: boolean };
       ExpectedBucketOwner?: string;
+      BypassGovernanceRetention?: boolean;
     },
   ): Record<string, unknown> {
     const bucket = this.mustBucket(call, input.Bucket, input.ExpectedBucketOwner);
@@ -808,7 +889,13 @@ export class S3 {
     const errors: Record<string, unknown>[] = [];
     for (const object of objects) {
       try {
-        const out = this.deleteOne(bucket, object.Key, object.VersionId, call.now);
+        const out = this.deleteOne(
+          bucket,
+          object.Key,
+          object.VersionId,
+          call.now,
+          input.BypassGovernanceRetention === true,
+        );
         deleted.push({
           Key: object.Key,
           ...(object.VersionId !== undefined ? { VersionId: object.VersionId } : {}),
@@ -988,6 +1075,10 @@ export class S3 {
       input.TaggingDirective === "REPLACE" ? (tagsOfHeader(input.Tagging) ?? []) : (version.tags ?? []);
     if (tags.length > 0) copy.tags = tags;
     else delete copy.tags;
+    // A copy is locked as its own request asks, never as its source was.
+    const lock = lockOf(bucket, input, call.now);
+    if (lock) copy.lock = lock;
+    else delete copy.lock;
     // A copy asked for a checksum algorithm carries that checksum, computed over its bytes.
     const algorithm = typeof input.ChecksumAlgorithm === "string" ? input.ChecksumAlgorithm : undefined;
     const compute = algorithm && Object.hasOwn(COMPUTED, algorithm) ? COMPUTED[algorithm] : undefined;
@@ -1162,7 +1253,8 @@ export class S3 {
     const bucket = this.mustBucket(call, input.Bucket, input.ExpectedBucketOwner as string | undefined);
     const uploadId = this.env.randomAlphanumeric(64);
     const algorithm = typeof input.ChecksumAlgorithm === "string" ? input.ChecksumAlgorithm : undefined;
-    const described = representation(input, call);
+    const lock = lockOf(bucket, input, call.now);
+    const described = { ...representation(input, call), ...(lock ? { lock } : {}) };
     this.store.put<UploadRecord>(KIND.upload, S3_SCOPE, uploadId, {
       uploadId,
       bucket: bucket.name,
@@ -1335,6 +1427,7 @@ export class S3 {
       ...(upload.storageClass ? { storageClass: upload.storageClass } : {}),
       ...(upload.tags ? { tags: upload.tags } : {}),
       ...(upload.sse ? { sse: upload.sse } : {}),
+      ...(upload.lock ? { lock: upload.lock } : {}),
     };
     this.store.delete(KIND.upload, S3_SCOPE, upload.uploadId);
     this.addVersion(bucket, input.Key, version);
