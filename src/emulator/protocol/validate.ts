@@ -77,7 +77,7 @@ const openEnum = (model: ServiceModel, shape: Shape) =>
  * Lengths count code points, as Java's String length of a BMP string does. Counted in place:
  * spreading a 100 MB value (MaxLenString allows that) into an array took 15 s.
  */
-function codePointLength(text: string): number {
+export function codePointLength(text: string): number {
   let length = text.length;
   for (let i = 0; i < text.length - 1; i++) {
     const high = text.charCodeAt(i);

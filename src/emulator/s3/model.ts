@@ -6,6 +6,7 @@ import type { Environment } from "../context.js";
 import { AwsError } from "../protocol/errors.js";
 import { RESPONSE_STATUS } from "../protocol/rest-xml.js";
 import { loadServiceModel } from "../protocol/service-model.js";
+import { codePointLength } from "../protocol/validate.js";
 import type { BlobStore } from "../store/blob-store.js";
 import { GLOBAL_REGION, type Scope, type Store } from "../store/store.js";
 import {
@@ -159,6 +160,14 @@ interface UploadRecord extends Representation {
   parts: Record<string, PartRecord>;
 }
 
+/** An object version as a call names it: the latest when VersionId is absent. */
+interface VersionTarget {
+  Bucket: string;
+  Key: string;
+  VersionId?: string;
+  ExpectedBucketOwner?: string;
+}
+
 const objectId = (bucket: string, key: string) => `${bucket}/${key}`;
 const quoted = (etag: string) => `"${etag}"`;
 const unquoted = (etag: string) => etag.replace(/^"|"$/g, "");
@@ -173,6 +182,9 @@ const COMPUTED: Record<string, (data: Buffer) => string> = {
   SHA1: (data) => createHash("sha1").update(data).digest("base64"),
   SHA256: (data) => createHash("sha256").update(data).digest("base64"),
 };
+/** The function computing an algorithm's checksum, when this emulator computes that algorithm. */
+const computerOf = (algorithm: string | undefined) =>
+  algorithm !== undefined && Object.hasOwn(COMPUTED, algorithm) ? COMPUTED[algorithm] : undefined;
 const CHECKSUM_MEMBERS = ["CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"] as const;
 
 /** The one checksum a write carries (`ChecksumCRC32`, ...), verified where this emulator can compute it. */
@@ -202,8 +214,9 @@ function ofUploadsAlgorithm(
   body: Buffer,
 ): Checksum | undefined {
   const algorithm = upload.checksumAlgorithm;
-  if (!algorithm || sent?.algorithm === algorithm || !Object.hasOwn(COMPUTED, algorithm)) return sent;
-  return { algorithm, value: COMPUTED[algorithm]!(body) };
+  const compute = computerOf(algorithm);
+  if (!algorithm || !compute || sent?.algorithm === algorithm) return sent;
+  return { algorithm, value: compute(body) };
 }
 
 /**
@@ -214,10 +227,11 @@ function compositeChecksum(
   algorithm: string | undefined,
   parts: { checksum?: Checksum }[],
 ): Checksum | undefined {
-  if (!algorithm || !Object.hasOwn(COMPUTED, algorithm)) return undefined;
+  const compute = computerOf(algorithm);
+  if (!algorithm || !compute) return undefined;
   if (!parts.every((p) => p.checksum?.algorithm === algorithm)) return undefined;
   const joined = Buffer.concat(parts.map((p) => Buffer.from(p.checksum!.value, "base64")));
-  return { algorithm, value: `${COMPUTED[algorithm]!(joined)}-${parts.length}` };
+  return { algorithm, value: `${compute(joined)}-${parts.length}` };
 }
 
 /** Base64 has no dash: a checksum with one is a composite (a completed upload's). */
@@ -308,9 +322,10 @@ function checkedTags(tags: [string, string][]): [string, string][] {
       throw invalidTag("Your TagKey cannot be prefixed with aws:", key);
     if (seen.has(key)) throw invalidTag("Cannot provide multiple Tags with the same key", key);
     seen.add(key);
-    if (key.length === 0 || [...key].length > MAX_TAG_KEY)
+    if (key.length === 0 || codePointLength(key) > MAX_TAG_KEY)
       throw invalidTag("The TagKey you have provided is invalid", key);
-    if ([...value].length > MAX_TAG_VALUE) throw invalidTag("The TagValue you have provided is invalid", key);
+    if (codePointLength(value) > MAX_TAG_VALUE)
+      throw invalidTag("The TagValue you have provided is invalid", key);
   }
   return tags;
 }
@@ -1081,7 +1096,7 @@ export class S3 {
     else delete copy.lock;
     // A copy asked for a checksum algorithm carries that checksum, computed over its bytes.
     const algorithm = typeof input.ChecksumAlgorithm === "string" ? input.ChecksumAlgorithm : undefined;
-    const compute = algorithm && Object.hasOwn(COMPUTED, algorithm) ? COMPUTED[algorithm] : undefined;
+    const compute = computerOf(algorithm);
     if (algorithm && compute && copy.checksum?.algorithm !== algorithm) {
       const bytes =
         copy.digest && copy.size > 0
@@ -1409,6 +1424,16 @@ export class S3 {
       .update(Buffer.concat(parts.map((p) => Buffer.from(p.etag, "hex"))))
       .digest("hex")}-${parts.length}`;
     const checksum = compositeChecksum(upload.checksumAlgorithm, parts);
+    // The object keeps all its upload was described with (headers, class, tags, encryption, lock).
+    const {
+      uploadId: _id,
+      bucket: _bucket,
+      key: _key,
+      initiated: _initiated,
+      checksumAlgorithm: _algorithm,
+      parts: _parts,
+      ...described
+    } = upload;
     const version: VersionRecord = {
       versionId: this.newVersionId(bucket),
       digest: stored.digest,
@@ -1417,17 +1442,7 @@ export class S3 {
       lastModified: call.now.toISOString(),
       parts: parts.length,
       ...(checksum ? { checksum } : {}),
-      ...(upload.contentType ? { contentType: upload.contentType } : {}),
-      ...(upload.contentEncoding ? { contentEncoding: upload.contentEncoding } : {}),
-      ...(upload.contentDisposition ? { contentDisposition: upload.contentDisposition } : {}),
-      ...(upload.contentLanguage ? { contentLanguage: upload.contentLanguage } : {}),
-      ...(upload.cacheControl ? { cacheControl: upload.cacheControl } : {}),
-      ...(upload.metadata ? { metadata: upload.metadata } : {}),
-      ...(upload.websiteRedirectLocation ? { websiteRedirectLocation: upload.websiteRedirectLocation } : {}),
-      ...(upload.storageClass ? { storageClass: upload.storageClass } : {}),
-      ...(upload.tags ? { tags: upload.tags } : {}),
-      ...(upload.sse ? { sse: upload.sse } : {}),
-      ...(upload.lock ? { lock: upload.lock } : {}),
+      ...described,
     };
     this.store.delete(KIND.upload, S3_SCOPE, upload.uploadId);
     this.addVersion(bucket, input.Key, version);
@@ -1456,13 +1471,18 @@ export class S3 {
     return {};
   }
 
-  /** GetObjectTagging: the tag set of the object's latest version, or of the one named. */
-  getObjectTagging(
+  /** The version a tagging call names (the latest when it names none), with its bucket. */
+  private taggedVersion(
     call: S3Call,
-    input: { Bucket: string; Key: string; VersionId?: string; ExpectedBucketOwner?: string },
-  ): Record<string, unknown> {
+    input: VersionTarget,
+  ): { bucket: BucketRecord; version: VersionRecord } {
     const bucket = this.mustBucket(call, input.Bucket, input.ExpectedBucketOwner);
-    const version = this.readable(bucket, input.Key, input.VersionId);
+    return { bucket, version: this.readable(bucket, input.Key, input.VersionId) };
+  }
+
+  /** GetObjectTagging: the tag set of the object's latest version, or of the one named. */
+  getObjectTagging(call: S3Call, input: VersionTarget): Record<string, unknown> {
+    const { version } = this.taggedVersion(call, input);
     return {
       ...this.versionOut(version),
       TagSet: (version.tags ?? []).map(([Key, Value]) => ({ Key, Value })),
@@ -1472,30 +1492,19 @@ export class S3 {
   /** PutObjectTagging: replaces the version's tag set (S3 keeps no history of tags). */
   putObjectTagging(
     call: S3Call,
-    input: {
-      Bucket: string;
-      Key: string;
-      VersionId?: string;
-      ExpectedBucketOwner?: string;
-      Tagging?: { TagSet?: { Key?: string; Value?: string }[] };
-    },
+    input: VersionTarget & { Tagging?: { TagSet?: { Key?: string; Value?: string }[] } },
   ): Record<string, unknown> {
-    const bucket = this.mustBucket(call, input.Bucket, input.ExpectedBucketOwner);
     const tagSet = input.Tagging?.TagSet;
     if (!tagSet) throw malformedXml();
     const tags = checkedTags(tagSet.map((t) => [t.Key ?? "", t.Value ?? ""] as [string, string]));
-    const version = this.readable(bucket, input.Key, input.VersionId);
+    const { bucket, version } = this.taggedVersion(call, input);
     this.retag(bucket, input.Key, version, tags);
     return this.versionOut(version);
   }
 
   /** DeleteObjectTagging: the version keeps no tags. */
-  deleteObjectTagging(
-    call: S3Call,
-    input: { Bucket: string; Key: string; VersionId?: string; ExpectedBucketOwner?: string },
-  ): Record<string, unknown> {
-    const bucket = this.mustBucket(call, input.Bucket, input.ExpectedBucketOwner);
-    const version = this.readable(bucket, input.Key, input.VersionId);
+  deleteObjectTagging(call: S3Call, input: VersionTarget): Record<string, unknown> {
+    const { bucket, version } = this.taggedVersion(call, input);
     this.retag(bucket, input.Key, version, []);
     return this.versionOut(version);
   }
